@@ -1,0 +1,626 @@
+/*
+ * engine.c - compile the ruleset (Vectorscan + PCRE2) and match bytes.
+ *
+ * See engine.h for the design. This file has three parts: building the
+ * engine (with the on-disk database cache), per-thread scratch, and the
+ * scan itself (hit -> confirm -> validate -> suppress overlaps -> report).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "engine.h"
+
+#include "validate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hs.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Window used for a rule whose pattern has no bounded width. `keysift
+ * rules test` fails such rules; the cap keeps a user's rule from making
+ * every confirmation scan to the end of the buffer. */
+#define UNBOUNDED_WINDOW 4096
+/* Context searched for a rule's keywords, each side of the match. */
+#define KEYWORD_CONTEXT 256
+/* PCRE2 limits: a hostile input must not make a pattern backtrack forever. */
+#define MATCH_LIMIT 200000
+#define DEPTH_LIMIT 10000
+
+typedef struct erule {
+    pcre2_code *re;
+    size_t width;     /* maximum match width, capped */
+    bool unbounded;   /* pattern had no bounded width */
+    bool prefilter;   /* Vectorscan only approximates it */
+    uint32_t ngroups; /* capture groups */
+} erule;
+
+struct ks_engine {
+    const ks_ruleset *rs;
+    erule *rules; /* one per rule of rs; re == NULL when disabled */
+    hs_database_t *db;
+    size_t overlap;
+    uint32_t max_groups;
+    char digest[65];
+    ks_engine_stats stats;
+};
+
+struct ks_scratch {
+    const ks_engine *e;
+    hs_scratch_t *hs;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit;
+    size_t *covered; /* per rule: end of the last match already handled */
+    ks_match *matches;
+    size_t nmatches, cap;
+    const ks_scan_args *args;
+    uint8_t *tmp; /* secret normalisation buffer */
+    size_t tmpcap;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Building                                                                  */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void compute_digest(ks_engine *e)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    uint8_t h[32];
+    unsigned hl = 0;
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    const char *ver = hs_version();
+    EVP_DigestUpdate(md, "keysift-db-2\0", 13);
+    EVP_DigestUpdate(md, ver, strlen(ver) + 1);
+    for (size_t i = 0; i < e->rs->nrules; i++) {
+        const ks_rule *r = &e->rs->rules[i];
+        if (r->disabled)
+            continue;
+        EVP_DigestUpdate(md, r->id, strlen(r->id) + 1);
+        EVP_DigestUpdate(md, r->pattern, strlen(r->pattern) + 1);
+    }
+    EVP_DigestFinal_ex(md, h, &hl);
+    EVP_MD_CTX_free(md);
+    ks_hex(e->digest, h, 32);
+}
+
+static int compile_pcre(ks_engine *e, size_t i)
+{
+    const ks_rule *r = &e->rs->rules[i];
+    int err;
+    PCRE2_SIZE off;
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(err, msg, sizeof msg);
+        return ks_error_set(KS_ERULE, "%s:%d: rule %s: pattern does not compile at offset %zu: %s",
+                            r->file, r->line, r->id, (size_t)off, (const char *)msg);
+    }
+    /* JIT is an accelerator: where it is unavailable the interpreter
+     * gives the same answers. */
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    uint32_t ng = 0;
+    pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ng);
+    if ((uint32_t)r->secret_group > ng) {
+        pcre2_code_free(re);
+        return ks_error_set(KS_ERULE,
+                            "%s:%d: rule %s: secret_group %d but the pattern has %u groups",
+                            r->file, r->line, r->id, r->secret_group, ng);
+    }
+    e->rules[i].re = re;
+    e->rules[i].ngroups = ng;
+    if (ng > e->max_groups)
+        e->max_groups = ng;
+    return 0;
+}
+
+/* Ask Vectorscan about one pattern: can it take it exactly, and how wide
+ * can a match be? */
+static int analyse_rule(ks_engine *e, size_t i)
+{
+    const ks_rule *r = &e->rs->rules[i];
+    hs_expr_info_t *info = NULL;
+    hs_compile_error_t *cerr = NULL;
+    erule *er = &e->rules[i];
+
+    if (hs_expression_info(r->pattern, 0, &info, &cerr) != HS_SUCCESS) {
+        hs_free_compile_error(cerr);
+        cerr = NULL;
+        if (hs_expression_info(r->pattern, HS_FLAG_PREFILTER, &info, &cerr) != HS_SUCCESS) {
+            int rc = ks_error_set(KS_ERULE, "%s:%d: rule %s: Vectorscan cannot compile the pattern: %s",
+                                  r->file, r->line, r->id, cerr ? cerr->message : "unknown error");
+            hs_free_compile_error(cerr);
+            return rc;
+        }
+        er->prefilter = true;
+    }
+    if (info->max_width == UINT_MAX || info->max_width > 65536) {
+        er->unbounded = true;
+        er->width = UNBOUNDED_WINDOW;
+    } else {
+        er->width = info->max_width;
+    }
+    free(info);
+    return 0;
+}
+
+static char *cache_path(const ks_engine *e, const char *dir)
+{
+    size_t l = strlen(dir) + 80;
+    char *p = ks_xmalloc(l);
+    snprintf(p, l, "%s/%s.hsdb", dir, e->digest);
+    return p;
+}
+
+#define CACHE_MAGIC "KSHSDB2\n"
+
+/* Cache layout: magic, rule count, per rule (width u64, flags u8), then the
+ * serialized Vectorscan database. The file name is the ruleset digest. */
+static bool cache_load(ks_engine *e, const char *dir)
+{
+    char *path = cache_path(e, dir);
+    FILE *f = fopen(path, "rb");
+    free(path);
+    if (!f)
+        return false;
+    bool ok = false;
+    char *blob = NULL;
+    char magic[8];
+    uint64_t n;
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, CACHE_MAGIC, 8) != 0 ||
+        fread(&n, sizeof n, 1, f) != 1 || n != e->rs->nrules)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t w;
+        uint8_t fl;
+        if (fread(&w, sizeof w, 1, f) != 1 || fread(&fl, 1, 1, f) != 1)
+            goto done;
+        e->rules[i].width = (size_t)w;
+        e->rules[i].prefilter = fl & 1;
+        e->rules[i].unbounded = fl & 2;
+    }
+    long pos = ftell(f);
+    if (fseek(f, 0, SEEK_END) != 0)
+        goto done;
+    long end = ftell(f);
+    if (pos < 0 || end <= pos || fseek(f, pos, SEEK_SET) != 0)
+        goto done;
+    size_t bl = (size_t)(end - pos);
+    blob = ks_xmalloc(bl);
+    if (fread(blob, 1, bl, f) != bl)
+        goto done;
+    ok = hs_deserialize_database(blob, bl, &e->db) == HS_SUCCESS;
+done:
+    free(blob);
+    fclose(f);
+    return ok;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char *p = ks_xstrdup(dir);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        mkdir(p, 0700);
+        *s = '/';
+    }
+    int rc = mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : -1;
+    free(p);
+    return rc;
+}
+
+/* Best effort: a cache that cannot be written costs only start-up time. */
+static void cache_store(const ks_engine *e, const char *dir)
+{
+    char *bytes = NULL;
+    size_t len = 0;
+    if (mkdir_p(dir) != 0 || hs_serialize_database(e->db, &bytes, &len) != HS_SUCCESS)
+        return;
+    char *path = cache_path(e, dir);
+    size_t tl = strlen(path) + 32;
+    char *tmp = ks_xmalloc(tl);
+    snprintf(tmp, tl, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f != NULL;
+    if (f) {
+        uint64_t n = e->rs->nrules;
+        ok = fwrite(CACHE_MAGIC, 1, 8, f) == 8 && fwrite(&n, sizeof n, 1, f) == 1;
+        for (size_t i = 0; ok && i < n; i++) {
+            uint64_t w = e->rules[i].width;
+            uint8_t fl = (uint8_t)((e->rules[i].prefilter ? 1 : 0) | (e->rules[i].unbounded ? 2 : 0));
+            ok = fwrite(&w, sizeof w, 1, f) == 1 && fwrite(&fl, 1, 1, f) == 1;
+        }
+        ok = ok && fwrite(bytes, 1, len, f) == len;
+        ok = (fclose(f) == 0) && ok;
+    }
+    if (ok)
+        ok = rename(tmp, path) == 0;
+    if (!ok)
+        unlink(tmp);
+    free(tmp);
+    free(path);
+    free(bytes);
+}
+
+static int compile_db(ks_engine *e)
+{
+    size_t n = e->rs->nrules, k = 0;
+    const char **pats = ks_xcalloc(n, sizeof(char *));
+    unsigned *flags = ks_xcalloc(n, sizeof(unsigned));
+    unsigned *ids = ks_xcalloc(n, sizeof(unsigned));
+    hs_compile_error_t *cerr = NULL;
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!e->rules[i].re)
+            continue;
+        if ((rc = analyse_rule(e, i)) != 0)
+            goto done;
+        pats[k] = e->rs->rules[i].pattern;
+        flags[k] = e->rules[i].prefilter ? HS_FLAG_PREFILTER : 0;
+        ids[k] = (unsigned)i;
+        k++;
+    }
+    if (k == 0) {
+        rc = ks_error_set(KS_ERULE, "no rules enabled");
+        goto done;
+    }
+    if (hs_compile_multi(pats, flags, ids, (unsigned)k, HS_MODE_BLOCK, NULL, &e->db, &cerr) !=
+        HS_SUCCESS) {
+        if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < k) {
+            const ks_rule *r = &e->rs->rules[ids[cerr->expression]];
+            rc = ks_error_set(KS_ERULE, "%s:%d: rule %s: Vectorscan cannot compile the pattern: %s",
+                              r->file, r->line, r->id, cerr->message);
+        } else {
+            rc = ks_error_set(KS_EENGINE, "cannot compile the ruleset: %s",
+                              cerr ? cerr->message : "unknown error");
+        }
+        hs_free_compile_error(cerr);
+    }
+done:
+    free(pats);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
+int ks_engine_new(ks_engine **out, const ks_ruleset *rs, const ks_engine_opts *opts)
+{
+    double t0 = now_ms();
+    ks_engine *e = ks_xcalloc(1, sizeof *e);
+    int rc = 0;
+    e->rs = rs;
+    e->rules = ks_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(erule));
+    *out = NULL;
+
+    if (hs_valid_platform() != HS_SUCCESS) {
+        rc = ks_error_set(KS_EENGINE, "this CPU lacks the instructions Vectorscan needs (SSSE3)");
+        goto fail;
+    }
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (!rs->rules[i].disabled && (rc = compile_pcre(e, i)) != 0)
+            goto fail;
+    compute_digest(e);
+
+    const char *dir = opts ? opts->cache_dir : NULL;
+    if (dir && cache_load(e, dir)) {
+        e->stats.cache_hit = true;
+    } else {
+        if ((rc = compile_db(e)) != 0)
+            goto fail;
+        if (dir)
+            cache_store(e, dir);
+    }
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (e->rules[i].re && e->rules[i].width > e->overlap)
+            e->overlap = e->rules[i].width;
+    e->stats.compile_ms = now_ms() - t0;
+    *out = e;
+    return 0;
+fail:
+    ks_engine_free(e);
+    return rc;
+}
+
+void ks_engine_free(ks_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->rs->nrules; i++)
+        pcre2_code_free(e->rules[i].re);
+    free(e->rules);
+    hs_free_database(e->db);
+    free(e);
+}
+
+const ks_engine_stats *ks_engine_stats_get(const ks_engine *e)
+{
+    return &e->stats;
+}
+
+size_t ks_engine_overlap(const ks_engine *e)
+{
+    return e->overlap;
+}
+
+size_t ks_engine_rule_width(const ks_engine *e, size_t rule)
+{
+    return e->rules[rule].unbounded ? SIZE_MAX : e->rules[rule].width;
+}
+
+bool ks_engine_rule_prefilter(const ks_engine *e, size_t rule)
+{
+    return e->rules[rule].prefilter;
+}
+
+const char *ks_engine_digest(const ks_engine *e)
+{
+    return e->digest;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scratch                                                                   */
+
+int ks_scratch_new(ks_scratch **out, const ks_engine *e)
+{
+    ks_scratch *s = ks_xcalloc(1, sizeof *s);
+    s->e = e;
+    if (hs_alloc_scratch(e->db, &s->hs) != HS_SUCCESS) {
+        free(s);
+        return ks_error_set(KS_ENOMEM, "cannot allocate Vectorscan scratch");
+    }
+    s->md = pcre2_match_data_create(e->max_groups + 1, NULL);
+    s->mctx = pcre2_match_context_create(NULL);
+    s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    if (!s->md || !s->mctx || !s->jit) {
+        ks_scratch_free(s);
+        return ks_error_set(KS_ENOMEM, "cannot allocate PCRE2 match data");
+    }
+    pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
+    pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
+    pcre2_set_depth_limit(s->mctx, DEPTH_LIMIT);
+    s->covered = ks_xcalloc(e->rs->nrules ? e->rs->nrules : 1, sizeof(size_t));
+    *out = s;
+    return 0;
+}
+
+void ks_scratch_free(ks_scratch *s)
+{
+    if (!s)
+        return;
+    hs_free_scratch(s->hs);
+    pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mctx);
+    pcre2_jit_stack_free(s->jit);
+    free(s->covered);
+    free(s->matches);
+    free(s->tmp);
+    free(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scanning                                                                  */
+
+static bool has_keyword(const ks_rule *r, const uint8_t *d, size_t from, size_t to)
+{
+    for (size_t k = 0; k < r->nkeywords; k++) {
+        const char *kw = r->keywords[k];
+        size_t m = strlen(kw);
+        for (size_t i = from; i + m <= to; i++) {
+            size_t j = 0;
+            while (j < m) {
+                int a = d[i + j], b = (unsigned char)kw[j];
+                if (a >= 'A' && a <= 'Z')
+                    a += 32;
+                if (b >= 'A' && b <= 'Z')
+                    b += 32;
+                if (a != b)
+                    break;
+                j++;
+            }
+            if (j == m)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Validators and filters on one candidate. Returns false to drop it. */
+static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
+{
+    const ks_scan_args *a = s->args;
+    const uint8_t *sec = a->data + m->sstart;
+    size_t sl = m->send - m->sstart;
+
+    if (sl == 0)
+        return false;
+    if (r->nkeywords) {
+        size_t from = m->start > KEYWORD_CONTEXT ? m->start - KEYWORD_CONTEXT : 0;
+        size_t to = m->end + KEYWORD_CONTEXT < a->len ? m->end + KEYWORD_CONTEXT : a->len;
+        if (!has_keyword(r, a->data, from, to))
+            return false;
+    }
+    if (!(r->validators & KS_VALIDATE_PEM) && ks_is_placeholder(sec, sl, a->flags & KS_SCAN_DOCS))
+        return false;
+    if (r->entropy > 0 && ks_entropy(sec, sl) < r->entropy)
+        return false;
+    if (r->validators & (KS_VALIDATE_GITHUB_CRC32 | KS_VALIDATE_NPM_CRC32)) {
+        /* A failed checksum is not proof of a false alarm (a token typed by
+         * hand, a test fixture), so it lowers confidence instead of
+         * dropping the match. */
+        if (ks_check_crc32_token(sec, sl)) {
+            m->checks |= KS_CHECK_CHECKSUM_OK;
+            m->confidence = KS_CONF_HIGH;
+        } else {
+            m->checks |= KS_CHECK_CHECKSUM_BAD;
+            m->confidence = KS_CONF_LOW;
+        }
+    }
+    if (r->validators & KS_VALIDATE_JWT) {
+        if (!ks_check_jwt(sec, sl))
+            return false;
+        m->checks |= KS_CHECK_STRUCTURE_OK;
+    }
+    if (r->validators & KS_VALIDATE_PEM) {
+        if (!ks_check_pem(sec, sl))
+            return false;
+        m->checks |= KS_CHECK_STRUCTURE_OK;
+    }
+    return true;
+}
+
+static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
+{
+    const ks_scan_args *a = s->args;
+    const ks_engine *e = s->e;
+    const erule *er = &e->rules[id];
+    const ks_rule *r = &e->rs->rules[id];
+
+    if (e_end <= s->covered[id])
+        return;
+    size_t w = er->width;
+    size_t from = e_end > w ? e_end - w : 0;
+    size_t subject_end = a->len - e_end > w ? e_end + w : a->len;
+    PCRE2_SIZE pos = from;
+
+    while (pos <= subject_end) {
+        int rc = pcre2_match(er->re, (PCRE2_SPTR)a->data, subject_end, pos, 0, s->md, s->mctx);
+        if (rc < 0)
+            return; /* no match, or a limit hit: nothing confirmed */
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+        size_t ms = ov[0], me = ov[1];
+        if (ms >= e_end)
+            return;
+        if (me < e_end || ms < s->covered[id]) {
+            /* An earlier match (reported through its own hit), or one
+             * overlapping a match already handled: look further. */
+            pos = me > ms ? me : ms + 1;
+            if (me >= e_end)
+                return;
+            continue;
+        }
+        s->covered[id] = me;
+        ks_match m = {.rule = id, .start = ms, .end = me, .confidence = r->confidence};
+        uint32_t g = (uint32_t)r->secret_group;
+        if (g > 0 && (g >= (uint32_t)rc || ov[2 * g] == PCRE2_UNSET)) {
+            /* The named group did not take part: use the first that did. */
+            for (g = 1; g < (uint32_t)rc && ov[2 * g] == PCRE2_UNSET; g++)
+                ;
+            if (g >= (uint32_t)rc)
+                g = 0;
+        }
+        m.sstart = ov[2 * g];
+        m.send = ov[2 * g + 1];
+        if (accept(s, r, &m)) {
+            ks_grow((void **)&s->matches, &s->cap, s->nmatches + 1, sizeof(ks_match));
+            s->matches[s->nmatches++] = m;
+        }
+        return;
+    }
+}
+
+static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                  unsigned int flags, void *ctx)
+{
+    (void)from;
+    (void)flags;
+    ks_scratch *s = ctx;
+    const ks_scan_args *a = s->args;
+    if (to <= a->own_from || to > a->own_to)
+        return 0;
+    if ((a->flags & KS_SCAN_ONE_RULE) && id != a->only_rule)
+        return 0;
+    confirm(s, id, (size_t)to);
+    return 0;
+}
+
+static int cmp_match(const void *pa, const void *pb)
+{
+    const ks_match *a = pa, *b = pb;
+    if (a->sstart != b->sstart)
+        return a->sstart < b->sstart ? -1 : 1;
+    if (a->rule != b->rule)
+        return a->rule < b->rule ? -1 : 1;
+    return 0;
+}
+
+/* Which of two matches over the same bytes is the better explanation: the
+ * rule with higher confidence, then the one whose pattern saw more context
+ * (a service-account JSON field beats a bare PEM block). */
+static bool better(const ks_engine *e, const ks_match *a, const ks_match *b)
+{
+    ks_confidence ca = e->rs->rules[a->rule].confidence, cb = e->rs->rules[b->rule].confidence;
+    if (ca != cb)
+        return ca > cb;
+    size_t la = a->end - a->start, lb = b->end - b->start;
+    if (la != lb)
+        return la > lb;
+    return a->rule < b->rule;
+}
+
+static void suppress_overlaps(ks_scratch *s)
+{
+    ks_match *m = s->matches;
+    size_t n = s->nmatches;
+    bool *drop = NULL;
+    if (n < 2)
+        return;
+    drop = ks_xcalloc(n, sizeof(bool));
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = i + 1; j < n && m[j].sstart < m[i].send; j++) {
+            if (drop[i] || drop[j])
+                continue;
+            if (better(s->e, &m[i], &m[j]))
+                drop[j] = true;
+            else
+                drop[i] = true;
+        }
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!drop[i])
+            m[k++] = m[i];
+    s->nmatches = k;
+    free(drop);
+}
+
+int ks_engine_scan(const ks_engine *e, ks_scratch *s, const ks_scan_args *a, ks_match_fn fn,
+                   void *payload)
+{
+    if (a->len == 0)
+        return 0;
+    if (a->len > UINT_MAX)
+        return ks_error_set(KS_EINVAL, "buffer too large for one scan (%zu bytes)", a->len);
+    s->args = a;
+    s->nmatches = 0;
+    memset(s->covered, 0, e->rs->nrules * sizeof(size_t));
+    hs_error_t hr = hs_scan(e->db, (const char *)a->data, (unsigned)a->len, 0, s->hs, on_hit, s);
+    s->args = NULL;
+    if (hr != HS_SUCCESS && hr != HS_SCAN_TERMINATED)
+        return ks_error_set(KS_EENGINE, "Vectorscan scan failed (error %d)", (int)hr);
+    if (s->nmatches > 1)
+        qsort(s->matches, s->nmatches, sizeof(ks_match), cmp_match);
+    if (!(a->flags & KS_SCAN_NO_SUPPRESS))
+        suppress_overlaps(s);
+    for (size_t i = 0; i < s->nmatches; i++) {
+        int rc = fn(&s->matches[i], payload);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,94 @@
+/*
+ * engine.h - the two-stage matcher.
+ *
+ * Stage one: every rule in one Vectorscan database, one pass over the
+ * bytes. Stage two: for each hit, PCRE2 (JIT) on a bounded window ending
+ * where Vectorscan saw the match end, to confirm the rule and extract the
+ * secret's capture group; then the rule's validators.
+ *
+ * DESIGN
+ * Vectorscan reports where matches end, not where they start (start-of-
+ * match tracking costs speed and memory). Every rule has a bounded maximum
+ * width W (from hs_expression_info), so a match ending at e starts at or
+ * after e - W: PCRE2 runs on [e - W, e + W]. The same property makes
+ * chunking safe: a caller scanning a large input in chunks overlaps them
+ * by ks_engine_overlap() bytes and passes, for each chunk, the range of
+ * match ends the chunk "owns"; each end is owned by exactly one chunk, and
+ * every owned end has its whole match inside the chunk.
+ *
+ * The engine is immutable once built and shared by all threads; each
+ * thread owns a ks_scratch. The engine never sees paths or origins.
+ */
+#ifndef KS_ENGINE_H
+#define KS_ENGINE_H
+
+#include "rules.h"
+
+typedef struct ks_engine ks_engine;
+typedef struct ks_scratch ks_scratch;
+
+/* Flags describing the bytes scanned (set by the caller from the source). */
+enum {
+    KS_SCAN_DOCS = 1u << 0,        /* documentation: doc-only placeholders apply */
+    KS_SCAN_NO_SUPPRESS = 1u << 1, /* keep overlapping matches of weaker rules */
+    KS_SCAN_ONE_RULE = 1u << 2,    /* only report the rule given in `only_rule` */
+};
+
+/* Validation outcome attached to a match. */
+enum {
+    KS_CHECK_CHECKSUM_OK = 1u << 0,
+    KS_CHECK_CHECKSUM_BAD = 1u << 1,
+    KS_CHECK_STRUCTURE_OK = 1u << 2,
+};
+
+typedef struct ks_match {
+    uint32_t rule;       /* index into the ruleset */
+    size_t start, end;   /* whole match, offsets in the scanned buffer */
+    size_t sstart, send; /* the secret */
+    ks_confidence confidence;
+    uint32_t checks; /* KS_CHECK_* */
+} ks_match;
+
+typedef struct ks_engine_opts {
+    const char *cache_dir; /* compiled-database cache; NULL: no cache */
+} ks_engine_opts;
+
+typedef struct ks_engine_stats {
+    bool cache_hit;
+    double compile_ms;
+} ks_engine_stats;
+
+/* Compile the enabled rules of `rs` (which must outlive the engine). On a
+ * rule that does not compile, the message names its file, line and id. */
+int ks_engine_new(ks_engine **out, const ks_ruleset *rs, const ks_engine_opts *opts);
+void ks_engine_free(ks_engine *e);
+const ks_engine_stats *ks_engine_stats_get(const ks_engine *e);
+
+/* Bytes consecutive chunks must overlap by. */
+size_t ks_engine_overlap(const ks_engine *e);
+/* Maximum match width of a rule (SIZE_MAX if it has none: unbounded). */
+size_t ks_engine_rule_width(const ks_engine *e, size_t rule);
+/* True when Vectorscan took the rule only in prefilter mode. */
+bool ks_engine_rule_prefilter(const ks_engine *e, size_t rule);
+/* Hex digest identifying the compiled ruleset (rules + library version). */
+const char *ks_engine_digest(const ks_engine *e);
+
+int ks_scratch_new(ks_scratch **out, const ks_engine *e);
+void ks_scratch_free(ks_scratch *s);
+
+typedef int (*ks_match_fn)(const ks_match *m, void *payload);
+
+typedef struct ks_scan_args {
+    const uint8_t *data; /* the chunk */
+    size_t len;
+    size_t own_from, own_to; /* report matches with own_from < end <= own_to */
+    uint32_t flags;          /* KS_SCAN_* */
+    uint32_t only_rule;      /* with KS_SCAN_ONE_RULE */
+} ks_scan_args;
+
+/* Scan one buffer; calls fn for each confirmed match, in order of start.
+ * A non-zero return from fn stops the scan and is returned. */
+int ks_engine_scan(const ks_engine *e, ks_scratch *s, const ks_scan_args *a, ks_match_fn fn,
+                   void *payload);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * validate.c - entropy, placeholders, checksums and structure checks.
+ */
+#include "validate.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+#include <zlib.h>
+
+double ks_entropy(const uint8_t *s, size_t n)
+{
+    if (n == 0)
+        return 0.0;
+    unsigned counts[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        counts[s[i]]++;
+    double h = 0.0;
+    for (int i = 0; i < 256; i++) {
+        if (!counts[i])
+            continue;
+        double p = (double)counts[i] / (double)n;
+        h -= p * log2(p);
+    }
+    return h;
+}
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Case-insensitive search of a lower-case needle. */
+static bool has(const uint8_t *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    if (m > n)
+        return false;
+    for (size_t i = 0; i + m <= n; i++) {
+        size_t j = 0;
+        while (j < m && lower(s[i + j]) == needle[j])
+            j++;
+        if (j == m)
+            return true;
+    }
+    return false;
+}
+
+static bool starts(const uint8_t *s, size_t n, const char *prefix)
+{
+    size_t m = strlen(prefix);
+    if (m > n)
+        return false;
+    for (size_t i = 0; i < m; i++)
+        if (lower(s[i]) != prefix[i])
+            return false;
+    return true;
+}
+
+bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs)
+{
+    /* Words that mark a value as an example or a template, anywhere in it. */
+    static const char *const words[] = {
+        "example", "xxxx", "****", "....", "\xe2\x80\xa6", "<your", "{your", "your_", "your-",
+        "yourkey", "yourtoken", "yourpass", "replace_me", "replace-me", "replaceme", "${", "{{",
+        "%(", "$(", "os.environ", "process.env", "getenv", "environ[", "dummy", "placeholder",
+        "redacted", "sample", "insert_", "insert-", "password", "passwd", "12345678", "abcdefgh",
+        "<password>", "<secret>", "<token>",
+    };
+    if (n == 0)
+        return true;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (has(s, n, words[i]))
+            return true;
+    /* Template and variable syntaxes as the whole value. */
+    if (s[0] == '<' && s[n - 1] == '>')
+        return true;
+    if (s[0] == '$' && n > 1 && (s[1] == '_' || s[1] == '{' || (lower(s[1]) >= 'a' && lower(s[1]) <= 'z')))
+        return true;
+    if (s[0] == '%' && n > 1 && s[n - 1] == '%')
+        return true;
+    if (starts(s, n, "env.") || starts(s, n, "secrets.") || starts(s, n, "vars."))
+        return true;
+    /* One character repeated: 00000000, aaaaaaaa. */
+    size_t same = 1;
+    for (size_t i = 1; i < n; i++)
+        if (s[i] == s[0])
+            same++;
+    if (same == n)
+        return true;
+    if (in_docs && (has(s, n, "changeme") || has(s, n, "change_me") || has(s, n, "change-me")))
+        return true;
+    return false;
+}
+
+/* ------------------------------------------------------------------------ */
+
+bool ks_check_crc32_token(const uint8_t *s, size_t n)
+{
+    static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    if (n < 36)
+        return false;
+    const uint8_t *body = s + n - 36;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, body, 30);
+    char want[7];
+    uint32_t v = (uint32_t)crc;
+    for (int i = 5; i >= 0; i--) {
+        want[i] = b62[v % 62];
+        v /= 62;
+    }
+    return memcmp(want, body + 30, 6) == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int b64val(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+long ks_base64_decode(uint8_t *out, const uint8_t *in, size_t n)
+{
+    while (n > 0 && in[n - 1] == '=')
+        n--;
+    if (n % 4 == 1)
+        return -1;
+    uint32_t acc = 0;
+    int bits = 0;
+    long o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64val(in[i]);
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return o;
+}
+
+bool ks_check_jwt(const uint8_t *s, size_t n)
+{
+    const uint8_t *dot = memchr(s, '.', n);
+    if (!dot)
+        return false;
+    size_t hl = (size_t)(dot - s);
+    if (hl < 4 || hl > 4096)
+        return false;
+    uint8_t hdr[3 * 4096 / 4 + 4];
+    long dl = ks_base64_decode(hdr, s, hl);
+    if (dl <= 0)
+        return false;
+    json_t *j = json_loadb((const char *)hdr, (size_t)dl, 0, NULL);
+    bool ok = j && json_is_object(j) && json_is_string(json_object_get(j, "alg"));
+    json_decref(j);
+    return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* Extract the base64 body of an armored block wrapped in any source-code
+ * quoting. Header lines (with ':') and PGP checksum lines ('=...') are
+ * dropped. Returns the body length written to out; *encrypted is set when
+ * a legacy Proc-Type header says the body is ciphertext. */
+static size_t armor_body(uint8_t *out, const uint8_t *s, size_t n, bool *encrypted)
+{
+    size_t i = 0, o = 0, line_start = 0;
+    bool header_line = false;
+    *encrypted = false;
+    /* Skip the BEGIN line: up to the dashes closing it. */
+    const uint8_t *b = memmem(s, n, "BEGIN", 5);
+    if (b) {
+        const uint8_t *d = memmem(b, n - (size_t)(b - s), "-----", 5);
+        if (d)
+            i = (size_t)(d - s) + 5;
+    }
+    const uint8_t *end = memmem(s + i, n - i, "-----END", 8);
+    size_t stop = end ? (size_t)(end - s) : n;
+    line_start = o;
+    for (; i < stop; i++) {
+        uint8_t c = s[i];
+        bool newline = c == '\n' || c == '\r';
+        if (c == '\\' && i + 1 < stop && (s[i + 1] == 'n' || s[i + 1] == 'r')) {
+            newline = true;
+            i++;
+        }
+        if (newline) {
+            if (header_line)
+                o = line_start;
+            else if (o > line_start && out[line_start] == '=')
+                o = line_start; /* OpenPGP armor checksum */
+            line_start = o;
+            header_line = false;
+            continue;
+        }
+        if (c == ':') {
+            header_line = true;
+            if (i >= 9 && memmem(s + (i >= 40 ? i - 40 : 0), i - (i >= 40 ? i - 40 : 0), "Proc-Type", 9))
+                *encrypted = true;
+            continue;
+        }
+        if (b64val(c) >= 0 || c == '=')
+            out[o++] = c;
+    }
+    if (header_line)
+        o = line_start;
+    return o;
+}
+
+bool ks_check_pem(const uint8_t *s, size_t n)
+{
+    if (n > 1 << 20)
+        return false;
+    uint8_t *body = ks_xmalloc(n + 1);
+    uint8_t *der = ks_xmalloc(n + 4);
+    bool encrypted;
+    size_t bl = armor_body(body, s, n, &encrypted);
+    bool ok = false;
+    /* Real key material is dense base64; "xxxx..." or "MIIE...AB" in a
+     * document is not a key. */
+    if (bl >= 40 && ks_entropy(body, bl) >= 4.0) {
+        long dl = ks_base64_decode(der, body, bl);
+        if (dl >= 8) {
+            if (encrypted || der[0] == 0x30)
+                ok = true;
+            else if (dl >= 15 && memcmp(der, "openssh-key-v1", 14) == 0)
+                ok = true;
+            else if (der[0] & 0x80) /* OpenPGP packet tag */
+                ok = true;
+        }
+    }
+    free(body);
+    free(der);
+    return ok;
+}
+
+size_t ks_secret_normalise(uint8_t *out, const uint8_t *s, size_t n)
+{
+    if (n > 10 && memcmp(s, "-----BEGIN", 10) == 0) {
+        bool enc;
+        size_t bl = armor_body(out, s, n, &enc);
+        if (bl >= 16)
+            return bl;
+    }
+    memcpy(out, s, n);
+    return n;
+}

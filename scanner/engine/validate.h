@@ -1,0 +1,43 @@
+/*
+ * validate.h - checks run on a confirmed match before it becomes a finding.
+ *
+ * All functions are pure: they look only at the bytes given and allocate
+ * nothing that outlives the call. Safe from any thread.
+ */
+#ifndef KS_VALIDATE_H
+#define KS_VALIDATE_H
+
+#include "../core/ks.h"
+
+/* Shannon entropy of the bytes, in bits per byte. */
+double ks_entropy(const uint8_t *s, size_t n);
+
+/* True when the value is a placeholder, a reference to another value, or a
+ * documented example rather than a secret: EXAMPLE, xxxx, ****, <your-...>,
+ * ${VAR}, os.environ[...], process.env.X, ... `in_docs` also rejects words
+ * that are only placeholders in documentation (changeme). */
+bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs);
+
+/* GitHub/npm token checksum: the token ends in 30 chars of entropy and 6
+ * chars of base62(crc32(entropy)). Returns true when the checksum matches. */
+bool ks_check_crc32_token(const uint8_t *s, size_t n);
+
+/* A JWT whose header decodes (base64url) to a JSON object with "alg". */
+bool ks_check_jwt(const uint8_t *s, size_t n);
+
+/* A PEM (or OpenSSH/PGP armored) block whose body is base64 of plausible
+ * key material: DER SEQUENCE, openssh-key-v1, an OpenPGP packet, or the
+ * ciphertext of a legacy encrypted PEM (Proc-Type header). The block may be
+ * wrapped in source-code quoting: "...\n" lines, JSON \n escapes, indents. */
+bool ks_check_pem(const uint8_t *s, size_t n);
+
+/* Base64 (standard or url-safe, padding optional) into out (capacity
+ * >= n*3/4+3). Returns decoded length or -1 when the input is not base64. */
+long ks_base64_decode(uint8_t *out, const uint8_t *in, size_t n);
+
+/* Normalised form of a secret for fingerprints: PEM blocks reduced to their
+ * base64 body so one key quoted two ways is one finding; other secrets are
+ * returned as-is. Writes into out (capacity >= n); returns its length. */
+size_t ks_secret_normalise(uint8_t *out, const uint8_t *s, size_t n);
+
+#endif

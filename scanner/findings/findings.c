@@ -1,0 +1,200 @@
+/*
+ * findings.c - fingerprints, redaction, and merging hits into findings.
+ */
+#include "findings.h"
+
+#include "../engine/engine.h"
+#include "../engine/validate.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ks_fingerprint(uint8_t out[16], const char *rule_id, const uint8_t *secret, size_t len)
+{
+    uint8_t *norm = ks_xmalloc(len + 1);
+    size_t nl = ks_secret_normalise(norm, secret, len);
+    uint8_t h[EVP_MAX_MD_SIZE];
+    unsigned hl = 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, rule_id, strlen(rule_id) + 1);
+    EVP_DigestUpdate(md, norm, nl);
+    EVP_DigestFinal_ex(md, h, &hl);
+    EVP_MD_CTX_free(md);
+    memcpy(out, h, 16);
+    free(norm);
+}
+
+char *ks_printable(const uint8_t *s, size_t len)
+{
+    char *out = ks_xmalloc(len * 4 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] >= 0x20 && s[i] < 0x7f) {
+            out[o++] = (char)s[i];
+        } else {
+            snprintf(out + o, 5, "\\x%02x", s[i]);
+            o += 4;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *ks_redact(const uint8_t *s, size_t len)
+{
+    size_t show;
+    /* Armored keys: the BEGIN line says what it is and is not secret. */
+    if (len > 16 && memcmp(s, "-----BEGIN", 10) == 0) {
+        const uint8_t *d = memmem(s + 10, len - 10, "-----", 5);
+        show = d ? (size_t)(d - s) + 5 : 10;
+    } else if (len >= 32) {
+        show = 8;
+    } else if (len >= 20) {
+        show = 6;
+    } else if (len >= 12) {
+        show = 3;
+    } else {
+        show = 0;
+    }
+    for (size_t i = 0; i < show; i++)
+        if (s[i] < 0x20 || s[i] >= 0x7f) {
+            show = i;
+            break;
+        }
+    char *p = ks_printable(s, show);
+    size_t l = strlen(p);
+    p = ks_xrealloc(p, l + 4);
+    memcpy(p + l, "\xe2\x80\xa6", 4); /* … */
+    return p;
+}
+
+void ks_hitlist_dispose(ks_hitlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].secret);
+        free(l->v[i].loc.path);
+        free(l->v[i].loc.snippet);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int cmp_hit(const void *pa, const void *pb)
+{
+    const ks_hit *a = *(const ks_hit *const *)pa, *b = *(const ks_hit *const *)pb;
+    int c = memcmp(a->fp, b->fp, 16);
+    if (c)
+        return c;
+    c = strcmp(a->loc.path, b->loc.path);
+    if (c)
+        return c;
+    return a->loc.offset < b->loc.offset ? -1 : a->loc.offset > b->loc.offset;
+}
+
+static const ks_ruleset *sort_rs;
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+    const ks_finding *a = pa, *b = pb;
+    ks_severity sa = sort_rs->rules[a->rule].severity, sb = sort_rs->rules[b->rule].severity;
+    if (sa != sb)
+        return sa > sb ? -1 : 1;
+    int c = strcmp(a->locs[0].path, b->locs[0].path);
+    if (c)
+        return c;
+    if (a->locs[0].offset != b->locs[0].offset)
+        return a->locs[0].offset < b->locs[0].offset ? -1 : 1;
+    return strcmp(a->fingerprint, b->fingerprint);
+}
+
+void ks_results_merge(ks_results *res, ks_hitlist *lists, size_t nlists)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < nlists; i++)
+        total += lists[i].n;
+    ks_hit **all = ks_xcalloc(total, sizeof(ks_hit *));
+    size_t k = 0;
+    for (size_t i = 0; i < nlists; i++)
+        for (size_t j = 0; j < lists[i].n; j++)
+            all[k++] = &lists[i].v[j];
+    qsort(all, total, sizeof(ks_hit *), cmp_hit);
+
+    res->findings = ks_xcalloc(total, sizeof(ks_finding));
+    res->nfindings = 0;
+    for (size_t i = 0; i < total;) {
+        size_t j = i;
+        while (j < total && memcmp(all[j]->fp, all[i]->fp, 16) == 0)
+            j++;
+        ks_finding *f = &res->findings[res->nfindings++];
+        ks_hit *h = all[i];
+        f->rule = h->rule;
+        ks_hex(f->fingerprint, h->fp, 16);
+        f->secret = h->secret;
+        f->secret_len = h->secret_len;
+        h->secret = NULL;
+        f->redacted = ks_redact(f->secret, f->secret_len);
+        f->locs = ks_xcalloc(j - i, sizeof(ks_location));
+        for (size_t m = i; m < j; m++) {
+            ks_hit *x = all[m];
+            if (x->confidence > f->confidence)
+                f->confidence = x->confidence;
+            f->checks |= x->checks;
+            /* The same place reached twice (a path given twice): one location. */
+            if (f->nlocs && strcmp(f->locs[f->nlocs - 1].path, x->loc.path) == 0 &&
+                f->locs[f->nlocs - 1].offset == x->loc.offset) {
+                free(x->loc.path);
+                free(x->loc.snippet);
+            } else {
+                f->locs[f->nlocs++] = x->loc;
+            }
+            memset(&x->loc, 0, sizeof x->loc);
+            free(x->secret);
+            x->secret = NULL;
+        }
+        /* A checksum that verified anywhere is what the finding reports. */
+        if (f->checks & KS_CHECK_CHECKSUM_OK)
+            f->checks &= ~(uint32_t)KS_CHECK_CHECKSUM_BAD;
+        i = j;
+    }
+    free(all);
+    for (size_t i = 0; i < nlists; i++) {
+        free(lists[i].v);
+        memset(&lists[i], 0, sizeof lists[i]);
+    }
+    sort_rs = res->rs;
+    if (res->nfindings > 1)
+        qsort(res->findings, res->nfindings, sizeof(ks_finding), cmp_finding);
+}
+
+void ks_results_dispose(ks_results *res)
+{
+    for (size_t i = 0; i < res->nfindings; i++) {
+        ks_finding *f = &res->findings[i];
+        free(f->secret);
+        free(f->redacted);
+        for (size_t j = 0; j < f->nlocs; j++) {
+            free(f->locs[j].path);
+            free(f->locs[j].snippet);
+        }
+        free(f->locs);
+    }
+    free(res->findings);
+    for (size_t i = 0; i < res->ndiags; i++) {
+        free(res->diags[i].path);
+        free(res->diags[i].message);
+    }
+    free(res->diags);
+    memset(res, 0, sizeof *res);
+}
+
+ks_severity ks_results_max_severity(const ks_results *res)
+{
+    ks_severity m = KS_SEV_NONE;
+    for (size_t i = 0; i < res->nfindings; i++)
+        if (res->rs->rules[res->findings[i].rule].severity > m)
+            m = res->rs->rules[res->findings[i].rule].severity;
+    return m;
+}

@@ -1,0 +1,94 @@
+/*
+ * findings.h - from matches to findings.
+ *
+ * A hit is one confirmed match at one place, made by a worker thread and
+ * owned by that worker's hit list. A finding is (rule, secret): every hit
+ * with the same fingerprint becomes one finding with several locations.
+ * Hits cross threads only when the scan is over (ks_results_merge), so
+ * nothing here takes a lock.
+ */
+#ifndef KS_FINDINGS_H
+#define KS_FINDINGS_H
+
+#include "../engine/rules.h"
+
+typedef struct ks_location {
+    char *path; /* origin chain as text */
+    uint64_t line, column, offset;
+    char *snippet; /* the line, secret masked unless --show-secrets */
+} ks_location;
+
+typedef struct ks_hit {
+    uint32_t rule;
+    uint8_t fp[16];
+    uint8_t *secret;
+    size_t secret_len;
+    ks_confidence confidence;
+    uint32_t checks; /* KS_CHECK_* from the engine */
+    ks_location loc;
+} ks_hit;
+
+typedef struct ks_hitlist {
+    ks_hit *v;
+    size_t n, cap;
+} ks_hitlist;
+
+typedef struct ks_finding {
+    uint32_t rule;
+    char fingerprint[33];
+    uint8_t *secret;
+    size_t secret_len;
+    char *redacted;
+    ks_confidence confidence;
+    uint32_t checks;
+    ks_location *locs;
+    size_t nlocs;
+} ks_finding;
+
+typedef struct ks_diag {
+    char *path;
+    char *message;
+} ks_diag;
+
+typedef struct ks_summary {
+    uint64_t files;    /* files (blobs) scanned */
+    uint64_t bytes;    /* bytes scanned */
+    uint64_t skipped;  /* not scanned: too large, special files, symlinks */
+    uint64_t excluded; /* excluded by --exclude or default excludes */
+    uint64_t warnings; /* unreadable files and other diagnostics */
+    double elapsed_s;
+    unsigned threads;
+    size_t rules;
+} ks_summary;
+
+typedef struct ks_results {
+    const ks_ruleset *rs;
+    ks_finding *findings;
+    size_t nfindings;
+    ks_diag *diags;
+    size_t ndiags, diagcap;
+    ks_summary sum;
+    bool show_secrets;
+    char ruleset_digest[65];
+} ks_results;
+
+/* Fingerprint of (rule id, normalised secret): 16 bytes of SHA-256. */
+void ks_fingerprint(uint8_t out[16], const char *rule_id, const uint8_t *secret, size_t len);
+
+/* Redacted form shown instead of a secret: a short prefix and an ellipsis.
+ * Returns a new string. */
+char *ks_redact(const uint8_t *secret, size_t len);
+/* Printable form of bytes: non-printable bytes as \xNN. New string. */
+char *ks_printable(const uint8_t *s, size_t len);
+
+void ks_hitlist_dispose(ks_hitlist *l);
+
+/* Move every hit of `lists` into findings (grouped by fingerprint, sorted
+ * by severity then path), leaving the lists empty. */
+void ks_results_merge(ks_results *res, ks_hitlist *lists, size_t nlists);
+void ks_results_dispose(ks_results *res);
+
+/* Highest severity among findings (KS_SEV_NONE when there are none). */
+ks_severity ks_results_max_severity(const ks_results *res);
+
+#endif

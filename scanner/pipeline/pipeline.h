@@ -1,0 +1,92 @@
+/*
+ * pipeline.h - workers that turn blobs into hits, and the sources that feed them.
+ *
+ * DESIGN
+ * A scan runs N worker threads. Each worker owns everything it touches on
+ * the hot path: the engine scratch, a read buffer, its hit list and its
+ * counters. A source (fs walk, stdin; later git) decides how work is split
+ * and calls ks_worker_scan_fd / ks_worker_scan_mem for each blob from
+ * whichever worker thread it runs on. Sources may lock to hand out work
+ * (a directory, a batch of files), never per byte or per match.
+ *
+ * A blob's origin is a chain (file, then what a decoder found inside it);
+ * the worker renders it as the location's path when a match is found.
+ */
+#ifndef KS_PIPELINE_H
+#define KS_PIPELINE_H
+
+#include "../engine/engine.h"
+#include "../findings/findings.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+typedef struct ks_origin {
+    const struct ks_origin *parent;
+    const char *name; /* path, or member name inside the parent */
+    const char *sep;  /* joins parent and name when rendered ("!" ...) */
+} ks_origin;
+
+typedef struct ks_scan_config {
+    const ks_ruleset *rs;
+    const ks_engine *engine;
+    unsigned threads;
+    uint64_t max_file_size;
+    char **excludes;
+    size_t nexcludes;
+    bool show_secrets;
+    bool quiet;    /* no warnings on stderr (still counted) */
+    bool progress; /* progress line on stderr */
+} ks_scan_config;
+
+typedef struct ks_pipeline ks_pipeline;
+
+typedef struct ks_worker {
+    ks_pipeline *p;
+    unsigned index;
+    ks_scratch *scratch;
+    uint8_t *buf;
+    size_t bufcap;
+    ks_hitlist hits;
+    _Atomic uint64_t files, bytes;
+    uint64_t skipped, excluded;
+    int error; /* first fatal error of this worker */
+    /* State of the blob being scanned. */
+    const ks_origin *origin;
+    char *origin_text; /* rendered lazily on the first hit */
+    uint64_t base;     /* absolute offset of buf[0] */
+    uint64_t cp_line, cp_lastnl; /* line and last newline at buf[0] */
+    uint64_t cur_abs, cur_line, cur_lastnl;
+    bool cur_valid;
+} ks_worker;
+
+/* A source of blobs. `run` is called once on every worker thread and
+ * returns when the source has no more work; it returns non-zero only for
+ * an error that must stop the whole scan. */
+typedef struct ks_source_ops {
+    const char *name;
+    int (*run)(void *src, ks_worker *w);
+} ks_source_ops;
+
+/* Scan an open file descriptor (read in chunks; never more than one chunk
+ * plus the overlap in memory). `size_hint` is the size if known, else 0. */
+int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t size_hint,
+                      uint32_t flags);
+/* Scan bytes already in memory. */
+int ks_worker_scan_mem(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
+                       uint32_t flags);
+
+/* Record a warning (unreadable file, ...) with the path it concerns. */
+void ks_worker_warn(ks_worker *w, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+const ks_scan_config *ks_worker_config(const ks_worker *w);
+
+/* Run a scan of one source over all workers; fills res (findings, summary). */
+int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *src,
+                    ks_results *res);
+
+/* Scan flags for a file name (documentation files get KS_SCAN_DOCS). */
+uint32_t ks_scan_flags_for_name(const char *name);
+
+#endif

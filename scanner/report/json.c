@@ -1,0 +1,133 @@
+/*
+ * json.c - JSON document and JSON Lines reporters (through jansson).
+ *
+ * The schema is documented in README.md ("JSON output"); change both.
+ */
+#include "report.h"
+
+#include "../engine/engine.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Paths come from the file system and may not be UTF-8: escape what
+ * jansson would refuse rather than lose the location. */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char *p = ks_printable((const uint8_t *)s, strlen(s));
+    j = json_string(p);
+    free(p);
+    return j;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? jstr(s) : json_null();
+}
+
+static json_t *finding_json(const ks_results *res, const ks_finding *f)
+{
+    const ks_rule *r = &res->rs->rules[f->rule];
+    json_t *o = json_object();
+    json_object_set_new(o, "rule_id", json_string(r->id));
+    json_object_set_new(o, "rule_name", json_string(r->name));
+    json_object_set_new(o, "kind", json_string(r->kind));
+    json_object_set_new(o, "severity", json_string(ks_severity_name(r->severity)));
+    json_object_set_new(o, "confidence", json_string(ks_confidence_name(f->confidence)));
+    json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
+    if (res->show_secrets) {
+        char *p = ks_printable(f->secret, f->secret_len);
+        json_object_set_new(o, "secret", json_string(p));
+        free(p);
+    } else {
+        json_object_set_new(o, "secret", json_string(f->redacted));
+    }
+    json_object_set_new(o, "secret_redacted", json_boolean(!res->show_secrets));
+    json_object_set_new(o, "secret_length", json_integer((json_int_t)f->secret_len));
+    json_t *v = json_object();
+    if (f->checks & KS_CHECK_CHECKSUM_OK)
+        json_object_set_new(v, "checksum", json_string("valid"));
+    else if (f->checks & KS_CHECK_CHECKSUM_BAD)
+        json_object_set_new(v, "checksum", json_string("invalid"));
+    if (f->checks & KS_CHECK_STRUCTURE_OK)
+        json_object_set_new(v, "structure", json_string("valid"));
+    json_object_set_new(o, "validation", v);
+    json_object_set_new(o, "remediation", str_or_null(r->remediation));
+    json_t *refs = json_array();
+    for (size_t i = 0; i < r->nreferences; i++)
+        json_array_append_new(refs, json_string(r->references[i]));
+    json_object_set_new(o, "references", refs);
+    json_t *locs = json_array();
+    for (size_t i = 0; i < f->nlocs; i++) {
+        const ks_location *l = &f->locs[i];
+        json_t *lo = json_object();
+        json_object_set_new(lo, "path", jstr(l->path));
+        json_object_set_new(lo, "line", json_integer((json_int_t)l->line));
+        json_object_set_new(lo, "column", json_integer((json_int_t)l->column));
+        json_object_set_new(lo, "offset", json_integer((json_int_t)l->offset));
+        json_object_set_new(lo, "snippet", str_or_null(l->snippet));
+        json_array_append_new(locs, lo);
+    }
+    json_object_set_new(o, "locations", locs);
+    return o;
+}
+
+static int dump(FILE *f, json_t *j, size_t flags)
+{
+    int rc = json_dumpf(j, f, flags | JSON_ENSURE_ASCII) == 0 && fputc('\n', f) != EOF
+                 ? 0
+                 : ks_error_set(KS_EIO, "cannot write JSON output");
+    json_decref(j);
+    return rc;
+}
+
+int ks_report_jsonl(FILE *f, const ks_results *res, const ks_report_opts *opts)
+{
+    (void)opts;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        int rc = dump(f, finding_json(res, &res->findings[i]), JSON_COMPACT);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
+{
+    (void)opts;
+    json_t *doc = json_object();
+    json_t *tool = json_object();
+    json_object_set_new(tool, "name", json_string("keysift"));
+    json_object_set_new(tool, "version", json_string(KS_VERSION));
+    json_object_set_new(tool, "ruleset_digest", json_string(res->ruleset_digest));
+    json_object_set_new(doc, "tool", tool);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < res->nfindings; i++)
+        json_array_append_new(arr, finding_json(res, &res->findings[i]));
+    json_object_set_new(doc, "findings", arr);
+    const ks_summary *s = &res->sum;
+    json_t *sum = json_object();
+    json_object_set_new(sum, "findings", json_integer((json_int_t)res->nfindings));
+    json_object_set_new(sum, "files", json_integer((json_int_t)s->files));
+    json_object_set_new(sum, "bytes", json_integer((json_int_t)s->bytes));
+    json_object_set_new(sum, "skipped", json_integer((json_int_t)s->skipped));
+    json_object_set_new(sum, "excluded", json_integer((json_int_t)s->excluded));
+    json_object_set_new(sum, "warnings", json_integer((json_int_t)s->warnings));
+    json_object_set_new(sum, "elapsed_s", json_real(s->elapsed_s));
+    json_object_set_new(sum, "threads", json_integer(s->threads));
+    json_object_set_new(sum, "rules", json_integer((json_int_t)s->rules));
+    json_object_set_new(doc, "summary", sum);
+    json_t *warns = json_array();
+    for (size_t i = 0; i < res->ndiags; i++) {
+        json_t *w = json_object();
+        json_object_set_new(w, "path", jstr(res->diags[i].path));
+        json_object_set_new(w, "message", jstr(res->diags[i].message));
+        json_array_append_new(warns, w);
+    }
+    json_object_set_new(doc, "warnings", warns);
+    return dump(f, doc, JSON_INDENT(2));
+}

@@ -1,0 +1,59 @@
+/*
+ * report.c - the reporter table and atomic output files.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const ks_reporter reporters[] = {
+    {"json", ks_report_json},
+    {"jsonl", ks_report_jsonl},
+    {"text", ks_report_text},
+};
+
+const ks_reporter *ks_reporter_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof reporters / sizeof reporters[0]; i++)
+        if (strcmp(reporters[i].name, name) == 0)
+            return &reporters[i];
+    return NULL;
+}
+
+const char *ks_reporter_names(void)
+{
+    return "text, json, jsonl";
+}
+
+int ks_report_to_path(const ks_reporter *r, const char *path, const ks_results *res,
+                      const ks_report_opts *opts)
+{
+    if (!path || strcmp(path, "-") == 0) {
+        int rc = r->write(stdout, res, opts);
+        if (fflush(stdout) != 0 && !rc)
+            rc = ks_error_set(KS_EIO, "standard output: %s", strerror(errno));
+        return rc;
+    }
+    size_t l = strlen(path) + 32;
+    char *tmp = ks_xmalloc(l);
+    snprintf(tmp, l, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        int rc = ks_error_set(KS_EIO, "%s: cannot write report: %s", path, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    int rc = r->write(f, res, opts);
+    if (ferror(f) && !rc)
+        rc = ks_error_set(KS_EIO, "%s: write error: %s", path, strerror(errno));
+    if (fclose(f) != 0 && !rc)
+        rc = ks_error_set(KS_EIO, "%s: write error: %s", path, strerror(errno));
+    if (!rc && rename(tmp, path) != 0)
+        rc = ks_error_set(KS_EIO, "%s: cannot write report: %s", path, strerror(errno));
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * report.h - reporters: findings and summary out, in one format each.
+ *
+ * Reporters see only ks_results (findings already merged and redacted, the
+ * ruleset for names and remediation); never blob memory, never sources.
+ */
+#ifndef KS_REPORT_H
+#define KS_REPORT_H
+
+#include "../findings/findings.h"
+
+#include <stdio.h>
+
+typedef struct ks_report_opts {
+    bool color;
+} ks_report_opts;
+
+typedef struct ks_reporter {
+    const char *name;
+    int (*write)(FILE *f, const ks_results *res, const ks_report_opts *opts);
+} ks_reporter;
+
+/* The reporter for a --format name, or NULL. */
+const ks_reporter *ks_reporter_find(const char *name);
+/* Comma-separated list of format names, for help and errors. */
+const char *ks_reporter_names(void);
+
+int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts);
+int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts);
+int ks_report_jsonl(FILE *f, const ks_results *res, const ks_report_opts *opts);
+
+/* Write a report to `path` atomically (temporary file in the same
+ * directory, then rename): a failed scan never leaves half a report. A
+ * path of NULL or "-" writes to stdout. */
+int ks_report_to_path(const ks_reporter *r, const char *path, const ks_results *res,
+                      const ks_report_opts *opts);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * text.c - the report for people: one block per finding, then a summary.
+ */
+#include "report.h"
+
+#include "../engine/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WIDTH 100
+
+typedef struct style {
+    const char *bold, *dim, *reset, *sev;
+} style;
+
+static const char *sev_color(ks_severity s)
+{
+    switch (s) {
+    case KS_SEV_CRITICAL:
+        return "\033[1;37;41m";
+    case KS_SEV_HIGH:
+        return "\033[1;31m";
+    case KS_SEV_MEDIUM:
+        return "\033[1;33m";
+    default:
+        return "\033[1;36m";
+    }
+}
+
+/* Word-wrap `text` to WIDTH columns, each line prefixed by `indent`. */
+static void wrap(FILE *f, const char *indent, const char *text)
+{
+    size_t col = 0, il = strlen(indent);
+    const char *p = text;
+    fputs(indent, f);
+    col = il;
+    while (*p) {
+        while (*p == ' ' || *p == '\n')
+            p++;
+        if (!*p)
+            break;
+        size_t wl = strcspn(p, " \n");
+        if (col > il && col + 1 + wl > WIDTH) {
+            fputc('\n', f);
+            fputs(indent, f);
+            col = il;
+        } else if (col > il) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, wl, f);
+        col += wl;
+        p += wl;
+    }
+    fputc('\n', f);
+}
+
+static void upper(char *out, const char *s, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < cap; i++)
+        out[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 32) : s[i];
+    out[i] = '\0';
+}
+
+int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
+{
+    style st = {"", "", "", ""};
+    if (opts && opts->color)
+        st = (style){"\033[1m", "\033[2m", "\033[0m", ""};
+    size_t by_sev[5] = {0};
+
+    for (size_t i = 0; i < res->nfindings; i++) {
+        const ks_finding *fd = &res->findings[i];
+        const ks_rule *r = &res->rs->rules[fd->rule];
+        by_sev[r->severity]++;
+        char sev[16];
+        upper(sev, ks_severity_name(r->severity), sizeof sev);
+        fprintf(f, "%s%-8s%s %s%s%s  %s[%s]%s\n", opts && opts->color ? sev_color(r->severity) : "",
+                sev, st.reset, st.bold, r->name, st.reset, st.dim, r->id, st.reset);
+        char *secret = res->show_secrets ? ks_printable(fd->secret, fd->secret_len)
+                                         : ks_xstrdup(fd->redacted);
+        const char *check = fd->checks & KS_CHECK_CHECKSUM_OK    ? ", checksum valid"
+                            : fd->checks & KS_CHECK_CHECKSUM_BAD ? ", checksum INVALID"
+                            : fd->checks & KS_CHECK_STRUCTURE_OK ? ", structure valid"
+                                                                 : "";
+        fprintf(f, "  secret      %s  (%zu chars, %s confidence%s)\n", secret, fd->secret_len,
+                ks_confidence_name(fd->confidence), check);
+        free(secret);
+        for (size_t j = 0; j < fd->nlocs; j++) {
+            const ks_location *l = &fd->locs[j];
+            fprintf(f, "  %s %s%s:%llu:%llu%s\n", j == 0 ? "location   " : "           ", st.bold,
+                    l->path, (unsigned long long)l->line, (unsigned long long)l->column,
+                    st.reset);
+            if (l->snippet)
+                fprintf(f, "              %s%s%s\n", st.dim, l->snippet, st.reset);
+        }
+        if (r->remediation) {
+            fputs("  remediation\n", f);
+            wrap(f, "              ", r->remediation);
+        }
+        fputc('\n', f);
+    }
+
+    const ks_summary *s = &res->sum;
+    double mb = (double)s->bytes / 1e6;
+    fprintf(f, "%s%zu finding%s%s", st.bold, res->nfindings, res->nfindings == 1 ? "" : "s",
+            st.reset);
+    if (res->nfindings) {
+        const char *sep = " (";
+        for (int v = KS_SEV_CRITICAL; v >= KS_SEV_LOW; v--) {
+            if (!by_sev[v])
+                continue;
+            fprintf(f, "%s%zu %s", sep, by_sev[v], ks_severity_name((ks_severity)v));
+            sep = ", ";
+        }
+        fputc(')', f);
+    }
+    fprintf(f, " in %llu files, %.1f MB, %.2f s (%.0f MB/s, %u threads, %zu rules)",
+            (unsigned long long)s->files, mb, s->elapsed_s,
+            s->elapsed_s > 0 ? mb / s->elapsed_s : 0.0, s->threads, s->rules);
+    if (s->warnings)
+        fprintf(f, "; %llu warning%s", (unsigned long long)s->warnings,
+                s->warnings == 1 ? "" : "s");
+    if (s->skipped)
+        fprintf(f, "; %llu skipped", (unsigned long long)s->skipped);
+    if (s->excluded)
+        fprintf(f, "; %llu excluded", (unsigned long long)s->excluded);
+    fputc('\n', f);
+    return 0;
+}

@@ -1,0 +1,390 @@
+/*
+ * fs.c - the file-system source: a parallel directory walk.
+ *
+ * DESIGN
+ * Work items sit on one shared stack: a directory to read, or a batch of
+ * files of a directory already read. A worker that pops a directory reads
+ * it once (d_type tells files from directories without a stat), pushes its
+ * subdirectories and all but one batch of its files, and scans that batch
+ * itself. Files are opened with openat() relative to the directory's fd,
+ * which a batch holds by reference, so no path is resolved twice. The
+ * stack (LIFO) keeps the walk depth-first and the number of open directory
+ * fds small. The lock is taken once per directory or batch, never per byte.
+ */
+#include "source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BATCH 64
+
+/* Directories that are never walked: version-control metadata (history is
+ * scanned with --git, where objects are read decompressed and once). */
+static const char *const default_excluded_dirs[] = {".git", ".hg", ".svn"};
+
+typedef struct dirref {
+    int fd;
+    char *path;
+    size_t rootlen; /* length of the root argument prefix of path */
+    _Atomic int refs;
+} dirref;
+
+typedef enum { ITEM_DIR, ITEM_FILES, ITEM_PATH, ITEM_STDIN } item_kind;
+
+typedef struct item {
+    item_kind kind;
+    char *path;     /* ITEM_DIR, ITEM_PATH */
+    size_t rootlen; /* ITEM_DIR */
+    dirref *dir;    /* ITEM_FILES */
+    char **names;   /* ITEM_FILES: names[0..n), one allocation */
+    size_t n;
+} item;
+
+struct ks_fs_source {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    item *stack;
+    size_t n, cap;
+    unsigned active; /* items being processed */
+    bool stop;
+};
+
+static void push_locked(ks_fs_source *s, item it)
+{
+    ks_grow((void **)&s->stack, &s->cap, s->n + 1, sizeof(item));
+    s->stack[s->n++] = it;
+}
+
+static void push(ks_fs_source *s, item it)
+{
+    pthread_mutex_lock(&s->lock);
+    push_locked(s, it);
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Pop an item, waiting while others may still produce work. Returns false
+ * when the walk is over. */
+static bool pop(ks_fs_source *s, item *out)
+{
+    pthread_mutex_lock(&s->lock);
+    while (s->n == 0 && s->active > 0 && !s->stop)
+        pthread_cond_wait(&s->cond, &s->lock);
+    if (s->n == 0 || s->stop) {
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        return false;
+    }
+    *out = s->stack[--s->n];
+    s->active++;
+    pthread_mutex_unlock(&s->lock);
+    return true;
+}
+
+static void finish(ks_fs_source *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->active--;
+    if (s->active == 0 || s->n > 0)
+        pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void dir_unref(dirref *d)
+{
+    if (atomic_fetch_sub(&d->refs, 1) == 1) {
+        close(d->fd);
+        free(d->path);
+        free(d);
+    }
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t dl = strlen(dir), nl = strlen(name);
+    char *p = ks_xmalloc(dl + nl + 2);
+    memcpy(p, dir, dl);
+    size_t o = dl;
+    if (dl == 0 || dir[dl - 1] != '/')
+        p[o++] = '/';
+    memcpy(p + o, name, nl + 1);
+    return p;
+}
+
+bool ks_path_excluded(char *const *globs, size_t nglobs, const char *relpath, const char *base)
+{
+    for (size_t i = 0; i < nglobs; i++) {
+        const char *g = globs[i];
+        if (!strchr(g, '/')) {
+            if (fnmatch(g, base, 0) == 0)
+                return true;
+            continue;
+        }
+        if (fnmatch(g, relpath, 0) == 0)
+            return true;
+        if (strncmp(g, "**/", 3) == 0 && fnmatch(g + 3, relpath, 0) == 0)
+            return true;
+        /* A glob ending in "/" followed by "**" also names the directory itself. */
+        size_t gl = strlen(g);
+        if (gl > 3 && strcmp(g + gl - 3, "/**") == 0) {
+            char *d = ks_xstrndup(g, gl - 3);
+            bool m = fnmatch(d, relpath, 0) == 0;
+            free(d);
+            if (m)
+                return true;
+        }
+    }
+    return false;
+}
+
+static const char *relative(const char *path, size_t rootlen)
+{
+    const char *r = path + rootlen;
+    while (*r == '/')
+        r++;
+    return r;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void scan_file_at(ks_worker *w, int dfd, const char *dirpath, const char *name)
+{
+    const ks_scan_config *cfg = ks_worker_config(w);
+    char *path = join(dirpath, name);
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            w->skipped++; /* a symlink that replaced the file during the walk */
+        else
+            ks_worker_warn(w, path, "cannot open: %s", strerror(errno));
+        free(path);
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        ks_worker_warn(w, path, "cannot stat: %s", strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        w->skipped++;
+    } else if (cfg->max_file_size && (uint64_t)st.st_size > cfg->max_file_size) {
+        w->skipped++;
+        ks_worker_warn(w, path, "skipped: %lld bytes is larger than --max-file-size (%llu)",
+                       (long long)st.st_size, (unsigned long long)cfg->max_file_size);
+    } else {
+        ks_origin o = {.parent = NULL, .name = path, .sep = NULL};
+        ks_worker_scan_fd(w, fd, &o, (uint64_t)st.st_size, ks_scan_flags_for_name(name));
+    }
+    close(fd);
+    free(path);
+}
+
+static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
+{
+    const ks_scan_config *cfg = ks_worker_config(w);
+    int fd = open(it->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        ks_worker_warn(w, it->path, "cannot open directory: %s", strerror(errno));
+        return;
+    }
+    int fd2 = dup(fd);
+    DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
+    if (!d) {
+        ks_worker_warn(w, it->path, "cannot read directory: %s", strerror(errno));
+        if (fd2 >= 0)
+            close(fd2);
+        close(fd);
+        return;
+    }
+    dirref *ref = ks_xcalloc(1, sizeof *ref);
+    ref->fd = fd;
+    ref->path = ks_xstrdup(it->path);
+    ref->rootlen = it->rootlen;
+    atomic_store(&ref->refs, 1);
+
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    errno = 0;
+    while ((e = readdir(d))) {
+        const char *nm = e->d_name;
+        if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
+            continue;
+        unsigned char type = e->d_type;
+        if (type == DT_UNKNOWN) {
+            struct stat st;
+            if (fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                char *p = join(it->path, nm);
+                ks_worker_warn(w, p, "cannot stat: %s", strerror(errno));
+                free(p);
+                continue;
+            }
+            type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
+                                              : S_ISLNK(st.st_mode)   ? DT_LNK
+                                                                      : DT_UNKNOWN;
+        }
+        if (type == DT_LNK) {
+            w->skipped++; /* symlinks are not followed: no loops, no escaping the tree */
+            continue;
+        }
+        if (type != DT_DIR && type != DT_REG) {
+            w->skipped++; /* fifos, sockets, devices: reading them could block */
+            continue;
+        }
+        char *p = join(it->path, nm);
+        const char *rel = relative(p, it->rootlen);
+        bool excl = ks_path_excluded(cfg->excludes, cfg->nexcludes, rel, nm);
+        if (!excl && type == DT_DIR)
+            for (size_t i = 0; i < sizeof default_excluded_dirs / sizeof *default_excluded_dirs; i++)
+                if (strcmp(nm, default_excluded_dirs[i]) == 0)
+                    excl = true;
+        if (excl) {
+            w->excluded++;
+            free(p);
+            continue;
+        }
+        if (type == DT_DIR) {
+            push(s, (item){.kind = ITEM_DIR, .path = p, .rootlen = it->rootlen});
+            continue;
+        }
+        free(p);
+        ks_grow((void **)&names, &cap, n + 1, sizeof(char *));
+        names[n++] = ks_xstrdup(nm);
+    }
+    if (errno)
+        ks_worker_warn(w, it->path, "error while reading directory: %s", strerror(errno));
+    closedir(d);
+
+    /* Hand batches beyond the first to other workers; scan the first here. */
+    for (size_t b = BATCH; b < n; b += BATCH) {
+        size_t cnt = n - b < BATCH ? n - b : BATCH;
+        char **part = ks_xmalloc(cnt * sizeof(char *));
+        memcpy(part, names + b, cnt * sizeof(char *));
+        atomic_fetch_add(&ref->refs, 1);
+        push(s, (item){.kind = ITEM_FILES, .dir = ref, .names = part, .n = cnt});
+    }
+    size_t first = n < BATCH ? n : BATCH;
+    for (size_t i = 0; i < first; i++) {
+        scan_file_at(w, fd, ref->path, names[i]);
+        free(names[i]);
+    }
+    free(names);
+    dir_unref(ref);
+}
+
+static void scan_path(ks_worker *w, const char *path)
+{
+    const ks_scan_config *cfg = ks_worker_config(w);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        ks_worker_warn(w, path, "cannot open: %s", strerror(errno));
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && cfg->max_file_size && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size > cfg->max_file_size) {
+        w->skipped++;
+        ks_worker_warn(w, path, "skipped: %lld bytes is larger than --max-file-size (%llu)",
+                       (long long)st.st_size, (unsigned long long)cfg->max_file_size);
+    } else {
+        const char *base = strrchr(path, '/');
+        ks_origin o = {.parent = NULL, .name = path, .sep = NULL};
+        ks_worker_scan_fd(w, fd, &o, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
+                          ks_scan_flags_for_name(base ? base + 1 : path));
+    }
+    close(fd);
+}
+
+static int fs_run(void *src, ks_worker *w)
+{
+    ks_fs_source *s = src;
+    item it;
+    while (pop(s, &it)) {
+        switch (it.kind) {
+        case ITEM_DIR:
+            read_dir(s, w, &it);
+            free(it.path);
+            break;
+        case ITEM_FILES:
+            for (size_t i = 0; i < it.n; i++) {
+                scan_file_at(w, it.dir->fd, it.dir->path, it.names[i]);
+                free(it.names[i]);
+            }
+            free(it.names);
+            dir_unref(it.dir);
+            break;
+        case ITEM_PATH:
+            scan_path(w, it.path);
+            free(it.path);
+            break;
+        case ITEM_STDIN: {
+            ks_origin o = {.parent = NULL, .name = "-", .sep = NULL};
+            ks_worker_scan_fd(w, 0, &o, 0, 0);
+            break;
+        }
+        }
+        finish(s);
+    }
+    return 0;
+}
+
+const ks_source_ops ks_fs_source_ops = {.name = "fs", .run = fs_run};
+
+int ks_fs_source_new(ks_fs_source **out, char *const *paths, size_t npaths)
+{
+    ks_fs_source *s = ks_xcalloc(1, sizeof *s);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    *out = NULL;
+    bool have_stdin = false;
+    /* Push in reverse so the stack hands paths out in command-line order. */
+    for (size_t i = npaths; i-- > 0;) {
+        const char *p = paths[i];
+        if (strcmp(p, "-") == 0) {
+            if (!have_stdin)
+                push_locked(s, (item){.kind = ITEM_STDIN});
+            have_stdin = true;
+            continue;
+        }
+        struct stat st;
+        if (stat(p, &st) != 0) {
+            int rc = ks_error_set(KS_ENOTFOUND, "%s: %s", p, strerror(errno));
+            ks_fs_source_free(s);
+            return rc;
+        }
+        char *copy = ks_xstrdup(p);
+        size_t l = strlen(copy);
+        while (l > 1 && copy[l - 1] == '/')
+            copy[--l] = '\0';
+        if (S_ISDIR(st.st_mode))
+            push_locked(s, (item){.kind = ITEM_DIR, .path = copy, .rootlen = l});
+        else
+            push_locked(s, (item){.kind = ITEM_PATH, .path = copy});
+    }
+    *out = s;
+    return 0;
+}
+
+void ks_fs_source_free(ks_fs_source *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->stack[i].path);
+        if (s->stack[i].kind == ITEM_FILES) {
+            for (size_t j = 0; j < s->stack[i].n; j++)
+                free(s->stack[i].names[j]);
+            free(s->stack[i].names);
+            dir_unref(s->stack[i].dir);
+        }
+    }
+    free(s->stack);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    free(s);
+}

@@ -28,6 +28,8 @@
 
 struct ks_pipeline {
     const ks_scan_config *cfg;
+    size_t chunk; /* bytes read per chunk */
+    size_t ov;    /* bytes consecutive chunks share */
     const ks_source_ops *ops;
     void *src;
     ks_worker *workers;
@@ -182,8 +184,6 @@ static int on_match(const ks_match *m, void *payload)
 {
     ks_worker *w = payload;
     const ks_rule *r = &w->p->cfg->rs->rules[m->rule];
-    size_t len = w->bufcap; /* bytes valid in buf are given by the caller */
-    (void)len;
     ks_grow((void **)&w->hits.v, &w->hits.cap, w->hits.n + 1, sizeof(ks_hit));
     ks_hit *h = &w->hits.v[w->hits.n++];
     memset(h, 0, sizeof *h);
@@ -267,20 +267,46 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t want)
     return (ssize_t)got;
 }
 
-int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t size_hint,
-                      uint32_t flags)
+/* Where the bytes of a blob come from: fill dst with up to `want` bytes,
+ * return how many (fewer only at the end), or -1 on a read error. */
+typedef ssize_t (*fill_fn)(void *ctx, uint8_t *dst, size_t want);
+
+typedef struct fd_ctx {
+    int fd;
+} fd_ctx;
+
+static ssize_t fill_fd(void *ctx, uint8_t *dst, size_t want)
+{
+    return read_full(((fd_ctx *)ctx)->fd, dst, want);
+}
+
+typedef struct mem_ctx {
+    const uint8_t *data;
+    size_t len, pos;
+} mem_ctx;
+
+static ssize_t fill_mem(void *ctx, uint8_t *dst, size_t want)
+{
+    mem_ctx *m = ctx;
+    size_t n = m->len - m->pos < want ? m->len - m->pos : want;
+    memcpy(dst, m->data + m->pos, n);
+    m->pos += n;
+    return (ssize_t)n;
+}
+
+/* The chunk loop (see DESIGN at the top of this file). */
+static int scan_stream(ks_worker *w, fill_fn fill, void *ctx, const ks_origin *origin,
+                       uint32_t flags)
 {
     const ks_scan_config *cfg = w->p->cfg;
-    size_t ov = 2 * ks_engine_overlap(cfg->engine) + 64;
+    const size_t ov = w->p->ov, chunk = w->p->chunk;
     size_t carry = 0;
     uint64_t total = 0, prev_own_to = 0;
     int rc = 0;
 
-    if (size_hint > CHUNK)
-        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     blob_begin(w, origin);
     for (;;) {
-        ssize_t n = read_full(fd, w->buf + carry, CHUNK);
+        ssize_t n = fill(ctx, w->buf + carry, chunk);
         if (n < 0) {
             render_origin(w);
             ks_worker_warn(w, w->origin_text, "read error after %llu bytes: %s",
@@ -289,7 +315,7 @@ int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t si
         }
         total += (uint64_t)n;
         size_t len = carry + (size_t)n;
-        bool eof = (size_t)n < CHUNK;
+        bool eof = (size_t)n < chunk;
         if (cfg->max_file_size && total > cfg->max_file_size) {
             render_origin(w);
             ks_worker_warn(w, w->origin_text,
@@ -297,17 +323,18 @@ int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t si
                            "scanned",
                            (unsigned long long)cfg->max_file_size,
                            (unsigned long long)(total - (uint64_t)n));
+            total -= (uint64_t)n;
             break;
         }
-        uint64_t own_to_abs = eof ? w->base + len : w->base + len - ov / 2;
+        uint64_t own_to = eof ? w->base + len : w->base + len - ov / 2;
         if (len > 0)
-            rc = scan_chunk(w, len, (size_t)(prev_own_to - w->base), (size_t)(own_to_abs - w->base),
+            rc = scan_chunk(w, len, (size_t)(prev_own_to - w->base), (size_t)(own_to - w->base),
                             flags);
         if (rc || eof)
             break;
         /* Keep the tail: matches ending after own_to start at or after
-         * own_to - overlap. Move the line checkpoint along. */
-        uint64_t keep_from = own_to_abs - ov / 2;
+         * own_to - overlap. Move the line checkpoint along with it. */
+        uint64_t keep_from = own_to - ov / 2;
         uint64_t line, col;
         line_at(w, keep_from, &line, &col);
         w->cp_line = line;
@@ -317,49 +344,26 @@ int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t si
         memmove(w->buf, w->buf + shift, carry);
         w->base = keep_from;
         w->cur_valid = false;
-        prev_own_to = own_to_abs;
+        prev_own_to = own_to;
     }
     blob_end(w, total);
     return rc == KS_EENGINE ? rc : 0;
 }
 
+int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t size_hint,
+                      uint32_t flags)
+{
+    fd_ctx c = {fd};
+    if (size_hint > w->p->chunk)
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return scan_stream(w, fill_fd, &c, origin, flags);
+}
+
 int ks_worker_scan_mem(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
                        uint32_t flags)
 {
-    /* In-memory blobs go through the same chunk loop so that their matches,
-     * line numbers and snippets come out exactly as for files. */
-    const ks_scan_config *cfg = w->p->cfg;
-    size_t ov = 2 * ks_engine_overlap(cfg->engine) + 64;
-    size_t pos = 0, carry = 0;
-    uint64_t prev_own_to = 0;
-    int rc = 0;
-    blob_begin(w, origin);
-    for (;;) {
-        size_t n = len - pos < CHUNK ? len - pos : CHUNK;
-        memcpy(w->buf + carry, data + pos, n);
-        pos += n;
-        size_t clen = carry + n;
-        bool eof = pos == len;
-        uint64_t own_to_abs = eof ? w->base + clen : w->base + clen - ov / 2;
-        if (clen > 0)
-            rc = scan_chunk(w, clen, (size_t)(prev_own_to - w->base),
-                            (size_t)(own_to_abs - w->base), flags);
-        if (rc || eof)
-            break;
-        uint64_t keep_from = own_to_abs - ov / 2;
-        uint64_t line, col;
-        line_at(w, keep_from, &line, &col);
-        w->cp_line = line;
-        w->cp_lastnl = w->cur_lastnl;
-        size_t shift = (size_t)(keep_from - w->base);
-        carry = clen - shift;
-        memmove(w->buf, w->buf + shift, carry);
-        w->base = keep_from;
-        w->cur_valid = false;
-        prev_own_to = own_to_abs;
-    }
-    blob_end(w, len);
-    return rc == KS_EENGINE ? rc : 0;
+    mem_ctx c = {data, len, 0};
+    return scan_stream(w, fill_mem, &c, origin, flags);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -421,12 +425,15 @@ int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *s
     p.t0 = now_s();
     p.workers = ks_xcalloc(n, sizeof(ks_worker));
     p.nworkers = n;
-    size_t ov = 2 * ks_engine_overlap(cfg->engine) + 64;
+    p.ov = 2 * ks_engine_overlap(cfg->engine) + 64;
+    p.chunk = cfg->chunk_size ? cfg->chunk_size : CHUNK;
+    if (p.chunk < p.ov)
+        p.chunk = p.ov;
     for (unsigned i = 0; i < n; i++) {
         ks_worker *w = &p.workers[i];
         w->p = &p;
         w->index = i;
-        w->bufcap = CHUNK + ov;
+        w->bufcap = p.chunk + p.ov;
         w->buf = ks_xmalloc(w->bufcap);
         if ((rc = ks_scratch_new(&w->scratch, cfg->engine)) != 0) {
             n = i;

@@ -36,7 +36,8 @@ typedef struct ks_scan_config {
     size_t nexcludes;
     bool show_secrets;
     bool quiet;    /* no warnings on stderr (still counted) */
-    bool progress; /* progress line on stderr */
+    bool progress;     /* progress line on stderr */
+    size_t chunk_size; /* bytes per read; 0 = default (tests set it small) */
 } ks_scan_config;
 
 typedef struct ks_pipeline ks_pipeline;

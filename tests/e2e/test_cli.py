@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""The command line's contract: exit codes, error messages naming what is
+wrong, redaction by default in every format, stdin, output files, excludes,
+size limits, the compiled-rule cache.
+
+usage: test_cli.py KEYSIFT_BINARY
+"""
+import binascii
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+KS = os.path.abspath(sys.argv[1])
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+failures = []
+
+
+def token(prefix, body):
+    """A token in GitHub's format: prefix + 30 chars + base62(crc32) checksum."""
+    assert len(body) == 30
+    crc = binascii.crc32(body.encode())
+    digits = ""
+    for _ in range(6):
+        digits = B62[crc % 62] + digits
+        crc //= 62
+    return prefix + body + digits
+
+
+GH = token("ghp_", "Kq3v9TzW2xLmP8rB5nY7cD4fH6jQ1s")
+AWS = "AKIAZ7Q2WERTYUIOPL3K"
+
+
+def run(args, stdin=None, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run([KS] + args, input=stdin, capture_output=True, env=e, timeout=120)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def check(name, cond, detail=""):
+    if not cond:
+        failures.append("%s %s" % (name, detail))
+        print("FAIL", name, detail)
+    else:
+        print("ok  ", name)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="keysift-cli-")
+    clean = os.path.join(tmp, "clean")
+    dirty = os.path.join(tmp, "dirty")
+    os.makedirs(clean)
+    os.makedirs(os.path.join(dirty, "vendor"))
+    with open(os.path.join(clean, "main.py"), "w") as f:
+        f.write("import os\ntoken = os.environ['GITHUB_TOKEN']\n")
+    with open(os.path.join(dirty, "deploy.sh"), "w") as f:
+        f.write('#!/bin/sh\nexport GITHUB_TOKEN="%s"\n' % GH)
+    with open(os.path.join(dirty, "vendor", "aws.cfg"), "w") as f:
+        f.write("aws_access_key_id = %s\n" % AWS)
+
+    rc, out, err = run(["--version"])
+    check("version", rc == 0 and out.startswith("keysift "), out)
+    rc, out, err = run(["--help"])
+    check("help", rc == 0 and "--fail-on" in out)
+    rc, out, err = run(["scan", "--no-such-option", clean])
+    check("bad option exits 2", rc == 2 and "no-such-option" in err, err)
+    rc, out, err = run(["scan", "--fail-on", "urgent", clean])
+    check("bad --fail-on exits 2", rc == 2 and "urgent" in err, err)
+    rc, out, err = run(["scan", "--threads", "0", clean])
+    check("bad --threads exits 2", rc == 2, err)
+    rc, out, err = run(["scan", os.path.join(tmp, "missing")])
+    check("missing path exits 2 naming it", rc == 2 and "missing" in err and len(err.splitlines()) == 1, err)
+    rc, out, err = run(["frobnicate"])
+    check("unknown command exits 2", rc == 2 and "frobnicate" in err, err)
+
+    rc, out, err = run(["scan", "--rules", os.path.join(tmp, "nope.yaml"), clean])
+    check("unreadable rule file exits 2 naming it", rc == 2 and "nope.yaml" in err, err)
+    bad = os.path.join(tmp, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("rules:\n  - id: my.rule\n    severity: high\n    pattern: '(unclosed'\n")
+    rc, out, err = run(["scan", "--rules", bad, clean])
+    check("rule that does not compile exits 2 naming file and rule",
+          rc == 2 and "bad.yaml" in err and "my.rule" in err, err)
+    with open(bad, "w") as f:
+        f.write("rules:\n  - id: x\n   severity: [\n")
+    rc, out, err = run(["scan", "--rules", bad, clean])
+    check("malformed YAML exits 2 naming the file and line", rc == 2 and "bad.yaml:" in err, err)
+
+    rc, out, err = run(["scan", clean])
+    check("clean tree exits 0", rc == 0 and "0 findings" in out, out + err)
+    rc, out, err = run(["scan", dirty])
+    check("findings exit 1", rc == 1, out + err)
+    check("text output redacts", GH not in out and AWS not in out)
+    check("text output names path:line:col", "deploy.sh:2:21" in out, out)
+    check("no colour when stdout is not a terminal", "\033[" not in out)
+    rc, out, err = run(["scan", "--fail-on", "critical", os.path.join(dirty, "deploy.sh")])
+    check("--fail-on above the findings exits 0", rc == 0, out)
+
+    for fmt in ("json", "jsonl", "text"):
+        rc, out, err = run(["scan", "--format", fmt, dirty])
+        check("%s redacts by default" % fmt, rc == 1 and GH not in out and AWS not in out)
+        rc, out, err = run(["scan", "--format", fmt, "--show-secrets", dirty])
+        check("%s --show-secrets shows them" % fmt, rc == 1 and GH in out and AWS in out)
+
+    rc, out, err = run(["scan", "--format", "jsonl", "--exclude", "vendor", dirty])
+    ids = [json.loads(l)["rule_id"] for l in out.splitlines()]
+    check("--exclude prunes a directory", rc == 1 and ids == ["github.pat.classic"], str(ids))
+
+    rc, out, err = run(["scan", "--format", "jsonl", "-"], stdin=("x = %s\n" % GH).encode())
+    f = json.loads(out.splitlines()[0]) if out else {}
+    check("stdin is scanned as '-'", rc == 1 and f.get("locations", [{}])[0].get("path") == "-", out)
+
+    report = os.path.join(tmp, "out", "r.json")
+    rc, out, err = run(["scan", "--format", "json", "-o", report, dirty])
+    check("-o into a missing directory exits 2", rc == 2 and "r.json" in err, err)
+    os.makedirs(os.path.dirname(report))
+    rc, out, err = run(["scan", "--format", "json", "-o", report, dirty])
+    doc = json.load(open(report))
+    check("-o writes the report", rc == 1 and out == "" and len(doc["findings"]) == 2, out)
+    check("-o leaves no temporary file", os.listdir(os.path.dirname(report)) == ["r.json"])
+    check("json summary", doc["summary"]["files"] == 2 and doc["summary"]["findings"] == 2)
+
+    big = os.path.join(tmp, "big")
+    os.makedirs(big)
+    with open(os.path.join(big, "blob.bin"), "wb") as f:
+        f.write(b"x" * 300000)
+    rc, out, err = run(["scan", "--max-file-size", "100K", big])
+    check("--max-file-size skips with a warning naming the file",
+          rc == 0 and "blob.bin" in err and "max-file-size" in err, err)
+
+    rc, out, err = run(["scan", "/proc/self/mem"])
+    check("unreadable input is a warning naming it", rc == 0 and "/proc/self/mem" in err and "1 warning" in out, out + err)
+    rc, out, err = run(["scan", "--strict", "/proc/self/mem"])
+    check("--strict turns warnings into exit 2", rc == 2, err)
+
+    cache = os.path.join(tmp, "cache")
+    rc, out, err = run(["scan", clean], env={"KEYSIFT_CACHE_DIR": cache})
+    check("the compiled ruleset is cached on disk",
+          rc == 0 and any(n.endswith(".hsdb") for n in os.listdir(cache)), str(os.listdir(cache) if os.path.isdir(cache) else None))
+
+    rc, out, err = run(["rules", "list"])
+    check("rules list", rc == 0 and "github.pat.classic" in out)
+    rc, out, err = run(["rules", "frob"])
+    check("rules with a bad sub-command exits 2", rc == 2)
+
+    if failures:
+        print("cli: %d failure(s)" % len(failures))
+        return 1
+    print("cli: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

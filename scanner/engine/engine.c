@@ -476,6 +476,8 @@ static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
             return false;
         m->checks |= KS_CHECK_STRUCTURE_OK;
     }
+    if ((r->validators & KS_VALIDATE_PASSWORD) && !ks_check_password_value(sec, sl))
+        return false;
     if (r->validators & KS_VALIDATE_PEM) {
         if (!ks_check_pem(sec, sl))
             return false;

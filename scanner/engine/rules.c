@@ -200,6 +200,7 @@ static int parse_validators(const ctx *c, yaml_node_t *n, uint32_t *out)
         {"npm-crc32", KS_VALIDATE_NPM_CRC32},
         {"jwt", KS_VALIDATE_JWT},
         {"pem", KS_VALIDATE_PEM},
+        {"password", KS_VALIDATE_PASSWORD},
     };
     char **v = NULL;
     size_t nv = 0;
@@ -212,7 +213,7 @@ static int parse_validators(const ctx *c, yaml_node_t *n, uint32_t *out)
                 break;
         if (j == sizeof names / sizeof names[0])
             rc = fail(c, n,
-                      "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem)", v[i]);
+                      "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password)", v[i]);
         else
             *out |= names[j].bit;
     }

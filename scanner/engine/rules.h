@@ -15,6 +15,7 @@ enum {
     KS_VALIDATE_NPM_CRC32 = 1u << 1,    /* same scheme as GitHub's */
     KS_VALIDATE_JWT = 1u << 2,          /* header decodes to a JSON object with "alg" */
     KS_VALIDATE_PEM = 1u << 3,          /* body decodes to DER starting with a SEQUENCE */
+    KS_VALIDATE_PASSWORD = 1u << 4,     /* a value that could be a password, not an identifier */
 };
 
 typedef struct ks_example {

@@ -95,6 +95,84 @@ bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs)
 
 /* ------------------------------------------------------------------------ */
 
+static bool is_lo(uint8_t c)
+{
+    return c >= 'a' && c <= 'z';
+}
+
+static bool is_up(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+/* A segment spelled like words of an identifier: lower, UPPER, Capital,
+ * camelCase or PascalCase, letters only. Random strings rarely are:
+ * "pdkdyJVCeVpDY" breaks the pattern at "JVC" followed by a lower case. */
+static bool wordy(const uint8_t *s, size_t n)
+{
+    if (n == 0)
+        return true;
+    size_t i = 0;
+    bool all_up = true;
+    for (size_t k = 0; k < n; k++) {
+        if (!is_lo(s[k]) && !is_up(s[k]))
+            return false;
+        if (!is_up(s[k]))
+            all_up = false;
+    }
+    if (all_up)
+        return true;
+    /* [a-z]* then ([A-Z][a-z]+)* */
+    while (i < n && is_lo(s[i]))
+        i++;
+    while (i < n) {
+        if (!is_up(s[i]))
+            return false;
+        i++;
+        size_t lo = 0;
+        while (i < n && is_lo(s[i]))
+            i++, lo++;
+        if (lo == 0)
+            return false;
+    }
+    return true;
+}
+
+bool ks_check_password_value(const uint8_t *s, size_t n)
+{
+    static const char *const refs[] = {
+        "self.",   "this.",    "config.", "settings.", "cfg.",    "conf.",  "params.", "args.",
+        "opts.",   "options.", "env.",    "env[",      "vars.",   "var.",   "local.",  "data.",
+        "props.",  "process.", "os.",     "system.",   "environment.", "request.", "req.",
+        "input.",  "values.",  "secret.", "secrets.",  "vault.",  "ctx.",   "context.",
+    };
+    static const char *const keywords[] = {"undefined", "nullptr", "required", "optional",
+                                           "disabled", "enabled", "notset", "not_set"};
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
+        if (starts(s, n, refs[i]))
+            return false;
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (strlen(keywords[i]) == n && starts(s, n, keywords[i]))
+            return false;
+    if (memchr(s, '(', n) || (s[0] == '/' && memchr(s + 1, '/', n - 1)) ||
+        (n > 2 && (memcmp(s, "./", 2) == 0 || memcmp(s, "~/", 2) == 0)))
+        return false;
+    /* Identifiers: every segment between separators made of words. */
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '.' && s[i] != '_' && s[i] != '-' && s[i] != ':' && s[i] != '/')
+            continue;
+        if (!wordy(s + start, i - start))
+            return true;
+        start = i + 1;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------------------ */
+
 bool ks_check_crc32_token(const uint8_t *s, size_t n)
 {
     static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

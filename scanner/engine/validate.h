@@ -31,6 +31,12 @@ bool ks_check_jwt(const uint8_t *s, size_t n);
  * wrapped in source-code quoting: "...\n" lines, JSON \n escapes, indents. */
 bool ks_check_pem(const uint8_t *s, size_t n);
 
+/* A value assigned to a password-like name that could be a password: not
+ * an identifier made of words (settings.db_password, passwordFieldName),
+ * not a reference to another value (this.x, config.y, a path), not a
+ * keyword (undefined, null). Applied by rules with `validate: [password]`. */
+bool ks_check_password_value(const uint8_t *s, size_t n);
+
 /* Base64 (standard or url-safe, padding optional) into out (capacity
  * >= n*3/4+3). Returns decoded length or -1 when the input is not base64. */
 long ks_base64_decode(uint8_t *out, const uint8_t *in, size_t n);

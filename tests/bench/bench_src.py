@@ -28,10 +28,15 @@ SHARED = os.environ.get("KEYSIFT_SHARED", os.path.join(os.path.dirname(ROOT), "s
 
 
 def timed(cmd, stdout=subprocess.DEVNULL):
+    """Wall time, peak RSS (GNU time: the child's own, not the forking
+    Python's, which getrusage would report) and exit code."""
+    rss_file = "/tmp/keysift-bench-rss"
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    return time.monotonic() - t0, ru.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
+    rc = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd, stdout=stdout,
+                         stderr=subprocess.DEVNULL)
+    t = time.monotonic() - t0
+    rss = int(open(rss_file).read().split()[-1]) * 1024
+    return t, rss, rc
 
 
 def bench(name, cmd, runs):
@@ -95,7 +100,7 @@ def main():
     hit = collections.Counter()
     planted_keys = set()
     for row in open(os.path.join(base, "planted.tsv")):
-        if row.startswith("path\t") or not row.strip():
+        if row.startswith(("#", "path\t")) or not row.strip():
             continue
         path, line, kind = row.rstrip("\n").split("\t")[:3]
         planted[kind] += 1
@@ -104,7 +109,7 @@ def main():
             hit[kind] += 1
     decoy_hits = collections.Counter()
     for row in open(os.path.join(base, "decoys.tsv")):
-        if row.startswith("path\t") or not row.strip():
+        if row.startswith(("#", "path\t")) or not row.strip():
             continue
         path, line, kind = row.rstrip("\n").split("\t")[:3]
         if (path, int(line)) in found and (path, int(line)) not in planted_keys:

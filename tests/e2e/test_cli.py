@@ -93,9 +93,9 @@ def main():
     rc, out, err = run(["scan", dirty])
     check("findings exit 1", rc == 1, out + err)
     check("text output redacts", GH not in out and AWS not in out)
-    check("text output names path:line:col", "deploy.sh:2:21" in out, out)
+    check("text output names path:line:col", "deploy.sh:2:22" in out, out)
     check("no colour when stdout is not a terminal", "\033[" not in out)
-    rc, out, err = run(["scan", "--fail-on", "critical", os.path.join(dirty, "deploy.sh")])
+    rc, out, err = run(["scan", "--fail-on", "critical", os.path.join(dirty, "vendor", "aws.cfg")])
     check("--fail-on above the findings exits 0", rc == 0, out)
 
     for fmt in ("json", "jsonl", "text"):

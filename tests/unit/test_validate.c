@@ -45,6 +45,23 @@ static void test_validate__placeholders(void **state)
     assert_true(ks_is_placeholder(S("changeme"), true));
 }
 
+static void test_validate__password_values(void **state)
+{
+    (void)state;
+    const char *yes[] = {"XHSaEsU35gS18.VcFx", "OeBDRxkswnkswBmVwVqRl", "pdkdyJVCeVpDY",
+                         "e3Vldw3WuJ.MFb6x", "admin1234", "hunter2!", "THHlEpLMOXANNy_BWVYEl"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        if (!ks_check_password_value(S(yes[i])))
+            fail_msg("rejected: %s", yes[i]);
+    const char *no[] = {"settings.database.password_field_name", "database-credentials-secret",
+                        "passwordFieldName", "DB_PASSWORD_NAME", "this.password", "undefined",
+                        "getPassword()", "/run/secrets/db_password", "config.db.pass",
+                        "SmtpPassword"};
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        if (ks_check_password_value(S(no[i])))
+            fail_msg("accepted: %s", no[i]);
+}
+
 static void test_validate__crc32_tokens(void **state)
 {
     (void)state;
@@ -168,6 +185,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validate__entropy),
         cmocka_unit_test(test_validate__placeholders),
+        cmocka_unit_test(test_validate__password_values),
         cmocka_unit_test(test_validate__crc32_tokens),
         cmocka_unit_test(test_validate__jwt),
         cmocka_unit_test(test_validate__pem_blocks_from_openssl),

@@ -176,18 +176,25 @@ bool ks_check_password_value(const uint8_t *s, size_t n)
 bool ks_check_crc32_token(const uint8_t *s, size_t n)
 {
     static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    if (n < 36)
+    /* prefix_ENTROPY CHECKSUM: the checksum covers what lies between the
+     * prefix's underscore and the last six characters (30 characters for
+     * ghp_/gho_/ghu_/ghs_/npm_, 70 for ghr_). */
+    const uint8_t *us = memchr(s, '_', n);
+    if (!us || n < 6)
         return false;
-    const uint8_t *body = s + n - 36;
+    const uint8_t *body = us + 1;
+    const uint8_t *sum = s + n - 6;
+    if (sum <= body)
+        return false;
     uLong crc = crc32(0L, Z_NULL, 0);
-    crc = crc32(crc, body, 30);
-    char want[7];
+    crc = crc32(crc, body, (uInt)(sum - body));
+    char want[6];
     uint32_t v = (uint32_t)crc;
     for (int i = 5; i >= 0; i--) {
         want[i] = b62[v % 62];
         v /= 62;
     }
-    return memcmp(want, body + 30, 6) == 0;
+    return memcmp(want, sum, 6) == 0;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -18,8 +18,8 @@ double ks_entropy(const uint8_t *s, size_t n);
  * that are only placeholders in documentation (changeme). */
 bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs);
 
-/* GitHub/npm token checksum: the token ends in 30 chars of entropy and 6
- * chars of base62(crc32(entropy)). Returns true when the checksum matches. */
+/* GitHub/npm token checksum: prefix_, then the entropy, then 6 chars of
+ * base62(crc32(entropy)). Returns true when the checksum matches. */
 bool ks_check_crc32_token(const uint8_t *s, size_t n);
 
 /* A JWT whose header decodes (base64url) to a JSON object with "alg". */

@@ -250,7 +250,10 @@ static void blob_end(ks_worker *w, uint64_t bytes)
     atomic_fetch_add_explicit(&w->bytes, bytes, memory_order_relaxed);
 }
 
-static ssize_t read_full(int fd, uint8_t *buf, size_t want)
+/* Read up to `want` bytes. For a regular file a short read means the end
+ * of the file, so it is not confirmed by a second read that returns 0:
+ * one read() is all a small file costs. */
+static ssize_t read_full(int fd, uint8_t *buf, size_t want, bool regular)
 {
     size_t got = 0;
     while (got < want) {
@@ -263,6 +266,8 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t want)
         if (n == 0)
             break;
         got += (size_t)n;
+        if (regular)
+            break;
     }
     return (ssize_t)got;
 }
@@ -273,11 +278,13 @@ typedef ssize_t (*fill_fn)(void *ctx, uint8_t *dst, size_t want);
 
 typedef struct fd_ctx {
     int fd;
+    bool regular;
 } fd_ctx;
 
 static ssize_t fill_fd(void *ctx, uint8_t *dst, size_t want)
 {
-    return read_full(((fd_ctx *)ctx)->fd, dst, want);
+    fd_ctx *c = ctx;
+    return read_full(c->fd, dst, want, c->regular);
 }
 
 typedef struct mem_ctx {
@@ -296,7 +303,7 @@ static ssize_t fill_mem(void *ctx, uint8_t *dst, size_t want)
 
 /* The chunk loop (see DESIGN at the top of this file). */
 static int scan_stream(ks_worker *w, fill_fn fill, void *ctx, const ks_origin *origin,
-                       uint32_t flags)
+                       uint32_t flags, ssize_t prefilled)
 {
     const ks_scan_config *cfg = w->p->cfg;
     const size_t ov = w->p->ov, chunk = w->p->chunk;
@@ -305,8 +312,10 @@ static int scan_stream(ks_worker *w, fill_fn fill, void *ctx, const ks_origin *o
     int rc = 0;
 
     blob_begin(w, origin);
+    flags &= ~(uint32_t)KS_BLOB_REGULAR;
     for (;;) {
-        ssize_t n = fill(ctx, w->buf + carry, chunk);
+        ssize_t n = prefilled >= 0 ? prefilled : fill(ctx, w->buf + carry, chunk);
+        prefilled = -1;
         if (n < 0) {
             render_origin(w);
             ks_worker_warn(w, w->origin_text, "read error after %llu bytes: %s",
@@ -318,12 +327,18 @@ static int scan_stream(ks_worker *w, fill_fn fill, void *ctx, const ks_origin *o
         bool eof = (size_t)n < chunk;
         if (cfg->max_file_size && total > cfg->max_file_size) {
             render_origin(w);
-            ks_worker_warn(w, w->origin_text,
-                           "larger than --max-file-size (%llu bytes): only the first %llu bytes "
-                           "scanned",
-                           (unsigned long long)cfg->max_file_size,
-                           (unsigned long long)(total - (uint64_t)n));
             total -= (uint64_t)n;
+            if (total == 0) {
+                w->skipped++;
+                ks_worker_warn(w, w->origin_text,
+                               "skipped: larger than --max-file-size (%llu bytes)",
+                               (unsigned long long)cfg->max_file_size);
+            } else {
+                ks_worker_warn(w, w->origin_text,
+                               "larger than --max-file-size (%llu bytes): only the first %llu "
+                               "bytes scanned",
+                               (unsigned long long)cfg->max_file_size, (unsigned long long)total);
+            }
             break;
         }
         uint64_t own_to = eof ? w->base + len : w->base + len - ov / 2;
@@ -353,17 +368,36 @@ static int scan_stream(ks_worker *w, fill_fn fill, void *ctx, const ks_origin *o
 int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t size_hint,
                       uint32_t flags)
 {
-    fd_ctx c = {fd};
+    fd_ctx c = {fd, (flags & KS_BLOB_REGULAR) != 0};
+    ssize_t first = -1;
+    if (c.regular && size_hint == 0) {
+        /* Most files fit in one chunk: read first, and ask the size only of
+         * files that fill it (one system call saved per small file). */
+        first = read_full(fd, w->buf, w->p->chunk, true);
+        if (first == (ssize_t)w->p->chunk) {
+            struct stat st;
+            if (fstat(fd, &st) == 0)
+                size_hint = (uint64_t)st.st_size;
+            const uint64_t max = w->p->cfg->max_file_size;
+            if (max && size_hint > max) {
+                w->skipped++;
+                ks_worker_warn(w, origin->name,
+                               "skipped: %llu bytes is larger than --max-file-size (%llu)",
+                               (unsigned long long)size_hint, (unsigned long long)max);
+                return 0;
+            }
+        }
+    }
     if (size_hint > w->p->chunk)
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    return scan_stream(w, fill_fd, &c, origin, flags);
+    return scan_stream(w, fill_fd, &c, origin, flags, first);
 }
 
 int ks_worker_scan_mem(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
                        uint32_t flags)
 {
     mem_ctx c = {data, len, 0};
-    return scan_stream(w, fill_mem, &c, origin, flags);
+    return scan_stream(w, fill_mem, &c, origin, flags, -1);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -69,6 +69,11 @@ typedef struct ks_source_ops {
     int (*run)(void *src, ks_worker *w);
 } ks_source_ops;
 
+/* Source-side blob flag, next to the engine's KS_SCAN_* flags: the fd is a
+ * regular file (a short read is its end; files filling the first chunk are
+ * checked against --max-file-size before they are scanned). */
+#define KS_BLOB_REGULAR (1u << 16)
+
 /* Scan an open file descriptor (read in chunks; never more than one chunk
  * plus the overlap in memory). `size_hint` is the size if known, else 0. */
 int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t size_hint,

@@ -14,6 +14,7 @@
 #include "source.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -156,8 +157,9 @@ static const char *relative(const char *path, size_t rootlen)
 
 static void scan_file_at(ks_worker *w, int dfd, const char *dirpath, const char *name)
 {
-    const ks_scan_config *cfg = ks_worker_config(w);
     char *path = join(dirpath, name);
+    /* d_type said regular; O_NOFOLLOW and O_NONBLOCK keep a file swapped
+     * for a symlink or a FIFO during the walk from misleading or blocking. */
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ELOOP)
@@ -167,22 +169,21 @@ static void scan_file_at(ks_worker *w, int dfd, const char *dirpath, const char 
         free(path);
         return;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        ks_worker_warn(w, path, "cannot stat: %s", strerror(errno));
-    } else if (!S_ISREG(st.st_mode)) {
-        w->skipped++;
-    } else if (cfg->max_file_size && (uint64_t)st.st_size > cfg->max_file_size) {
-        w->skipped++;
-        ks_worker_warn(w, path, "skipped: %lld bytes is larger than --max-file-size (%llu)",
-                       (long long)st.st_size, (unsigned long long)cfg->max_file_size);
-    } else {
-        ks_origin o = {.parent = NULL, .name = path, .sep = NULL};
-        ks_worker_scan_fd(w, fd, &o, (uint64_t)st.st_size, ks_scan_flags_for_name(name));
-    }
+    ks_origin o = {.parent = NULL, .name = path, .sep = NULL};
+    ks_worker_scan_fd(w, fd, &o, 0, KS_BLOB_REGULAR | ks_scan_flags_for_name(name));
     close(fd);
     free(path);
 }
+
+/* Directory entries through getdents64 on the fd the batch keeps: no DIR
+ * stream, no dup/fstat/fcntl that opendir would add per directory. */
+typedef struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+} linux_dirent64;
 
 static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
 {
@@ -190,15 +191,6 @@ static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
     int fd = open(it->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         ks_worker_warn(w, it->path, "cannot open directory: %s", strerror(errno));
-        return;
-    }
-    int fd2 = dup(fd);
-    DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
-    if (!d) {
-        ks_worker_warn(w, it->path, "cannot read directory: %s", strerror(errno));
-        if (fd2 >= 0)
-            close(fd2);
-        close(fd);
         return;
     }
     dirref *ref = ks_xcalloc(1, sizeof *ref);
@@ -209,56 +201,65 @@ static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
 
     char **names = NULL;
     size_t n = 0, cap = 0;
-    struct dirent *e;
-    errno = 0;
-    while ((e = readdir(d))) {
-        const char *nm = e->d_name;
-        if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
-            continue;
-        unsigned char type = e->d_type;
-        if (type == DT_UNKNOWN) {
-            struct stat st;
-            if (fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-                char *p = join(it->path, nm);
-                ks_worker_warn(w, p, "cannot stat: %s", strerror(errno));
+    _Alignas(linux_dirent64) char dbuf[32768];
+    for (;;) {
+        ssize_t got = getdents64(fd, dbuf, sizeof dbuf);
+        if (got < 0) {
+            ks_worker_warn(w, it->path, "error while reading directory: %s", strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        for (ssize_t off = 0; off < got;) {
+            const linux_dirent64 *e = (const linux_dirent64 *)(dbuf + off);
+            off += e->d_reclen;
+            const char *nm = e->d_name;
+            if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
+                continue;
+            unsigned char type = e->d_type;
+            if (type == DT_UNKNOWN) {
+                struct stat st;
+                if (fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                    char *p = join(it->path, nm);
+                    ks_worker_warn(w, p, "cannot stat: %s", strerror(errno));
+                    free(p);
+                    continue;
+                }
+                type = S_ISDIR(st.st_mode)   ? DT_DIR
+                       : S_ISREG(st.st_mode) ? DT_REG
+                       : S_ISLNK(st.st_mode) ? DT_LNK
+                                             : DT_UNKNOWN;
+            }
+            if (type == DT_LNK) {
+                w->skipped++; /* symlinks are not followed: no loops, no escaping the tree */
+                continue;
+            }
+            if (type != DT_DIR && type != DT_REG) {
+                w->skipped++; /* fifos, sockets, devices: reading them could block */
+                continue;
+            }
+            char *p = join(it->path, nm);
+            const char *rel = relative(p, it->rootlen);
+            bool excl = ks_path_excluded(cfg->excludes, cfg->nexcludes, rel, nm);
+            if (!excl && type == DT_DIR)
+                for (size_t i = 0; i < sizeof default_excluded_dirs / sizeof *default_excluded_dirs;
+                     i++)
+                    if (strcmp(nm, default_excluded_dirs[i]) == 0)
+                        excl = true;
+            if (excl) {
+                w->excluded++;
                 free(p);
                 continue;
             }
-            type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
-                                              : S_ISLNK(st.st_mode)   ? DT_LNK
-                                                                      : DT_UNKNOWN;
-        }
-        if (type == DT_LNK) {
-            w->skipped++; /* symlinks are not followed: no loops, no escaping the tree */
-            continue;
-        }
-        if (type != DT_DIR && type != DT_REG) {
-            w->skipped++; /* fifos, sockets, devices: reading them could block */
-            continue;
-        }
-        char *p = join(it->path, nm);
-        const char *rel = relative(p, it->rootlen);
-        bool excl = ks_path_excluded(cfg->excludes, cfg->nexcludes, rel, nm);
-        if (!excl && type == DT_DIR)
-            for (size_t i = 0; i < sizeof default_excluded_dirs / sizeof *default_excluded_dirs; i++)
-                if (strcmp(nm, default_excluded_dirs[i]) == 0)
-                    excl = true;
-        if (excl) {
-            w->excluded++;
+            if (type == DT_DIR) {
+                push(s, (item){.kind = ITEM_DIR, .path = p, .rootlen = it->rootlen});
+                continue;
+            }
             free(p);
-            continue;
+            ks_grow((void **)&names, &cap, n + 1, sizeof(char *));
+            names[n++] = ks_xstrdup(nm);
         }
-        if (type == DT_DIR) {
-            push(s, (item){.kind = ITEM_DIR, .path = p, .rootlen = it->rootlen});
-            continue;
-        }
-        free(p);
-        ks_grow((void **)&names, &cap, n + 1, sizeof(char *));
-        names[n++] = ks_xstrdup(nm);
     }
-    if (errno)
-        ks_worker_warn(w, it->path, "error while reading directory: %s", strerror(errno));
-    closedir(d);
 
     /* Hand batches beyond the first to other workers; scan the first here. */
     for (size_t b = BATCH; b < n; b += BATCH) {

@@ -126,9 +126,14 @@ def main():
     os.makedirs(big)
     with open(os.path.join(big, "blob.bin"), "wb") as f:
         f.write(b"x" * 300000)
+    with open(os.path.join(big, "huge.log"), "wb") as f:
+        f.write(b"y" * (6 << 20) + ("\nkey = %s\n" % AWS).encode())
     rc, out, err = run(["scan", "--max-file-size", "100K", big])
-    check("--max-file-size skips with a warning naming the file",
-          rc == 0 and "blob.bin" in err and "max-file-size" in err, err)
+    check("--max-file-size skips with a warning naming each file",
+          rc == 0 and "blob.bin" in err and "huge.log" in err and "max-file-size" in err
+          and "2 skipped" in out, out + err)
+    rc, out, err = run(["scan", big])
+    check("a file larger than one read chunk is scanned to its end", rc == 1 and "huge.log:2:7" in out, out)
 
     rc, out, err = run(["scan", "/proc/self/mem"])
     check("unreadable input is a warning naming it", rc == 0 and "/proc/self/mem" in err and "1 warning" in out, out + err)

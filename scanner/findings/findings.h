@@ -56,6 +56,7 @@ typedef struct ks_summary {
     uint64_t skipped;  /* not scanned: too large, special files, symlinks */
     uint64_t excluded; /* excluded by --exclude or default excludes */
     uint64_t warnings; /* unreadable files and other diagnostics */
+    uint64_t allowed;  /* matches accepted by an inline keysift:allow comment */
     double elapsed_s;
     unsigned threads;
     size_t rules;

@@ -208,9 +208,26 @@ typedef struct chunk_ctx {
     size_t len;
 } chunk_ctx;
 
+/* An inline "keysift:allow" on the line where the secret starts accepts it
+ * (the comment syntax is the file's own: #, //, <!-- -->, ...). */
+static bool allowed_inline(const uint8_t *d, size_t len, size_t at)
+{
+    static const char tag[] = "keysift:allow";
+    size_t ls = at, le = at;
+    while (ls > 0 && d[ls - 1] != '\n' && at - ls < 4096)
+        ls--;
+    while (le < len && d[le] != '\n' && le - at < 4096)
+        le++;
+    return memmem(d + ls, le - ls, tag, sizeof tag - 1) != NULL;
+}
+
 static int on_match_chunk(const ks_match *m, void *payload)
 {
     chunk_ctx *c = payload;
+    if (allowed_inline(c->w->buf, c->len, m->sstart)) {
+        c->w->allowed++;
+        return 0;
+    }
     int rc = on_match(m, c->w);
     ks_hit *h = &c->w->hits.v[c->w->hits.n - 1];
     h->loc.snippet = make_snippet(c->w->buf, c->len, m->sstart, m->send, c->w->p->cfg->show_secrets);
@@ -496,6 +513,7 @@ int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *s
         res->sum.bytes += atomic_load(&w->bytes);
         res->sum.skipped += w->skipped;
         res->sum.excluded += w->excluded;
+        res->sum.allowed += w->allowed;
         lists[i] = w->hits;
         memset(&w->hits, 0, sizeof w->hits);
         if (w->error && !rc)

@@ -50,7 +50,7 @@ typedef struct ks_worker {
     size_t bufcap;
     ks_hitlist hits;
     _Atomic uint64_t files, bytes;
-    uint64_t skipped, excluded;
+    uint64_t skipped, excluded, allowed;
     int error; /* first fatal error of this worker */
     /* State of the blob being scanned. */
     const ks_origin *origin;

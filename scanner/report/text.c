@@ -117,14 +117,16 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
         }
         fputc(')', f);
     }
-    fprintf(f, " in %llu files, %.1f MB, %.2f s (%.0f MB/s, %u threads, %zu rules)",
-            (unsigned long long)s->files, mb, s->elapsed_s,
+    fprintf(f, " in %llu file%s, %.1f MB, %.2f s (%.0f MB/s, %u threads, %zu rules)",
+            (unsigned long long)s->files, s->files == 1 ? "" : "s", mb, s->elapsed_s,
             s->elapsed_s > 0 ? mb / s->elapsed_s : 0.0, s->threads, s->rules);
     if (s->warnings)
         fprintf(f, "; %llu warning%s", (unsigned long long)s->warnings,
                 s->warnings == 1 ? "" : "s");
     if (s->skipped)
         fprintf(f, "; %llu skipped", (unsigned long long)s->skipped);
+    if (s->allowed)
+        fprintf(f, "; %llu allowed inline", (unsigned long long)s->allowed);
     if (s->excluded)
         fprintf(f, "; %llu excluded", (unsigned long long)s->excluded);
     fputc('\n', f);

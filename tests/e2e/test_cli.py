@@ -122,6 +122,17 @@ def main():
     check("-o leaves no temporary file", os.listdir(os.path.dirname(report)) == ["r.json"])
     check("json summary", doc["summary"]["files"] == 2 and doc["summary"]["findings"] == 2)
 
+    allow = os.path.join(tmp, "allow")
+    os.makedirs(allow)
+    with open(os.path.join(allow, "test_fixture.py"), "w") as f:
+        f.write('TOKEN = "%s"  # keysift:allow -- revoked, kept as a parser fixture\n' % GH)
+        f.write('OTHER = "%s"\n' % AWS)
+    rc, out, err = run(["scan", "--format", "json", allow])
+    doc = json.loads(out)
+    check("an inline keysift:allow comment accepts the secret on its line",
+          rc == 1 and [f["rule_id"] for f in doc["findings"]] == ["aws.access-key-id"]
+          and doc["summary"]["allowed"] == 1, out)
+
     big = os.path.join(tmp, "big")
     os.makedirs(big)
     with open(os.path.join(big, "blob.bin"), "wb") as f:

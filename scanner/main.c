@@ -9,14 +9,17 @@
 #include "engine/rules.h"
 #include "pipeline/pipeline.h"
 #include "report/report.h"
+#include "source/git.h"
 #include "source/source.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <git2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EXIT_FINDINGS 1
@@ -35,36 +38,48 @@ typedef struct options {
     ks_severity fail_on;
     int color; /* -1 auto, 0 never, 1 always */
     bool show_secrets, quiet, strict, no_cache;
+    bool git, all_objects, staged, force;
+    const char *range;
 } options;
 
 enum {
-    OPT_COLOR = 256,
+    OPT_ALL_OBJECTS = 256,
+    OPT_COLOR,
     OPT_CACHE_DIR,
     OPT_EXCLUDE,
     OPT_FAIL_ON,
+    OPT_FORCE,
     OPT_FORMAT,
+    OPT_GIT,
     OPT_MAX_FILE_SIZE,
     OPT_NO_CACHE,
+    OPT_RANGE,
     OPT_RULES,
     OPT_SHOW_SECRETS,
+    OPT_STAGED,
     OPT_STRICT,
     OPT_VERSION,
 };
 
 /* One sorted table of options, shared by every sub-command. */
 static const struct option long_options[] = {
+    {"all-objects", no_argument, NULL, OPT_ALL_OBJECTS},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"color", required_argument, NULL, OPT_COLOR},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"force", no_argument, NULL, OPT_FORCE},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"git", no_argument, NULL, OPT_GIT},
     {"help", no_argument, NULL, 'h'},
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
+    {"range", required_argument, NULL, OPT_RANGE},
     {"rules", required_argument, NULL, OPT_RULES},
     {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
+    {"staged", no_argument, NULL, OPT_STAGED},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"threads", required_argument, NULL, 'j'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -73,11 +88,19 @@ static const struct option long_options[] = {
 
 static const char usage_text[] =
     "usage: keysift scan [OPTIONS] [PATH...]   scan files and directories ('-' = stdin)\n"
+    "       keysift scan --git [OPTIONS] [REPO] every blob in the history of a git repository\n"
+    "       keysift scan --git --range BASE..HEAD [REPO]  what the commits of a range add (CI)\n"
+    "       keysift scan --staged [REPO]       the lines this commit adds (pre-commit hook)\n"
+    "       keysift hook install [--force] [REPO]  install the pre-commit hook\n"
     "       keysift rules list [--rules PATH]  list the rules\n"
     "       keysift rules test [--rules PATH]  check every rule against its examples\n"
     "       keysift --version | --help\n"
     "\n"
     "Options:\n"
+    "  --git                 scan the history: each unique blob reachable from any ref, once\n"
+    "  --all-objects         with --git: also unreachable and dangling objects\n"
+    "  --range BASE..HEAD    with --git: blobs the range introduces, minus secrets in BASE\n"
+    "  --staged              the index against HEAD: only secrets on added lines\n"
     "  --format FMT          text (default), json, jsonl\n"
     "  -o, --output FILE     write the report to FILE (atomically) instead of stdout\n"
     "  -j, --threads N       worker threads (default: all cores)\n"
@@ -165,8 +188,24 @@ static int parse_options(int argc, char **argv, options *o)
             o->threads = (unsigned)v;
             break;
         }
+        case OPT_ALL_OBJECTS:
+            o->all_objects = true;
+            break;
         case OPT_CACHE_DIR:
             o->cache_dir = optarg;
+            break;
+        case OPT_FORCE:
+            o->force = true;
+            break;
+        case OPT_GIT:
+            o->git = true;
+            break;
+        case OPT_RANGE:
+            o->range = optarg;
+            o->git = true;
+            break;
+        case OPT_STAGED:
+            o->staged = true;
             break;
         case OPT_COLOR:
             if (strcmp(optarg, "auto") == 0)
@@ -264,18 +303,51 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
     ks_ruleset rs;
     ks_engine *engine = NULL;
     ks_fs_source *src = NULL;
+    ks_git_source *gsrc = NULL;
+    ks_staged_source *ssrc = NULL;
     ks_results res;
     int status = EXIT_ERROR;
 
     memset(&res, 0, sizeof res);
     ks_ruleset_init(&rs);
-    if (npaths == 0) {
-        paths = dot;
-        npaths = 1;
+    if ((o->git || o->staged) && npaths > 1) {
+        status = die("--%s takes one repository path", o->staged ? "staged" : "git");
+        goto done;
+    }
+    if (o->git && o->staged) {
+        status = die("--git and --staged are different scans: choose one");
+        goto done;
+    }
+    if (o->all_objects && (!o->git || o->range)) {
+        status = die("--all-objects goes with --git (whole history), not with --range");
+        goto done;
     }
     if (load_rules(o, &rs) || build_engine(o, &rs, &engine))
         goto done;
-    if (ks_fs_source_new(&src, paths, npaths) != 0) {
+    const ks_source_ops *ops = &ks_fs_source_ops;
+    void *srcp = NULL;
+    int src_rc;
+    if (o->git) {
+        ks_git_opts go = {.repo = npaths ? paths[0] : ".",
+                          .range = o->range,
+                          .all_objects = o->all_objects,
+                          .max_blob_size = o->max_file_size};
+        src_rc = ks_git_source_new(&gsrc, &go);
+        ops = &ks_git_source_ops;
+        srcp = gsrc;
+    } else if (o->staged) {
+        src_rc = ks_staged_source_new(&ssrc, npaths ? paths[0] : ".");
+        ops = &ks_staged_source_ops;
+        srcp = ssrc;
+    } else {
+        if (npaths == 0) {
+            paths = dot;
+            npaths = 1;
+        }
+        src_rc = ks_fs_source_new(&src, paths, npaths);
+        srcp = src;
+    }
+    if (src_rc != 0) {
         fprintf(stderr, "keysift: %s\n", ks_error_msg());
         goto done;
     }
@@ -295,7 +367,7 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         .quiet = o->quiet,
         .progress = !o->quiet && isatty(STDERR_FILENO),
     };
-    if (ks_pipeline_run(&cfg, &ks_fs_source_ops, src, &res) != 0) {
+    if (ks_pipeline_run(&cfg, ops, srcp, &res) != 0) {
         fprintf(stderr, "keysift: scan stopped: %s\n", ks_error_msg());
         goto done;
     }
@@ -311,9 +383,18 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         goto done;
     }
     status = ks_results_max_severity(&res) >= o->fail_on && res.nfindings ? EXIT_FINDINGS : 0;
+    if (o->staged && status == EXIT_FINDINGS)
+        fprintf(stderr,
+                "keysift: this commit adds %zu secret%s (listed above, with file and line).\n"
+                "  Remove %s from the staged files and rotate any secret that was ever pushed or\n"
+                "  shared. If a finding is a false alarm or an accepted test value, add a\n"
+                "  `keysift:allow` comment on that line. Then `git add` and commit again.\n",
+                res.nfindings, res.nfindings == 1 ? "" : "s", res.nfindings == 1 ? "it" : "them");
 done:
     ks_results_dispose(&res);
     ks_fs_source_free(src);
+    ks_git_source_free(gsrc);
+    ks_staged_source_free(ssrc);
     ks_engine_free(engine);
     ks_ruleset_dispose(&rs);
     return status;
@@ -441,6 +522,88 @@ done:
     return status;
 }
 
+/* ------------------------------------------------------------------------ */
+/* keysift hook install                                                      */
+
+#define HOOK_MARKER "# keysift pre-commit hook"
+
+static int cmd_hook_install(options *o, const char *repo_path)
+{
+    git_repository *repo = NULL;
+    git_config *cfg = NULL;
+    git_buf hooks = {0};
+    int status = EXIT_ERROR;
+    char path[4096], self[4096];
+
+    ks_git_init();
+    if (git_repository_open_ext(&repo, repo_path, 0, NULL) != 0) {
+        fprintf(stderr, "keysift: %s: not a git repository\n", repo_path);
+        return EXIT_ERROR;
+    }
+    /* core.hooksPath wins over .git/hooks, as it does for git. */
+    if (git_repository_config(&cfg, repo) == 0 &&
+        git_config_get_path(&hooks, cfg, "core.hooksPath") == 0) {
+        const char *base = git_repository_workdir(repo);
+        if (hooks.ptr[0] == '/' || !base)
+            snprintf(path, sizeof path, "%s/pre-commit", hooks.ptr);
+        else
+            snprintf(path, sizeof path, "%s%s/pre-commit", base, hooks.ptr);
+    } else {
+        snprintf(path, sizeof path, "%shooks/pre-commit", git_repository_path(repo));
+    }
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char head[4096];
+        size_t n = fread(head, 1, sizeof head - 1, f);
+        head[n] = '\0';
+        fclose(f);
+        if (!strstr(head, HOOK_MARKER) && !o->force) {
+            fprintf(stderr,
+                    "keysift: %s exists and is not keysift's: not overwritten (add a line\n"
+                    "  `keysift scan --staged || exit 1` to it, or use --force to replace it)\n",
+                    path);
+            goto done;
+        }
+    }
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[sl > 0 ? sl : 0] = '\0';
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    char mk[4200];
+    snprintf(mk, sizeof mk, "%s", path);
+    for (char *p = mk + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(mk, 0755);
+            *p = '/';
+        }
+    mkdir(mk, 0755);
+    *slash = '/';
+    f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "keysift: %s: cannot write the hook: %s\n", path, strerror(errno));
+        goto done;
+    }
+    fprintf(f,
+            "#!/bin/sh\n" HOOK_MARKER " (written by `keysift hook install`).\n"
+            "# Blocks a commit that adds a hardcoded secret; see `keysift --help`.\n"
+            "KEYSIFT=\"%s\"\n"
+            "[ -x \"$KEYSIFT\" ] || KEYSIFT=keysift\n"
+            "exec \"$KEYSIFT\" scan --staged\n",
+            self);
+    if (fclose(f) != 0 || chmod(path, 0755) != 0) {
+        fprintf(stderr, "keysift: %s: cannot write the hook: %s\n", path, strerror(errno));
+        goto done;
+    }
+    printf("keysift: pre-commit hook installed at %s\n", path);
+    status = 0;
+done:
+    git_buf_dispose(&hooks);
+    git_config_free(cfg);
+    git_repository_free(repo);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     options o = {.fail_on = KS_SEV_LOW, .color = -1, .max_file_size = 256ull << 20};
@@ -476,6 +639,19 @@ int main(int argc, char **argv)
             goto done;
         }
         status = strcmp(sub, "list") == 0 ? cmd_rules_list(&o) : cmd_rules_test(&o);
+    } else if (strcmp(cmd, "hook") == 0) {
+        const char *sub = argc > 2 ? argv[2] : "";
+        if (strcmp(sub, "install") != 0) {
+            status = die("hook: expected 'install', got '%s'", sub);
+            goto done;
+        }
+        if ((status = parse_options(argc - 2, argv + 2, &o)) >= 0)
+            goto done;
+        if (argc - 2 - optind > 1) {
+            status = die("hook install: one repository path at most");
+            goto done;
+        }
+        status = cmd_hook_install(&o, optind < argc - 2 ? argv[2 + optind] : ".");
     } else {
         status = die("unknown command '%s' (try 'keysift --help')", cmd);
     }

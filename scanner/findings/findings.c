@@ -71,12 +71,32 @@ char *ks_redact(const uint8_t *s, size_t len)
     return p;
 }
 
+void ks_location_dispose(ks_location *l)
+{
+    free(l->path);
+    free(l->snippet);
+    if (l->prov) {
+        free(l->prov->author);
+        free(l->prov->summary);
+        free(l->prov);
+    }
+    memset(l, 0, sizeof *l);
+}
+
+void ks_results_diag(ks_results *res, const char *path, const char *msg)
+{
+    ks_grow((void **)&res->diags, &res->diagcap, res->ndiags + 1, sizeof(ks_diag));
+    res->diags[res->ndiags].path = ks_xstrdup(path);
+    res->diags[res->ndiags].message = ks_xstrdup(msg);
+    res->ndiags++;
+    res->sum.warnings++;
+}
+
 void ks_hitlist_dispose(ks_hitlist *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         free(l->v[i].secret);
-        free(l->v[i].loc.path);
-        free(l->v[i].loc.snippet);
+        ks_location_dispose(&l->v[i].loc);
     }
     free(l->v);
     memset(l, 0, sizeof *l);
@@ -137,6 +157,7 @@ void ks_results_merge(ks_results *res, ks_hitlist *lists, size_t nlists)
         h->secret = NULL;
         f->redacted = ks_redact(f->secret, f->secret_len);
         f->locs = ks_xcalloc(j - i, sizeof(ks_location));
+        f->present_at_head = -1;
         for (size_t m = i; m < j; m++) {
             ks_hit *x = all[m];
             if (x->confidence > f->confidence)
@@ -145,8 +166,7 @@ void ks_results_merge(ks_results *res, ks_hitlist *lists, size_t nlists)
             /* The same place reached twice (a path given twice): one location. */
             if (f->nlocs && strcmp(f->locs[f->nlocs - 1].path, x->loc.path) == 0 &&
                 f->locs[f->nlocs - 1].offset == x->loc.offset) {
-                free(x->loc.path);
-                free(x->loc.snippet);
+                ks_location_dispose(&x->loc);
             } else {
                 f->locs[f->nlocs++] = x->loc;
             }
@@ -164,6 +184,11 @@ void ks_results_merge(ks_results *res, ks_hitlist *lists, size_t nlists)
         free(lists[i].v);
         memset(&lists[i], 0, sizeof lists[i]);
     }
+    ks_results_sort(res);
+}
+
+void ks_results_sort(ks_results *res)
+{
     sort_rs = res->rs;
     if (res->nfindings > 1)
         qsort(res->findings, res->nfindings, sizeof(ks_finding), cmp_finding);
@@ -175,10 +200,8 @@ void ks_results_dispose(ks_results *res)
         ks_finding *f = &res->findings[i];
         free(f->secret);
         free(f->redacted);
-        for (size_t j = 0; j < f->nlocs; j++) {
-            free(f->locs[j].path);
-            free(f->locs[j].snippet);
-        }
+        for (size_t j = 0; j < f->nlocs; j++)
+            ks_location_dispose(&f->locs[j]);
         free(f->locs);
     }
     free(res->findings);
@@ -187,6 +210,7 @@ void ks_results_dispose(ks_results *res)
         free(res->diags[i].message);
     }
     free(res->diags);
+    free(res->source);
     memset(res, 0, sizeof *res);
 }
 

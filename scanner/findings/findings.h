@@ -12,10 +12,22 @@
 
 #include "../engine/rules.h"
 
+/* Where in a repository's history a location comes from (git sources). */
+typedef struct ks_provenance {
+    char blob[41];    /* object id of the blob scanned */
+    char commit[41];  /* commit that introduced the blob at this path; "" if none */
+    char *author;     /* "Name <email>" */
+    int64_t time;     /* author time, seconds since the epoch */
+    char *summary;    /* first line of the commit message */
+    bool at_head;     /* this blob is at this path in HEAD's tree */
+    bool unreachable; /* reached only through --all-objects */
+} ks_provenance;
+
 typedef struct ks_location {
     char *path; /* origin chain as text */
     uint64_t line, column, offset;
-    char *snippet; /* the line, secret masked unless --show-secrets */
+    char *snippet;       /* the line, secret masked unless --show-secrets */
+    ks_provenance *prov; /* NULL outside git sources */
 } ks_location;
 
 typedef struct ks_hit {
@@ -43,6 +55,7 @@ typedef struct ks_finding {
     uint32_t checks;
     ks_location *locs;
     size_t nlocs;
+    int present_at_head; /* git: 1 still in HEAD's tree, 0 only in history; -1 not git */
 } ks_finding;
 
 typedef struct ks_diag {
@@ -71,6 +84,7 @@ typedef struct ks_results {
     ks_summary sum;
     bool show_secrets;
     char ruleset_digest[65];
+    char *source; /* what was scanned, for reports ("git history of ...") */
 } ks_results;
 
 /* Fingerprint of (rule id, normalised secret): 16 bytes of SHA-256. */
@@ -88,6 +102,12 @@ void ks_hitlist_dispose(ks_hitlist *l);
  * by severity then path), leaving the lists empty. */
 void ks_results_merge(ks_results *res, ks_hitlist *lists, size_t nlists);
 void ks_results_dispose(ks_results *res);
+/* Sort findings: severity, then first location. Sources that rewrite
+ * locations after the merge call it again. */
+void ks_results_sort(ks_results *res);
+void ks_location_dispose(ks_location *l);
+/* Record a diagnostic in the results (single-threaded phases only). */
+void ks_results_diag(ks_results *res, const char *path, const char *msg);
 
 /* Highest severity among findings (KS_SEV_NONE when there are none). */
 ks_severity ks_results_max_severity(const ks_results *res);

@@ -76,12 +76,7 @@ void ks_worker_warn(ks_worker *w, const char *path, const char *fmt, ...)
     va_end(ap);
     ks_pipeline *p = w->p;
     pthread_mutex_lock(&p->diag_lock);
-    ks_results *r = p->res;
-    r->sum.warnings++;
-    ks_grow((void **)&r->diags, &r->diagcap, r->ndiags + 1, sizeof(ks_diag));
-    r->diags[r->ndiags].path = ks_xstrdup(path);
-    r->diags[r->ndiags].message = ks_xstrdup(msg);
-    r->ndiags++;
+    ks_results_diag(p->res, path, msg);
     if (!p->cfg->quiet)
         fprintf(stderr, "%skeysift: warning: %s: %s\n", p->cfg->progress ? "\r\033[K" : "", path,
                 msg);
@@ -521,6 +516,8 @@ int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *s
     }
     ks_results_merge(res, lists, n);
     free(lists);
+    if (ops->finish && !rc)
+        rc = ops->finish(src, res);
     res->sum.elapsed_s = now_s() - p.t0;
     res->sum.threads = p.nworkers;
     res->sum.rules = 0;

@@ -67,6 +67,9 @@ typedef struct ks_worker {
 typedef struct ks_source_ops {
     const char *name;
     int (*run)(void *src, ks_worker *w);
+    /* Optional, after all workers are done and hits are merged into
+     * findings: attach provenance, filter locations, add diagnostics. */
+    int (*finish)(void *src, ks_results *res);
 } ks_source_ops;
 
 /* Source-side blob flag, next to the engine's KS_SCAN_* flags: the fd is a

@@ -70,9 +70,23 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
         json_object_set_new(lo, "column", json_integer((json_int_t)l->column));
         json_object_set_new(lo, "offset", json_integer((json_int_t)l->offset));
         json_object_set_new(lo, "snippet", str_or_null(l->snippet));
+        if (l->prov) {
+            const ks_provenance *p = l->prov;
+            json_t *c = json_object();
+            json_object_set_new(c, "blob", json_string(p->blob));
+            json_object_set_new(c, "commit", p->commit[0] ? json_string(p->commit) : json_null());
+            json_object_set_new(c, "author", str_or_null(p->author));
+            json_object_set_new(c, "time", p->commit[0] ? json_integer(p->time) : json_null());
+            json_object_set_new(c, "summary", str_or_null(p->summary));
+            json_object_set_new(c, "at_head", json_boolean(p->at_head));
+            json_object_set_new(c, "unreachable", json_boolean(p->unreachable));
+            json_object_set_new(lo, "git", c);
+        }
         json_array_append_new(locs, lo);
     }
     json_object_set_new(o, "locations", locs);
+    if (f->present_at_head >= 0)
+        json_object_set_new(o, "present_at_head", json_boolean(f->present_at_head == 1));
     return o;
 }
 
@@ -105,6 +119,7 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
     json_object_set_new(tool, "version", json_string(KS_VERSION));
     json_object_set_new(tool, "ruleset_digest", json_string(res->ruleset_digest));
     json_object_set_new(doc, "tool", tool);
+    json_object_set_new(doc, "source", str_or_null(res->source));
     json_t *arr = json_array();
     for (size_t i = 0; i < res->nfindings; i++)
         json_array_append_new(arr, finding_json(res, &res->findings[i]));

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define WIDTH 100
 
@@ -93,9 +94,26 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
             fprintf(f, "  %s %s%s:%llu:%llu%s\n", j == 0 ? "location   " : "           ", st.bold,
                     l->path, (unsigned long long)l->line, (unsigned long long)l->column,
                     st.reset);
+            if (l->prov) {
+                const ks_provenance *p = l->prov;
+                if (p->commit[0]) {
+                    char date[32] = "";
+                    time_t t = (time_t)p->time;
+                    struct tm tm;
+                    if (gmtime_r(&t, &tm))
+                        strftime(date, sizeof date, "%Y-%m-%d", &tm);
+                    fprintf(f, "              commit %.12s %s %s%s: %s%s\n", p->commit, date,
+                            p->author ? p->author : "", p->unreachable ? " (unreachable)" : "",
+                            p->summary ? p->summary : "", p->at_head ? "  [in HEAD]" : "");
+                } else {
+                    fprintf(f, "              blob %.12s, not in any commit\n", p->blob);
+                }
+            }
             if (l->snippet)
                 fprintf(f, "              %s%s%s\n", st.dim, l->snippet, st.reset);
         }
+        if (fd->present_at_head == 0)
+            fputs("  history     no longer in HEAD, but still in the history: rotate it anyway\n", f);
         if (r->remediation) {
             fputs("  remediation\n", f);
             wrap(f, "              ", r->remediation);

@@ -1,0 +1,274 @@
+/*
+ * staged.c - the pre-commit source: what `git commit` would record.
+ *
+ * DESIGN
+ * The index is compared with HEAD's tree (an empty tree before the first
+ * commit), with rename detection so a moved file does not count as new.
+ * For each added or changed file the lines the commit adds are kept in a
+ * bitmap; the staged blob (from the object database, not the work tree) is
+ * scanned whole, so a secret's context is complete, and only locations on
+ * added lines are reported. A secret already in the file is not reported
+ * again on every commit that touches the file.
+ */
+#include "git.h"
+
+#include <git2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STAGED_PREFIX "staged:"
+
+typedef struct staged_file {
+    git_oid blob;
+    char *path;
+    uint8_t *added; /* bitmap of added line numbers (1-based) */
+    size_t nbits;
+    bool all; /* binary or unreadable patch: every location counts */
+} staged_file;
+
+struct ks_staged_source {
+    git_repository *repo;
+    char *gitdir;
+    staged_file *files;
+    size_t n, cap;
+    _Atomic size_t next;
+    char **wpath, **wmsg;
+    size_t nwarn;
+};
+
+static const char *git_msg(void)
+{
+    const git_error *e = git_error_last();
+    return e && e->message ? e->message : "unknown error";
+}
+
+static void warn(ks_staged_source *s, const char *path, const char *msg)
+{
+    s->wpath = ks_xrealloc(s->wpath, (s->nwarn + 1) * sizeof(char *));
+    s->wmsg = ks_xrealloc(s->wmsg, (s->nwarn + 1) * sizeof(char *));
+    s->wpath[s->nwarn] = ks_xstrdup(path);
+    s->wmsg[s->nwarn] = ks_xstrdup(msg);
+    s->nwarn++;
+}
+
+static void mark(staged_file *f, size_t line)
+{
+    if (line >= f->nbits) {
+        size_t nb = f->nbits ? f->nbits : 1024;
+        while (nb <= line)
+            nb *= 2;
+        f->added = ks_xrealloc(f->added, nb / 8);
+        memset(f->added + f->nbits / 8, 0, (nb - f->nbits) / 8);
+        f->nbits = nb;
+    }
+    f->added[line / 8] |= (uint8_t)(1u << (line % 8));
+}
+
+static bool is_added(const staged_file *f, uint64_t line)
+{
+    return f->all || (line < f->nbits && (f->added[line / 8] >> (line % 8)) & 1);
+}
+
+static int add_delta(ks_staged_source *s, git_diff *diff, size_t i)
+{
+    const git_diff_delta *d = git_diff_get_delta(diff, i);
+    switch (d->status) {
+    case GIT_DELTA_ADDED:
+    case GIT_DELTA_MODIFIED:
+    case GIT_DELTA_RENAMED:
+    case GIT_DELTA_COPIED:
+    case GIT_DELTA_TYPECHANGE:
+        break;
+    case GIT_DELTA_CONFLICTED:
+        warn(s, d->new_file.path ? d->new_file.path : d->old_file.path,
+             "has unresolved merge conflicts: not scanned until they are resolved and staged");
+        return 0;
+    default:
+        return 0;
+    }
+    if (d->new_file.mode != GIT_FILEMODE_BLOB && d->new_file.mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+        return 0; /* submodules and symlinks */
+    ks_grow((void **)&s->files, &s->cap, s->n + 1, sizeof(staged_file));
+    staged_file *f = &s->files[s->n++];
+    memset(f, 0, sizeof *f);
+    f->blob = d->new_file.id;
+    f->path = ks_xstrdup(d->new_file.path);
+
+    git_patch *patch = NULL;
+    if (git_patch_from_diff(&patch, diff, i) != 0 || !patch ||
+        (git_patch_get_delta(patch)->flags & GIT_DIFF_FLAG_BINARY)) {
+        f->all = true; /* binary: no lines to compare, the whole blob counts */
+        git_patch_free(patch);
+        return 0;
+    }
+    size_t nh = git_patch_num_hunks(patch);
+    for (size_t h = 0; h < nh; h++) {
+        size_t nl = 0;
+        const git_diff_hunk *hunk;
+        if (git_patch_get_hunk(&hunk, &nl, patch, h) != 0)
+            continue;
+        for (size_t l = 0; l < nl; l++) {
+            const git_diff_line *line;
+            if (git_patch_get_line_in_hunk(&line, patch, h, l) == 0 && line->origin == '+' &&
+                line->new_lineno > 0)
+                mark(f, (size_t)line->new_lineno);
+        }
+    }
+    git_patch_free(patch);
+    return 0;
+}
+
+int ks_staged_source_new(ks_staged_source **out, const char *repo_path)
+{
+    ks_git_init();
+    ks_staged_source *s = ks_xcalloc(1, sizeof *s);
+    git_tree *head = NULL;
+    git_object *hobj = NULL;
+    git_reference *href = NULL;
+    git_index *index = NULL;
+    git_diff *diff = NULL;
+    int rc = 0;
+    const char *path = repo_path ? repo_path : ".";
+    *out = NULL;
+
+    if (git_repository_open_ext(&s->repo, path, 0, NULL) != 0) {
+        rc = ks_error_set(KS_EINVAL, "%s: not a git repository (%s)", path, git_msg());
+        goto done;
+    }
+    if (git_repository_is_bare(s->repo)) {
+        rc = ks_error_set(KS_EINVAL, "%s: --staged needs a work tree (this repository is bare)",
+                          path);
+        goto done;
+    }
+    s->gitdir = ks_xstrdup(git_repository_path(s->repo));
+    /* No commit yet: compare with the empty tree. */
+    int hr = git_repository_head(&href, s->repo);
+    if (hr == 0 && git_reference_peel(&hobj, href, GIT_OBJECT_TREE) == 0)
+        head = (git_tree *)hobj;
+    else if (hr != GIT_EUNBORNBRANCH && hr != GIT_ENOTFOUND && hr != 0) {
+        rc = ks_error_set(KS_EINVAL, "%s: cannot read HEAD: %s", path, git_msg());
+        goto done;
+    }
+    if (git_repository_index(&index, s->repo) != 0) {
+        rc = ks_error_set(KS_EIO, "%s: cannot read the index: %s", path, git_msg());
+        goto done;
+    }
+    git_diff_options o;
+    git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+    o.flags = GIT_DIFF_INCLUDE_TYPECHANGE;
+    o.context_lines = 0;
+    if (git_diff_tree_to_index(&diff, s->repo, head, index, &o) != 0) {
+        rc = ks_error_set(KS_EIO, "%s: cannot compare the index with HEAD: %s", path, git_msg());
+        goto done;
+    }
+    git_diff_find_options fo;
+    git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
+    fo.flags = GIT_DIFF_FIND_RENAMES;
+    git_diff_find_similar(diff, &fo);
+    size_t nd = git_diff_num_deltas(diff);
+    for (size_t i = 0; i < nd; i++)
+        add_delta(s, diff, i);
+done:
+    git_diff_free(diff);
+    git_index_free(index);
+    git_object_free(hobj);
+    git_reference_free(href);
+    if (rc) {
+        ks_staged_source_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void ks_staged_source_free(ks_staged_source *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->files[i].path);
+        free(s->files[i].added);
+    }
+    free(s->files);
+    for (size_t i = 0; i < s->nwarn; i++) {
+        free(s->wpath[i]);
+        free(s->wmsg[i]);
+    }
+    free(s->wpath);
+    free(s->wmsg);
+    git_repository_free(s->repo);
+    free(s->gitdir);
+    free(s);
+}
+
+static int staged_run(void *src, ks_worker *w)
+{
+    ks_staged_source *s = src;
+    git_repository *repo = NULL;
+    git_odb *odb = NULL;
+    if (git_repository_open(&repo, s->gitdir) != 0 || git_repository_odb(&odb, repo) != 0) {
+        ks_worker_warn(w, s->gitdir, "cannot open the repository: %s", git_msg());
+        git_repository_free(repo);
+        return KS_EIO;
+    }
+    size_t i;
+    while ((i = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed)) < s->n) {
+        const staged_file *f = &s->files[i];
+        git_odb_object *obj = NULL;
+        if (git_odb_read(&obj, odb, &f->blob) != 0) {
+            ks_worker_warn(w, f->path, "staged blob unreadable: %s", git_msg());
+            continue;
+        }
+        char name[64];
+        snprintf(name, sizeof name, STAGED_PREFIX "%zu", i);
+        ks_origin o = {.parent = NULL, .name = name, .sep = NULL};
+        ks_worker_scan_mem(w, git_odb_object_data(obj), git_odb_object_size(obj), &o,
+                           ks_scan_flags_for_name(f->path));
+        git_odb_object_free(obj);
+    }
+    git_odb_free(odb);
+    git_repository_free(repo);
+    return 0;
+}
+
+static int staged_finish(void *src, ks_results *res)
+{
+    ks_staged_source *s = src;
+    for (size_t i = 0; i < s->nwarn; i++)
+        ks_results_diag(res, s->wpath[i], s->wmsg[i]);
+    res->source = ks_xstrdup("staged changes");
+    size_t k = 0;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        ks_finding *f = &res->findings[i];
+        size_t m = 0;
+        for (size_t j = 0; j < f->nlocs; j++) {
+            ks_location *l = &f->locs[j];
+            size_t fi = SIZE_MAX;
+            if (strncmp(l->path, STAGED_PREFIX, sizeof STAGED_PREFIX - 1) == 0)
+                fi = (size_t)strtoul(l->path + sizeof STAGED_PREFIX - 1, NULL, 10);
+            if (fi < s->n && is_added(&s->files[fi], l->line)) {
+                free(l->path);
+                l->path = ks_xstrdup(s->files[fi].path);
+                f->locs[m++] = *l;
+            } else {
+                ks_location_dispose(l);
+            }
+        }
+        f->nlocs = m;
+        if (m) {
+            res->findings[k++] = *f;
+        } else {
+            free(f->locs);
+            free(f->secret);
+            free(f->redacted);
+        }
+    }
+    res->nfindings = k;
+    ks_results_sort(res);
+    return 0;
+}
+
+const ks_source_ops ks_staged_source_ops = {
+    .name = "staged", .run = staged_run, .finish = staged_finish};

@@ -61,6 +61,7 @@ struct ks_git_source {
     ks_strtab paths;
     blob_rec *blobs;
     size_t nblobs;
+    uint32_t *order; /* blobs in reading order: by path, then history */
     ks_oidmap blob_idx;
     _Atomic size_t next;
     char **wpath, **wmsg; /* diagnostics from enumeration */
@@ -140,15 +141,68 @@ static bool in_tree(git_tree *t, const char *path, const git_oid *blob)
     return same;
 }
 
-/* Record what commit `idx` introduces: the entries of its tree that differ
- * from its first parent and that no other parent has either. */
+#define MAX_PARENTS 8
+
+/* Compare `tree` with the same directory in each parent. An entry any
+ * parent has with the same id is not new: for a subtree that prunes the
+ * whole directory, so a commit costs what it changed, not the size of the
+ * tree. A blob no parent has at this path is introduced by the commit. */
+static void diff_rec(ks_git_source *s, uint32_t idx, git_tree *tree, git_tree **parents, size_t np,
+                     char *path, size_t plen, size_t pcap)
+{
+    size_t n = git_tree_entrycount(tree);
+    for (size_t i = 0; i < n; i++) {
+        const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+        const char *name = git_tree_entry_name(e);
+        const git_oid *id = git_tree_entry_id(e);
+        git_filemode_t mode = git_tree_entry_filemode(e);
+        const git_tree_entry *pe[MAX_PARENTS] = {NULL};
+        bool same = false;
+        for (size_t p = 0; p < np && !same; p++) {
+            pe[p] = parents[p] ? git_tree_entry_byname(parents[p], name) : NULL;
+            same = pe[p] && git_oid_equal(git_tree_entry_id(pe[p]), id);
+        }
+        if (same)
+            continue;
+        size_t nl = strlen(name);
+        if (plen + nl + 2 > pcap)
+            continue; /* a path beyond PATH_MAX: not a real checkout */
+        memcpy(path + plen, name, nl + 1);
+        if (mode == GIT_FILEMODE_TREE) {
+            git_tree *sub = NULL, *psub[MAX_PARENTS] = {NULL};
+            if (git_tree_lookup(&sub, s->repo, id) != 0) {
+                char hex[GIT_OID_HEXSZ + 1];
+                git_oid_tostr(hex, sizeof hex, id);
+                warn(s, path, "tree %s: %s", hex, git_msg());
+                continue;
+            }
+            for (size_t p = 0; p < np; p++)
+                if (pe[p] && git_tree_entry_type(pe[p]) == GIT_OBJECT_TREE &&
+                    git_tree_lookup(&psub[p], s->repo, git_tree_entry_id(pe[p])) != 0)
+                    psub[p] = NULL;
+            path[plen + nl] = '/';
+            path[plen + nl + 1] = '\0';
+            diff_rec(s, idx, sub, psub, np, path, plen + nl + 1, pcap);
+            for (size_t p = 0; p < np; p++)
+                git_tree_free(psub[p]);
+            git_tree_free(sub);
+        } else if (mode == GIT_FILEMODE_COMMIT) {
+            s->submodules++;
+        } else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE ||
+                   mode == GIT_FILEMODE_LINK) {
+            add_intro(s, id, path, idx);
+        }
+        path[plen] = '\0';
+    }
+}
+
+/* Record what commit `idx` introduces, and return its parents' ids. */
 static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, size_t *nparents)
 {
     char hex[GIT_OID_HEXSZ + 1];
     git_oid oid = s->commits[idx].oid;
     git_commit *c = NULL;
-    git_tree *tree = NULL, *ptree[8] = {NULL};
-    git_diff *diff = NULL;
+    git_tree *tree = NULL, *ptree[MAX_PARENTS] = {NULL};
     size_t np = 0;
 
     git_oid_tostr(hex, sizeof hex, &oid);
@@ -158,14 +212,16 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
         return;
     }
     s->commits[idx].time = (int64_t)git_commit_time(c);
+    np = git_commit_parentcount(c);
+    for (size_t i = 0; i < np && i < 16; i++)
+        parents_out[(*nparents)++] = *git_commit_parent_id(c, (unsigned)i);
     if (git_commit_tree(&tree, c) != 0) {
         warn(s, s->opts.repo, "commit %s: cannot read its tree: %s", hex, git_msg());
         goto done;
     }
-    np = git_commit_parentcount(c);
-    for (size_t i = 0; i < np && i < 16; i++)
-        parents_out[(*nparents)++] = *git_commit_parent_id(c, (unsigned)i);
-    for (size_t i = 0; i < np && i < 8; i++) {
+    if (np > MAX_PARENTS)
+        np = MAX_PARENTS;
+    for (size_t i = 0; i < np; i++) {
         git_commit *p = NULL;
         if (git_commit_parent(&p, c, (unsigned)i) != 0 || git_commit_tree(&ptree[i], p) != 0) {
             if (!git_repository_is_shallow(s->repo))
@@ -174,35 +230,10 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
         }
         git_commit_free(p);
     }
-    git_diff_options o;
-    git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
-    o.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-    if (git_diff_tree_to_tree(&diff, s->repo, np ? ptree[0] : NULL, tree, &o) != 0) {
-        warn(s, s->opts.repo, "commit %s: cannot compare trees: %s", hex, git_msg());
-        goto done;
-    }
-    size_t nd = git_diff_num_deltas(diff);
-    for (size_t i = 0; i < nd; i++) {
-        const git_diff_delta *d = git_diff_get_delta(diff, i);
-        if (d->status == GIT_DELTA_DELETED)
-            continue;
-        if (d->new_file.mode == GIT_FILEMODE_COMMIT) {
-            s->submodules++;
-            continue;
-        }
-        if (d->new_file.mode != GIT_FILEMODE_BLOB &&
-            d->new_file.mode != GIT_FILEMODE_BLOB_EXECUTABLE &&
-            d->new_file.mode != GIT_FILEMODE_LINK)
-            continue;
-        bool elsewhere = false;
-        for (size_t p = 1; p < np && p < 8 && !elsewhere; p++)
-            elsewhere = in_tree(ptree[p], d->new_file.path, &d->new_file.id);
-        if (!elsewhere)
-            add_intro(s, &d->new_file.id, d->new_file.path, idx);
-    }
+    char path[4096] = "";
+    diff_rec(s, idx, tree, ptree, np, path, 0, sizeof path);
 done:
-    git_diff_free(diff);
-    for (size_t i = 0; i < 8; i++)
+    for (size_t i = 0; i < MAX_PARENTS; i++)
         git_tree_free(ptree[i]);
     git_tree_free(tree);
     git_commit_free(c);
@@ -350,6 +381,17 @@ static int cmp_intro(const void *pa, const void *pb)
     return ta < tb ? -1 : ta > tb;
 }
 
+static int cmp_order(const void *pa, const void *pb)
+{
+    const intro *a = &sort_src->intros[sort_src->blobs[*(const uint32_t *)pa].first];
+    const intro *b = &sort_src->intros[sort_src->blobs[*(const uint32_t *)pb].first];
+    if (a->path != b->path)
+        return a->path < b->path ? -1 : 1;
+    int64_t ta = a->commit == NO_COMMIT ? INT64_MAX : sort_src->commits[a->commit].time;
+    int64_t tb = b->commit == NO_COMMIT ? INT64_MAX : sort_src->commits[b->commit].time;
+    return ta < tb ? -1 : ta > tb;
+}
+
 /* Sort introductions, keep the earliest per (blob, path), index blobs. */
 static void build_index(ks_git_source *s)
 {
@@ -377,6 +419,14 @@ static void build_index(ks_git_source *s)
         ks_oidmap_put(&s->blob_idx, b->oid.id, (uint32_t)s->nblobs);
         s->nblobs++;
     }
+    /* Read successive versions of a file one after another: packs store
+     * them as deltas of each other, so the base is still in libgit2's
+     * delta cache when the next version is read. */
+    s->order = ks_xcalloc(s->nblobs ? s->nblobs : 1, sizeof(uint32_t));
+    for (size_t i = 0; i < s->nblobs; i++)
+        s->order[i] = (uint32_t)i;
+    if (s->nblobs > 1)
+        qsort(s->order, s->nblobs, sizeof(uint32_t), cmp_order);
 }
 
 static int range_walk(ks_git_source *s)
@@ -484,6 +534,7 @@ void ks_git_source_free(ks_git_source *s)
     free(s->commits);
     free(s->intros);
     free(s->blobs);
+    free(s->order);
     ks_oidmap_dispose(&s->commit_idx);
     ks_oidmap_dispose(&s->blob_idx);
     ks_strtab_dispose(&s->paths);
@@ -517,7 +568,7 @@ static int git_run(void *src, ks_worker *w)
     }
     size_t i;
     while ((i = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed)) < s->nblobs) {
-        const blob_rec *b = &s->blobs[i];
+        const blob_rec *b = &s->blobs[s->order[i]];
         const char *path = ks_strtab_str(&s->paths, s->intros[b->first].path);
         char name[sizeof BLOB_PREFIX + GIT_OID_HEXSZ];
         memcpy(name, BLOB_PREFIX, sizeof BLOB_PREFIX - 1);

@@ -355,6 +355,8 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         o->threads = n > 0 ? (unsigned)n : 1;
     }
+    if (ssrc && ks_staged_source_count(ssrc) <= 64)
+        o->threads = 1; /* a typical commit: a second thread costs more than it saves */
     bool out_tty = !o->output && isatty(STDOUT_FILENO);
     ks_scan_config cfg = {
         .rs = &rs,

@@ -16,6 +16,8 @@
 #include <limits.h>
 #include <openssl/evp.h>
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,7 @@
 
 typedef struct erule {
     pcre2_code *re;
+    _Atomic bool jitted; /* JIT-compiled on the rule's first hit */
     size_t width;     /* maximum match width, capped */
     bool unbounded;   /* pattern had no bounded width */
     bool prefilter;   /* Vectorscan only approximates it */
@@ -43,6 +46,7 @@ typedef struct erule {
 
 struct ks_engine {
     const ks_ruleset *rs;
+    pthread_mutex_t *jit_lock; /* the one mutable part: lazy JIT compilation */
     erule *rules; /* one per rule of rs; re == NULL when disabled */
     hs_database_t *db;
     size_t overlap;
@@ -109,9 +113,6 @@ static int compile_pcre(ks_engine *e, size_t i)
         return ks_error_set(KS_ERULE, "%s:%d: rule %s: pattern does not compile at offset %zu: %s",
                             r->file, r->line, r->id, (size_t)off, (const char *)msg);
     }
-    /* JIT is an accelerator: where it is unavailable the interpreter
-     * gives the same answers. */
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     uint32_t ng = 0;
     pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ng);
     if ((uint32_t)r->secret_group > ng) {
@@ -305,6 +306,8 @@ int ks_engine_new(ks_engine **out, const ks_ruleset *rs, const ks_engine_opts *o
     ks_engine *e = ks_xcalloc(1, sizeof *e);
     int rc = 0;
     e->rs = rs;
+    e->jit_lock = ks_xmalloc(sizeof *e->jit_lock);
+    pthread_mutex_init(e->jit_lock, NULL);
     e->rules = ks_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(erule));
     *out = NULL;
 
@@ -345,6 +348,8 @@ void ks_engine_free(ks_engine *e)
         pcre2_code_free(e->rules[i].re);
     free(e->rules);
     hs_free_database(e->db);
+    pthread_mutex_destroy(e->jit_lock);
+    free(e->jit_lock);
     free(e);
 }
 
@@ -490,11 +495,25 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
 {
     const ks_scan_args *a = s->args;
     const ks_engine *e = s->e;
-    const erule *er = &e->rules[id];
+    erule *er = &e->rules[id];
     const ks_rule *r = &e->rs->rules[id];
 
     if (e_end <= s->covered[id])
         return;
+    if (!atomic_load_explicit(&er->jitted, memory_order_acquire)) {
+        /* JIT-compile on first use: most rules never hit in a pre-commit
+         * run, and compiling all of them would cost more than the scan.
+         * No thread matches with the rule before the flag is set, so the
+         * code object is never read while the JIT writes it. JIT is an
+         * accelerator: where it is unavailable the interpreter gives the
+         * same answers. */
+        pthread_mutex_lock(e->jit_lock);
+        if (!atomic_load_explicit(&er->jitted, memory_order_relaxed)) {
+            (void)pcre2_jit_compile(er->re, PCRE2_JIT_COMPLETE);
+            atomic_store_explicit(&er->jitted, true, memory_order_release);
+        }
+        pthread_mutex_unlock(e->jit_lock);
+    }
     size_t w = er->width;
     size_t from = e_end > w ? e_end - w : 0;
     size_t subject_end = a->len - e_end > w ? e_end + w : a->len;

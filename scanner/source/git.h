@@ -35,6 +35,8 @@ typedef struct ks_staged_source ks_staged_source;
  * each the lines it adds. Works with no commits yet, renames, merges. */
 int ks_staged_source_new(ks_staged_source **out, const char *repo);
 void ks_staged_source_free(ks_staged_source *s);
+/* Number of staged files to scan (a pre-commit run starts no more threads). */
+size_t ks_staged_source_count(const ks_staged_source *s);
 extern const ks_source_ops ks_staged_source_ops;
 
 /* libgit2's global state: once per process. */

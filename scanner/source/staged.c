@@ -183,6 +183,11 @@ done:
     return 0;
 }
 
+size_t ks_staged_source_count(const ks_staged_source *s)
+{
+    return s->n;
+}
+
 void ks_staged_source_free(ks_staged_source *s)
 {
     if (!s)

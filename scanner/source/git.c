@@ -72,10 +72,21 @@ struct ks_git_source {
     char *desc;
 };
 
+static void init_once(void)
+{
+    git_libgit2_init();
+    /* Bound libgit2's memory: its object cache (default 256 MB per
+     * repository handle, one per worker) and the pack windows it maps
+     * (default 8 GB) would otherwise grow with the history. */
+    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 << 20));
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(8 << 20));
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(64 << 20));
+}
+
 void ks_git_init(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, (void (*)(void))git_libgit2_init);
+    pthread_once(&once, init_once);
 }
 
 static const char *git_msg(void)

@@ -32,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SHARED = os.environ.get("KEYSIFT_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
 # The generator runs git; a user's shell environment (pyenv shims, ...) can
 # break `git repack` in it, so it gets a plain one.
-CLEAN_ENV = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp")}
+CLEAN_ENV = {"PATH": "/usr/bin:/bin", "HOME": tempfile.gettempdir()}
 
 
 def timed(cmd, shell=False, env=None):

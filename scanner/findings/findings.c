@@ -83,6 +83,16 @@ void ks_location_dispose(ks_location *l)
     memset(l, 0, sizeof *l);
 }
 
+void ks_finding_dispose(ks_finding *f)
+{
+    free(f->secret);
+    free(f->redacted);
+    for (size_t j = 0; j < f->nlocs; j++)
+        ks_location_dispose(&f->locs[j]);
+    free(f->locs);
+    memset(f, 0, sizeof *f);
+}
+
 void ks_results_diag(ks_results *res, const char *path, const char *msg)
 {
     ks_grow((void **)&res->diags, &res->diagcap, res->ndiags + 1, sizeof(ks_diag));
@@ -196,14 +206,8 @@ void ks_results_sort(ks_results *res)
 
 void ks_results_dispose(ks_results *res)
 {
-    for (size_t i = 0; i < res->nfindings; i++) {
-        ks_finding *f = &res->findings[i];
-        free(f->secret);
-        free(f->redacted);
-        for (size_t j = 0; j < f->nlocs; j++)
-            ks_location_dispose(&f->locs[j]);
-        free(f->locs);
-    }
+    for (size_t i = 0; i < res->nfindings; i++)
+        ks_finding_dispose(&res->findings[i]);
     free(res->findings);
     for (size_t i = 0; i < res->ndiags; i++) {
         free(res->diags[i].path);

@@ -106,6 +106,8 @@ void ks_results_dispose(ks_results *res);
  * locations after the merge call it again. */
 void ks_results_sort(ks_results *res);
 void ks_location_dispose(ks_location *l);
+/* Free what a finding owns (sources that drop findings in `finish`). */
+void ks_finding_dispose(ks_finding *f);
 /* Record a diagnostic in the results (single-threaded phases only). */
 void ks_results_diag(ks_results *res, const char *path, const char *msg);
 

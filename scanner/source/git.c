@@ -685,12 +685,7 @@ static void drop_present_in_base(ks_git_source *s, ks_results *res)
             res->findings[k++] = res->findings[i];
             continue;
         }
-        ks_finding *f = &res->findings[i];
-        for (size_t j = 0; j < f->nlocs; j++)
-            ks_location_dispose(&f->locs[j]);
-        free(f->locs);
-        free(f->secret);
-        free(f->redacted);
+        ks_finding_dispose(&res->findings[i]);
     }
     res->nfindings = k;
     free(b.present);

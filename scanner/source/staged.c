@@ -265,9 +265,7 @@ static int staged_finish(void *src, ks_results *res)
         if (m) {
             res->findings[k++] = *f;
         } else {
-            free(f->locs);
-            free(f->secret);
-            free(f->redacted);
+            ks_finding_dispose(f);
         }
     }
     res->nfindings = k;

@@ -23,7 +23,9 @@
 #include "git.h"
 
 #include "../core/hashmap.h"
+#include "gitpack.h"
 
+#include <dirent.h>
 #include <git2.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,6 +72,24 @@ struct ks_git_source {
     git_oid base;
     bool has_base;
     char *desc;
+    /* Whole-history mode: one worker walks while the others read the packs
+     * in pack order (gitpack.c); blobs outside the packs are read through
+     * libgit2 once the walk has listed them. */
+    git_oid *roots;
+    size_t nroots;
+    ks_pack **packs;
+    size_t npacks;
+    size_t *pack_start; /* entry i of pack k is global entry pack_start[k] + i */
+    pthread_mutex_t lock;
+    pthread_cond_t walked;
+    size_t front, back; /* pack entries not yet claimed: [front, back) */
+    _Atomic int roles;
+    bool walk_done;
+    git_oid *loose;
+    size_t nloose;
+    ks_pack_reader **walk_readers; /* the walker's own, one per pack */
+    git_odb *odb;                  /* the walker's */
+    _Atomic size_t loose_next;
 };
 
 static void init_once(void)
@@ -154,100 +174,230 @@ static bool in_tree(git_tree *t, const char *path, const git_oid *blob)
 
 #define MAX_PARENTS 8
 
-/* Compare `tree` with the same directory in each parent. An entry any
+/* Commits and trees are read from the packs with the walker's own readers
+ * (gitpack.c caches intermediate delta bases, which libgit2 does not: a
+ * history's trees are long delta chains), and through libgit2 when no
+ * pack holds them (loose objects) or a pack read fails. The caller frees
+ * *data. */
+static int load_object(ks_git_source *s, const git_oid *oid, int want, uint8_t **data, size_t *len)
+{
+    for (size_t k = 0; k < s->npacks; k++) {
+        if (!s->walk_readers[k])
+            continue;
+        int type;
+        const uint8_t *d;
+        size_t l;
+        int rc = ks_pack_read_oid(s->walk_readers[k], oid->id, &type, &d, &l);
+        if (rc == KS_ENOTFOUND)
+            continue;
+        if (rc != 0 || type != want)
+            break; /* let libgit2 say what is wrong with it */
+        *data = ks_xmalloc(l + 1);
+        memcpy(*data, d, l);
+        *len = l;
+        return 0;
+    }
+    git_odb_object *o = NULL;
+    if (!s->odb || git_odb_read(&o, s->odb, oid) != 0)
+        return -1;
+    int ok = (int)git_odb_object_type(o) == want;
+    if (ok) {
+        *len = git_odb_object_size(o);
+        *data = ks_xmalloc(*len + 1);
+        memcpy(*data, git_odb_object_data(o), *len);
+    }
+    git_odb_object_free(o);
+    if (!ok)
+        git_error_set_str(GIT_ERROR_INVALID, "object has the wrong type");
+    return ok ? 0 : -1;
+}
+
+typedef struct tent {
+    const char *name;
+    size_t nlen;
+    uint32_t mode;
+    const uint8_t *oid;
+} tent;
+
+/* Next entry of a tree object ("<octal mode> <name>\0<20-byte id>"). */
+static bool tree_next(const uint8_t *d, size_t n, size_t *pos, tent *e)
+{
+    size_t p = *pos;
+    uint32_t mode = 0;
+    while (p < n && d[p] >= '0' && d[p] <= '7')
+        mode = mode * 8 + (uint32_t)(d[p++] - '0');
+    if (p >= n || d[p] != ' ')
+        return false;
+    p++;
+    const uint8_t *nul = memchr(d + p, '\0', n - p);
+    if (!nul || (size_t)(nul - d) + 21 > n)
+        return false;
+    e->name = (const char *)d + p;
+    e->nlen = (size_t)(nul - (d + p));
+    e->mode = mode;
+    e->oid = nul + 1;
+    *pos = (size_t)(nul - d) + 21;
+    return true;
+}
+
+static bool is_dir(const tent *e)
+{
+    return e->mode == 040000;
+}
+
+/* git's tree order: names compared as if a directory's name ended in '/'. */
+static int tree_cmp(const tent *a, const tent *b)
+{
+    size_t m = a->nlen < b->nlen ? a->nlen : b->nlen;
+    int c = memcmp(a->name, b->name, m);
+    if (c)
+        return c;
+    int ca = a->nlen > m ? (uint8_t)a->name[m] : is_dir(a) ? '/' : 0;
+    int cb = b->nlen > m ? (uint8_t)b->name[m] : is_dir(b) ? '/' : 0;
+    return ca - cb;
+}
+
+typedef struct tbuf {
+    uint8_t *d;
+    size_t n;
+} tbuf;
+
+/* Compare a tree with the same directory in each parent. An entry any
  * parent has with the same id is not new: for a subtree that prunes the
  * whole directory, so a commit costs what it changed, not the size of the
  * tree. A blob no parent has at this path is introduced by the commit. */
-static void diff_rec(ks_git_source *s, uint32_t idx, git_tree *tree, git_tree **parents, size_t np,
-                     char *path, size_t plen, size_t pcap)
+static void diff_rec(ks_git_source *s, uint32_t idx, const tbuf *tree, const tbuf *parents,
+                     size_t np, char *path, size_t plen, size_t pcap)
 {
-    size_t n = git_tree_entrycount(tree);
-    for (size_t i = 0; i < n; i++) {
-        const git_tree_entry *e = git_tree_entry_byindex(tree, i);
-        const char *name = git_tree_entry_name(e);
-        const git_oid *id = git_tree_entry_id(e);
-        git_filemode_t mode = git_tree_entry_filemode(e);
-        const git_tree_entry *pe[MAX_PARENTS] = {NULL};
+    size_t pos = 0, ppos[MAX_PARENTS] = {0};
+    tent pe[MAX_PARENTS];
+    bool have[MAX_PARENTS];
+    for (size_t p = 0; p < np; p++)
+        have[p] = parents[p].d && tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
+    tent e;
+    while (tree_next(tree->d, tree->n, &pos, &e)) {
         bool same = false;
-        for (size_t p = 0; p < np && !same; p++) {
-            pe[p] = parents[p] ? git_tree_entry_byname(parents[p], name) : NULL;
-            same = pe[p] && git_oid_equal(git_tree_entry_id(pe[p]), id);
+        const tent *match[MAX_PARENTS] = {NULL};
+        for (size_t p = 0; p < np; p++) {
+            while (have[p] && tree_cmp(&pe[p], &e) < 0)
+                have[p] = tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
+            if (have[p] && pe[p].nlen == e.nlen && memcmp(pe[p].name, e.name, e.nlen) == 0) {
+                match[p] = &pe[p];
+                same = same || memcmp(pe[p].oid, e.oid, 20) == 0;
+            }
         }
         if (same)
             continue;
-        size_t nl = strlen(name);
-        if (plen + nl + 2 > pcap)
+        if (plen + e.nlen + 2 > pcap)
             continue; /* a path beyond PATH_MAX: not a real checkout */
-        memcpy(path + plen, name, nl + 1);
-        if (mode == GIT_FILEMODE_TREE) {
-            git_tree *sub = NULL, *psub[MAX_PARENTS] = {NULL};
-            if (git_tree_lookup(&sub, s->repo, id) != 0) {
+        memcpy(path + plen, e.name, e.nlen);
+        path[plen + e.nlen] = '\0';
+        git_oid id;
+        git_oid_fromraw(&id, e.oid);
+        if (is_dir(&e)) {
+            tbuf sub = {NULL, 0}, psub[MAX_PARENTS];
+            memset(psub, 0, sizeof psub);
+            if (load_object(s, &id, GIT_OBJECT_TREE, &sub.d, &sub.n) != 0) {
                 char hex[GIT_OID_HEXSZ + 1];
-                git_oid_tostr(hex, sizeof hex, id);
+                git_oid_tostr(hex, sizeof hex, &id);
                 warn(s, path, "tree %s: %s", hex, git_msg());
+                path[plen] = '\0';
                 continue;
             }
             for (size_t p = 0; p < np; p++)
-                if (pe[p] && git_tree_entry_type(pe[p]) == GIT_OBJECT_TREE &&
-                    git_tree_lookup(&psub[p], s->repo, git_tree_entry_id(pe[p])) != 0)
-                    psub[p] = NULL;
-            path[plen + nl] = '/';
-            path[plen + nl + 1] = '\0';
-            diff_rec(s, idx, sub, psub, np, path, plen + nl + 1, pcap);
+                if (match[p] && is_dir(match[p])) {
+                    git_oid pid;
+                    git_oid_fromraw(&pid, match[p]->oid);
+                    if (load_object(s, &pid, GIT_OBJECT_TREE, &psub[p].d, &psub[p].n) != 0)
+                        psub[p].d = NULL;
+                }
+            path[plen + e.nlen] = '/';
+            path[plen + e.nlen + 1] = '\0';
+            diff_rec(s, idx, &sub, psub, np, path, plen + e.nlen + 1, pcap);
             for (size_t p = 0; p < np; p++)
-                git_tree_free(psub[p]);
-            git_tree_free(sub);
-        } else if (mode == GIT_FILEMODE_COMMIT) {
+                free(psub[p].d);
+            free(sub.d);
+        } else if (e.mode == 0160000) {
             s->submodules++;
-        } else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE ||
-                   mode == GIT_FILEMODE_LINK) {
-            add_intro(s, id, path, idx);
+        } else if (e.mode == 0100644 || e.mode == 0100755 || e.mode == 0120000 ||
+                   e.mode == 0100664) {
+            add_intro(s, &id, path, idx);
         }
         path[plen] = '\0';
     }
+}
+
+/* "tree", "parent" and "committer" of a commit object. */
+static bool parse_commit(const uint8_t *d, size_t n, git_oid *tree, git_oid *parents, size_t *np,
+                         size_t maxp, int64_t *time)
+{
+    size_t pos = 0;
+    bool have_tree = false;
+    *np = 0;
+    *time = 0;
+    while (pos < n && d[pos] != '\n') {
+        const uint8_t *nl = memchr(d + pos, '\n', n - pos);
+        size_t end = nl ? (size_t)(nl - d) : n;
+        const char *line = (const char *)d + pos;
+        size_t ll = end - pos;
+        if (ll >= 45 && memcmp(line, "tree ", 5) == 0)
+            have_tree = git_oid_fromstrn(tree, line + 5, 40) == 0;
+        else if (ll >= 47 && memcmp(line, "parent ", 7) == 0 && *np < maxp &&
+                 git_oid_fromstrn(&parents[*np], line + 7, 40) == 0)
+            (*np)++;
+        else if (ll > 10 && memcmp(line, "committer ", 10) == 0) {
+            const char *gt = memrchr(line, '>', ll);
+            if (gt)
+                *time = strtoll(gt + 1, NULL, 10);
+        }
+        pos = end + 1;
+    }
+    return have_tree;
 }
 
 /* Record what commit `idx` introduces, and return its parents' ids. */
 static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, size_t *nparents)
 {
     char hex[GIT_OID_HEXSZ + 1];
-    git_oid oid = s->commits[idx].oid;
-    git_commit *c = NULL;
-    git_tree *tree = NULL, *ptree[MAX_PARENTS] = {NULL};
-    size_t np = 0;
+    git_oid oid = s->commits[idx].oid, tree_id;
+    uint8_t *cd = NULL;
+    size_t cl = 0, np = 0;
+    tbuf tree = {NULL, 0}, ptree[MAX_PARENTS];
+    memset(ptree, 0, sizeof ptree);
 
     git_oid_tostr(hex, sizeof hex, &oid);
     *nparents = 0;
-    if (git_commit_lookup(&c, s->repo, &oid) != 0) {
+    if (load_object(s, &oid, GIT_OBJECT_COMMIT, &cd, &cl) != 0) {
         warn(s, s->opts.repo, "commit %s: %s (its history is not scanned)", hex, git_msg());
         return;
     }
-    s->commits[idx].time = (int64_t)git_commit_time(c);
-    np = git_commit_parentcount(c);
-    for (size_t i = 0; i < np && i < 16; i++)
-        parents_out[(*nparents)++] = *git_commit_parent_id(c, (unsigned)i);
-    if (git_commit_tree(&tree, c) != 0) {
-        warn(s, s->opts.repo, "commit %s: cannot read its tree: %s", hex, git_msg());
-        goto done;
+    bool ok = parse_commit(cd, cl, &tree_id, parents_out, nparents, 16, &s->commits[idx].time);
+    free(cd);
+    if (!ok || load_object(s, &tree_id, GIT_OBJECT_TREE, &tree.d, &tree.n) != 0) {
+        warn(s, s->opts.repo, "commit %s: cannot read its tree", hex);
+        return;
     }
-    if (np > MAX_PARENTS)
-        np = MAX_PARENTS;
+    np = *nparents < MAX_PARENTS ? *nparents : MAX_PARENTS;
     for (size_t i = 0; i < np; i++) {
-        git_commit *p = NULL;
-        if (git_commit_parent(&p, c, (unsigned)i) != 0 || git_commit_tree(&ptree[i], p) != 0) {
+        uint8_t *pd = NULL;
+        size_t pl = 0;
+        git_oid ptid, pp[16];
+        size_t pnp;
+        int64_t pt;
+        if (load_object(s, &parents_out[i], GIT_OBJECT_COMMIT, &pd, &pl) != 0 ||
+            !parse_commit(pd, pl, &ptid, pp, &pnp, 16, &pt) ||
+            load_object(s, &ptid, GIT_OBJECT_TREE, &ptree[i].d, &ptree[i].n) != 0) {
             if (!git_repository_is_shallow(s->repo))
-                warn(s, s->opts.repo, "commit %s: parent %zu unreadable: %s", hex, i, git_msg());
-            ptree[i] = NULL;
+                warn(s, s->opts.repo, "commit %s: parent %zu unreadable", hex, i);
+            ptree[i].d = NULL;
         }
-        git_commit_free(p);
+        free(pd);
     }
     char path[4096] = "";
-    diff_rec(s, idx, tree, ptree, np, path, 0, sizeof path);
-done:
+    diff_rec(s, idx, &tree, ptree, np, path, 0, sizeof path);
     for (size_t i = 0; i < MAX_PARENTS; i++)
-        git_tree_free(ptree[i]);
-    git_tree_free(tree);
-    git_commit_free(c);
+        free(ptree[i].d);
+    free(tree.d);
 }
 
 /* Depth-first over commits from `roots`, each commit once. */
@@ -484,6 +634,65 @@ done:
     return rc;
 }
 
+/* The walker's object access: its own pack readers and libgit2 odb. */
+static void walk_begin(ks_git_source *s)
+{
+    if (git_repository_odb(&s->odb, s->repo) != 0)
+        s->odb = NULL;
+    s->walk_readers = ks_xcalloc(s->npacks ? s->npacks : 1, sizeof(ks_pack_reader *));
+    for (size_t k = 0; k < s->npacks; k++)
+        s->walk_readers[k] = ks_pack_reader_new(s->packs[k], 32u << 20);
+}
+
+static void walk_end(ks_git_source *s)
+{
+    for (size_t k = 0; k < s->npacks && s->walk_readers; k++)
+        ks_pack_reader_free(s->walk_readers[k]);
+    free(s->walk_readers);
+    s->walk_readers = NULL;
+    git_odb_free(s->odb);
+    s->odb = NULL;
+}
+
+static void finish_walk(ks_git_source *s)
+{
+    if (s->submodules)
+        warn(s, s->opts.repo,
+             "%llu submodule entries not followed (scan each submodule's repository on its own)",
+             (unsigned long long)s->submodules);
+    build_index(s);
+}
+
+/* Every pack of the repository that gitpack.c can read. A pack it cannot
+ * read is left to libgit2: its blobs go on the loose list. */
+static void open_packs(ks_git_source *s)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%sobjects/pack", s->gitdir);
+    DIR *d = opendir(dir);
+    size_t cap = 0;
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 10 || strncmp(e->d_name, "pack-", 5) != 0 || strcmp(e->d_name + l - 4, ".idx"))
+            continue;
+        char base[4400];
+        snprintf(base, sizeof base, "%s/%.*s", dir, (int)(l - 4), e->d_name);
+        ks_pack *p;
+        if (ks_pack_open(&p, base) != 0)
+            continue;
+        ks_grow((void **)&s->packs, &cap, s->npacks + 1, sizeof(ks_pack *));
+        s->packs[s->npacks++] = p;
+    }
+    closedir(d);
+    s->pack_start = ks_xcalloc(s->npacks + 1, sizeof(size_t));
+    for (size_t i = 0; i < s->npacks; i++)
+        s->pack_start[i + 1] = s->pack_start[i] + ks_pack_count(s->packs[i]);
+    s->back = s->pack_start[s->npacks];
+}
+
 int ks_git_source_new(ks_git_source **out, const ks_git_opts *o)
 {
     ks_git_init();
@@ -505,23 +714,19 @@ int ks_git_source_new(ks_git_source **out, const ks_git_opts *o)
         warn(s, s->opts.repo,
              "shallow clone: only the history that was fetched is scanned (fetch with "
              "--unshallow, or fetch-depth: 0 in CI, for all of it)");
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->walked, NULL);
+    open_packs(s);
     if (o->range) {
-        if ((rc = range_walk(s)) != 0)
+        walk_begin(s);
+        rc = range_walk(s);
+        walk_end(s);
+        if (rc)
             goto fail;
+        finish_walk(s);
     } else {
-        git_oid *roots;
-        size_t nroots;
-        collect_roots(s, &roots, &nroots);
-        walk(s, roots, nroots, false);
-        free(roots);
-        if (o->all_objects)
-            add_unreachable(s);
+        collect_roots(s, &s->roots, &s->nroots);
     }
-    if (s->submodules)
-        warn(s, s->opts.repo,
-             "%llu submodule entries not followed (scan each submodule's repository on its own)",
-             (unsigned long long)s->submodules);
-    build_index(s);
     size_t dl = strlen(s->opts.repo) + 64 + (o->range ? strlen(o->range) : 0);
     s->desc = ks_xmalloc(dl);
     if (o->range)
@@ -540,6 +745,14 @@ void ks_git_source_free(ks_git_source *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < s->npacks; i++)
+        ks_pack_free(s->packs[i]);
+    free(s->packs);
+    free(s->pack_start);
+    free(s->roots);
+    free(s->loose);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->walked);
     git_repository_free(s->repo);
     free(s->gitdir);
     free(s->commits);
@@ -564,6 +777,153 @@ void ks_git_source_free(ks_git_source *s)
 
 #define BLOB_PREFIX "blob:"
 
+/* Read one blob through libgit2 and scan it; `path` only chooses flags. */
+static void scan_odb_blob(ks_worker *w, git_odb *odb, const git_oid *oid, const char *path,
+                          uint64_t max)
+{
+    char name[sizeof BLOB_PREFIX + GIT_OID_HEXSZ];
+    memcpy(name, BLOB_PREFIX, sizeof BLOB_PREFIX - 1);
+    char *hex = name + sizeof BLOB_PREFIX - 1;
+    git_oid_tostr(hex, GIT_OID_HEXSZ + 1, oid);
+    const char *where = path && *path ? path : hex;
+    size_t len;
+    git_object_t type;
+    if (git_odb_read_header(&len, &type, odb, oid) != 0) {
+        ks_worker_warn(w, where, "blob %s: %s", hex, git_msg());
+        return;
+    }
+    if (max && len > max) {
+        w->skipped++;
+        ks_worker_warn(w, where, "blob %s skipped: %zu bytes is larger than --max-file-size (%llu)",
+                       hex, len, (unsigned long long)max);
+        return;
+    }
+    git_odb_object *obj = NULL;
+    if (git_odb_read(&obj, odb, oid) != 0) {
+        ks_worker_warn(w, where, "blob %s: %s", hex, git_msg());
+        return;
+    }
+    ks_origin o = {.parent = NULL, .name = name, .sep = NULL};
+    ks_worker_scan_mem(w, git_odb_object_data(obj), git_odb_object_size(obj), &o,
+                       path ? ks_scan_flags_for_name(path) : 0);
+    git_odb_object_free(obj);
+}
+
+/* Claim up to 64 pack entries, from the front or (the walker, once done)
+ * from the back, never across a pack boundary. */
+static bool claim(ks_git_source *s, bool from_back, size_t *from, size_t *to)
+{
+    bool ok = false;
+    pthread_mutex_lock(&s->lock);
+    if (s->front < s->back) {
+        size_t k = 0;
+        if (!from_back) {
+            while (s->pack_start[k + 1] <= s->front)
+                k++;
+            *from = s->front;
+            *to = s->front + 64;
+            if (*to > s->back)
+                *to = s->back;
+            if (*to > s->pack_start[k + 1])
+                *to = s->pack_start[k + 1];
+            s->front = *to;
+        } else {
+            while (s->pack_start[k + 1] < s->back)
+                k++;
+            *to = s->back;
+            *from = s->back > 64 ? s->back - 64 : 0;
+            if (*from < s->front)
+                *from = s->front;
+            if (*from < s->pack_start[k])
+                *from = s->pack_start[k];
+            s->back = *from;
+        }
+        ok = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+typedef struct pack_cursor {
+    ks_pack_reader *r;
+    size_t pack;
+} pack_cursor;
+
+static void scan_pack_entries(ks_git_source *s, ks_worker *w, git_odb *odb, pack_cursor *c,
+                              size_t from, size_t to, uint64_t max)
+{
+    size_t k = 0;
+    while (s->pack_start[k + 1] <= from)
+        k++;
+    if (!c->r || c->pack != k) {
+        ks_pack_reader_free(c->r);
+        c->r = ks_pack_reader_new(s->packs[k], 32u << 20);
+        c->pack = k;
+    }
+    char name[sizeof BLOB_PREFIX + GIT_OID_HEXSZ];
+    memcpy(name, BLOB_PREFIX, sizeof BLOB_PREFIX - 1);
+    for (size_t g = from; g < to; g++) {
+        size_t i = g - s->pack_start[k];
+        uint8_t raw[20];
+        bool is_blob = false;
+        git_oid oid;
+        const uint8_t *data;
+        size_t len;
+        int rc = c->r ? ks_pack_entry(c->r, i, raw, &is_blob) : KS_ENOMEM;
+        git_oid_fromraw(&oid, raw);
+        if (rc != 0) {
+            /* Unreadable here: libgit2 decides what it is. */
+            size_t l;
+            git_object_t t;
+            if (git_odb_read_header(&l, &t, odb, &oid) == 0 && t == GIT_OBJECT_BLOB)
+                scan_odb_blob(w, odb, &oid, NULL, max);
+            continue;
+        }
+        if (!is_blob)
+            continue;
+        if (ks_pack_read(c->r, i, &data, &len) != 0) {
+            scan_odb_blob(w, odb, &oid, NULL, max);
+            continue;
+        }
+        git_oid_tostr(name + sizeof BLOB_PREFIX - 1, GIT_OID_HEXSZ + 1, &oid);
+        if (max && len > max) {
+            w->skipped++;
+            ks_worker_warn(w, name + sizeof BLOB_PREFIX - 1,
+                           "blob skipped: %zu bytes is larger than --max-file-size (%llu)", len,
+                           (unsigned long long)max);
+            continue;
+        }
+        ks_origin o = {.parent = NULL, .name = name, .sep = NULL};
+        ks_worker_scan_mem(w, data, len, &o, 0);
+    }
+}
+
+/* The walk, on the worker that took that role: then the list of reachable
+ * blobs that no readable pack holds. */
+static void walk_all(ks_git_source *s)
+{
+    walk_begin(s);
+    walk(s, s->roots, s->nroots, false);
+    if (s->opts.all_objects)
+        add_unreachable(s);
+    walk_end(s);
+    finish_walk(s);
+    size_t cap = 0;
+    for (size_t i = 0; i < s->nblobs; i++) {
+        bool packed = false;
+        for (size_t k = 0; k < s->npacks && !packed; k++)
+            packed = ks_pack_has(s->packs[k], s->blobs[i].oid.id);
+        if (packed)
+            continue;
+        ks_grow((void **)&s->loose, &cap, s->nloose + 1, sizeof(git_oid));
+        s->loose[s->nloose++] = s->blobs[i].oid;
+    }
+    pthread_mutex_lock(&s->lock);
+    s->walk_done = true;
+    pthread_cond_broadcast(&s->walked);
+    pthread_mutex_unlock(&s->lock);
+}
+
 static int git_run(void *src, ks_worker *w)
 {
     ks_git_source *s = src;
@@ -571,47 +931,47 @@ static int git_run(void *src, ks_worker *w)
     git_odb *odb = NULL;
     const ks_scan_config *cfg = ks_worker_config(w);
     uint64_t max = s->opts.max_blob_size ? s->opts.max_blob_size : cfg->max_file_size;
+    bool walker = !s->opts.range && atomic_fetch_add(&s->roles, 1) == 0;
+    int rc = 0;
 
     if (git_repository_open(&repo, s->gitdir) != 0 || git_repository_odb(&odb, repo) != 0) {
         ks_worker_warn(w, s->opts.repo, "cannot open the repository: %s", git_msg());
-        git_repository_free(repo);
-        return KS_EIO;
+        rc = KS_EIO;
     }
+    if (walker)
+        walk_all(s);
+    if (rc)
+        goto done;
+    if (s->opts.range) {
+        /* Range: the walk is done; read the blobs it introduced. */
+        size_t i;
+        while ((i = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed)) < s->nblobs) {
+            const blob_rec *b = &s->blobs[s->order[i]];
+            scan_odb_blob(w, odb, &b->oid, ks_strtab_str(&s->paths, s->intros[b->first].path),
+                          max);
+        }
+        goto done;
+    }
+    pack_cursor c = {NULL, 0};
+    size_t from, to;
+    while (claim(s, walker, &from, &to))
+        scan_pack_entries(s, w, odb, &c, from, to, max);
+    ks_pack_reader_free(c.r);
+    pthread_mutex_lock(&s->lock);
+    while (!s->walk_done)
+        pthread_cond_wait(&s->walked, &s->lock);
+    pthread_mutex_unlock(&s->lock);
     size_t i;
-    while ((i = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed)) < s->nblobs) {
-        const blob_rec *b = &s->blobs[s->order[i]];
-        const char *path = ks_strtab_str(&s->paths, s->intros[b->first].path);
-        char name[sizeof BLOB_PREFIX + GIT_OID_HEXSZ];
-        memcpy(name, BLOB_PREFIX, sizeof BLOB_PREFIX - 1);
-        git_oid_tostr(name + sizeof BLOB_PREFIX - 1, GIT_OID_HEXSZ + 1, &b->oid);
-        size_t len;
-        git_object_t type;
-        if (git_odb_read_header(&len, &type, odb, &b->oid) != 0) {
-            ks_worker_warn(w, *path ? path : name + sizeof BLOB_PREFIX - 1,
-                           "blob %s: %s", name + sizeof BLOB_PREFIX - 1, git_msg());
-            continue;
-        }
-        if (max && len > max) {
-            w->skipped++;
-            ks_worker_warn(w, *path ? path : name, "blob %s skipped: %zu bytes is larger than "
-                           "--max-file-size (%llu)", name + sizeof BLOB_PREFIX - 1, len,
-                           (unsigned long long)max);
-            continue;
-        }
-        git_odb_object *obj = NULL;
-        if (git_odb_read(&obj, odb, &b->oid) != 0) {
-            ks_worker_warn(w, *path ? path : name, "blob %s: %s", name + sizeof BLOB_PREFIX - 1,
-                           git_msg());
-            continue;
-        }
-        ks_origin o = {.parent = NULL, .name = name, .sep = NULL};
-        ks_worker_scan_mem(w, git_odb_object_data(obj), git_odb_object_size(obj), &o,
-                           ks_scan_flags_for_name(path));
-        git_odb_object_free(obj);
+    while ((i = atomic_fetch_add_explicit(&s->loose_next, 1, memory_order_relaxed)) < s->nloose) {
+        uint32_t bi = ks_oidmap_get(&s->blob_idx, s->loose[i].id);
+        const char *path =
+            bi == UINT32_MAX ? NULL : ks_strtab_str(&s->paths, s->intros[s->blobs[bi].first].path);
+        scan_odb_blob(w, odb, &s->loose[i], path, max);
     }
+done:
     git_odb_free(odb);
     git_repository_free(repo);
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -720,8 +1080,9 @@ static int git_finish(void *src, ks_results *res)
                 git_oid_fromstr(&oid, l->path + sizeof BLOB_PREFIX - 1) == 0)
                 bi = ks_oidmap_get(&s->blob_idx, oid.id);
             if (bi == UINT32_MAX) {
-                ks_grow((void **)&locs, &cap, n + 1, sizeof(ks_location));
-                locs[n++] = *l;
+                /* Read from a pack but reachable from no ref (and not asked
+                 * for with --all-objects): not part of this scan. */
+                ks_location_dispose(l);
                 continue;
             }
             const blob_rec *b = &s->blobs[bi];
@@ -753,6 +1114,14 @@ static int git_finish(void *src, ks_results *res)
         f->locs = locs;
         f->nlocs = n;
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        if (res->findings[i].nlocs)
+            res->findings[kept++] = res->findings[i];
+        else
+            ks_finding_dispose(&res->findings[i]);
+    }
+    res->nfindings = kept;
     if (s->has_base)
         drop_present_in_base(s, res);
     ks_results_sort(res);

@@ -30,8 +30,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SHARED = os.environ.get("KEYSIFT_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
-# The generator runs git; a user's shell environment (pyenv shims, ...) can
-# break `git repack` in it, so it gets a plain one.
+# The generator runs `git repack`, whose pack-objects reads revisions from
+# standard input: it gets /dev/null and a plain environment.
 CLEAN_ENV = {"PATH": "/usr/bin:/bin", "HOME": tempfile.gettempdir()}
 
 
@@ -60,7 +60,8 @@ def make_history(name, commits):
     base = os.path.join("/tmp/bench", name)
     if not os.path.isdir(os.path.join(base, "repo")):
         subprocess.run(["/usr/bin/python3", os.path.join(SHARED, "bench", "gen_history.py"), "--name", name,
-                        "--commits", str(commits), "--base-mb", "20"], check=True, env=CLEAN_ENV)
+                        "--commits", str(commits), "--base-mb", "20"], check=True, env=CLEAN_ENV,
+                       stdin=subprocess.DEVNULL)
     return base
 
 

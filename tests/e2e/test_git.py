@@ -37,7 +37,8 @@ def env():
 
 
 def git(repo, *args, check=True):
-    p = subprocess.run(["git", "-C", repo] + list(args), capture_output=True, env=env())
+    p = subprocess.run(["git", "-C", repo] + list(args), capture_output=True, env=env(),
+                       stdin=subprocess.DEVNULL)
     if check and p.returncode != 0:
         raise RuntimeError("git %s: %s" % (" ".join(args), p.stderr.decode()))
     return p.stdout.decode().strip()
@@ -64,7 +65,7 @@ def commit(repo, msg, *paths):
 
 
 def ks(args, cwd=None):
-    p = subprocess.run([KS] + args, capture_output=True, cwd=cwd, timeout=300,
+    p = subprocess.run([KS] + args, capture_output=True, cwd=cwd, timeout=300, stdin=subprocess.DEVNULL,
                        env=dict(os.environ, KEYSIFT_CACHE_DIR=os.path.join(TMP, "cache")))
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
@@ -271,12 +272,12 @@ def test_hook():
     check("hook: installed", rc == 0 and os.access(os.path.join(r, ".git/hooks/pre-commit"), os.X_OK), err)
     write(r, "a.py", "a = 1\nKEY = '%s'\n" % S1)
     git(r, "add", "a.py")
-    p = subprocess.run(["git", "-C", r, "commit", "-q", "-m", "leak"], capture_output=True, env=env())
+    p = subprocess.run(["git", "-C", r, "commit", "-q", "-m", "leak"], capture_output=True, env=env(), stdin=subprocess.DEVNULL)
     check("hook: git commit with a secret is blocked", p.returncode != 0 and git(r, "rev-list", "--count", "HEAD") == "1",
           p.stderr.decode())
     write(r, "a.py", "a = 2\n")
     git(r, "add", "a.py")
-    p = subprocess.run(["git", "-C", r, "commit", "-q", "-m", "clean"], capture_output=True, env=env())
+    p = subprocess.run(["git", "-C", r, "commit", "-q", "-m", "clean"], capture_output=True, env=env(), stdin=subprocess.DEVNULL)
     check("hook: a clean commit goes through", p.returncode == 0, p.stderr.decode())
     r2 = new_repo("hook2")
     write(r2, ".git/hooks/pre-commit", "#!/bin/sh\nexit 0\n")
@@ -290,11 +291,11 @@ def test_odd_repositories(hist):
     rc, out, err = ks(["scan", "--git", TMP])
     check("not a repository: exit 2 naming it", rc == 2 and TMP in err and "not a git repository" in err, err)
     bare = os.path.join(TMP, "bare.git")
-    subprocess.run(["git", "clone", "-q", "--bare", hist, bare], check=True, env=env())
+    subprocess.run(["git", "clone", "-q", "--bare", hist, bare], check=True, env=env(), stdin=subprocess.DEVNULL)
     rc, doc, err = findings(["--git", "--show-secrets", bare])
     check("bare repository: history scanned", rc == 1 and S1 in secrets_of(doc))
     shallow = os.path.join(TMP, "shallow")
-    subprocess.run(["git", "clone", "-q", "--depth", "2", "file://" + hist, shallow], check=True, env=env())
+    subprocess.run(["git", "clone", "-q", "--depth", "2", "file://" + hist, shallow], check=True, env=env(), stdin=subprocess.DEVNULL)
     rc, doc, err = findings(["--git", shallow])
     check("shallow clone: scanned, with a warning that says so",
           any("shallow" in w["message"] for w in doc["warnings"]), str(doc.get("warnings")))
@@ -314,7 +315,7 @@ def test_odd_repositories(hist):
     write(sub, "x.py", "x = 1\n")
     commit(sub, "x")
     subprocess.run(["git", "-C", sub, "-c", "protocol.file.allow=always", "submodule", "add", "-q", hist, "vendored"],
-                   check=True, capture_output=True, env=env())
+                   check=True, capture_output=True, env=env(), stdin=subprocess.DEVNULL)
     commit(sub, "add submodule")
     rc, doc, err = findings(["--git", "--show-secrets", sub])
     check("submodule: not followed, said so", S1 not in secrets_of(doc)

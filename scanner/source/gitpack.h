@@ -1,0 +1,49 @@
+/*
+ * gitpack.h - read the blobs of a git packfile in pack order.
+ *
+ * libgit2 reads one object at a time and caches only the base of each
+ * delta chain, so reading every version of a file costs the whole chain
+ * each time (and a zlib set-up per delta). A history scan reads nearly
+ * every blob, so this reader walks the pack in offset order instead: each
+ * object is inflated once with one reused zlib stream, and deltas are
+ * applied to bases kept in a bounded cache. It reads only version-2 index
+ * files and the pack format git documents (gitformat-pack); anything else
+ * is left to libgit2 by the caller.
+ *
+ * A ks_pack is immutable after ks_pack_open and may be read from several
+ * threads, each with its own ks_pack_reader.
+ */
+#ifndef KS_GITPACK_H
+#define KS_GITPACK_H
+
+#include "../core/ks.h"
+
+typedef struct ks_pack ks_pack;
+typedef struct ks_pack_reader ks_pack_reader;
+
+/* Open pack `base` (path without .idx/.pack). */
+int ks_pack_open(ks_pack **out, const char *base);
+void ks_pack_free(ks_pack *p);
+size_t ks_pack_count(const ks_pack *p);
+/* True when the pack holds the object. */
+bool ks_pack_has(const ks_pack *p, const uint8_t oid[20]);
+
+/* A reader with its own zlib stream and delta-base cache of at most
+ * `cache_bytes`. */
+ks_pack_reader *ks_pack_reader_new(const ks_pack *p, size_t cache_bytes);
+void ks_pack_reader_free(ks_pack_reader *r);
+
+/* The i-th object in offset order (0 <= i < ks_pack_count): its id, and
+ * whether it is a blob (delta chains followed, nothing inflated). */
+int ks_pack_entry(ks_pack_reader *r, size_t i, uint8_t oid[20], bool *is_blob);
+
+/* Read an object by id: KS_ENOTFOUND when this pack does not hold it.
+ * *type is git's object type number (1 commit, 2 tree, 3 blob, 4 tag). */
+int ks_pack_read_oid(ks_pack_reader *r, const uint8_t oid[20], int *type, const uint8_t **data,
+                     size_t *len);
+
+/* The content of the i-th object in offset order. *data stays valid until
+ * the next call on this reader. Errors name the object. */
+int ks_pack_read(ks_pack_reader *r, size_t i, const uint8_t **data, size_t *len);
+
+#endif

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #define MAX_OBJECT (1ull << 30) /* refuse objects claiming more than 1 GiB */
 #define MAX_CHAIN 10000         /* delta chains deeper than this are corrupt */
@@ -58,7 +58,7 @@ struct ks_pack_reader {
     uint8_t *win; /* pack bytes [win_off, win_off + win_len) */
     uint64_t win_off;
     size_t win_len;
-    z_stream z;
+    struct libdeflate_decompressor *z;
     uint8_t *cbuf;
     size_t ccap;
     uint8_t *out; /* last result when not cached */
@@ -234,7 +234,7 @@ ks_pack_reader *ks_pack_reader_new(const ks_pack *p, size_t cache_bytes)
     r->cache_max = cache_bytes;
     r->types = ks_xcalloc(p->n ? p->n : 1, 1);
     r->win = ks_xmalloc(WINDOW);
-    if (inflateInit(&r->z) != Z_OK) {
+    if (!(r->z = libdeflate_alloc_decompressor())) {
         ks_pack_reader_free(r);
         return NULL;
     }
@@ -245,7 +245,8 @@ void ks_pack_reader_free(ks_pack_reader *r)
 {
     if (!r)
         return;
-    inflateEnd(&r->z);
+    if (r->z)
+        libdeflate_free_decompressor(r->z);
     for (size_t i = 0; i < CACHE_SLOTS; i++)
         free(r->cache[i].data);
     free(r->cache);
@@ -406,14 +407,14 @@ static uint8_t *inflate_obj(ks_pack_reader *r, const objhdr *h)
                      (unsigned long long)h->data);
         return NULL;
     }
+    /* Both sizes are known (the header's, and the distance to the next
+     * object), which is what libdeflate's one-shot decompressor wants. It
+     * checks the zlib header and the Adler-32 trailer. */
     uint8_t *out = ks_xmalloc((size_t)h->size + 1);
-    inflateReset(&r->z);
-    r->z.next_in = (Bytef *)(uintptr_t)src;
-    r->z.avail_in = (uInt)clen;
-    r->z.next_out = out;
-    r->z.avail_out = (uInt)h->size + 1;
-    int zr = inflate(&r->z, Z_FINISH);
-    if (zr != Z_STREAM_END || r->z.total_out != h->size) {
+    size_t in_used = 0, out_got = 0;
+    enum libdeflate_result zr = libdeflate_zlib_decompress_ex(r->z, src, clen, out, (size_t)h->size,
+                                                              &in_used, &out_got);
+    if (zr != LIBDEFLATE_SUCCESS || out_got != h->size) {
         free(out);
         ks_error_set(KS_EINVAL, "%s.pack: corrupt compressed data at %llu", r->p->name,
                      (unsigned long long)h->data);

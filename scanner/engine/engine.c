@@ -33,10 +33,13 @@
 #define KEYWORD_CONTEXT 256
 /* PCRE2 limits: a hostile input must not make a pattern backtrack forever. */
 #define MATCH_LIMIT 200000
+/* Capture groups a rule may have (match data is sized once per thread). */
+#define MAX_GROUPS 63
 #define DEPTH_LIMIT 10000
 
 typedef struct erule {
-    pcre2_code *re;
+    bool enabled;
+    pcre2_code *re;   /* compiled up front, or on first use after a cache hit */
     _Atomic bool jitted; /* JIT-compiled on the rule's first hit */
     size_t width;     /* maximum match width, capped */
     bool unbounded;   /* pattern had no bounded width */
@@ -50,7 +53,6 @@ struct ks_engine {
     erule *rules; /* one per rule of rs; re == NULL when disabled */
     hs_database_t *db;
     size_t overlap;
-    uint32_t max_groups;
     char digest[65];
     ks_engine_stats stats;
 };
@@ -115,6 +117,11 @@ static int compile_pcre(ks_engine *e, size_t i)
     }
     uint32_t ng = 0;
     pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ng);
+    if (ng > MAX_GROUPS) {
+        pcre2_code_free(re);
+        return ks_error_set(KS_ERULE, "%s:%d: rule %s: %u capture groups (at most %d)", r->file,
+                            r->line, r->id, ng, MAX_GROUPS);
+    }
     if ((uint32_t)r->secret_group > ng) {
         pcre2_code_free(re);
         return ks_error_set(KS_ERULE,
@@ -123,8 +130,6 @@ static int compile_pcre(ks_engine *e, size_t i)
     }
     e->rules[i].re = re;
     e->rules[i].ngroups = ng;
-    if (ng > e->max_groups)
-        e->max_groups = ng;
     return 0;
 }
 
@@ -268,7 +273,7 @@ static int compile_db(ks_engine *e)
     int rc = 0;
 
     for (size_t i = 0; i < n; i++) {
-        if (!e->rules[i].re)
+        if (!e->rules[i].enabled)
             continue;
         if ((rc = analyse_rule(e, i)) != 0)
             goto done;
@@ -316,21 +321,27 @@ int ks_engine_new(ks_engine **out, const ks_ruleset *rs, const ks_engine_opts *o
         goto fail;
     }
     for (size_t i = 0; i < rs->nrules; i++)
-        if (!rs->rules[i].disabled && (rc = compile_pcre(e, i)) != 0)
-            goto fail;
+        e->rules[i].enabled = !rs->rules[i].disabled;
     compute_digest(e);
 
+    /* A cached database means these exact patterns compiled before, with
+     * PCRE2 as well: their PCRE2 compilation waits for each rule's first
+     * hit (a pre-commit run hits few rules). Without a cache, every rule is
+     * compiled now, so a broken pattern is reported before anything runs. */
     const char *dir = opts ? opts->cache_dir : NULL;
     if (dir && cache_load(e, dir)) {
         e->stats.cache_hit = true;
     } else {
+        for (size_t i = 0; i < rs->nrules; i++)
+            if (e->rules[i].enabled && (rc = compile_pcre(e, i)) != 0)
+                goto fail;
         if ((rc = compile_db(e)) != 0)
             goto fail;
         if (dir)
             cache_store(e, dir);
     }
     for (size_t i = 0; i < rs->nrules; i++)
-        if (e->rules[i].re && e->rules[i].width > e->overlap)
+        if (e->rules[i].enabled && e->rules[i].width > e->overlap)
             e->overlap = e->rules[i].width;
     e->stats.compile_ms = now_ms() - t0;
     *out = e;
@@ -389,7 +400,7 @@ int ks_scratch_new(ks_scratch **out, const ks_engine *e)
         free(s);
         return ks_error_set(KS_ENOMEM, "cannot allocate Vectorscan scratch");
     }
-    s->md = pcre2_match_data_create(e->max_groups + 1, NULL);
+    s->md = pcre2_match_data_create(MAX_GROUPS + 1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
     s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     if (!s->md || !s->mctx || !s->jit) {
@@ -491,6 +502,15 @@ static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
     return true;
 }
 
+/* Compile a rule whose database came from the cache. Runs under jit_lock;
+ * the engine is otherwise immutable. */
+static void compile_lazy(const ks_engine *ce, uint32_t id)
+{
+    ks_engine *e = (ks_engine *)(uintptr_t)ce;
+    if (compile_pcre(e, id) != 0)
+        e->rules[id].re = NULL;
+}
+
 static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
 {
     const ks_scan_args *a = s->args;
@@ -509,11 +529,16 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
          * same answers. */
         pthread_mutex_lock(e->jit_lock);
         if (!atomic_load_explicit(&er->jitted, memory_order_relaxed)) {
-            (void)pcre2_jit_compile(er->re, PCRE2_JIT_COMPLETE);
+            if (!er->re)
+                compile_lazy(e, id);
+            if (er->re)
+                (void)pcre2_jit_compile(er->re, PCRE2_JIT_COMPLETE);
             atomic_store_explicit(&er->jitted, true, memory_order_release);
         }
         pthread_mutex_unlock(e->jit_lock);
     }
+    if (!er->re)
+        return; /* the pattern stopped compiling since it was cached */
     size_t w = er->width;
     size_t from = e_end > w ? e_end - w : 0;
     size_t subject_end = a->len - e_end > w ? e_end + w : a->len;

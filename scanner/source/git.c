@@ -641,7 +641,7 @@ static void walk_begin(ks_git_source *s)
         s->odb = NULL;
     s->walk_readers = ks_xcalloc(s->npacks ? s->npacks : 1, sizeof(ks_pack_reader *));
     for (size_t k = 0; k < s->npacks; k++)
-        s->walk_readers[k] = ks_pack_reader_new(s->packs[k], 32u << 20);
+        s->walk_readers[k] = ks_pack_reader_new(s->packs[k], 16u << 20);
 }
 
 static void walk_end(ks_git_source *s)
@@ -857,7 +857,7 @@ static void scan_pack_entries(ks_git_source *s, ks_worker *w, git_odb *odb, pack
         k++;
     if (!c->r || c->pack != k) {
         ks_pack_reader_free(c->r);
-        c->r = ks_pack_reader_new(s->packs[k], 32u << 20);
+        c->r = ks_pack_reader_new(s->packs[k], 8u << 20);
         c->pack = k;
     }
     char name[sizeof BLOB_PREFIX + GIT_OID_HEXSZ];

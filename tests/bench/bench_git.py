@@ -122,6 +122,7 @@ def precommit(a):
         env = dict(CLEAN_ENV, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@e.test", GIT_COMMITTER_NAME="b",
                    GIT_COMMITTER_EMAIL="b@e.test")
         subprocess.run(["git", "init", "-q", d], check=True, env=env)
+        subprocess.run(["git", "-C", d, "config", "gc.auto", "0"], check=True, env=env)
         for i in range(10000):
             sub = os.path.join(d, "src", "m%02d" % (i % 100))
             os.makedirs(sub, exist_ok=True)

@@ -48,6 +48,10 @@ def new_repo(name):
     d = os.path.join(TMP, name)
     os.makedirs(d)
     git(d, "init", "-q", "-b", "main")
+    # No automatic gc: a background `git gc` would race the tests' own
+    # repository changes.
+    git(d, "config", "gc.auto", "0")
+    git(d, "config", "maintenance.auto", "false")
     return d
 
 

@@ -20,6 +20,7 @@ static char *build_repo(void)
     /* 60 versions of each of 5 files, then a repack that chains deltas. */
     snprintf(cmd, sizeof cmd,
              "set -e; exec </dev/null; cd '%s'; git init -q -b main .; "
+             "git config gc.auto 0; git config maintenance.auto false; "
              "for v in $(seq 1 60); do for f in 1 2 3 4 5; do "
              "  seq 1 $((200 + v * f)) | sed \"s/^/line $f $v /\" > file$f.txt; "
              "  [ $((v %% 7)) -eq 0 ] && echo 'KEY=AKIAZ7Q2WERTYUIOPL3K' >> file$f.txt; true; "

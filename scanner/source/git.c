@@ -103,17 +103,18 @@ static void init_once(void)
     git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(64 << 20));
 }
 
+const char *ks_git_errmsg(void)
+{
+    const git_error *e = git_error_last();
+    return e && e->message ? e->message : "unknown error";
+}
+
 void ks_git_init(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, init_once);
 }
 
-static const char *git_msg(void)
-{
-    const git_error *e = git_error_last();
-    return e && e->message ? e->message : "unknown error";
-}
 
 static void warn(ks_git_source *s, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -300,7 +301,7 @@ static void diff_rec(ks_git_source *s, uint32_t idx, const tbuf *tree, const tbu
             if (load_object(s, &id, GIT_OBJECT_TREE, &sub.d, &sub.n) != 0) {
                 char hex[GIT_OID_HEXSZ + 1];
                 git_oid_tostr(hex, sizeof hex, &id);
-                warn(s, path, "tree %s: %s", hex, git_msg());
+                warn(s, path, "tree %s: %s", hex, ks_git_errmsg());
                 path[plen] = '\0';
                 continue;
             }
@@ -368,7 +369,7 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
     git_oid_tostr(hex, sizeof hex, &oid);
     *nparents = 0;
     if (load_object(s, &oid, GIT_OBJECT_COMMIT, &cd, &cl) != 0) {
-        warn(s, s->opts.repo, "commit %s: %s (its history is not scanned)", hex, git_msg());
+        warn(s, s->opts.repo, "commit %s: %s (its history is not scanned)", hex, ks_git_errmsg());
         return;
     }
     bool ok = parse_commit(cd, cl, &tree_id, parents_out, nparents, 16, &s->commits[idx].time);
@@ -442,7 +443,7 @@ static void collect_roots(ks_git_source *s, git_oid **out, size_t *nout)
     *out = NULL;
     *nout = 0;
     if (git_reference_iterator_new(&it, s->repo) != 0) {
-        warn(s, s->opts.repo, "cannot list references: %s", git_msg());
+        warn(s, s->opts.repo, "cannot list references: %s", ks_git_errmsg());
         return;
     }
     while (git_reference_next(&ref, it) == 0) {
@@ -455,7 +456,7 @@ static void collect_roots(ks_git_source *s, git_oid **out, size_t *nout)
             git_object *any = NULL;
             if (git_reference_peel(&any, ref, GIT_OBJECT_ANY) != 0)
                 warn(s, git_reference_name(ref), "reference points to a missing object: %s",
-                     git_msg());
+                     ks_git_errmsg());
             git_object_free(any);
         }
         git_object_free(obj);
@@ -490,7 +491,7 @@ static int odb_each(const git_oid *id, void *payload)
     if (git_odb_read_header(&len, &type, o->odb, id) != 0) {
         char hex[GIT_OID_HEXSZ + 1];
         git_oid_tostr(hex, sizeof hex, id);
-        warn(o->s, o->s->opts.repo, "object %s: %s", hex, git_msg());
+        warn(o->s, o->s->opts.repo, "object %s: %s", hex, ks_git_errmsg());
         return 0;
     }
     if (type == GIT_OBJECT_COMMIT && ks_oidmap_get(&o->s->commit_idx, id->id) == UINT32_MAX) {
@@ -509,7 +510,7 @@ static void add_unreachable(ks_git_source *s)
 {
     odb_scan o = {.s = s};
     if (git_repository_odb(&o.odb, s->repo) != 0) {
-        warn(s, s->opts.repo, "cannot open the object database: %s", git_msg());
+        warn(s, s->opts.repo, "cannot open the object database: %s", ks_git_errmsg());
         return;
     }
     git_odb_foreach(o.odb, odb_each, &o);
@@ -599,19 +600,19 @@ static int range_walk(ks_git_source *s)
         return ks_error_set(KS_EINVAL, "--range %s: %s", s->opts.range,
                             spec.flags & GIT_REVSPEC_RANGE || !git_error_last()
                                 ? "expected BASE..HEAD"
-                                : git_msg());
+                                : ks_git_errmsg());
     git_object *from = NULL, *to = NULL;
     if (git_object_peel(&from, spec.from, GIT_OBJECT_COMMIT) != 0 ||
         git_object_peel(&to, spec.to, GIT_OBJECT_COMMIT) != 0) {
         rc = ks_error_set(KS_EINVAL, "--range %s: both ends must be commits: %s", s->opts.range,
-                          git_msg());
+                          ks_git_errmsg());
         goto done;
     }
     s->base = *git_object_id(from);
     s->has_base = true;
     if (git_revwalk_new(&w, s->repo) != 0 || git_revwalk_push(w, git_object_id(to)) != 0 ||
         git_revwalk_hide(w, git_object_id(from)) != 0) {
-        rc = ks_error_set(KS_EINVAL, "--range %s: %s", s->opts.range, git_msg());
+        rc = ks_error_set(KS_EINVAL, "--range %s: %s", s->opts.range, ks_git_errmsg());
         goto done;
     }
     git_oid oid, parents[16];
@@ -624,7 +625,7 @@ static int range_walk(ks_git_source *s)
             visit_commit(s, idx, parents, &np);
     }
     if (wr != GIT_ITEROVER)
-        warn(s, s->opts.repo, "walking %s stopped early: %s", s->opts.range, git_msg());
+        warn(s, s->opts.repo, "walking %s stopped early: %s", s->opts.range, ks_git_errmsg());
 done:
     git_revwalk_free(w);
     git_object_free(from);
@@ -706,7 +707,7 @@ int ks_git_source_new(ks_git_source **out, const ks_git_opts *o)
     *out = NULL;
 
     if (git_repository_open_ext(&s->repo, s->opts.repo, 0, NULL) != 0) {
-        rc = ks_error_set(KS_EINVAL, "%s: not a git repository (%s)", s->opts.repo, git_msg());
+        rc = ks_error_set(KS_EINVAL, "%s: not a git repository (%s)", s->opts.repo, ks_git_errmsg());
         goto fail;
     }
     s->gitdir = ks_xstrdup(git_repository_path(s->repo));
@@ -789,7 +790,7 @@ static void scan_odb_blob(ks_worker *w, git_odb *odb, const git_oid *oid, const 
     size_t len;
     git_object_t type;
     if (git_odb_read_header(&len, &type, odb, oid) != 0) {
-        ks_worker_warn(w, where, "blob %s: %s", hex, git_msg());
+        ks_worker_warn(w, where, "blob %s: %s", hex, ks_git_errmsg());
         return;
     }
     if (max && len > max) {
@@ -800,7 +801,7 @@ static void scan_odb_blob(ks_worker *w, git_odb *odb, const git_oid *oid, const 
     }
     git_odb_object *obj = NULL;
     if (git_odb_read(&obj, odb, oid) != 0) {
-        ks_worker_warn(w, where, "blob %s: %s", hex, git_msg());
+        ks_worker_warn(w, where, "blob %s: %s", hex, ks_git_errmsg());
         return;
     }
     ks_origin o = {.parent = NULL, .name = name, .sep = NULL};
@@ -935,7 +936,7 @@ static int git_run(void *src, ks_worker *w)
     int rc = 0;
 
     if (git_repository_open(&repo, s->gitdir) != 0 || git_repository_odb(&odb, repo) != 0) {
-        ks_worker_warn(w, s->opts.repo, "cannot open the repository: %s", git_msg());
+        ks_worker_warn(w, s->opts.repo, "cannot open the repository: %s", ks_git_errmsg());
         rc = KS_EIO;
     }
     if (walker)

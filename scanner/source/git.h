@@ -41,5 +41,7 @@ extern const ks_source_ops ks_staged_source_ops;
 
 /* libgit2's global state: once per process. */
 void ks_git_init(void);
+/* libgit2's last error message on this thread (never NULL). */
+const char *ks_git_errmsg(void);
 
 #endif

@@ -38,11 +38,6 @@ struct ks_staged_source {
     size_t nwarn;
 };
 
-static const char *git_msg(void)
-{
-    const git_error *e = git_error_last();
-    return e && e->message ? e->message : "unknown error";
-}
 
 static void warn(ks_staged_source *s, const char *path, const char *msg)
 {
@@ -134,7 +129,7 @@ int ks_staged_source_new(ks_staged_source **out, const char *repo_path)
     *out = NULL;
 
     if (git_repository_open_ext(&s->repo, path, 0, NULL) != 0) {
-        rc = ks_error_set(KS_EINVAL, "%s: not a git repository (%s)", path, git_msg());
+        rc = ks_error_set(KS_EINVAL, "%s: not a git repository (%s)", path, ks_git_errmsg());
         goto done;
     }
     if (git_repository_is_bare(s->repo)) {
@@ -148,11 +143,11 @@ int ks_staged_source_new(ks_staged_source **out, const char *repo_path)
     if (hr == 0 && git_reference_peel(&hobj, href, GIT_OBJECT_TREE) == 0)
         head = (git_tree *)hobj;
     else if (hr != GIT_EUNBORNBRANCH && hr != GIT_ENOTFOUND && hr != 0) {
-        rc = ks_error_set(KS_EINVAL, "%s: cannot read HEAD: %s", path, git_msg());
+        rc = ks_error_set(KS_EINVAL, "%s: cannot read HEAD: %s", path, ks_git_errmsg());
         goto done;
     }
     if (git_repository_index(&index, s->repo) != 0) {
-        rc = ks_error_set(KS_EIO, "%s: cannot read the index: %s", path, git_msg());
+        rc = ks_error_set(KS_EIO, "%s: cannot read the index: %s", path, ks_git_errmsg());
         goto done;
     }
     git_diff_options o;
@@ -160,7 +155,7 @@ int ks_staged_source_new(ks_staged_source **out, const char *repo_path)
     o.flags = GIT_DIFF_INCLUDE_TYPECHANGE;
     o.context_lines = 0;
     if (git_diff_tree_to_index(&diff, s->repo, head, index, &o) != 0) {
-        rc = ks_error_set(KS_EIO, "%s: cannot compare the index with HEAD: %s", path, git_msg());
+        rc = ks_error_set(KS_EIO, "%s: cannot compare the index with HEAD: %s", path, ks_git_errmsg());
         goto done;
     }
     git_diff_find_options fo;
@@ -214,7 +209,7 @@ static int staged_run(void *src, ks_worker *w)
     git_repository *repo = NULL;
     git_odb *odb = NULL;
     if (git_repository_open(&repo, s->gitdir) != 0 || git_repository_odb(&odb, repo) != 0) {
-        ks_worker_warn(w, s->gitdir, "cannot open the repository: %s", git_msg());
+        ks_worker_warn(w, s->gitdir, "cannot open the repository: %s", ks_git_errmsg());
         git_repository_free(repo);
         return KS_EIO;
     }
@@ -223,7 +218,7 @@ static int staged_run(void *src, ks_worker *w)
         const staged_file *f = &s->files[i];
         git_odb_object *obj = NULL;
         if (git_odb_read(&obj, odb, &f->blob) != 0) {
-            ks_worker_warn(w, f->path, "staged blob unreadable: %s", git_msg());
+            ks_worker_warn(w, f->path, "staged blob unreadable: %s", ks_git_errmsg());
             continue;
         }
         char name[64];

@@ -505,8 +505,8 @@ static int cmd_rules_test(options *o)
             const ks_example *ex = &r->negatives[j];
             nneg++;
             if (!run_example(e, s, (uint32_t)i, ex, &c) || c.found) {
-                printf("FAIL %s (%s:%d): negative example matched: %s\n", r->id, r->file,
-                       ex->line, ex->text);
+                printf("FAIL %s (%s:%d): negative example matched: %s\n", r->id, r->file, ex->line,
+                       ex->text);
                 failures++;
             }
         }

@@ -15,8 +15,8 @@
 #define KS_OID_LEN 20
 
 typedef struct ks_oidmap {
-    uint8_t *keys;   /* cap * KS_OID_LEN */
-    uint32_t *vals;  /* cap; UINT32_MAX = empty slot */
+    uint8_t *keys;  /* cap * KS_OID_LEN */
+    uint32_t *vals; /* cap; UINT32_MAX = empty slot */
     size_t cap, len;
 } ks_oidmap;
 
@@ -28,7 +28,7 @@ uint32_t ks_oidmap_get(const ks_oidmap *m, const uint8_t *key);
 uint32_t ks_oidmap_put(ks_oidmap *m, const uint8_t *key, uint32_t val);
 
 typedef struct ks_strtab {
-    char **strs;     /* id -> string */
+    char **strs; /* id -> string */
     size_t n, strcap;
     uint32_t *slots; /* hash slots holding id + 1, 0 = empty */
     size_t cap;

@@ -39,18 +39,18 @@
 
 typedef struct erule {
     bool enabled;
-    pcre2_code *re;   /* compiled up front, or on first use after a cache hit */
+    pcre2_code *re;      /* compiled up front, or on first use after a cache hit */
     _Atomic bool jitted; /* JIT-compiled on the rule's first hit */
-    size_t width;     /* maximum match width, capped */
-    bool unbounded;   /* pattern had no bounded width */
-    bool prefilter;   /* Vectorscan only approximates it */
-    uint32_t ngroups; /* capture groups */
+    size_t width;        /* maximum match width, capped */
+    bool unbounded;      /* pattern had no bounded width */
+    bool prefilter;      /* Vectorscan only approximates it */
+    uint32_t ngroups;    /* capture groups */
 } erule;
 
 struct ks_engine {
     const ks_ruleset *rs;
     pthread_mutex_t *jit_lock; /* the one mutable part: lazy JIT compilation */
-    erule *rules; /* one per rule of rs; re == NULL when disabled */
+    erule *rules;              /* one per rule of rs; re == NULL when disabled */
     hs_database_t *db;
     size_t overlap;
     char digest[65];
@@ -146,8 +146,9 @@ static int analyse_rule(ks_engine *e, size_t i)
         hs_free_compile_error(cerr);
         cerr = NULL;
         if (hs_expression_info(r->pattern, HS_FLAG_PREFILTER, &info, &cerr) != HS_SUCCESS) {
-            int rc = ks_error_set(KS_ERULE, "%s:%d: rule %s: Vectorscan cannot compile the pattern: %s",
-                                  r->file, r->line, r->id, cerr ? cerr->message : "unknown error");
+            int rc =
+                ks_error_set(KS_ERULE, "%s:%d: rule %s: Vectorscan cannot compile the pattern: %s",
+                             r->file, r->line, r->id, cerr ? cerr->message : "unknown error");
             hs_free_compile_error(cerr);
             return rc;
         }
@@ -248,7 +249,8 @@ static void cache_store(const ks_engine *e, const char *dir)
         ok = fwrite(CACHE_MAGIC, 1, 8, f) == 8 && fwrite(&n, sizeof n, 1, f) == 1;
         for (size_t i = 0; ok && i < n; i++) {
             uint64_t w = e->rules[i].width;
-            uint8_t fl = (uint8_t)((e->rules[i].prefilter ? 1 : 0) | (e->rules[i].unbounded ? 2 : 0));
+            uint8_t fl =
+                (uint8_t)((e->rules[i].prefilter ? 1 : 0) | (e->rules[i].unbounded ? 2 : 0));
             ok = fwrite(&w, sizeof w, 1, f) == 1 && fwrite(&fl, 1, 1, f) == 1;
         }
         ok = ok && fwrite(bytes, 1, len, f) == len;

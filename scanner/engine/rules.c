@@ -154,8 +154,8 @@ static int example_list(const ctx *c, yaml_node_t *n, const char *key, ks_exampl
         }
         if (item->type != YAML_MAPPING_NODE)
             return fail(c, item, "each of `%s` must be a string or a mapping", key);
-        for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
-             p < item->data.mapping.pairs.top; p++) {
+        for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top;
+             p++) {
             yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
             yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
             if (k->type != YAML_SCALAR_NODE)
@@ -213,7 +213,8 @@ static int parse_validators(const ctx *c, yaml_node_t *n, uint32_t *out)
                 break;
         if (j == sizeof names / sizeof names[0])
             rc = fail(c, n,
-                      "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password)", v[i]);
+                      "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password)",
+                      v[i]);
         else
             *out |= names[j].bit;
     }

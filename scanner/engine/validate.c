@@ -61,11 +61,12 @@ bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs)
 {
     /* Words that mark a value as an example or a template, anywhere in it. */
     static const char *const words[] = {
-        "example", "xxxx", "****", "....", "\xe2\x80\xa6", "<your", "{your", "your_", "your-",
-        "yourkey", "yourtoken", "yourpass", "replace_me", "replace-me", "replaceme", "${", "{{",
-        "%(", "$(", "os.environ", "process.env", "getenv", "environ[", "dummy", "placeholder",
-        "redacted", "sample", "insert_", "insert-", "password", "passwd", "12345678", "abcdefgh",
-        "<password>", "<secret>", "<token>",
+        "example",     "xxxx",       "****",        "....",       "\xe2\x80\xa6", "<your",
+        "{your",       "your_",      "your-",       "yourkey",    "yourtoken",    "yourpass",
+        "replace_me",  "replace-me", "replaceme",   "${",         "{{",           "%(",
+        "$(",          "os.environ", "process.env", "getenv",     "environ[",     "dummy",
+        "placeholder", "redacted",   "sample",      "insert_",    "insert-",      "password",
+        "passwd",      "12345678",   "abcdefgh",    "<password>", "<secret>",     "<token>",
     };
     if (n == 0)
         return true;
@@ -75,7 +76,8 @@ bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs)
     /* Template and variable syntaxes as the whole value. */
     if (s[0] == '<' && s[n - 1] == '>')
         return true;
-    if (s[0] == '$' && n > 1 && (s[1] == '_' || s[1] == '{' || (lower(s[1]) >= 'a' && lower(s[1]) <= 'z')))
+    if (s[0] == '$' && n > 1 &&
+        (s[1] == '_' || s[1] == '{' || (lower(s[1]) >= 'a' && lower(s[1]) <= 'z')))
         return true;
     if (s[0] == '%' && n > 1 && s[n - 1] == '%')
         return true;
@@ -141,13 +143,14 @@ static bool wordy(const uint8_t *s, size_t n)
 bool ks_check_password_value(const uint8_t *s, size_t n)
 {
     static const char *const refs[] = {
-        "self.",   "this.",    "config.", "settings.", "cfg.",    "conf.",  "params.", "args.",
-        "opts.",   "options.", "env.",    "env[",      "vars.",   "var.",   "local.",  "data.",
-        "props.",  "process.", "os.",     "system.",   "environment.", "request.", "req.",
-        "input.",  "values.",  "secret.", "secrets.",  "vault.",  "ctx.",   "context.",
+        "self.",   "this.",   "config.",      "settings.", "cfg.",   "conf.",
+        "params.", "args.",   "opts.",        "options.",  "env.",   "env[",
+        "vars.",   "var.",    "local.",       "data.",     "props.", "process.",
+        "os.",     "system.", "environment.", "request.",  "req.",   "input.",
+        "values.", "secret.", "secrets.",     "vault.",    "ctx.",   "context.",
     };
     static const char *const keywords[] = {"undefined", "nullptr", "required", "optional",
-                                           "disabled", "enabled", "notset", "not_set"};
+                                           "disabled",  "enabled", "notset",   "not_set"};
     if (n == 0)
         return false;
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
@@ -294,7 +297,8 @@ static size_t armor_body(uint8_t *out, const uint8_t *s, size_t n, bool *encrypt
         }
         if (c == ':') {
             header_line = true;
-            if (i >= 9 && memmem(s + (i >= 40 ? i - 40 : 0), i - (i >= 40 ? i - 40 : 0), "Proc-Type", 9))
+            if (i >= 9 &&
+                memmem(s + (i >= 40 ? i - 40 : 0), i - (i >= 40 ? i - 40 : 0), "Proc-Type", 9))
                 *encrypted = true;
             continue;
         }

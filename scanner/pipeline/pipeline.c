@@ -225,7 +225,8 @@ static int on_match_chunk(const ks_match *m, void *payload)
     }
     int rc = on_match(m, c->w);
     ks_hit *h = &c->w->hits.v[c->w->hits.n - 1];
-    h->loc.snippet = make_snippet(c->w->buf, c->len, m->sstart, m->send, c->w->p->cfg->show_secrets);
+    h->loc.snippet =
+        make_snippet(c->w->buf, c->len, m->sstart, m->send, c->w->p->cfg->show_secrets);
     return rc;
 }
 
@@ -453,8 +454,7 @@ static void *progress_main(void *arg)
     return NULL;
 }
 
-int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *src,
-                    ks_results *res)
+int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *src, ks_results *res)
 {
     ks_pipeline p = {.cfg = cfg, .ops = ops, .src = src, .res = res};
     unsigned n = cfg->threads ? cfg->threads : 1;
@@ -466,8 +466,7 @@ int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *s
     pthread_mutex_init(&p.diag_lock, NULL);
     res->rs = cfg->rs;
     res->show_secrets = cfg->show_secrets;
-    snprintf(res->ruleset_digest, sizeof res->ruleset_digest, "%s",
-             ks_engine_digest(cfg->engine));
+    snprintf(res->ruleset_digest, sizeof res->ruleset_digest, "%s", ks_engine_digest(cfg->engine));
     p.t0 = now_s();
     p.workers = ks_xcalloc(n, sizeof(ks_worker));
     p.nworkers = n;

@@ -35,7 +35,7 @@ typedef struct ks_scan_config {
     char **excludes;
     size_t nexcludes;
     bool show_secrets;
-    bool quiet;    /* no warnings on stderr (still counted) */
+    bool quiet;        /* no warnings on stderr (still counted) */
     bool progress;     /* progress line on stderr */
     size_t chunk_size; /* bytes per read; 0 = default (tests set it small) */
 } ks_scan_config;
@@ -54,8 +54,8 @@ typedef struct ks_worker {
     int error; /* first fatal error of this worker */
     /* State of the blob being scanned. */
     const ks_origin *origin;
-    char *origin_text; /* rendered lazily on the first hit */
-    uint64_t base;     /* absolute offset of buf[0] */
+    char *origin_text;           /* rendered lazily on the first hit */
+    uint64_t base;               /* absolute offset of buf[0] */
     uint64_t cp_line, cp_lastnl; /* line and last newline at buf[0] */
     uint64_t cur_abs, cur_line, cur_lastnl;
     bool cur_valid;

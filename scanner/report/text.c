@@ -80,8 +80,8 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
         upper(sev, ks_severity_name(r->severity), sizeof sev);
         fprintf(f, "%s%-8s%s %s%s%s  %s[%s]%s\n", opts && opts->color ? sev_color(r->severity) : "",
                 sev, st.reset, st.bold, r->name, st.reset, st.dim, r->id, st.reset);
-        char *secret = res->show_secrets ? ks_printable(fd->secret, fd->secret_len)
-                                         : ks_xstrdup(fd->redacted);
+        char *secret =
+            res->show_secrets ? ks_printable(fd->secret, fd->secret_len) : ks_xstrdup(fd->redacted);
         const char *check = fd->checks & KS_CHECK_CHECKSUM_OK    ? ", checksum valid"
                             : fd->checks & KS_CHECK_CHECKSUM_BAD ? ", checksum INVALID"
                             : fd->checks & KS_CHECK_STRUCTURE_OK ? ", structure valid"
@@ -92,8 +92,7 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
         for (size_t j = 0; j < fd->nlocs; j++) {
             const ks_location *l = &fd->locs[j];
             fprintf(f, "  %s %s%s:%llu:%llu%s\n", j == 0 ? "location   " : "           ", st.bold,
-                    l->path, (unsigned long long)l->line, (unsigned long long)l->column,
-                    st.reset);
+                    l->path, (unsigned long long)l->line, (unsigned long long)l->column, st.reset);
             if (l->prov) {
                 const ks_provenance *p = l->prov;
                 if (p->commit[0]) {
@@ -113,7 +112,8 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
                 fprintf(f, "              %s%s%s\n", st.dim, l->snippet, st.reset);
         }
         if (fd->present_at_head == 0)
-            fputs("  history     no longer in HEAD, but still in the history: rotate it anyway\n", f);
+            fputs("  history     no longer in HEAD, but still in the history: rotate it anyway\n",
+                  f);
         if (r->remediation) {
             fputs("  remediation\n", f);
             wrap(f, "              ", r->remediation);

@@ -115,7 +115,6 @@ void ks_git_init(void)
     pthread_once(&once, init_once);
 }
 
-
 static void warn(ks_git_source *s, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -707,7 +706,8 @@ int ks_git_source_new(ks_git_source **out, const ks_git_opts *o)
     *out = NULL;
 
     if (git_repository_open_ext(&s->repo, s->opts.repo, 0, NULL) != 0) {
-        rc = ks_error_set(KS_EINVAL, "%s: not a git repository (%s)", s->opts.repo, ks_git_errmsg());
+        rc =
+            ks_error_set(KS_EINVAL, "%s: not a git repository (%s)", s->opts.repo, ks_git_errmsg());
         goto fail;
     }
     s->gitdir = ks_xstrdup(git_repository_path(s->repo));
@@ -948,8 +948,7 @@ static int git_run(void *src, ks_worker *w)
         size_t i;
         while ((i = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed)) < s->nblobs) {
             const blob_rec *b = &s->blobs[s->order[i]];
-            scan_odb_blob(w, odb, &b->oid, ks_strtab_str(&s->paths, s->intros[b->first].path),
-                          max);
+            scan_odb_blob(w, odb, &b->oid, ks_strtab_str(&s->paths, s->intros[b->first].path), max);
         }
         goto done;
     }

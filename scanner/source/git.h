@@ -14,9 +14,9 @@
 #include "../pipeline/pipeline.h"
 
 typedef struct ks_git_opts {
-    const char *repo;   /* a path inside the repository */
-    const char *range;  /* "BASE..HEAD": only what the range adds; NULL: all history */
-    bool all_objects;   /* also unreachable and dangling objects */
+    const char *repo;  /* a path inside the repository */
+    const char *range; /* "BASE..HEAD": only what the range adds; NULL: all history */
+    bool all_objects;  /* also unreachable and dangling objects */
     uint64_t max_blob_size;
 } ks_git_opts;
 

@@ -24,7 +24,14 @@
 #define MAX_CHAIN 10000         /* delta chains deeper than this are corrupt */
 #define CACHE_SLOTS 4096
 
-enum { OBJ_COMMIT = 1, OBJ_TREE = 2, OBJ_BLOB = 3, OBJ_TAG = 4, OBJ_OFS_DELTA = 6, OBJ_REF_DELTA = 7 };
+enum {
+    OBJ_COMMIT = 1,
+    OBJ_TREE = 2,
+    OBJ_BLOB = 3,
+    OBJ_TAG = 4,
+    OBJ_OFS_DELTA = 6,
+    OBJ_REF_DELTA = 7
+};
 
 typedef struct entry {
     uint64_t off;
@@ -292,10 +299,10 @@ static const uint8_t *pack_bytes(ks_pack_reader *r, uint64_t off, size_t len, si
 
 typedef struct objhdr {
     int type;
-    uint64_t size;     /* inflated size (of the delta, for deltas) */
-    uint64_t data;     /* offset of the compressed data */
-    uint64_t end;      /* offset of the next object */
-    long base;         /* deltas: sorted position of the base, or -1 */
+    uint64_t size; /* inflated size (of the delta, for deltas) */
+    uint64_t data; /* offset of the compressed data */
+    uint64_t end;  /* offset of the next object */
+    long base;     /* deltas: sorted position of the base, or -1 */
 } objhdr;
 
 static int read_header(ks_pack_reader *r, size_t pos, objhdr *h)
@@ -347,16 +354,16 @@ static int read_header(ks_pack_reader *r, size_t pos, objhdr *h)
         h->base = pos_of_oid(p, b + i);
         i += 20;
     } else if (h->type < OBJ_COMMIT || h->type > OBJ_TAG) {
-        return ks_error_set(KS_EINVAL, "%s.pack: unknown object type %d at %llu", p->name,
-                            h->type, (unsigned long long)off);
+        return ks_error_set(KS_EINVAL, "%s.pack: unknown object type %d at %llu", p->name, h->type,
+                            (unsigned long long)off);
     }
     if ((h->type == OBJ_OFS_DELTA || h->type == OBJ_REF_DELTA) && h->base < 0)
         return ks_error_set(KS_EINVAL, "%s.pack: delta base not in this pack at %llu", p->name,
                             (unsigned long long)off);
     h->data = off + i;
     if (h->size > MAX_OBJECT || h->data > h->end)
-        return ks_error_set(KS_EINVAL, "%s.pack: object at %llu is too large or truncated",
-                            p->name, (unsigned long long)off);
+        return ks_error_set(KS_EINVAL, "%s.pack: object at %llu is too large or truncated", p->name,
+                            (unsigned long long)off);
     return 0;
 }
 
@@ -412,8 +419,8 @@ static uint8_t *inflate_obj(ks_pack_reader *r, const objhdr *h)
      * checks the zlib header and the Adler-32 trailer. */
     uint8_t *out = ks_xmalloc((size_t)h->size + 1);
     size_t in_used = 0, out_got = 0;
-    enum libdeflate_result zr = libdeflate_zlib_decompress_ex(r->z, src, clen, out, (size_t)h->size,
-                                                              &in_used, &out_got);
+    enum libdeflate_result zr =
+        libdeflate_zlib_decompress_ex(r->z, src, clen, out, (size_t)h->size, &in_used, &out_got);
     if (zr != LIBDEFLATE_SUCCESS || out_got != h->size) {
         free(out);
         ks_error_set(KS_EINVAL, "%s.pack: corrupt compressed data at %llu", r->p->name,

@@ -38,7 +38,6 @@ struct ks_staged_source {
     size_t nwarn;
 };
 
-
 static void warn(ks_staged_source *s, const char *path, const char *msg)
 {
     s->wpath = ks_xrealloc(s->wpath, (s->nwarn + 1) * sizeof(char *));
@@ -155,7 +154,8 @@ int ks_staged_source_new(ks_staged_source **out, const char *repo_path)
     o.flags = GIT_DIFF_INCLUDE_TYPECHANGE;
     o.context_lines = 0;
     if (git_diff_tree_to_index(&diff, s->repo, head, index, &o) != 0) {
-        rc = ks_error_set(KS_EIO, "%s: cannot compare the index with HEAD: %s", path, ks_git_errmsg());
+        rc = ks_error_set(KS_EIO, "%s: cannot compare the index with HEAD: %s", path,
+                          ks_git_errmsg());
         goto done;
     }
     git_diff_find_options fo;

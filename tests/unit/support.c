@@ -91,8 +91,8 @@ const ks_finding *t_find(const ks_results *res, const char *rule_id, const char 
 {
     for (size_t i = 0; i < res->nfindings; i++) {
         const ks_finding *f = &res->findings[i];
-        if (strcmp(res->rs->rules[f->rule].id, rule_id) == 0 &&
-            f->secret_len == strlen(secret) && memcmp(f->secret, secret, f->secret_len) == 0)
+        if (strcmp(res->rs->rules[f->rule].id, rule_id) == 0 && f->secret_len == strlen(secret) &&
+            memcmp(f->secret, secret, f->secret_len) == 0)
             return f;
     }
     return NULL;

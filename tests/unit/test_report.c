@@ -75,8 +75,8 @@ static char *render(const ks_results *res, const char *format)
 
 static void check_finding(json_t *fd, bool redacted)
 {
-    const char *keys[] = {"rule_id", "rule_name", "kind", "severity", "confidence",
-                          "fingerprint", "secret", "remediation", "locations"};
+    const char *keys[] = {"rule_id",     "rule_name", "kind",        "severity", "confidence",
+                          "fingerprint", "secret",    "remediation", "locations"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         if (!json_object_get(fd, keys[i]))
             fail_msg("finding without %s", keys[i]);

@@ -46,7 +46,8 @@ static void test_rules__unknown_key_and_missing_fields(void **state)
     ks_ruleset rs;
     assert_int_equal(load(&rs, RULE_HEAD "    pattern: 'x'\n    negative_exmaples: []\n"),
                      KS_ERULE);
-    assert_non_null(strstr(ks_error_msg(), "bad.yaml:6: rule bad.one: unknown rule key `negative_exmaples`"));
+    assert_non_null(
+        strstr(ks_error_msg(), "bad.yaml:6: rule bad.one: unknown rule key `negative_exmaples`"));
     ks_ruleset_dispose(&rs);
 
     assert_int_equal(load(&rs, "rules:\n  - id: x.y\n    pattern: 'abc'\n"), KS_ERULE);

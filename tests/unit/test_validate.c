@@ -28,11 +28,12 @@ static void test_validate__entropy(void **state)
 static void test_validate__placeholders(void **state)
 {
     (void)state;
-    const char *yes[] = {"AKIAIOSFODNN7EXAMPLE", "xxxxxxxxxxxxxxxx", "XXXX-XXXX-XXXX",
-                         "<your-api-key>", "${DB_PASSWORD}", "$DB_PASSWORD", "{{ .Values.pw }}",
-                         "os.environ['PW']", "process.env.API_KEY", "********", "%(password)s",
-                         "YOUR_API_KEY_HERE", "REPLACE_ME", "00000000", "password123",
-                         "%SECRET%", "secrets.DEPLOY_TOKEN"};
+    const char *yes[] = {
+        "AKIAIOSFODNN7EXAMPLE", "xxxxxxxxxxxxxxxx", "XXXX-XXXX-XXXX",   "<your-api-key>",
+        "${DB_PASSWORD}",       "$DB_PASSWORD",     "{{ .Values.pw }}", "os.environ['PW']",
+        "process.env.API_KEY",  "********",         "%(password)s",     "YOUR_API_KEY_HERE",
+        "REPLACE_ME",           "00000000",         "password123",      "%SECRET%",
+        "secrets.DEPLOY_TOKEN"};
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
         if (!ks_is_placeholder(S(yes[i]), false))
             fail_msg("not a placeholder: %s", yes[i]);
@@ -48,14 +49,25 @@ static void test_validate__placeholders(void **state)
 static void test_validate__password_values(void **state)
 {
     (void)state;
-    const char *yes[] = {"XHSaEsU35gS18.VcFx", "OeBDRxkswnkswBmVwVqRl", "pdkdyJVCeVpDY",
-                         "e3Vldw3WuJ.MFb6x", "admin1234", "hunter2!", "THHlEpLMOXANNy_BWVYEl"};
+    const char *yes[] = {"XHSaEsU35gS18.VcFx",
+                         "OeBDRxkswnkswBmVwVqRl",
+                         "pdkdyJVCeVpDY",
+                         "e3Vldw3WuJ.MFb6x",
+                         "admin1234",
+                         "hunter2!",
+                         "THHlEpLMOXANNy_BWVYEl"};
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
         if (!ks_check_password_value(S(yes[i])))
             fail_msg("rejected: %s", yes[i]);
-    const char *no[] = {"settings.database.password_field_name", "database-credentials-secret",
-                        "passwordFieldName", "DB_PASSWORD_NAME", "this.password", "undefined",
-                        "getPassword()", "/run/secrets/db_password", "config.db.pass",
+    const char *no[] = {"settings.database.password_field_name",
+                        "database-credentials-secret",
+                        "passwordFieldName",
+                        "DB_PASSWORD_NAME",
+                        "this.password",
+                        "undefined",
+                        "getPassword()",
+                        "/run/secrets/db_password",
+                        "config.db.pass",
                         "SmtpPassword"};
     for (size_t i = 0; i < sizeof no / sizeof *no; i++)
         if (ks_check_password_value(S(no[i])))
@@ -81,7 +93,8 @@ static void test_validate__jwt(void **state)
 {
     (void)state;
     /* {"alg":"HS256","typ":"JWT"} . {"sub":"1"} . signature */
-    assert_true(ks_check_jwt(S("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2J5dGVz")));
+    assert_true(ks_check_jwt(
+        S("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2J5dGVz")));
     /* {"typ":"JWT"}: no alg */
     assert_false(ks_check_jwt(S("eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiIxIn0.c2ln")));
     /* header is not JSON */
@@ -158,8 +171,12 @@ static void test_validate__pem_blocks_from_openssl(void **state)
         free(c);
     }
     /* Documentation stand-ins are not keys. */
-    assert_false(ks_check_pem(S("-----BEGIN RSA PRIVATE KEY-----\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nxxxxxxxxxxxxxxxxxxxx\n-----END RSA PRIVATE KEY-----")));
-    assert_false(ks_check_pem(S("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA...\n-----END RSA PRIVATE KEY-----")));
+    assert_false(ks_check_pem(
+        S("-----BEGIN RSA PRIVATE "
+          "KEY-----\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nxxxxxxxxxxxxxxxxxxxx\n-----"
+          "END RSA PRIVATE KEY-----")));
+    assert_false(ks_check_pem(
+        S("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA...\n-----END RSA PRIVATE KEY-----")));
     for (int i = 0; i < 4; i++)
         free(pems[i]);
     EVP_PKEY_free(rsa);
@@ -175,7 +192,8 @@ static void test_validate__redaction(void **state)
     r = ks_redact(S("hunter2"));
     assert_string_equal(r, "\xe2\x80\xa6");
     free(r);
-    r = ks_redact(S("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----"));
+    r = ks_redact(
+        S("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----"));
     assert_string_equal(r, "-----BEGIN RSA PRIVATE KEY-----\xe2\x80\xa6");
     free(r);
 }

@@ -11,6 +11,7 @@
 static const ks_reporter reporters[] = {
     {"json", ks_report_json},
     {"jsonl", ks_report_jsonl},
+    {"sarif", ks_report_sarif},
     {"text", ks_report_text},
 };
 
@@ -24,7 +25,7 @@ const ks_reporter *ks_reporter_find(const char *name)
 
 const char *ks_reporter_names(void)
 {
-    return "text, json, jsonl";
+    return "text, json, jsonl, sarif";
 }
 
 int ks_report_to_path(const ks_reporter *r, const char *path, const ks_results *res,

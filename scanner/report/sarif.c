@@ -1,0 +1,265 @@
+/*
+ * sarif.c - SARIF 2.1.0 for code-scanning services (GitHub, GitLab).
+ *
+ * One result per location: code scanning shows a result where it is.
+ * partialFingerprints identify a result by the finding's fingerprint (rule
+ * and secret) and its path, never by line, so an alert survives the file
+ * being edited around it and is not duplicated across runs. Secrets appear
+ * only redacted, as in every other format.
+ */
+#include "report.h"
+
+#include "../engine/engine.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char *p = ks_printable((const uint8_t *)s, strlen(s));
+    j = json_string(p);
+    free(p);
+    return j;
+}
+
+/* A path as a URI reference: unreserved characters and '/' kept, the rest
+ * percent-encoded. Relative paths stay relative (to the scan's root). */
+static json_t *uri_of(const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(path);
+    char *out = ks_xmalloc(n * 3 + 1);
+    size_t o = 0;
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p)) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = '\0';
+    json_t *j = json_string(out);
+    free(out);
+    return j;
+}
+
+static const char *level_of(ks_severity s)
+{
+    return s >= KS_SEV_HIGH ? "error" : s == KS_SEV_MEDIUM ? "warning" : "note";
+}
+
+/* GitHub reads security-severity (0-10) to rank alerts. */
+static const char *security_severity(ks_severity s)
+{
+    switch (s) {
+    case KS_SEV_CRITICAL:
+        return "9.5";
+    case KS_SEV_HIGH:
+        return "8.0";
+    case KS_SEV_MEDIUM:
+        return "5.5";
+    default:
+        return "3.0";
+    }
+}
+
+static void location_hash(char out[33], const char *fingerprint, const char *path)
+{
+    uint8_t h[EVP_MAX_MD_SIZE];
+    unsigned hl = 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, fingerprint, strlen(fingerprint) + 1);
+    EVP_DigestUpdate(md, path, strlen(path));
+    EVP_DigestFinal_ex(md, h, &hl);
+    EVP_MD_CTX_free(md);
+    ks_hex(out, h, 16);
+}
+
+static json_t *rule_json(const ks_rule *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", jstr(r->id));
+    json_object_set_new(o, "name", jstr(r->id));
+    json_t *sd = json_object();
+    json_object_set_new(sd, "text", jstr(r->name));
+    json_object_set_new(o, "shortDescription", sd);
+    json_t *fd = json_object();
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s (%s) hardcoded in the scanned code or history.", r->name,
+             r->kind);
+    json_object_set_new(fd, "text", jstr(buf));
+    json_object_set_new(o, "fullDescription", fd);
+    const char *rem = r->remediation ? r->remediation : "Revoke and rotate the secret.";
+    json_t *help = json_object();
+    json_object_set_new(help, "text", jstr(rem));
+    size_t ml = strlen(rem) + 256;
+    for (size_t i = 0; i < r->nreferences; i++)
+        ml += strlen(r->references[i]) + 8;
+    char *md = ks_xmalloc(ml);
+    size_t o2 = (size_t)snprintf(md, ml, "**%s**\n\n%s\n", r->name, rem);
+    if (r->nreferences)
+        o2 += (size_t)snprintf(md + o2, ml - o2, "\nFormat documentation:\n");
+    for (size_t i = 0; i < r->nreferences; i++)
+        o2 += (size_t)snprintf(md + o2, ml - o2, "- %s\n", r->references[i]);
+    json_object_set_new(help, "markdown", jstr(md));
+    free(md);
+    json_object_set_new(o, "help", help);
+    if (r->nreferences)
+        json_object_set_new(o, "helpUri", jstr(r->references[0]));
+    json_t *dc = json_object();
+    json_object_set_new(dc, "level", json_string(level_of(r->severity)));
+    json_object_set_new(o, "defaultConfiguration", dc);
+    json_t *props = json_object();
+    json_object_set_new(props, "security-severity", json_string(security_severity(r->severity)));
+    json_object_set_new(props, "precision",
+                        json_string(r->confidence == KS_CONF_HIGH     ? "high"
+                                    : r->confidence == KS_CONF_MEDIUM ? "medium"
+                                                                      : "low"));
+    json_t *tags = json_array();
+    json_array_append_new(tags, json_string("security"));
+    json_array_append_new(tags, json_string("secret"));
+    json_array_append_new(tags, jstr(r->kind));
+    json_array_append_new(tags, json_string("external/cwe/cwe-798"));
+    json_object_set_new(props, "tags", tags);
+    json_object_set_new(o, "properties", props);
+    return o;
+}
+
+static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_location *l,
+                           size_t rule_index)
+{
+    const ks_rule *r = &res->rs->rules[f->rule];
+    json_t *o = json_object();
+    json_object_set_new(o, "ruleId", jstr(r->id));
+    json_object_set_new(o, "ruleIndex", json_integer((json_int_t)rule_index));
+    json_object_set_new(o, "level", json_string(level_of(r->severity)));
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s: %s (%zu characters, %s confidence)%s", r->name, f->redacted,
+             f->secret_len, ks_confidence_name(f->confidence),
+             f->nlocs > 1 ? "; the same secret is found in other places too" : "");
+    json_t *m = json_object();
+    json_object_set_new(m, "text", jstr(msg));
+    json_object_set_new(o, "message", m);
+
+    json_t *phys = json_object();
+    json_t *art = json_object();
+    json_object_set_new(art, "uri", uri_of(l->path));
+    json_object_set_new(phys, "artifactLocation", art);
+    json_t *region = json_object();
+    json_object_set_new(region, "startLine", json_integer((json_int_t)l->line));
+    json_object_set_new(region, "startColumn", json_integer((json_int_t)l->column));
+    json_object_set_new(region, "byteOffset", json_integer((json_int_t)l->offset));
+    if (l->snippet) {
+        json_t *sn = json_object();
+        json_object_set_new(sn, "text", jstr(l->snippet));
+        json_object_set_new(region, "snippet", sn);
+    }
+    json_object_set_new(phys, "region", region);
+    json_t *loc = json_object();
+    json_object_set_new(loc, "physicalLocation", phys);
+    json_t *locs = json_array();
+    json_array_append_new(locs, loc);
+    json_object_set_new(o, "locations", locs);
+
+    char lh[33];
+    location_hash(lh, f->fingerprint, l->path);
+    json_t *fp = json_object();
+    json_object_set_new(fp, "keysiftFinding/v1", json_string(f->fingerprint));
+    json_object_set_new(fp, "keysiftLocation/v1", json_string(lh));
+    json_object_set_new(o, "partialFingerprints", fp);
+
+    json_t *props = json_object();
+    json_object_set_new(props, "fingerprint", json_string(f->fingerprint));
+    json_object_set_new(props, "kind", jstr(r->kind));
+    json_object_set_new(props, "severity", json_string(ks_severity_name(r->severity)));
+    if (l->prov && l->prov->commit[0]) {
+        json_object_set_new(props, "commit", json_string(l->prov->commit));
+        json_object_set_new(props, "atHead", json_boolean(l->prov->at_head));
+    }
+    json_object_set_new(o, "properties", props);
+    return o;
+}
+
+int ks_report_sarif(FILE *f, const ks_results *res, const ks_report_opts *opts)
+{
+    (void)opts;
+    /* Only the rules that have results are listed: a run's rule indexes
+     * point into this array. */
+    size_t *index = ks_xcalloc(res->rs->nrules ? res->rs->nrules : 1, sizeof(size_t));
+    json_t *rules = json_array();
+    for (size_t i = 0; i < res->nfindings; i++) {
+        uint32_t r = res->findings[i].rule;
+        if (index[r])
+            continue;
+        json_array_append_new(rules, rule_json(&res->rs->rules[r]));
+        index[r] = json_array_size(rules);
+    }
+    json_t *results = json_array();
+    for (size_t i = 0; i < res->nfindings; i++) {
+        const ks_finding *fd = &res->findings[i];
+        for (size_t j = 0; j < fd->nlocs; j++)
+            json_array_append_new(results, result_json(res, fd, &fd->locs[j], index[fd->rule] - 1));
+    }
+    free(index);
+
+    json_t *driver = json_object();
+    json_object_set_new(driver, "name", json_string("keysift"));
+    json_object_set_new(driver, "version", json_string(KS_VERSION));
+    json_object_set_new(driver, "semanticVersion", json_string(KS_VERSION));
+    json_object_set_new(driver, "rules", rules);
+    json_t *tool = json_object();
+    json_object_set_new(tool, "driver", driver);
+
+    json_t *notes = json_array();
+    for (size_t i = 0; i < res->ndiags; i++) {
+        json_t *n = json_object();
+        json_t *m = json_object();
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: %s", res->diags[i].path, res->diags[i].message);
+        json_object_set_new(m, "text", jstr(msg));
+        json_object_set_new(n, "message", m);
+        json_object_set_new(n, "level", json_string("warning"));
+        json_array_append_new(notes, n);
+    }
+    json_t *inv = json_object();
+    json_object_set_new(inv, "executionSuccessful", json_true());
+    json_object_set_new(inv, "toolExecutionNotifications", notes);
+    json_t *invs = json_array();
+    json_array_append_new(invs, inv);
+
+    json_t *run = json_object();
+    json_object_set_new(run, "tool", tool);
+    json_object_set_new(run, "invocations", invs);
+    json_object_set_new(run, "results", results);
+    json_object_set_new(run, "columnKind", json_string("unicodeCodePoints"));
+    json_t *props = json_object();
+    json_object_set_new(props, "rulesetDigest", json_string(res->ruleset_digest));
+    if (res->source)
+        json_object_set_new(props, "source", jstr(res->source));
+    json_object_set_new(run, "properties", props);
+    json_t *runs = json_array();
+    json_array_append_new(runs, run);
+
+    json_t *doc = json_object();
+    json_object_set_new(doc, "$schema",
+                        json_string("https://json.schemastore.org/sarif-2.1.0.json"));
+    json_object_set_new(doc, "version", json_string("2.1.0"));
+    json_object_set_new(doc, "runs", runs);
+    int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 && fputc('\n', f) != EOF
+                 ? 0
+                 : ks_error_set(KS_EIO, "cannot write SARIF output");
+    json_decref(doc);
+    return rc;
+}

@@ -7,6 +7,7 @@
  */
 #include "engine/engine.h"
 #include "engine/rules.h"
+#include "findings/baseline.h"
 #include "pipeline/pipeline.h"
 #include "report/report.h"
 #include "source/git.h"
@@ -40,10 +41,13 @@ typedef struct options {
     bool show_secrets, quiet, strict, no_cache;
     bool git, all_objects, staged, force;
     const char *range;
+    const char *baseline; /* --baseline FILE */
+    bool baseline_create; /* `keysift baseline create` */
 } options;
 
 enum {
     OPT_ALL_OBJECTS = 256,
+    OPT_BASELINE,
     OPT_COLOR,
     OPT_CACHE_DIR,
     OPT_EXCLUDE,
@@ -64,6 +68,7 @@ enum {
 /* One sorted table of options, shared by every sub-command. */
 static const struct option long_options[] = {
     {"all-objects", no_argument, NULL, OPT_ALL_OBJECTS},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"color", required_argument, NULL, OPT_COLOR},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
@@ -92,6 +97,7 @@ static const char usage_text[] =
     "       keysift scan --git --range BASE..HEAD [REPO]  what the commits of a range add (CI)\n"
     "       keysift scan --staged [REPO]       the lines this commit adds (pre-commit hook)\n"
     "       keysift hook install [--force] [REPO]  install the pre-commit hook\n"
+    "       keysift baseline create -o FILE [OPTIONS] [PATH...]  accept the current findings\n"
     "       keysift rules list [--rules PATH]  list the rules\n"
     "       keysift rules test [--rules PATH]  check every rule against its examples\n"
     "       keysift --version | --help\n"
@@ -101,7 +107,8 @@ static const char usage_text[] =
     "  --all-objects         with --git: also unreachable and dangling objects\n"
     "  --range BASE..HEAD    with --git: blobs the range introduces, minus secrets in BASE\n"
     "  --staged              the index against HEAD: only secrets on added lines\n"
-    "  --format FMT          text (default), json, jsonl\n"
+    "  --format FMT          text (default), json, jsonl, sarif\n"
+    "  --baseline FILE       report only findings not accepted in FILE (see baseline create)\n"
     "  -o, --output FILE     write the report to FILE (atomically) instead of stdout\n"
     "  -j, --threads N       worker threads (default: all cores)\n"
     "  --rules FILE|DIR      add rule files (repeatable); a rule with a built-in id replaces it\n"
@@ -190,6 +197,9 @@ static int parse_options(int argc, char **argv, options *o)
         }
         case OPT_ALL_OBJECTS:
             o->all_objects = true;
+            break;
+        case OPT_BASELINE:
+            o->baseline = optarg;
             break;
         case OPT_CACHE_DIR:
             o->cache_dir = optarg;
@@ -372,6 +382,35 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
     if (ks_pipeline_run(&cfg, ops, srcp, &res) != 0) {
         fprintf(stderr, "keysift: scan stopped: %s\n", ks_error_msg());
         goto done;
+    }
+    if (o->baseline_create) {
+        ks_baseline old = {0};
+        if (access(o->output, F_OK) == 0 && ks_baseline_load(&old, o->output) != 0) {
+            fprintf(stderr, "keysift: %s\n", ks_error_msg());
+            goto done;
+        }
+        int brc = ks_baseline_write(&res, &old, o->output);
+        ks_baseline_dispose(&old);
+        if (brc) {
+            fprintf(stderr, "keysift: %s\n", ks_error_msg());
+            goto done;
+        }
+        if (!o->quiet)
+            fprintf(stderr, "keysift: baseline of %zu finding%s written to %s\n", res.nfindings,
+                    res.nfindings == 1 ? "" : "s", o->output);
+        status = 0;
+        goto done;
+    }
+    if (o->baseline) {
+        ks_baseline b;
+        char today[11];
+        if (ks_baseline_load(&b, o->baseline) != 0) {
+            fprintf(stderr, "keysift: %s\n", ks_error_msg());
+            goto done;
+        }
+        ks_today(today);
+        res.sum.baselined = ks_baseline_apply(&b, &res, today);
+        ks_baseline_dispose(&b);
     }
     const ks_reporter *rep = ks_reporter_find(o->format ? o->format : "text");
     ks_report_opts ro = {.color = o->color == 1 || (o->color == -1 && out_tty)};
@@ -624,7 +663,21 @@ int main(int argc, char **argv)
         fputs(usage_text, stdout);
         return 0;
     }
-    if (strcmp(cmd, "scan") == 0) {
+    if (strcmp(cmd, "baseline") == 0) {
+        const char *sub = argc > 2 ? argv[2] : "";
+        if (strcmp(sub, "create") != 0) {
+            status = die("baseline: expected 'create', got '%s'", sub);
+            goto done;
+        }
+        if ((status = parse_options(argc - 2, argv + 2, &o)) >= 0)
+            goto done;
+        if (!o.output || strcmp(o.output, "-") == 0) {
+            status = die("baseline create: give the file to write with -o FILE");
+            goto done;
+        }
+        o.baseline_create = true;
+        status = cmd_scan(&o, argv + 2 + optind, (size_t)(argc - 2 - optind));
+    } else if (strcmp(cmd, "scan") == 0) {
         if ((status = parse_options(argc - 1, argv + 1, &o)) >= 0)
             goto done;
         status = cmd_scan(&o, argv + 1 + optind, (size_t)(argc - 1 - optind));

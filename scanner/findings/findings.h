@@ -70,6 +70,7 @@ typedef struct ks_summary {
     uint64_t excluded; /* excluded by --exclude or default excludes */
     uint64_t warnings; /* unreadable files and other diagnostics */
     uint64_t allowed;  /* matches accepted by an inline keysift:allow comment */
+    uint64_t baselined; /* findings accepted by the --baseline file */
     double elapsed_s;
     unsigned threads;
     size_t rules;

@@ -133,6 +133,7 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
     json_object_set_new(sum, "excluded", json_integer((json_int_t)s->excluded));
     json_object_set_new(sum, "warnings", json_integer((json_int_t)s->warnings));
     json_object_set_new(sum, "allowed", json_integer((json_int_t)s->allowed));
+    json_object_set_new(sum, "baselined", json_integer((json_int_t)s->baselined));
     json_object_set_new(sum, "elapsed_s", json_real(s->elapsed_s));
     json_object_set_new(sum, "threads", json_integer(s->threads));
     json_object_set_new(sum, "rules", json_integer((json_int_t)s->rules));

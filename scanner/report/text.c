@@ -143,6 +143,8 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
                 s->warnings == 1 ? "" : "s");
     if (s->skipped)
         fprintf(f, "; %llu skipped", (unsigned long long)s->skipped);
+    if (s->baselined)
+        fprintf(f, "; %llu in the baseline", (unsigned long long)s->baselined);
     if (s->allowed)
         fprintf(f, "; %llu allowed inline", (unsigned long long)s->allowed);
     if (s->excluded)

@@ -133,6 +133,54 @@ def main():
           rc == 1 and [f["rule_id"] for f in doc["findings"]] == ["aws.access-key-id"]
           and doc["summary"]["allowed"] == 1, out)
 
+    # Baselines: create, move a secret, add one, expire one, keep notes.
+    bdir = os.path.join(tmp, "baseline")
+    os.makedirs(bdir)
+    app = os.path.join(bdir, "app.py")
+    with open(app, "w") as f:
+        f.write('GH = "%s"\nAWS = "%s"\n' % (GH, AWS))
+    base = os.path.join(tmp, "keysift-baseline.json")
+    rc, out, err = run(["baseline", "create", "-o", base, bdir])
+    doc = json.load(open(base))
+    raw = open(base).read()
+    check("baseline create writes the accepted findings, no secrets, no lines",
+          rc == 0 and len(doc["entries"]) == 2 and GH not in raw and AWS not in raw and '"line"' not in raw
+          and [e["fingerprint"] for e in doc["entries"]] == sorted(e["fingerprint"] for e in doc["entries"]), raw)
+    rc, out, err = run(["scan", "--baseline", base, "--format", "json", bdir])
+    check("--baseline suppresses accepted findings", rc == 0 and json.loads(out)["summary"]["baselined"] == 2, out)
+    with open(app, "w") as f:
+        f.write('import os\n\n\nAWS = "%s"\n\nGH = "%s"\n' % (AWS, GH))
+    rc, out, err = run(["scan", "--baseline", base, bdir])
+    check("a secret moved to another line stays suppressed", rc == 0, out)
+    with open(app, "a") as f:
+        f.write('NEW = "AKIAQQQQWWWWEEEERRR2"\n')
+    rc, out, err = run(["scan", "--baseline", base, "--format", "jsonl", bdir])
+    ids = [json.loads(l)["secret"] for l in out.splitlines()]
+    check("a new secret is reported", rc == 1 and len(ids) == 1 and ids[0].startswith("AKIAQQ"), out)
+    for e in doc["entries"]:
+        if e["rule_id"] == "aws.access-key-id":
+            e["expires"] = "2000-01-01"
+        else:
+            e["reason"] = "revoked test token, kept as a fixture"
+            e["owner"] = "security@example.test"
+    with open(base, "w") as f:
+        json.dump(doc, f)
+    rc, out, err = run(["scan", "--baseline", base, "--format", "jsonl", bdir])
+    rules = sorted(json.loads(l)["rule_id"] for l in out.splitlines())
+    check("an expired baseline entry stops suppressing", rules == ["aws.access-key-id", "aws.access-key-id"], str(rules))
+    rc, out, err = run(["baseline", "create", "-o", base, bdir])
+    kept = [e for e in json.load(open(base))["entries"] if e["rule_id"] == "github.pat.classic"]
+    check("re-creating a baseline keeps reasons and owners",
+          rc == 0 and kept and kept[0]["reason"] == "revoked test token, kept as a fixture", str(kept))
+    with open(base, "w") as f:
+        f.write('{"version": 1, "entries": [\n  {"fingerprint": "zz"}\n')
+    rc, out, err = run(["scan", "--baseline", base, bdir])
+    check("a malformed baseline is an error naming the file and line", rc == 2 and base in err and ":3:" in err, err)
+    with open(base, "w") as f:
+        f.write('{"version": 1, "entries": [{"fingerprint": "xyz"}]}')
+    rc, out, err = run(["scan", "--baseline", base, bdir])
+    check("a bad fingerprint is an error naming the entry", rc == 2 and "entry 1" in err, err)
+
     big = os.path.join(tmp, "big")
     os.makedirs(big)
     with open(os.path.join(big, "blob.bin"), "wb") as f:

@@ -1,0 +1,181 @@
+/*
+ * baseline.c - read, apply and write baselines (see baseline.h).
+ */
+#include "baseline.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void ks_today(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static bool is_hex32(const char *s)
+{
+    if (strlen(s) != 32)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return false;
+    return true;
+}
+
+static bool is_date(const char *s)
+{
+    int y, m, d;
+    char extra;
+    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 && m >= 1 &&
+           m <= 12 && d >= 1 && d <= 31;
+}
+
+static const char *opt_str(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const ks_baseline_entry *)a)->fingerprint,
+                  ((const ks_baseline_entry *)b)->fingerprint);
+}
+
+int ks_baseline_load(ks_baseline *b, const char *path)
+{
+    json_error_t err;
+    memset(b, 0, sizeof *b);
+    json_t *doc = json_load_file(path, 0, &err);
+    if (!doc)
+        return ks_error_set(KS_EINVAL, "%s:%d:%d: baseline is not valid JSON: %s", path, err.line,
+                            err.column, err.text);
+    int rc = 0;
+    json_t *entries = json_object_get(doc, "entries");
+    if (!json_is_object(doc) || json_integer_value(json_object_get(doc, "version")) != 1 ||
+        !json_is_array(entries)) {
+        rc = ks_error_set(
+            KS_EINVAL, "%s: not a keysift baseline (expected {\"version\": 1, \"entries\": [...]})",
+            path);
+        goto done;
+    }
+    b->v = ks_xcalloc(json_array_size(entries) + 1, sizeof(ks_baseline_entry));
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e)
+    {
+        const char *fp = json_is_object(e) ? opt_str(e, "fingerprint") : NULL;
+        const char *exp = json_is_object(e) ? opt_str(e, "expires") : NULL;
+        if (!fp || !is_hex32(fp)) {
+            rc = ks_error_set(KS_EINVAL, "%s: entry %zu: `fingerprint` must be 32 hex digits", path,
+                              i + 1);
+            goto done;
+        }
+        if (exp && !is_date(exp)) {
+            rc = ks_error_set(KS_EINVAL, "%s: entry %zu: `expires` must be a date (YYYY-MM-DD)",
+                              path, i + 1);
+            goto done;
+        }
+        ks_baseline_entry *be = &b->v[b->n++];
+        memcpy(be->fingerprint, fp, 33);
+        const char *s;
+        be->rule_id = (s = opt_str(e, "rule_id")) ? ks_xstrdup(s) : NULL;
+        be->reason = (s = opt_str(e, "reason")) ? ks_xstrdup(s) : NULL;
+        be->owner = (s = opt_str(e, "owner")) ? ks_xstrdup(s) : NULL;
+        snprintf(be->expires, sizeof be->expires, "%s", exp ? exp : "");
+    }
+    qsort(b->v, b->n, sizeof *b->v, cmp_entry);
+done:
+    json_decref(doc);
+    if (rc)
+        ks_baseline_dispose(b);
+    return rc;
+}
+
+void ks_baseline_dispose(ks_baseline *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->v[i].rule_id);
+        free(b->v[i].reason);
+        free(b->v[i].owner);
+    }
+    free(b->v);
+    memset(b, 0, sizeof *b);
+}
+
+static const ks_baseline_entry *find(const ks_baseline *b, const char *fp)
+{
+    if (!b || !b->n)
+        return NULL;
+    ks_baseline_entry key;
+    memcpy(key.fingerprint, fp, 33);
+    return bsearch(&key, b->v, b->n, sizeof key, cmp_entry);
+}
+
+size_t ks_baseline_apply(const ks_baseline *b, ks_results *res, const char *today)
+{
+    size_t k = 0, removed = 0;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        const ks_baseline_entry *e = find(b, res->findings[i].fingerprint);
+        if (e && (!e->expires[0] || strcmp(today, e->expires) <= 0)) {
+            ks_finding_dispose(&res->findings[i]);
+            removed++;
+            continue;
+        }
+        res->findings[k++] = res->findings[i];
+    }
+    res->nfindings = k;
+    return removed;
+}
+
+int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char *path)
+{
+    ks_baseline_entry *v = ks_xcalloc(res->nfindings + 1, sizeof *v);
+    size_t n = 0;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        memcpy(v[n].fingerprint, res->findings[i].fingerprint, 33);
+        v[n].rule_id = res->rs->rules[res->findings[i].rule].id;
+        n++;
+    }
+    qsort(v, n, sizeof *v, cmp_entry);
+    json_t *entries = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (i && strcmp(v[i].fingerprint, v[i - 1].fingerprint) == 0)
+            continue;
+        const ks_baseline_entry *prev = find(old, v[i].fingerprint);
+        json_t *e = json_object();
+        json_object_set_new(e, "fingerprint", json_string(v[i].fingerprint));
+        json_object_set_new(e, "rule_id", json_string(v[i].rule_id));
+        json_object_set_new(e, "reason", json_string(prev && prev->reason ? prev->reason : ""));
+        json_object_set_new(e, "owner", json_string(prev && prev->owner ? prev->owner : ""));
+        json_object_set_new(e, "expires",
+                            prev && prev->expires[0] ? json_string(prev->expires) : json_null());
+        json_array_append_new(entries, e);
+    }
+    free(v);
+    json_t *doc = json_object();
+    json_object_set_new(doc, "version", json_integer(1));
+    json_object_set_new(doc, "tool", json_string("keysift"));
+    json_object_set_new(doc, "entries", entries);
+
+    size_t tl = strlen(path) + 32;
+    char *tmp = ks_xmalloc(tl);
+    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
+    int rc = json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 ? 0 : -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    if (rc) {
+        rc = ks_error_set(KS_EIO, "%s: cannot write the baseline: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    json_decref(doc);
+    return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * baseline.h - accepted findings, recorded by fingerprint.
+ *
+ * A baseline file is JSON: {"version": 1, "entries": [{"fingerprint",
+ * "rule_id", "reason", "owner", "expires"}]}, sorted by fingerprint. It
+ * holds no secret and no line number, so it does not churn when code moves
+ * and merges without conflicts. An entry whose `expires` date (YYYY-MM-DD)
+ * has passed stops suppressing.
+ */
+#ifndef KS_BASELINE_H
+#define KS_BASELINE_H
+
+#include "findings.h"
+
+typedef struct ks_baseline_entry {
+    char fingerprint[33];
+    char *rule_id;
+    char *reason;
+    char *owner;
+    char expires[11]; /* "" when the entry does not expire */
+} ks_baseline_entry;
+
+typedef struct ks_baseline {
+    ks_baseline_entry *v;
+    size_t n;
+} ks_baseline;
+
+/* Load a baseline; errors name the file, line and what is wrong. */
+int ks_baseline_load(ks_baseline *b, const char *path);
+void ks_baseline_dispose(ks_baseline *b);
+
+/* Remove the findings the baseline accepts (entries not expired on
+ * `today`, YYYY-MM-DD); returns how many were removed. */
+size_t ks_baseline_apply(const ks_baseline *b, ks_results *res, const char *today);
+
+/* Write the findings of `res` as a baseline to `path` (atomically), keeping
+ * the reason, owner and expiry of entries `old` already had. */
+int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char *path);
+
+/* Today's date in UTC as YYYY-MM-DD. */
+void ks_today(char out[11]);
+
+#endif

@@ -5,6 +5,7 @@
  * Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 an error that
  * stopped the scan (bad option, rule file, missing path, unwritable output).
  */
+#include "config.h"
 #include "engine/engine.h"
 #include "engine/rules.h"
 #include "findings/baseline.h"
@@ -42,6 +43,7 @@ typedef struct options {
     bool git, all_objects, staged, force;
     const char *range;
     const char *baseline; /* --baseline FILE */
+    const char *config;   /* --config FILE */
     bool baseline_create; /* `keysift baseline create` */
 } options;
 
@@ -49,6 +51,7 @@ enum {
     OPT_ALL_OBJECTS = 256,
     OPT_BASELINE,
     OPT_COLOR,
+    OPT_CONFIG,
     OPT_CACHE_DIR,
     OPT_EXCLUDE,
     OPT_FAIL_ON,
@@ -71,6 +74,7 @@ static const struct option long_options[] = {
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"color", required_argument, NULL, OPT_COLOR},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"force", no_argument, NULL, OPT_FORCE},
@@ -109,6 +113,7 @@ static const char usage_text[] =
     "  --staged              the index against HEAD: only secrets on added lines\n"
     "  --format FMT          text (default), json, jsonl, sarif\n"
     "  --baseline FILE       report only findings not accepted in FILE (see baseline create)\n"
+    "  --config FILE         project configuration (default: .keysift.yaml at the scan root)\n"
     "  -o, --output FILE     write the report to FILE (atomically) instead of stdout\n"
     "  -j, --threads N       worker threads (default: all cores)\n"
     "  --rules FILE|DIR      add rule files (repeatable); a rule with a built-in id replaces it\n"
@@ -203,6 +208,9 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_CACHE_DIR:
             o->cache_dir = optarg;
+            break;
+        case OPT_CONFIG:
+            o->config = optarg;
             break;
         case OPT_FORCE:
             o->force = true;
@@ -315,10 +323,12 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
     ks_fs_source *src = NULL;
     ks_git_source *gsrc = NULL;
     ks_staged_source *ssrc = NULL;
+    ks_config conf;
     ks_results res;
     int status = EXIT_ERROR;
 
     memset(&res, 0, sizeof res);
+    memset(&conf, 0, sizeof conf);
     ks_ruleset_init(&rs);
     if ((o->git || o->staged) && npaths > 1) {
         status = die("--%s takes one repository path", o->staged ? "staged" : "git");
@@ -332,7 +342,35 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         status = die("--all-objects goes with --git (whole history), not with --range");
         goto done;
     }
-    if (load_rules(o, &rs) || build_engine(o, &rs, &engine))
+    /* The configuration: --config, or .keysift.yaml at the scan root. */
+    char found[4096] = "";
+    if (!o->config) {
+        const char *root = npaths ? paths[0] : ".";
+        struct stat st;
+        if (strcmp(root, "-") != 0 && stat(root, &st) == 0 && S_ISDIR(st.st_mode)) {
+            snprintf(found, sizeof found, "%s/.keysift.yaml", root);
+            if (access(found, F_OK) != 0)
+                found[0] = '\0';
+        }
+    }
+    const char *config_path = o->config ? o->config : found[0] ? found : NULL;
+    if (config_path) {
+        if (ks_config_load(&conf, config_path) != 0) {
+            fprintf(stderr, "keysift: %s\n", ks_error_msg());
+            goto done;
+        }
+        for (size_t i = 0; i < conf.nexcludes; i++)
+            push_str(&o->excludes, &o->nexcludes, conf.excludes[i]);
+        for (size_t i = 0; i < conf.nrule_paths; i++)
+            push_str(&o->rule_paths, &o->nrule_paths, conf.rule_paths[i]);
+    }
+    if (load_rules(o, &rs))
+        goto done;
+    if (ks_config_apply_rules(&conf, &rs) != 0) {
+        fprintf(stderr, "keysift: %s\n", ks_error_msg());
+        goto done;
+    }
+    if (build_engine(o, &rs, &engine))
         goto done;
     const ks_source_ops *ops = &ks_fs_source_ops;
     void *srcp = NULL;
@@ -383,6 +421,7 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         fprintf(stderr, "keysift: scan stopped: %s\n", ks_error_msg());
         goto done;
     }
+    res.sum.allowed += ks_config_apply_allow(&conf, &res);
     if (o->baseline_create) {
         ks_baseline old = {0};
         if (access(o->output, F_OK) == 0 && ks_baseline_load(&old, o->output) != 0) {
@@ -433,6 +472,7 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
                 res.nfindings, res.nfindings == 1 ? "" : "s", res.nfindings == 1 ? "it" : "them");
 done:
     ks_results_dispose(&res);
+    ks_config_dispose(&conf);
     ks_fs_source_free(src);
     ks_git_source_free(gsrc);
     ks_staged_source_free(ssrc);

@@ -6,6 +6,7 @@ size limits, the compiled-rule cache.
 usage: test_cli.py KEYSIFT_BINARY
 """
 import binascii
+import hashlib
 import json
 import os
 import subprocess
@@ -180,6 +181,39 @@ def main():
         f.write('{"version": 1, "entries": [{"fingerprint": "xyz"}]}')
     rc, out, err = run(["scan", "--baseline", base, bdir])
     check("a bad fingerprint is an error naming the entry", rc == 2 and "entry 1" in err, err)
+
+    # .keysift.yaml at the scan root: excludes, disabled rules, severities, allowlist.
+    cdir = os.path.join(tmp, "configured")
+    os.makedirs(os.path.join(cdir, "vendor"))
+    with open(os.path.join(cdir, "a.py"), "w") as f:
+        f.write('K = "%s"\npassword = "Xk9!vQ2#mZ7pL4"\nG = "%s"\n' % (AWS, GH))
+    with open(os.path.join(cdir, "vendor", "b.py"), "w") as f:
+        f.write('V = "AKIAQQQQWWWWEEEERRR2"\n')
+    with open(os.path.join(cdir, ".keysift.yaml"), "w") as f:
+        f.write("exclude: [vendor]\ndisable: [generic.password.assignment]\n"
+                "severity:\n  aws.access-key-id: low\n"
+                "allow:\n  - sha256: %s\n    reason: revoked fixture\n" % hashlib.sha256(GH.encode()).hexdigest())
+    rc, out, err = run(["scan", "--format", "json", cdir])
+    doc = json.loads(out)
+    got = [(f["rule_id"], f["severity"]) for f in doc["findings"]]
+    check(".keysift.yaml: excludes, disabled rules, severity overrides and allowlist apply",
+          got == [("aws.access-key-id", "low")] and doc["summary"]["allowed"] == 1, str(got))
+    rc, out, err = run(["scan", "--fail-on", "medium", cdir])
+    check(".keysift.yaml: an overridden severity below --fail-on exits 0", rc == 0, out)
+    with open(os.path.join(cdir, ".keysift.yaml"), "w") as f:
+        f.write("exclude: [vendor]\nseverty: {}\n")
+    rc, out, err = run(["scan", cdir])
+    check(".keysift.yaml: an unknown key is an error naming file, line and key",
+          rc == 2 and ".keysift.yaml:2:" in err and "severty" in err, err)
+    with open(os.path.join(cdir, ".keysift.yaml"), "w") as f:
+        f.write("exclude: [vendor\n")
+    rc, out, err = run(["scan", cdir])
+    check(".keysift.yaml: malformed YAML is an error naming the file", rc == 2 and ".keysift.yaml" in err, err)
+    alt = os.path.join(tmp, "other.yaml")
+    with open(alt, "w") as f:
+        f.write("disable: [aws.access-key-id]\n")
+    rc, out, err = run(["scan", "--config", alt, "--format", "jsonl", os.path.join(cdir, "vendor")])
+    check("--config FILE is used instead", rc == 0 and out == "", out + err)
 
     big = os.path.join(tmp, "big")
     os.makedirs(big)

@@ -1,0 +1,42 @@
+/*
+ * config.h - the project configuration file, .keysift.yaml.
+ *
+ *   exclude: [GLOB, ...]            paths to skip (as --exclude)
+ *   rules: [FILE|DIR, ...]          extra rule files (relative to the config file)
+ *   disable: [RULE_ID, ...]         built-in or added rules to switch off
+ *   severity: {RULE_ID: SEVERITY}   severity overrides
+ *   allow:                          accepted values, by SHA-256 of the secret
+ *     - sha256: HEX
+ *       reason: TEXT
+ *
+ * Every error names the file, the line and the key.
+ */
+#ifndef KS_CONFIG_H
+#define KS_CONFIG_H
+
+#include "engine/rules.h"
+#include "findings/findings.h"
+
+typedef struct ks_config {
+    char *path;
+    char **excludes;
+    size_t nexcludes;
+    char **rule_paths;
+    size_t nrule_paths;
+    char **disable;
+    size_t ndisable;
+    char **sev_rule;
+    ks_severity *sev_value;
+    size_t nsev;
+    char (*allow)[65];
+    size_t nallow;
+} ks_config;
+
+int ks_config_load(ks_config *c, const char *path);
+void ks_config_dispose(ks_config *c);
+/* Disable rules and override severities; an unknown rule id is an error. */
+int ks_config_apply_rules(const ks_config *c, ks_ruleset *rs);
+/* Drop findings whose secret is allowlisted; returns how many. */
+size_t ks_config_apply_allow(const ks_config *c, ks_results *res);
+
+#endif

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "engine/engine.h"
+#include "engine/guidance.h"
 #include "engine/rules.h"
 #include "findings/baseline.h"
 #include "pipeline/pipeline.h"
@@ -324,6 +325,7 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
     ks_git_source *gsrc = NULL;
     ks_staged_source *ssrc = NULL;
     ks_config conf;
+    ks_guidance_set guidance = {0};
     ks_results res;
     int status = EXIT_ERROR;
 
@@ -422,6 +424,11 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         goto done;
     }
     res.sum.allowed += ks_config_apply_allow(&conf, &res);
+    if (ks_guidance_load_builtin(&guidance) != 0) {
+        fprintf(stderr, "keysift: %s\n", ks_error_msg());
+        goto done;
+    }
+    res.guidance = &guidance;
     if (o->baseline_create) {
         ks_baseline old = {0};
         if (access(o->output, F_OK) == 0 && ks_baseline_load(&old, o->output) != 0) {
@@ -472,6 +479,7 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
                 res.nfindings, res.nfindings == 1 ? "" : "s", res.nfindings == 1 ? "it" : "them");
 done:
     ks_results_dispose(&res);
+    ks_guidance_dispose(&guidance);
     ks_config_dispose(&conf);
     ks_fs_source_free(src);
     ks_git_source_free(gsrc);
@@ -549,11 +557,21 @@ static int cmd_rules_test(options *o)
         fprintf(stderr, "keysift: %s\n", ks_error_msg());
         goto done;
     }
+    ks_guidance_set guidance = {0};
+    if (ks_guidance_load_builtin(&guidance) != 0) {
+        fprintf(stderr, "keysift: %s\n", ks_error_msg());
+        goto done;
+    }
     for (size_t i = 0; i < rs.nrules; i++) {
         const ks_rule *r = &rs.rules[i];
         if (r->disabled)
             continue;
         nrules++;
+        if (!ks_guidance_find(&guidance, r->kind)) {
+            printf("FAIL %s (%s:%d): no guidance for kind `%s` in rules/guidance/\n", r->id,
+                   r->file, r->line, r->kind);
+            failures++;
+        }
         size_t before = failures;
         if (ks_engine_rule_width(e, i) == SIZE_MAX) {
             printf("FAIL %s (%s:%d): pattern has no bounded width; write {0,N} instead of * or +\n",
@@ -596,6 +614,7 @@ static int cmd_rules_test(options *o)
     printf("%zu rules, %zu examples, %zu negative examples: %zu failure%s\n", nrules, nex, nneg,
            failures, failures == 1 ? "" : "s");
     status = failures ? EXIT_FINDINGS : 0;
+    ks_guidance_dispose(&guidance);
 done:
     ks_scratch_free(s);
     ks_engine_free(e);

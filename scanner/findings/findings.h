@@ -76,8 +76,11 @@ typedef struct ks_summary {
     size_t rules;
 } ks_summary;
 
+struct ks_guidance_set;
+
 typedef struct ks_results {
     const ks_ruleset *rs;
+    const struct ks_guidance_set *guidance; /* per kind; NULL when not loaded */
     ks_finding *findings;
     size_t nfindings;
     ks_diag *diags;

@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include "../engine/engine.h"
+#include "../engine/guidance.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -27,6 +28,38 @@ static json_t *jstr(const char *s)
 static json_t *str_or_null(const char *s)
 {
     return s ? jstr(s) : json_null();
+}
+
+static json_t *strv_json(const ks_strv *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < v->n; i++)
+        json_array_append_new(a, jstr(v->v[i]));
+    return a;
+}
+
+/* What the finding means under the CRA and related standards. */
+static json_t *guidance_json(const ks_guidance *g)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "title", jstr(g->title));
+    json_object_set_new(o, "risk", str_or_null(g->risk));
+    json_t *cra = json_array();
+    for (size_t i = 0; i < g->cra_ref.n; i++) {
+        json_t *c = json_object();
+        json_object_set_new(c, "ref", jstr(g->cra_ref.v[i]));
+        json_object_set_new(c, "text", jstr(g->cra_text.v[i]));
+        json_array_append_new(cra, c);
+    }
+    json_object_set_new(o, "cra", cra);
+    json_object_set_new(o, "article14", str_or_null(g->article14));
+    json_object_set_new(o, "owasp_nhi", strv_json(&g->owasp_nhi));
+    json_object_set_new(o, "cwe", strv_json(&g->cwe));
+    json_object_set_new(o, "etsi_en_303_645", strv_json(&g->etsi));
+    json_object_set_new(o, "nist_csf", strv_json(&g->nist_csf));
+    json_object_set_new(o, "steps", strv_json(&g->steps));
+    json_object_set_new(o, "firmware", str_or_null(g->firmware));
+    return o;
 }
 
 static json_t *finding_json(const ks_results *res, const ks_finding *f)
@@ -61,6 +94,9 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
     for (size_t i = 0; i < r->nreferences; i++)
         json_array_append_new(refs, json_string(r->references[i]));
     json_object_set_new(o, "references", refs);
+    const ks_guidance *g = ks_guidance_find(res->guidance, r->kind);
+    if (g)
+        json_object_set_new(o, "guidance", guidance_json(g));
     json_t *locs = json_array();
     for (size_t i = 0; i < f->nlocs; i++) {
         const ks_location *l = &f->locs[i];

@@ -10,6 +10,7 @@
 #include "report.h"
 
 #include "../engine/engine.h"
+#include "../engine/guidance.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -87,7 +88,7 @@ static void location_hash(char out[33], const char *fingerprint, const char *pat
     ks_hex(out, h, 16);
 }
 
-static json_t *rule_json(const ks_rule *r)
+static json_t *rule_json(const ks_rule *r, const ks_guidance *g)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", jstr(r->id));
@@ -107,12 +108,45 @@ static json_t *rule_json(const ks_rule *r)
     size_t ml = strlen(rem) + 256;
     for (size_t i = 0; i < r->nreferences; i++)
         ml += strlen(r->references[i]) + 8;
+    if (g) {
+        ml += (g->risk ? strlen(g->risk) : 0) + (g->article14 ? strlen(g->article14) : 0) + 512;
+        for (size_t i = 0; i < g->cra_ref.n; i++)
+            ml += strlen(g->cra_ref.v[i]) + strlen(g->cra_text.v[i]) + 16;
+        for (size_t i = 0; i < g->steps.n; i++)
+            ml += strlen(g->steps.v[i]) + 8;
+        for (size_t i = 0; i < g->cwe.n + g->owasp_nhi.n + g->etsi.n + g->nist_csf.n; i++)
+            ml += 64;
+    }
     char *md = ks_xmalloc(ml);
     size_t o2 = (size_t)snprintf(md, ml, "**%s**\n\n%s\n", r->name, rem);
     if (r->nreferences)
         o2 += (size_t)snprintf(md + o2, ml - o2, "\nFormat documentation:\n");
     for (size_t i = 0; i < r->nreferences; i++)
         o2 += (size_t)snprintf(md + o2, ml - o2, "- %s\n", r->references[i]);
+    if (g) {
+        o2 +=
+            (size_t)snprintf(md + o2, ml - o2, "\n**Risk.** %s\n\n**EU Cyber Resilience Act**\n\n",
+                             g->risk ? g->risk : "");
+        for (size_t i = 0; i < g->cra_ref.n; i++)
+            o2 +=
+                (size_t)snprintf(md + o2, ml - o2, "- %s: %s\n", g->cra_ref.v[i], g->cra_text.v[i]);
+        if (g->article14)
+            o2 += (size_t)snprintf(md + o2, ml - o2, "\n**Article 14.** %s\n", g->article14);
+        o2 += (size_t)snprintf(md + o2, ml - o2, "\n**Steps**\n\n");
+        for (size_t i = 0; i < g->steps.n; i++)
+            o2 += (size_t)snprintf(md + o2, ml - o2, "%zu. %s\n", i + 1, g->steps.v[i]);
+        const ks_strv *lists[] = {&g->cwe, &g->owasp_nhi, &g->etsi, &g->nist_csf};
+        const char *names[] = {"CWE", "OWASP NHI Top 10 (2025)", "ETSI EN 303 645", "NIST CSF 2.0"};
+        o2 += (size_t)snprintf(md + o2, ml - o2, "\n");
+        for (int l = 0; l < 4; l++) {
+            if (!lists[l]->n)
+                continue;
+            o2 += (size_t)snprintf(md + o2, ml - o2, "%s:", names[l]);
+            for (size_t k = 0; k < lists[l]->n; k++)
+                o2 += (size_t)snprintf(md + o2, ml - o2, "%s %s", k ? "," : "", lists[l]->v[k]);
+            o2 += (size_t)snprintf(md + o2, ml - o2, "\n\n");
+        }
+    }
     json_object_set_new(help, "markdown", jstr(md));
     free(md);
     json_object_set_new(o, "help", help);
@@ -203,7 +237,8 @@ int ks_report_sarif(FILE *f, const ks_results *res, const ks_report_opts *opts)
         uint32_t r = res->findings[i].rule;
         if (index[r])
             continue;
-        json_array_append_new(rules, rule_json(&res->rs->rules[r]));
+        const ks_rule *rule = &res->rs->rules[r];
+        json_array_append_new(rules, rule_json(rule, ks_guidance_find(res->guidance, rule->kind)));
         index[r] = json_array_size(rules);
     }
     json_t *results = json_array();

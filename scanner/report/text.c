@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include "../engine/engine.h"
+#include "../engine/guidance.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,22 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
         if (r->remediation) {
             fputs("  remediation\n", f);
             wrap(f, "              ", r->remediation);
+        }
+        const ks_guidance *g = ks_guidance_find(res->guidance, r->kind);
+        if (g) {
+            char line[1024];
+            size_t o = 0;
+            for (size_t k = 0; k < g->cra_ref.n && o < sizeof line - 64; k++)
+                o += (size_t)snprintf(line + o, sizeof line - o, "%s%s", k ? "; " : "CRA ",
+                                      g->cra_ref.v[k]);
+            const ks_strv *lists[] = {&g->cwe, &g->owasp_nhi, &g->etsi};
+            const char *names[] = {"", "OWASP ", "ETSI EN 303 645 "};
+            for (int l = 0; l < 3; l++)
+                for (size_t k = 0; k < lists[l]->n && o < sizeof line - 64; k++)
+                    o += (size_t)snprintf(line + o, sizeof line - o, "%s%s%s", k ? ", " : "; ",
+                                          k ? "" : names[l], lists[l]->v[k]);
+            fputs("  standards\n", f);
+            wrap(f, "              ", line);
         }
         fputc('\n', f);
     }

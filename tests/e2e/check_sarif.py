@@ -62,6 +62,8 @@ def validate(label, args):
     rules = run0["tool"]["driver"]["rules"]
     check("%s: every rule has help and security-severity" % label,
           all(r.get("help", {}).get("text") and "security-severity" in r.get("properties", {}) for r in rules))
+    check("%s: rule help carries the CRA guidance" % label,
+          all("Cyber Resilience Act" in r["help"]["markdown"] and "CWE" in r["help"]["markdown"] for r in rules))
     fps = [json.dumps(r["partialFingerprints"], sort_keys=True) for r in run0["results"]]
     check("%s: partial fingerprints unique per result" % label, len(set(fps)) == len(fps))
     check("%s: ruleIndex points at the rule" % label,

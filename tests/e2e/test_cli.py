@@ -105,6 +105,13 @@ def main():
         rc, out, err = run(["scan", "--format", fmt, "--show-secrets", dirty])
         check("%s --show-secrets shows them" % fmt, rc == 1 and GH in out and AWS in out)
 
+    rc, out, err = run(["scan", "--format", "json", dirty])
+    g = json.loads(out)["findings"][0].get("guidance", {})
+    check("every finding carries its CRA and standards guidance",
+          any(c["ref"].startswith("Annex I") for c in g.get("cra", [])) and "CWE-798" in g.get("cwe", [])
+          and g.get("steps") and "Article 14" not in (g.get("title") or ""), str(g)[:300])
+    rc, out, err = run(["scan", dirty])
+    check("text output names the CRA requirements", "standards" in out and "CRA Annex I" in out, out[-600:])
     rc, out, err = run(["scan", "--format", "jsonl", "--exclude", "vendor", dirty])
     ids = [json.loads(l)["rule_id"] for l in out.splitlines()]
     check("--exclude prunes a directory", rc == 1 and ids == ["github.pat.classic"], str(ids))

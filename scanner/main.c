@@ -424,7 +424,9 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         goto done;
     }
     res.sum.allowed += ks_config_apply_allow(&conf, &res);
-    if (ks_guidance_load_builtin(&guidance) != 0) {
+    /* Guidance is read only when there is something to explain: a clean
+     * pre-commit run does not pay for parsing it. */
+    if (res.nfindings && ks_guidance_load_builtin(&guidance) != 0) {
         fprintf(stderr, "keysift: %s\n", ks_error_msg());
         goto done;
     }

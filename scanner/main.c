@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <openssl/evp.h>
 #include <git2.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,7 +113,7 @@ static const char usage_text[] =
     "  --all-objects         with --git: also unreachable and dangling objects\n"
     "  --range BASE..HEAD    with --git: blobs the range introduces, minus secrets in BASE\n"
     "  --staged              the index against HEAD: only secrets on added lines\n"
-    "  --format FMT          text (default), json, jsonl, sarif\n"
+    "  --format FMT          text (default), json, jsonl, sarif, cra (Markdown evidence)\n"
     "  --baseline FILE       report only findings not accepted in FILE (see baseline create)\n"
     "  --config FILE         project configuration (default: .keysift.yaml at the scan root)\n"
     "  -o, --output FILE     write the report to FILE (atomically) instead of stdout\n"
@@ -315,6 +316,69 @@ static int build_engine(const options *o, const ks_ruleset *rs, ks_engine **e)
 
 /* ------------------------------------------------------------------------ */
 
+/* "sha256:<hex>" of a regular file, or NULL. */
+static char *file_digest(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    unsigned char buf[65536], h[EVP_MAX_MD_SIZE];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(md, buf, n);
+    unsigned hl = 0;
+    EVP_DigestFinal_ex(md, h, &hl);
+    EVP_MD_CTX_free(md);
+    bool ok = !ferror(f);
+    fclose(f);
+    if (!ok)
+        return NULL;
+    char *out = ks_xmalloc(7 + 65);
+    memcpy(out, "sha256:", 7);
+    ks_hex(out + 7, h, 32);
+    return out;
+}
+
+/* "commit <id>" of a repository's HEAD, or NULL. */
+static char *head_digest(const char *repo_path)
+{
+    git_repository *repo = NULL;
+    git_oid oid;
+    char *out = NULL;
+    ks_git_init();
+    if (git_repository_open_ext(&repo, repo_path, 0, NULL) == 0 &&
+        git_reference_name_to_id(&oid, repo, "HEAD") == 0) {
+        out = ks_xmalloc(8 + GIT_OID_HEXSZ + 1);
+        memcpy(out, "commit ", 7);
+        git_oid_tostr(out + 7, GIT_OID_HEXSZ + 1, &oid);
+    }
+    git_repository_free(repo);
+    return out;
+}
+
+/* What the scan covered, for the evidence report. */
+static void record_targets(ks_results *res, const options *o, char **paths, size_t npaths)
+{
+    size_t n = npaths ? npaths : 1;
+    res->targets = ks_xcalloc(n, sizeof(char *));
+    res->target_digest = ks_xcalloc(n, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        const char *p = npaths ? paths[i] : ".";
+        res->targets[i] = ks_xstrdup(p);
+        if (o->git || o->staged)
+            res->target_digest[i] = head_digest(p);
+        else if (strcmp(p, "-") != 0)
+            res->target_digest[i] = file_digest(p);
+    }
+    res->ntargets = n;
+    res->fail_on = o->fail_on;
+}
+
 static int cmd_scan(options *o, char **paths, size_t npaths)
 {
     static char dotpath[] = ".";
@@ -460,6 +524,8 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         res.sum.baselined = ks_baseline_apply(&b, &res, today);
         ks_baseline_dispose(&b);
     }
+    if (o->format && strcmp(o->format, "cra") == 0)
+        record_targets(&res, o, paths, npaths);
     const ks_reporter *rep = ks_reporter_find(o->format ? o->format : "text");
     ks_report_opts ro = {.color = o->color == 1 || (o->color == -1 && out_tty)};
     if (ks_report_to_path(rep, o->output, &res, &ro) != 0) {

@@ -215,6 +215,12 @@ void ks_results_dispose(ks_results *res)
     }
     free(res->diags);
     free(res->source);
+    for (size_t i = 0; i < res->ntargets; i++) {
+        free(res->targets[i]);
+        free(res->target_digest[i]);
+    }
+    free(res->targets);
+    free(res->target_digest);
     memset(res, 0, sizeof *res);
 }
 

@@ -89,6 +89,11 @@ typedef struct ks_results {
     bool show_secrets;
     char ruleset_digest[65];
     char *source; /* what was scanned, for reports ("git history of ...") */
+    /* For the CRA evidence report: the gate, and what was scanned. */
+    ks_severity fail_on;
+    char **targets;       /* paths given (or the repository) */
+    char **target_digest; /* "sha256:<hex>" of a regular file, a git commit id, or NULL */
+    size_t ntargets;
 } ks_results;
 
 /* Fingerprint of (rule id, normalised secret): 16 bytes of SHA-256. */

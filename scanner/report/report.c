@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 static const ks_reporter reporters[] = {
+    {"cra", ks_report_cra},
     {"json", ks_report_json},
     {"jsonl", ks_report_jsonl},
     {"sarif", ks_report_sarif},
@@ -25,7 +26,7 @@ const ks_reporter *ks_reporter_find(const char *name)
 
 const char *ks_reporter_names(void)
 {
-    return "text, json, jsonl, sarif";
+    return "text, json, jsonl, sarif, cra";
 }
 
 int ks_report_to_path(const ks_reporter *r, const char *path, const ks_results *res,

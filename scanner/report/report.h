@@ -29,6 +29,7 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts);
 int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts);
 int ks_report_jsonl(FILE *f, const ks_results *res, const ks_report_opts *opts);
 int ks_report_sarif(FILE *f, const ks_results *res, const ks_report_opts *opts);
+int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts);
 
 /* Write a report to `path` atomically (temporary file in the same
  * directory, then rename): a failed scan never leaves half a report. A

@@ -12,29 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Paths come from the file system and may not be UTF-8: escape what
- * jansson would refuse rather than lose the location. */
-static json_t *jstr(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    char *p = ks_printable((const uint8_t *)s, strlen(s));
-    j = json_string(p);
-    free(p);
-    return j;
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s ? jstr(s) : json_null();
-}
-
 static json_t *strv_json(const ks_strv *v)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < v->n; i++)
-        json_array_append_new(a, jstr(v->v[i]));
+        json_array_append_new(a, ks_report_json_string(v->v[i]));
     return a;
 }
 
@@ -42,23 +24,23 @@ static json_t *strv_json(const ks_strv *v)
 static json_t *guidance_json(const ks_guidance *g)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "title", jstr(g->title));
-    json_object_set_new(o, "risk", str_or_null(g->risk));
+    json_object_set_new(o, "title", ks_report_json_string(g->title));
+    json_object_set_new(o, "risk", ks_report_json_string(g->risk));
     json_t *cra = json_array();
     for (size_t i = 0; i < g->cra_ref.n; i++) {
         json_t *c = json_object();
-        json_object_set_new(c, "ref", jstr(g->cra_ref.v[i]));
-        json_object_set_new(c, "text", jstr(g->cra_text.v[i]));
+        json_object_set_new(c, "ref", ks_report_json_string(g->cra_ref.v[i]));
+        json_object_set_new(c, "text", ks_report_json_string(g->cra_text.v[i]));
         json_array_append_new(cra, c);
     }
     json_object_set_new(o, "cra", cra);
-    json_object_set_new(o, "article14", str_or_null(g->article14));
+    json_object_set_new(o, "article14", ks_report_json_string(g->article14));
     json_object_set_new(o, "owasp_nhi", strv_json(&g->owasp_nhi));
     json_object_set_new(o, "cwe", strv_json(&g->cwe));
     json_object_set_new(o, "etsi_en_303_645", strv_json(&g->etsi));
     json_object_set_new(o, "nist_csf", strv_json(&g->nist_csf));
     json_object_set_new(o, "steps", strv_json(&g->steps));
-    json_object_set_new(o, "firmware", str_or_null(g->firmware));
+    json_object_set_new(o, "firmware", ks_report_json_string(g->firmware));
     return o;
 }
 
@@ -89,7 +71,7 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
     if (f->checks & KS_CHECK_STRUCTURE_OK)
         json_object_set_new(v, "structure", json_string("valid"));
     json_object_set_new(o, "validation", v);
-    json_object_set_new(o, "remediation", str_or_null(r->remediation));
+    json_object_set_new(o, "remediation", ks_report_json_string(r->remediation));
     json_t *refs = json_array();
     for (size_t i = 0; i < r->nreferences; i++)
         json_array_append_new(refs, json_string(r->references[i]));
@@ -101,19 +83,19 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
     for (size_t i = 0; i < f->nlocs; i++) {
         const ks_location *l = &f->locs[i];
         json_t *lo = json_object();
-        json_object_set_new(lo, "path", jstr(l->path));
+        json_object_set_new(lo, "path", ks_report_json_string(l->path));
         json_object_set_new(lo, "line", json_integer((json_int_t)l->line));
         json_object_set_new(lo, "column", json_integer((json_int_t)l->column));
         json_object_set_new(lo, "offset", json_integer((json_int_t)l->offset));
-        json_object_set_new(lo, "snippet", str_or_null(l->snippet));
+        json_object_set_new(lo, "snippet", ks_report_json_string(l->snippet));
         if (l->prov) {
             const ks_provenance *p = l->prov;
             json_t *c = json_object();
             json_object_set_new(c, "blob", json_string(p->blob));
             json_object_set_new(c, "commit", p->commit[0] ? json_string(p->commit) : json_null());
-            json_object_set_new(c, "author", str_or_null(p->author));
+            json_object_set_new(c, "author", ks_report_json_string(p->author));
             json_object_set_new(c, "time", p->commit[0] ? json_integer(p->time) : json_null());
-            json_object_set_new(c, "summary", str_or_null(p->summary));
+            json_object_set_new(c, "summary", ks_report_json_string(p->summary));
             json_object_set_new(c, "at_head", json_boolean(p->at_head));
             json_object_set_new(c, "unreachable", json_boolean(p->unreachable));
             json_object_set_new(lo, "git", c);
@@ -155,7 +137,7 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
     json_object_set_new(tool, "version", json_string(KS_VERSION));
     json_object_set_new(tool, "ruleset_digest", json_string(res->ruleset_digest));
     json_object_set_new(doc, "tool", tool);
-    json_object_set_new(doc, "source", str_or_null(res->source));
+    json_object_set_new(doc, "source", ks_report_json_string(res->source));
     json_t *arr = json_array();
     for (size_t i = 0; i < res->nfindings; i++)
         json_array_append_new(arr, finding_json(res, &res->findings[i]));
@@ -177,8 +159,8 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
     json_t *warns = json_array();
     for (size_t i = 0; i < res->ndiags; i++) {
         json_t *w = json_object();
-        json_object_set_new(w, "path", jstr(res->diags[i].path));
-        json_object_set_new(w, "message", jstr(res->diags[i].message));
+        json_object_set_new(w, "path", ks_report_json_string(res->diags[i].path));
+        json_object_set_new(w, "message", ks_report_json_string(res->diags[i].message));
         json_array_append_new(warns, w);
     }
     json_object_set_new(doc, "warnings", warns);

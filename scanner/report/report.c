@@ -4,17 +4,28 @@
 #include "report.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static const ks_reporter reporters[] = {
-    {"cra", ks_report_cra},
-    {"json", ks_report_json},
-    {"jsonl", ks_report_jsonl},
-    {"sarif", ks_report_sarif},
-    {"text", ks_report_text},
+    {"cra", ks_report_cra},     {"json", ks_report_json}, {"jsonl", ks_report_jsonl},
+    {"sarif", ks_report_sarif}, {"text", ks_report_text},
 };
+
+json_t *ks_report_json_string(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char *p = ks_printable((const uint8_t *)s, strlen(s));
+    j = json_string(p);
+    free(p);
+    return j;
+}
 
 const ks_reporter *ks_reporter_find(const char *name)
 {

@@ -31,6 +31,13 @@ int ks_report_jsonl(FILE *f, const ks_results *res, const ks_report_opts *opts);
 int ks_report_sarif(FILE *f, const ks_results *res, const ks_report_opts *opts);
 int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts);
 
+/* A JSON string for text from files or paths, which may not be UTF-8:
+ * what jansson would refuse is escaped (\xNN) rather than lost. NULL
+ * gives JSON null. Declared with jansson's type to keep jansson out of the
+ * other reporters. */
+struct json_t;
+struct json_t *ks_report_json_string(const char *s);
+
 /* Write a report to `path` atomically (temporary file in the same
  * directory, then rename): a failed scan never leaves half a report. A
  * path of NULL or "-" writes to stdout. */

@@ -18,17 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *jstr(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    char *p = ks_printable((const uint8_t *)s, strlen(s));
-    j = json_string(p);
-    free(p);
-    return j;
-}
-
 /* A path as a URI reference: unreserved characters and '/' kept, the rest
  * percent-encoded. Relative paths stay relative (to the scan's root). */
 static json_t *uri_of(const char *path)
@@ -91,20 +80,20 @@ static void location_hash(char out[33], const char *fingerprint, const char *pat
 static json_t *rule_json(const ks_rule *r, const ks_guidance *g)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "id", jstr(r->id));
-    json_object_set_new(o, "name", jstr(r->id));
+    json_object_set_new(o, "id", ks_report_json_string(r->id));
+    json_object_set_new(o, "name", ks_report_json_string(r->id));
     json_t *sd = json_object();
-    json_object_set_new(sd, "text", jstr(r->name));
+    json_object_set_new(sd, "text", ks_report_json_string(r->name));
     json_object_set_new(o, "shortDescription", sd);
     json_t *fd = json_object();
     char buf[512];
     snprintf(buf, sizeof buf, "%s (%s) hardcoded in the scanned code or history.", r->name,
              r->kind);
-    json_object_set_new(fd, "text", jstr(buf));
+    json_object_set_new(fd, "text", ks_report_json_string(buf));
     json_object_set_new(o, "fullDescription", fd);
     const char *rem = r->remediation ? r->remediation : "Revoke and rotate the secret.";
     json_t *help = json_object();
-    json_object_set_new(help, "text", jstr(rem));
+    json_object_set_new(help, "text", ks_report_json_string(rem));
     size_t ml = strlen(rem) + 256;
     for (size_t i = 0; i < r->nreferences; i++)
         ml += strlen(r->references[i]) + 8;
@@ -147,11 +136,11 @@ static json_t *rule_json(const ks_rule *r, const ks_guidance *g)
             o2 += (size_t)snprintf(md + o2, ml - o2, "\n\n");
         }
     }
-    json_object_set_new(help, "markdown", jstr(md));
+    json_object_set_new(help, "markdown", ks_report_json_string(md));
     free(md);
     json_object_set_new(o, "help", help);
     if (r->nreferences)
-        json_object_set_new(o, "helpUri", jstr(r->references[0]));
+        json_object_set_new(o, "helpUri", ks_report_json_string(r->references[0]));
     json_t *dc = json_object();
     json_object_set_new(dc, "level", json_string(level_of(r->severity)));
     json_object_set_new(o, "defaultConfiguration", dc);
@@ -164,7 +153,7 @@ static json_t *rule_json(const ks_rule *r, const ks_guidance *g)
     json_t *tags = json_array();
     json_array_append_new(tags, json_string("security"));
     json_array_append_new(tags, json_string("secret"));
-    json_array_append_new(tags, jstr(r->kind));
+    json_array_append_new(tags, ks_report_json_string(r->kind));
     json_array_append_new(tags, json_string("external/cwe/cwe-798"));
     json_object_set_new(props, "tags", tags);
     json_object_set_new(o, "properties", props);
@@ -176,7 +165,7 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
 {
     const ks_rule *r = &res->rs->rules[f->rule];
     json_t *o = json_object();
-    json_object_set_new(o, "ruleId", jstr(r->id));
+    json_object_set_new(o, "ruleId", ks_report_json_string(r->id));
     json_object_set_new(o, "ruleIndex", json_integer((json_int_t)rule_index));
     json_object_set_new(o, "level", json_string(level_of(r->severity)));
     char msg[1024];
@@ -184,7 +173,7 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
              f->secret_len, ks_confidence_name(f->confidence),
              f->nlocs > 1 ? "; the same secret is found in other places too" : "");
     json_t *m = json_object();
-    json_object_set_new(m, "text", jstr(msg));
+    json_object_set_new(m, "text", ks_report_json_string(msg));
     json_object_set_new(o, "message", m);
 
     json_t *phys = json_object();
@@ -197,7 +186,7 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
     json_object_set_new(region, "byteOffset", json_integer((json_int_t)l->offset));
     if (l->snippet) {
         json_t *sn = json_object();
-        json_object_set_new(sn, "text", jstr(l->snippet));
+        json_object_set_new(sn, "text", ks_report_json_string(l->snippet));
         json_object_set_new(region, "snippet", sn);
     }
     json_object_set_new(phys, "region", region);
@@ -216,7 +205,7 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
 
     json_t *props = json_object();
     json_object_set_new(props, "fingerprint", json_string(f->fingerprint));
-    json_object_set_new(props, "kind", jstr(r->kind));
+    json_object_set_new(props, "kind", ks_report_json_string(r->kind));
     json_object_set_new(props, "severity", json_string(ks_severity_name(r->severity)));
     if (l->prov && l->prov->commit[0]) {
         json_object_set_new(props, "commit", json_string(l->prov->commit));
@@ -263,7 +252,7 @@ int ks_report_sarif(FILE *f, const ks_results *res, const ks_report_opts *opts)
         json_t *m = json_object();
         char msg[1200];
         snprintf(msg, sizeof msg, "%s: %s", res->diags[i].path, res->diags[i].message);
-        json_object_set_new(m, "text", jstr(msg));
+        json_object_set_new(m, "text", ks_report_json_string(msg));
         json_object_set_new(n, "message", m);
         json_object_set_new(n, "level", json_string("warning"));
         json_array_append_new(notes, n);
@@ -282,7 +271,7 @@ int ks_report_sarif(FILE *f, const ks_results *res, const ks_report_opts *opts)
     json_t *props = json_object();
     json_object_set_new(props, "rulesetDigest", json_string(res->ruleset_digest));
     if (res->source)
-        json_object_set_new(props, "source", jstr(res->source));
+        json_object_set_new(props, "source", ks_report_json_string(res->source));
     json_object_set_new(run, "properties", props);
     json_t *runs = json_array();
     json_array_append_new(runs, run);

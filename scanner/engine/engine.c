@@ -67,8 +67,6 @@ struct ks_scratch {
     ks_match *matches;
     size_t nmatches, cap;
     const ks_scan_args *args;
-    uint8_t *tmp; /* secret normalisation buffer */
-    size_t tmpcap;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -427,34 +425,18 @@ void ks_scratch_free(ks_scratch *s)
     pcre2_jit_stack_free(s->jit);
     free(s->covered);
     free(s->matches);
-    free(s->tmp);
     free(s);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Scanning                                                                  */
 
+/* Keywords are lower-cased when the rule is loaded. */
 static bool has_keyword(const ks_rule *r, const uint8_t *d, size_t from, size_t to)
 {
-    for (size_t k = 0; k < r->nkeywords; k++) {
-        const char *kw = r->keywords[k];
-        size_t m = strlen(kw);
-        for (size_t i = from; i + m <= to; i++) {
-            size_t j = 0;
-            while (j < m) {
-                int a = d[i + j], b = (unsigned char)kw[j];
-                if (a >= 'A' && a <= 'Z')
-                    a += 32;
-                if (b >= 'A' && b <= 'Z')
-                    b += 32;
-                if (a != b)
-                    break;
-                j++;
-            }
-            if (j == m)
-                return true;
-        }
-    }
+    for (size_t k = 0; k < r->nkeywords; k++)
+        if (ks_contains_nocase(d + from, to - from, r->keywords[k]))
+            return true;
     return false;
 }
 

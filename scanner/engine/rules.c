@@ -316,9 +316,13 @@ static int parse_rule(ctx *c, yaml_node_t *n, ks_rule *r)
         r->kind = ks_xstrdup("secret");
     if (r->severity == KS_SEV_NONE)
         return fail(c, n, "%s", "rule without `severity`");
-    for (size_t i = 0; i < r->nkeywords; i++)
+    for (size_t i = 0; i < r->nkeywords; i++) {
         if (!*r->keywords[i])
             return fail(c, n, "%s", "empty keyword");
+        for (char *k = r->keywords[i]; *k; k++) /* matched case-insensitively */
+            if (*k >= 'A' && *k <= 'Z')
+                *k = (char)(*k + 32);
+    }
     return 0;
 }
 

@@ -30,8 +30,7 @@ static int lower(int c)
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* Case-insensitive search of a lower-case needle. */
-static bool has(const uint8_t *s, size_t n, const char *needle)
+bool ks_contains_nocase(const uint8_t *s, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
     if (m > n)
@@ -71,7 +70,7 @@ bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs)
     if (n == 0)
         return true;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (has(s, n, words[i]))
+        if (ks_contains_nocase(s, n, words[i]))
             return true;
     /* Template and variable syntaxes as the whole value. */
     if (s[0] == '<' && s[n - 1] == '>')
@@ -90,7 +89,7 @@ bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs)
             same++;
     if (same == n)
         return true;
-    if (in_docs && (has(s, n, "changeme") || has(s, n, "change_me") || has(s, n, "change-me")))
+    if (in_docs && (ks_contains_nocase(s, n, "changeme") || ks_contains_nocase(s, n, "change_me") || ks_contains_nocase(s, n, "change-me")))
         return true;
     return false;
 }

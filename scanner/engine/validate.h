@@ -9,6 +9,9 @@
 
 #include "../core/ks.h"
 
+/* Case-insensitive search for a lower-case needle (ASCII). */
+bool ks_contains_nocase(const uint8_t *s, size_t n, const char *needle);
+
 /* Shannon entropy of the bytes, in bits per byte. */
 double ks_entropy(const uint8_t *s, size_t n);
 

@@ -175,29 +175,8 @@ static char *make_snippet(const uint8_t *d, size_t len, size_t ss, size_t se, bo
     return out;
 }
 
-static int on_match(const ks_match *m, void *payload)
-{
-    ks_worker *w = payload;
-    const ks_rule *r = &w->p->cfg->rs->rules[m->rule];
-    ks_grow((void **)&w->hits.v, &w->hits.cap, w->hits.n + 1, sizeof(ks_hit));
-    ks_hit *h = &w->hits.v[w->hits.n++];
-    memset(h, 0, sizeof *h);
-    h->rule = m->rule;
-    h->confidence = m->confidence;
-    h->checks = m->checks;
-    h->secret_len = m->send - m->sstart;
-    h->secret = ks_xmalloc(h->secret_len ? h->secret_len : 1);
-    memcpy(h->secret, w->buf + m->sstart, h->secret_len);
-    ks_fingerprint(h->fp, r->id, h->secret, h->secret_len);
-    render_origin(w);
-    h->loc.path = ks_xstrdup(w->origin_text);
-    h->loc.offset = w->base + m->sstart;
-    line_at(w, w->base + m->sstart, &h->loc.line, &h->loc.column);
-    return 0;
-}
-
-/* Snippets need the valid length of the buffer; on_match runs inside the
- * scan of one chunk, so the chunk length is kept here. */
+/* on_match runs inside the scan of one chunk; snippets and the allow
+ * comment need the chunk's valid length, kept here. */
 typedef struct chunk_ctx {
     ks_worker *w;
     size_t len;
@@ -216,18 +195,33 @@ static bool allowed_inline(const uint8_t *d, size_t len, size_t at)
     return memmem(d + ls, le - ls, tag, sizeof tag - 1) != NULL;
 }
 
-static int on_match_chunk(const ks_match *m, void *payload)
+/* A confirmed match becomes a hit: a copy of the secret, its fingerprint
+ * and its location. */
+static int on_match(const ks_match *m, void *payload)
 {
     chunk_ctx *c = payload;
-    if (allowed_inline(c->w->buf, c->len, m->sstart)) {
-        c->w->allowed++;
+    ks_worker *w = c->w;
+    if (allowed_inline(w->buf, c->len, m->sstart)) {
+        w->allowed++;
         return 0;
     }
-    int rc = on_match(m, c->w);
-    ks_hit *h = &c->w->hits.v[c->w->hits.n - 1];
-    h->loc.snippet =
-        make_snippet(c->w->buf, c->len, m->sstart, m->send, c->w->p->cfg->show_secrets);
-    return rc;
+    const ks_rule *r = &w->p->cfg->rs->rules[m->rule];
+    ks_grow((void **)&w->hits.v, &w->hits.cap, w->hits.n + 1, sizeof(ks_hit));
+    ks_hit *h = &w->hits.v[w->hits.n++];
+    memset(h, 0, sizeof *h);
+    h->rule = m->rule;
+    h->confidence = m->confidence;
+    h->checks = m->checks;
+    h->secret_len = m->send - m->sstart;
+    h->secret = ks_xmalloc(h->secret_len ? h->secret_len : 1);
+    memcpy(h->secret, w->buf + m->sstart, h->secret_len);
+    ks_fingerprint(h->fp, r->id, h->secret, h->secret_len);
+    render_origin(w);
+    h->loc.path = ks_xstrdup(w->origin_text);
+    h->loc.offset = w->base + m->sstart;
+    line_at(w, w->base + m->sstart, &h->loc.line, &h->loc.column);
+    h->loc.snippet = make_snippet(w->buf, c->len, m->sstart, m->send, w->p->cfg->show_secrets);
+    return 0;
 }
 
 static int scan_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, uint32_t flags)
@@ -235,7 +229,7 @@ static int scan_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, 
     ks_scan_args a = {
         .data = w->buf, .len = len, .own_from = own_from, .own_to = own_to, .flags = flags};
     chunk_ctx c = {w, len};
-    int rc = ks_engine_scan(w->p->cfg->engine, w->scratch, &a, on_match_chunk, &c);
+    int rc = ks_engine_scan(w->p->cfg->engine, w->scratch, &a, on_match, &c);
     if (rc) {
         render_origin(w);
         ks_worker_warn(w, w->origin_text, "%s", ks_error_msg());

@@ -93,6 +93,31 @@ void ks_finding_dispose(ks_finding *f)
     memset(f, 0, sizeof *f);
 }
 
+void ks_diags_add(ks_diags *d, const char *path, const char *msg)
+{
+    ks_grow((void **)&d->v, &d->cap, d->n + 1, sizeof(ks_diag));
+    d->v[d->n].path = ks_xstrdup(path);
+    d->v[d->n].message = ks_xstrdup(msg);
+    d->n++;
+}
+
+void ks_diags_move(ks_diags *d, ks_results *res)
+{
+    for (size_t i = 0; i < d->n; i++)
+        ks_results_diag(res, d->v[i].path, d->v[i].message);
+    ks_diags_dispose(d);
+}
+
+void ks_diags_dispose(ks_diags *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].path);
+        free(d->v[i].message);
+    }
+    free(d->v);
+    memset(d, 0, sizeof *d);
+}
+
 void ks_results_diag(ks_results *res, const char *path, const char *msg)
 {
     ks_grow((void **)&res->diags, &res->diagcap, res->ndiags + 1, sizeof(ks_diag));

@@ -117,6 +117,17 @@ void ks_results_sort(ks_results *res);
 void ks_location_dispose(ks_location *l);
 /* Free what a finding owns (sources that drop findings in `finish`). */
 void ks_finding_dispose(ks_finding *f);
+/* A list of diagnostics, for sources that collect them before the scan
+ * and hand them to the results in their finish step. */
+typedef struct ks_diags {
+    ks_diag *v;
+    size_t n, cap;
+} ks_diags;
+void ks_diags_add(ks_diags *d, const char *path, const char *msg);
+/* Move every diagnostic of d into the results (d is left empty). */
+void ks_diags_move(ks_diags *d, ks_results *res);
+void ks_diags_dispose(ks_diags *d);
+
 /* Record a diagnostic in the results (single-threaded phases only). */
 void ks_results_diag(ks_results *res, const char *path, const char *msg);
 

@@ -66,8 +66,7 @@ struct ks_git_source {
     uint32_t *order; /* blobs in reading order: by path, then history */
     ks_oidmap blob_idx;
     _Atomic size_t next;
-    char **wpath, **wmsg; /* diagnostics from enumeration */
-    size_t nwarn, wcap;
+    ks_diags warns; /* diagnostics from enumeration */
     uint64_t submodules;
     git_oid base;
     bool has_base;
@@ -125,16 +124,8 @@ static void warn(ks_git_source *s, const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (s->nwarn >= 1000)
-        return;
-    if (s->nwarn + 1 > s->wcap) {
-        s->wcap = s->wcap ? s->wcap * 2 : 16;
-        s->wpath = ks_xrealloc(s->wpath, s->wcap * sizeof(char *));
-        s->wmsg = ks_xrealloc(s->wmsg, s->wcap * sizeof(char *));
-    }
-    s->wpath[s->nwarn] = ks_xstrdup(path);
-    s->wmsg[s->nwarn] = ks_xstrdup(msg);
-    s->nwarn++;
+    if (s->warns.n < 1000)
+        ks_diags_add(&s->warns, path, msg);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -763,12 +754,7 @@ void ks_git_source_free(ks_git_source *s)
     ks_oidmap_dispose(&s->commit_idx);
     ks_oidmap_dispose(&s->blob_idx);
     ks_strtab_dispose(&s->paths);
-    for (size_t i = 0; i < s->nwarn; i++) {
-        free(s->wpath[i]);
-        free(s->wmsg[i]);
-    }
-    free(s->wpath);
-    free(s->wmsg);
+    ks_diags_dispose(&s->warns);
     free(s->desc);
     free(s);
 }
@@ -1063,8 +1049,7 @@ static int git_finish(void *src, ks_results *res)
         git_reference_peel(&hobj, href, GIT_OBJECT_TREE) == 0)
         head = (git_tree *)hobj;
 
-    for (size_t i = 0; i < s->nwarn; i++)
-        ks_results_diag(res, s->wpath[i], s->wmsg[i]);
+    ks_diags_move(&s->warns, res);
     res->source = ks_xstrdup(s->desc);
 
     for (size_t i = 0; i < res->nfindings; i++) {

@@ -34,17 +34,12 @@ struct ks_staged_source {
     staged_file *files;
     size_t n, cap;
     _Atomic size_t next;
-    char **wpath, **wmsg;
-    size_t nwarn;
+    ks_diags warns;
 };
 
 static void warn(ks_staged_source *s, const char *path, const char *msg)
 {
-    s->wpath = ks_xrealloc(s->wpath, (s->nwarn + 1) * sizeof(char *));
-    s->wmsg = ks_xrealloc(s->wmsg, (s->nwarn + 1) * sizeof(char *));
-    s->wpath[s->nwarn] = ks_xstrdup(path);
-    s->wmsg[s->nwarn] = ks_xstrdup(msg);
-    s->nwarn++;
+    ks_diags_add(&s->warns, path, msg);
 }
 
 static void mark(staged_file *f, size_t line)
@@ -192,12 +187,7 @@ void ks_staged_source_free(ks_staged_source *s)
         free(s->files[i].added);
     }
     free(s->files);
-    for (size_t i = 0; i < s->nwarn; i++) {
-        free(s->wpath[i]);
-        free(s->wmsg[i]);
-    }
-    free(s->wpath);
-    free(s->wmsg);
+    ks_diags_dispose(&s->warns);
     git_repository_free(s->repo);
     free(s->gitdir);
     free(s);
@@ -236,8 +226,7 @@ static int staged_run(void *src, ks_worker *w)
 static int staged_finish(void *src, ks_results *res)
 {
     ks_staged_source *s = src;
-    for (size_t i = 0; i < s->nwarn; i++)
-        ks_results_diag(res, s->wpath[i], s->wmsg[i]);
+    ks_diags_move(&s->warns, res);
     res->source = ks_xstrdup("staged changes");
     size_t k = 0;
     for (size_t i = 0; i < res->nfindings; i++) {

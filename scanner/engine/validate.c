@@ -89,7 +89,8 @@ bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs)
             same++;
     if (same == n)
         return true;
-    if (in_docs && (ks_contains_nocase(s, n, "changeme") || ks_contains_nocase(s, n, "change_me") || ks_contains_nocase(s, n, "change-me")))
+    if (in_docs && (ks_contains_nocase(s, n, "changeme") || ks_contains_nocase(s, n, "change_me") ||
+                    ks_contains_nocase(s, n, "change-me")))
         return true;
     return false;
 }

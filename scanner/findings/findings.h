@@ -64,12 +64,12 @@ typedef struct ks_diag {
 } ks_diag;
 
 typedef struct ks_summary {
-    uint64_t files;    /* files (blobs) scanned */
-    uint64_t bytes;    /* bytes scanned */
-    uint64_t skipped;  /* not scanned: too large, special files, symlinks */
-    uint64_t excluded; /* excluded by --exclude or default excludes */
-    uint64_t warnings; /* unreadable files and other diagnostics */
-    uint64_t allowed;  /* matches accepted by an inline keysift:allow comment */
+    uint64_t files;     /* files (blobs) scanned */
+    uint64_t bytes;     /* bytes scanned */
+    uint64_t skipped;   /* not scanned: too large, special files, symlinks */
+    uint64_t excluded;  /* excluded by --exclude or default excludes */
+    uint64_t warnings;  /* unreadable files and other diagnostics */
+    uint64_t allowed;   /* matches accepted by an inline keysift:allow comment */
     uint64_t baselined; /* findings accepted by the --baseline file */
     double elapsed_s;
     unsigned threads;

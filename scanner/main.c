@@ -39,6 +39,8 @@ typedef struct options {
     size_t nexcludes;
     unsigned threads;
     uint64_t max_file_size;
+    bool max_file_size_set;
+    ks_unpack_limits limits;
     ks_severity fail_on;
     int color; /* -1 auto, 0 never, 1 always */
     bool show_secrets, quiet, strict, no_cache;
@@ -60,8 +62,13 @@ enum {
     OPT_FORCE,
     OPT_FORMAT,
     OPT_GIT,
+    OPT_MAX_DEPTH,
+    OPT_MAX_ENTRIES,
+    OPT_MAX_EXPANDED,
     OPT_MAX_FILE_SIZE,
+    OPT_MAX_RATIO,
     OPT_NO_CACHE,
+    OPT_NO_UNPACK,
     OPT_RANGE,
     OPT_RULES,
     OPT_SHOW_SECRETS,
@@ -83,8 +90,13 @@ static const struct option long_options[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"git", no_argument, NULL, OPT_GIT},
     {"help", no_argument, NULL, 'h'},
+    {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+    {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+    {"max-expanded", required_argument, NULL, OPT_MAX_EXPANDED},
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
+    {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"no-unpack", no_argument, NULL, OPT_NO_UNPACK},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"range", required_argument, NULL, OPT_RANGE},
@@ -123,7 +135,14 @@ static const char usage_text[] =
     "                        high, critical\n"
     "  --show-secrets        print secrets in full (default: redacted in every format)\n"
     "  --max-file-size SIZE  skip files larger than SIZE (default 256M; K, M, G suffixes;\n"
-    "                        0 = no limit); skipped files are warnings\n"
+    "                        0 = no limit); skipped files are warnings. The default does\n"
+    "                        not apply to files named on the command line\n"
+    "Unpacking (archives, file systems, compressed streams, ELF; see README):\n"
+    "  --max-depth N         containers inside containers (default 16)\n"
+    "  --max-expanded SIZE   bytes decoded from one input (default 8G)\n"
+    "  --max-ratio N         a stream may expand to N times its size past 64M (default 200)\n"
+    "  --max-entries N       entries read from one archive or file system (default 1000000)\n"
+    "  --no-unpack           scan every input as the bytes it is\n"
     "  --exclude GLOB        skip paths matching GLOB (repeatable); a glob without '/' matches\n"
     "                        the base name, one with '/' the path relative to the scan root\n"
     "  --strict              exit 2 when any file could not be read\n"
@@ -166,6 +185,17 @@ static int parse_size(const char *s, uint64_t *out)
     if (*end || v > UINT64_MAX / mult)
         return -1;
     *out = v * mult;
+    return 0;
+}
+
+static int parse_count(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || *s == '-')
+        return -1;
+    *out = v;
     return 0;
 }
 
@@ -255,6 +285,29 @@ static int parse_options(int argc, char **argv, options *o)
         case OPT_MAX_FILE_SIZE:
             if (parse_size(optarg, &o->max_file_size) != 0)
                 return die("--max-file-size: '%s' is not a size (e.g. 100M)", optarg);
+            o->max_file_size_set = true;
+            break;
+        case OPT_MAX_DEPTH: {
+            uint64_t v;
+            if (parse_count(optarg, &v) != 0 || v > 1000)
+                return die("--max-depth: '%s' is not a number from 0 to 1000", optarg);
+            o->limits.max_depth = (unsigned)v;
+            break;
+        }
+        case OPT_MAX_ENTRIES:
+            if (parse_count(optarg, &o->limits.max_entries) != 0)
+                return die("--max-entries: '%s' is not a number (0 = no limit)", optarg);
+            break;
+        case OPT_MAX_EXPANDED:
+            if (parse_size(optarg, &o->limits.max_expanded) != 0)
+                return die("--max-expanded: '%s' is not a size (e.g. 4G; 0 = no limit)", optarg);
+            break;
+        case OPT_MAX_RATIO:
+            if (parse_count(optarg, &o->limits.max_ratio) != 0)
+                return die("--max-ratio: '%s' is not a number (0 = no limit)", optarg);
+            break;
+        case OPT_NO_UNPACK:
+            o->limits.no_unpack = true;
             break;
         case OPT_NO_CACHE:
             o->no_cache = true;
@@ -477,6 +530,8 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         .engine = engine,
         .threads = o->threads,
         .max_file_size = o->max_file_size,
+        .max_file_size_default = !o->max_file_size_set,
+        .limits = o->limits,
         .excludes = o->excludes,
         .nexcludes = o->nexcludes,
         .show_secrets = o->show_secrets,
@@ -774,7 +829,14 @@ done:
 
 int main(int argc, char **argv)
 {
-    options o = {.fail_on = KS_SEV_LOW, .color = -1, .max_file_size = 256ull << 20};
+    options o = {.fail_on = KS_SEV_LOW,
+                 .color = -1,
+                 .max_file_size = 256ull << 20,
+                 .limits = {.max_depth = KS_DEFAULT_MAX_DEPTH,
+                            .max_expanded = KS_DEFAULT_MAX_EXPANDED,
+                            .max_ratio = KS_DEFAULT_MAX_RATIO,
+                            .ratio_floor = KS_DEFAULT_RATIO_FLOOR,
+                            .max_entries = KS_DEFAULT_MAX_ENTRIES}};
     int status;
 
     if (argc < 2) {

@@ -26,6 +26,9 @@ enum {
     KS_ENOTFOUND = -6,
 };
 
+/* An offset that is not known (bytes that went through a decoder). */
+#define KS_NO_OFFSET UINT64_MAX
+
 typedef enum ks_severity {
     KS_SEV_NONE = 0,
     KS_SEV_LOW = 1,

@@ -80,7 +80,58 @@ void ks_location_dispose(ks_location *l)
         free(l->prov->summary);
         free(l->prov);
     }
+    if (l->bin) {
+        for (size_t i = 0; i < l->bin->nchain; i++)
+            free(l->bin->chain[i].name);
+        free(l->bin->chain);
+        free(l->bin->symbol);
+        free(l->bin);
+    }
     memset(l, 0, sizeof *l);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? ks_xstrdup(s) : NULL;
+}
+
+void ks_location_copy(ks_location *dst, const ks_location *src)
+{
+    *dst = *src;
+    dst->path = dup_or_null(src->path);
+    dst->snippet = dup_or_null(src->snippet);
+    if (src->prov) {
+        dst->prov = ks_xmalloc(sizeof *dst->prov);
+        *dst->prov = *src->prov;
+        dst->prov->author = dup_or_null(src->prov->author);
+        dst->prov->summary = dup_or_null(src->prov->summary);
+    }
+    if (src->bin) {
+        dst->bin = ks_xmalloc(sizeof *dst->bin);
+        *dst->bin = *src->bin;
+        dst->bin->symbol = dup_or_null(src->bin->symbol);
+        dst->bin->chain = ks_xcalloc(src->bin->nchain, sizeof(ks_chain_link));
+        for (size_t i = 0; i < src->bin->nchain; i++) {
+            dst->bin->chain[i].name = ks_xstrdup(src->bin->chain[i].name);
+            dst->bin->chain[i].offset = src->bin->chain[i].offset;
+        }
+    }
+}
+
+void ks_location_set_root(ks_location *l, size_t old_len, const char *root)
+{
+    size_t pl = strlen(l->path), rl = strlen(root);
+    if (old_len > pl)
+        old_len = pl;
+    char *p = ks_xmalloc(rl + pl - old_len + 1);
+    memcpy(p, root, rl);
+    memcpy(p + rl, l->path + old_len, pl - old_len + 1);
+    free(l->path);
+    l->path = p;
+    if (l->bin && l->bin->nchain) {
+        free(l->bin->chain[0].name);
+        l->bin->chain[0].name = ks_xstrdup(root);
+    }
 }
 
 void ks_finding_dispose(ks_finding *f)

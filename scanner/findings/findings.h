@@ -23,11 +23,31 @@ typedef struct ks_provenance {
     bool unreachable; /* reached only through --all-objects */
 } ks_provenance;
 
+/* One link of an origin chain, and where the secret sits in it. */
+typedef struct ks_chain_link {
+    char *name;      /* as rendered, with the separator before it ("!.rodata") */
+    uint64_t offset; /* the secret's offset in this blob; KS_NO_OFFSET past a decoder */
+} ks_chain_link;
+
+/* Where a location is inside a decoded or binary blob. */
+typedef struct ks_binloc {
+    ks_chain_link *chain; /* root first; the last link is the blob scanned */
+    size_t nchain;
+    uint64_t file_offset; /* in the innermost file (the root or an archive member) */
+    bool has_vaddr;
+    uint64_t vaddr;
+    char *symbol; /* nearest symbol (ELF), or NULL */
+    uint64_t symbol_delta;
+    const char *encoding; /* "utf-16le" when decoded from UTF-16, else NULL (static) */
+    bool strings;         /* found in a binary's strings: line and column are 0 */
+} ks_binloc;
+
 typedef struct ks_location {
     char *path; /* origin chain as text */
-    uint64_t line, column, offset;
+    uint64_t line, column, offset; /* offset: in the blob scanned (the last link) */
     char *snippet;       /* the line, secret masked unless --show-secrets */
     ks_provenance *prov; /* NULL outside git sources */
+    ks_binloc *bin;      /* NULL for text files read as they are */
 } ks_location;
 
 typedef struct ks_hit {
@@ -71,6 +91,9 @@ typedef struct ks_summary {
     uint64_t warnings;  /* unreadable files and other diagnostics */
     uint64_t allowed;   /* matches accepted by an inline keysift:allow comment */
     uint64_t baselined; /* findings accepted by the --baseline file */
+    uint64_t containers;   /* containers unpacked (archives, images, streams, ELF) */
+    uint64_t not_unpacked; /* regions recognised but not read (see the warnings) */
+    uint64_t budget_hits;  /* unpacking stopped by a budget (see the warnings) */
     double elapsed_s;
     unsigned threads;
     size_t rules;
@@ -115,6 +138,11 @@ void ks_results_dispose(ks_results *res);
  * locations after the merge call it again. */
 void ks_results_sort(ks_results *res);
 void ks_location_dispose(ks_location *l);
+/* Deep copy (sources that give one location several provenances). */
+void ks_location_copy(ks_location *dst, const ks_location *src);
+/* Replace the root of a location's origin (the first `old_len` bytes of
+ * its path, a source's placeholder such as "blob:<id>") with `root`. */
+void ks_location_set_root(ks_location *l, size_t old_len, const char *root);
 /* Free what a finding owns (sources that drop findings in `finish`). */
 void ks_finding_dispose(ks_finding *f);
 /* A list of diagnostics, for sources that collect them before the scan

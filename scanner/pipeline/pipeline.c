@@ -1,8 +1,8 @@
 /*
- * pipeline.c - worker threads, chunked blob scanning, hits, progress.
+ * pipeline.c - worker threads, chunked engine passes, hits, progress, jobs.
  *
  * DESIGN
- * ks_worker_scan_fd reads a blob in chunks of CHUNK bytes into the worker's
+ * ks_scan_pass reads a blob in chunks of CHUNK bytes into the worker's
  * buffer. Consecutive chunks overlap by 2 * ks_engine_overlap() bytes and
  * each chunk owns the match ends (prev_own_to, base + len - overlap]; the
  * last chunk owns everything to the end. Every match is therefore reported
@@ -10,8 +10,18 @@
  * as a checkpoint at the start of the buffer plus a cursor that moves
  * forward over newlines; matches come in increasing order of start, so
  * counting lines is one pass over the bytes that precede matches.
+ *
+ * A blob that is not plain text goes to unpack.c, which decodes what it
+ * contains and runs passes over text and over the strings of binary parts;
+ * a strings pass carries an offset map (ks_view) so a hit is reported at
+ * the blob offset it came from.
+ *
+ * Jobs: a decoder with many independent children (the files of a large
+ * file system) hands them out as a job. The worker that made it runs its
+ * tasks, and so does every worker whose source has run dry; a worker
+ * leaves only when no worker is busy and no job is left.
  */
-#include "pipeline.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,26 +29,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CHUNK (4u << 20)
 #define SNIPPET_SIDE 80 /* bytes of context kept each side of the secret */
-
-struct ks_pipeline {
-    const ks_scan_config *cfg;
-    size_t chunk; /* bytes read per chunk */
-    size_t ov;    /* bytes consecutive chunks share */
-    const ks_source_ops *ops;
-    void *src;
-    ks_worker *workers;
-    unsigned nworkers;
-    ks_results *res;
-    pthread_mutex_t diag_lock;
-    _Atomic bool done;
-    double t0;
-};
+/* stdin (or a pipe) that must be unpacked is read whole, up to this. */
+#define STREAM_MAX (256ull << 20)
 
 static double now_s(void)
 {
@@ -195,6 +194,76 @@ static bool allowed_inline(const uint8_t *d, size_t len, size_t at)
     return memmem(d + ls, le - ls, tag, sizeof tag - 1) != NULL;
 }
 
+uint64_t ks_view_map(const ks_view *v, uint64_t at, uint32_t *stride)
+{
+    size_t lo = v->first, hi = v->n;
+    *stride = 1;
+    if (lo == hi)
+        return at;
+    /* The last segment starting at or before `at`. */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->v[mid].view <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const ks_seg *g = &v->v[lo];
+    *stride = g->stride;
+    uint64_t d = at > g->view ? at - g->view : 0;
+    if (d >= g->len)
+        d = g->len ? g->len - 1 : 0;
+    return g->orig + d * g->stride;
+}
+
+/* Where the hit is in a decoded or binary blob: the chain of origins root
+ * first, with the secret's offset in each as long as the bytes are a
+ * slice of their parent's. */
+static ks_binloc *make_binloc(const ks_worker *w, uint64_t off, uint32_t stride)
+{
+    size_t n = 0;
+    for (const ks_origin *o = w->origin; o; o = o->parent)
+        n++;
+    ks_binloc *b = ks_xcalloc(1, sizeof *b);
+    b->chain = ks_xcalloc(n, sizeof(ks_chain_link));
+    b->nchain = n;
+    b->strings = w->view != NULL;
+    b->encoding = stride == 2 ? "utf-16le" : NULL;
+    b->file_offset = KS_NO_OFFSET;
+    const ks_origin *leaf = w->origin;
+    if (leaf->has_vaddr) {
+        b->has_vaddr = true;
+        b->vaddr = leaf->vaddr + off;
+    }
+    if (leaf->symbol) {
+        const char *sym = leaf->symbol(leaf->symbol_payload, off, &b->symbol_delta);
+        if (sym)
+            b->symbol = ks_xstrdup(sym);
+    }
+    uint64_t cur = off;
+    size_t i = n;
+    for (const ks_origin *o = w->origin; o; o = o->parent) {
+        i--;
+        size_t nl = strlen(o->name), sl = o->parent && o->sep ? strlen(o->sep) : 0;
+        char *name = ks_xmalloc(sl + nl + 1);
+        memcpy(name, o->sep, sl);
+        memcpy(name + sl, o->name, nl + 1);
+        b->chain[i].name = name;
+        b->chain[i].offset = cur;
+        if (b->file_offset == KS_NO_OFFSET && (o->file || !o->parent))
+            b->file_offset = cur;
+        if (!o->parent)
+            break;
+        if (o->whole)
+            cur = o->parent_offset;
+        else if (cur != KS_NO_OFFSET && o->parent_offset != KS_NO_OFFSET)
+            cur += o->parent_offset;
+        else
+            cur = KS_NO_OFFSET;
+    }
+    return b;
+}
+
 /* A confirmed match becomes a hit: a copy of the secret, its fingerprint
  * and its location. */
 static int on_match(const ks_match *m, void *payload)
@@ -218,8 +287,16 @@ static int on_match(const ks_match *m, void *payload)
     ks_fingerprint(h->fp, r->id, h->secret, h->secret_len);
     render_origin(w);
     h->loc.path = ks_xstrdup(w->origin_text);
-    h->loc.offset = w->base + m->sstart;
-    line_at(w, w->base + m->sstart, &h->loc.line, &h->loc.column);
+    uint64_t at = w->base + m->sstart;
+    uint32_t stride = 1;
+    h->loc.offset = w->view ? ks_view_map(w->view, at, &stride) : at;
+    if (w->view) {
+        h->loc.line = h->loc.column = 0; /* a binary's strings have no lines */
+    } else {
+        line_at(w, at, &h->loc.line, &h->loc.column);
+    }
+    if (w->origin->parent || w->view)
+        h->loc.bin = make_binloc(w, h->loc.offset, stride);
     h->loc.snippet = make_snippet(w->buf, c->len, m->sstart, m->send, w->p->cfg->show_secrets);
     return 0;
 }
@@ -237,23 +314,20 @@ static int scan_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, 
     return rc;
 }
 
-static void blob_begin(ks_worker *w, const ks_origin *origin)
+void ks_blob_begin(ks_worker *w, const ks_origin *origin)
 {
     w->origin = origin;
     free(w->origin_text);
     w->origin_text = NULL;
-    w->base = 0;
-    w->cp_line = 1;
-    w->cp_lastnl = 0;
-    w->cur_valid = false;
 }
 
-static void blob_end(ks_worker *w, uint64_t bytes)
+void ks_blob_end(ks_worker *w, uint64_t bytes, bool file)
 {
     free(w->origin_text);
     w->origin_text = NULL;
     w->origin = NULL;
-    atomic_fetch_add_explicit(&w->files, 1, memory_order_relaxed);
+    if (file)
+        atomic_fetch_add_explicit(&w->files, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&w->bytes, bytes, memory_order_relaxed);
 }
 
@@ -279,10 +353,6 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t want, bool regular)
     return (ssize_t)got;
 }
 
-/* Where the bytes of a blob come from: fill dst with up to `want` bytes,
- * return how many (fewer only at the end), or -1 on a read error. */
-typedef ssize_t (*fill_fn)(void *ctx, uint8_t *dst, size_t want);
-
 typedef struct fd_ctx {
     int fd;
     bool regular;
@@ -294,14 +364,9 @@ static ssize_t fill_fd(void *ctx, uint8_t *dst, size_t want)
     return read_full(c->fd, dst, want, c->regular);
 }
 
-typedef struct mem_ctx {
-    const uint8_t *data;
-    size_t len, pos;
-} mem_ctx;
-
-static ssize_t fill_mem(void *ctx, uint8_t *dst, size_t want)
+ssize_t ks_fill_mem(void *ctx, uint8_t *dst, size_t want)
 {
-    mem_ctx *m = ctx;
+    ks_mem_src *m = ctx;
     size_t n = m->len - m->pos < want ? m->len - m->pos : want;
     memcpy(dst, m->data + m->pos, n);
     m->pos += n;
@@ -309,17 +374,19 @@ static ssize_t fill_mem(void *ctx, uint8_t *dst, size_t want)
 }
 
 /* The chunk loop (see DESIGN at the top of this file). */
-static int scan_stream(ks_worker *w, fill_fn fill, void *ctx, const ks_origin *origin,
-                       uint32_t flags, ssize_t prefilled)
+int ks_scan_pass(ks_worker *w, ks_fill_fn fill, void *ctx, uint32_t flags, ssize_t prefilled,
+                 uint64_t limit, uint64_t *scanned)
 {
-    const ks_scan_config *cfg = w->p->cfg;
     const size_t ov = w->p->ov, chunk = w->p->chunk;
     size_t carry = 0;
     uint64_t total = 0, prev_own_to = 0;
     int rc = 0;
 
-    blob_begin(w, origin);
-    flags &= ~(uint32_t)KS_BLOB_REGULAR;
+    w->base = 0;
+    w->cp_line = 1;
+    w->cp_lastnl = 0;
+    w->cur_valid = false;
+    flags &= ~(uint32_t)(KS_BLOB_REGULAR | KS_BLOB_NAMED);
     for (;;) {
         ssize_t n = prefilled >= 0 ? prefilled : fill(ctx, w->buf + carry, chunk);
         prefilled = -1;
@@ -332,19 +399,19 @@ static int scan_stream(ks_worker *w, fill_fn fill, void *ctx, const ks_origin *o
         total += (uint64_t)n;
         size_t len = carry + (size_t)n;
         bool eof = (size_t)n < chunk;
-        if (cfg->max_file_size && total > cfg->max_file_size) {
+        if (limit && total > limit) {
             render_origin(w);
             total -= (uint64_t)n;
             if (total == 0) {
                 w->skipped++;
                 ks_worker_warn(w, w->origin_text,
                                "skipped: larger than --max-file-size (%llu bytes)",
-                               (unsigned long long)cfg->max_file_size);
+                               (unsigned long long)limit);
             } else {
                 ks_worker_warn(w, w->origin_text,
                                "larger than --max-file-size (%llu bytes): only the first %llu "
                                "bytes scanned",
-                               (unsigned long long)cfg->max_file_size, (unsigned long long)total);
+                               (unsigned long long)limit, (unsigned long long)total);
             }
             break;
         }
@@ -368,54 +435,209 @@ static int scan_stream(ks_worker *w, fill_fn fill, void *ctx, const ks_origin *o
         w->cur_valid = false;
         prev_own_to = own_to;
     }
-    blob_end(w, total);
+    *scanned += total;
     return rc == KS_EENGINE ? rc : 0;
+}
+
+/* The whole of a file or stream in memory, for unpacking: a regular file
+ * is mapped; anything else is read (the first `have` bytes are in w->buf).
+ * Returns NULL after a warning. */
+static uint8_t *load_whole(ks_worker *w, int fd, const ks_origin *origin, bool regular,
+                           uint64_t size, size_t have, size_t *len, bool *mapped)
+{
+    *mapped = false;
+    if (regular && size > 0 && size == (size_t)size) {
+        void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            (void)madvise(m, (size_t)size, MADV_SEQUENTIAL);
+            *mapped = true;
+            *len = (size_t)size;
+            return m;
+        }
+    }
+    /* Not mappable (a pipe, stdin, a file of /proc): read it all. */
+    uint64_t max = w->p->cfg->max_file_size ? w->p->cfg->max_file_size : STREAM_MAX;
+    size_t cap = have > 65536 ? have * 2 : 131072, n = have;
+    uint8_t *buf = ks_xmalloc(cap);
+    memcpy(buf, w->buf, have);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= max) {
+                ks_worker_warn(w, origin->name,
+                               "larger than %llu bytes: only the first %llu bytes unpacked",
+                               (unsigned long long)max, (unsigned long long)n);
+                break;
+            }
+            cap = cap * 2 > max ? (size_t)max : cap * 2;
+            buf = ks_xrealloc(buf, cap);
+        }
+        ssize_t r = read_full(fd, buf + n, cap - n, regular);
+        if (r < 0) {
+            ks_worker_warn(w, origin->name, "read error after %zu bytes: %s", n, strerror(errno));
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    *len = n;
+    return buf;
 }
 
 int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t size_hint,
                       uint32_t flags)
 {
-    fd_ctx c = {fd, (flags & KS_BLOB_REGULAR) != 0};
-    ssize_t first = -1;
-    if (c.regular && size_hint == 0) {
-        /* Most files fit in one chunk: read first, and ask the size only of
-         * files that fill it (one system call saved per small file). */
-        first = read_full(fd, w->buf, w->p->chunk, true);
-        if (first == (ssize_t)w->p->chunk) {
-            struct stat st;
-            if (fstat(fd, &st) == 0)
-                size_hint = (uint64_t)st.st_size;
-            const uint64_t max = w->p->cfg->max_file_size;
-            if (max && size_hint > max) {
-                w->skipped++;
-                ks_worker_warn(w, origin->name,
-                               "skipped: %llu bytes is larger than --max-file-size (%llu)",
-                               (unsigned long long)size_hint, (unsigned long long)max);
-                return 0;
-            }
-        }
+    const ks_scan_config *cfg = w->p->cfg;
+    bool regular = (flags & KS_BLOB_REGULAR) != 0;
+    /* The default size limit is for what a walk finds; a file the user
+     * named is scanned whatever its size (an image of a few GB). */
+    uint64_t max = (flags & KS_BLOB_NAMED) && cfg->max_file_size_default ? 0 : cfg->max_file_size;
+    if (regular && max && size_hint > max)
+        goto too_large;
+    /* Most files fit in one chunk: read first, and ask the size only of
+     * files that fill it (one system call saved per small file). */
+    ssize_t first = read_full(fd, w->buf, w->p->chunk, regular);
+    if (first < 0) {
+        ks_worker_warn(w, origin->name, "read error: %s", strerror(errno));
+        return 0;
+    }
+    if (regular && size_hint == 0) {
+        struct stat st;
+        if (first < (ssize_t)w->p->chunk)
+            size_hint = (uint64_t)first;
+        else if (fstat(fd, &st) == 0)
+            size_hint = (uint64_t)st.st_size;
+        if (max && size_hint > max)
+            goto too_large;
+    }
+    if (ks_unpack_wanted(cfg, w->buf, (size_t)first)) {
+        size_t len = 0;
+        bool mapped = false;
+        uint8_t *data = load_whole(w, fd, origin, regular && first > 0, size_hint,
+                                   (size_t)first, &len, &mapped);
+        ks_unpack_root(w, data, len, origin, flags, mapped ? fd : -1, 0);
+        if (mapped)
+            munmap(data, len);
+        else
+            free(data);
+        return 0;
     }
     if (size_hint > w->p->chunk)
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    return scan_stream(w, fill_fd, &c, origin, flags, first);
+    fd_ctx c = {fd, regular};
+    uint64_t total = 0;
+    ks_blob_begin(w, origin);
+    int rc = ks_scan_pass(w, fill_fd, &c, flags, first, regular ? 0 : max, &total);
+    ks_blob_end(w, total, true);
+    return rc;
+
+too_large:
+    w->skipped++;
+    ks_worker_warn(w, origin->name, "skipped: %llu bytes is larger than --max-file-size (%llu)",
+                   (unsigned long long)size_hint, (unsigned long long)max);
+    return 0;
 }
 
 int ks_worker_scan_mem(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
                        uint32_t flags)
 {
-    mem_ctx c = {data, len, 0};
-    return scan_stream(w, fill_mem, &c, origin, flags, -1);
+    ks_unpack_root(w, data, len, origin, flags, -1, 0);
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Threads                                                                   */
 
+/* Take the next task of a listed job (under the job lock); false if none.
+ * A job leaves the list when its last task is handed out, so a worker
+ * only touches a job that is listed or whose task it holds. */
+static bool take_task(ks_pipeline *p, ks_job **job, size_t *i)
+{
+    while (p->jobs) {
+        ks_job *j = p->jobs;
+        *i = atomic_fetch_add_explicit(&j->next_i, 1, memory_order_relaxed);
+        if (*i + 1 >= j->n)
+            p->jobs = j->next;
+        if (*i < j->n) {
+            *job = j;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Under the job lock: one task of `j` finished. */
+static void task_done(ks_pipeline *p, ks_job *j)
+{
+    if (++j->done == j->n)
+        pthread_cond_broadcast(&p->job_cond);
+}
+
+void ks_pipeline_run_job(ks_worker *w, ks_job *job)
+{
+    ks_pipeline *p = w->p;
+    atomic_store(&job->next_i, 0);
+    job->done = 0;
+    if (job->n == 0)
+        return;
+    pthread_mutex_lock(&p->job_lock);
+    bool listed = job->n > 1 && p->nworkers > 1;
+    if (listed) {
+        job->next = p->jobs;
+        p->jobs = job;
+        pthread_cond_broadcast(&p->job_cond);
+    }
+    for (;;) {
+        size_t i = atomic_fetch_add_explicit(&job->next_i, 1, memory_order_relaxed);
+        if (i >= job->n)
+            break;
+        if (listed && i + 1 >= job->n) {
+            for (ks_job **pp = &p->jobs; *pp; pp = &(*pp)->next)
+                if (*pp == job) {
+                    *pp = job->next;
+                    break;
+                }
+        }
+        pthread_mutex_unlock(&p->job_lock);
+        job->run(w, job, i);
+        pthread_mutex_lock(&p->job_lock);
+        task_done(p, job);
+    }
+    while (job->done < job->n)
+        pthread_cond_wait(&p->job_cond, &p->job_lock);
+    pthread_mutex_unlock(&p->job_lock);
+}
+
 static void *worker_main(void *arg)
 {
     ks_worker *w = arg;
-    int rc = w->p->ops->run(w->p->src, w);
+    ks_pipeline *p = w->p;
+    int rc = p->ops->run(p->src, w);
     if (rc && !w->error)
         w->error = rc;
+    /* The source has no more work for this worker: help with jobs until
+     * no worker can make another. */
+    pthread_mutex_lock(&p->job_lock);
+    p->busy--;
+    pthread_cond_broadcast(&p->job_cond);
+    for (;;) {
+        ks_job *j;
+        size_t i;
+        if (take_task(p, &j, &i)) {
+            p->busy++;
+            pthread_mutex_unlock(&p->job_lock);
+            j->run(w, j, i);
+            pthread_mutex_lock(&p->job_lock);
+            task_done(p, j);
+            p->busy--;
+            pthread_cond_broadcast(&p->job_cond);
+            continue;
+        }
+        if (p->busy == 0)
+            break;
+        pthread_cond_wait(&p->job_cond, &p->job_lock);
+    }
+    pthread_mutex_unlock(&p->job_lock);
     return NULL;
 }
 
@@ -458,6 +680,8 @@ int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *s
     bool have_prog = false;
 
     pthread_mutex_init(&p.diag_lock, NULL);
+    pthread_mutex_init(&p.job_lock, NULL);
+    pthread_cond_init(&p.job_cond, NULL);
     res->rs = cfg->rs;
     res->show_secrets = cfg->show_secrets;
     snprintf(res->ruleset_digest, sizeof res->ruleset_digest, "%s", ks_engine_digest(cfg->engine));
@@ -482,9 +706,13 @@ int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *s
     if (cfg->progress && pthread_create(&prog, NULL, progress_main, &p) == 0)
         have_prog = true;
     unsigned started = 0;
+    p.busy = 1;
     for (unsigned i = 1; i < n; i++) {
-        if (pthread_create(&tids[i], NULL, worker_main, &p.workers[i]) != 0)
+        p.busy++;
+        if (pthread_create(&tids[i], NULL, worker_main, &p.workers[i]) != 0) {
+            p.busy--;
             break;
+        }
         started = i;
     }
     worker_main(&p.workers[0]);
@@ -502,6 +730,9 @@ int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *s
         res->sum.skipped += w->skipped;
         res->sum.excluded += w->excluded;
         res->sum.allowed += w->allowed;
+        res->sum.containers += w->containers;
+        res->sum.not_unpacked += w->not_unpacked;
+        res->sum.budget_hits += w->budget_hits;
         lists[i] = w->hits;
         memset(&w->hits, 0, sizeof w->hits);
         if (w->error && !rc)
@@ -521,6 +752,7 @@ done:
     for (unsigned i = 0; i < p.nworkers; i++) {
         ks_worker *w = &p.workers[i];
         ks_scratch_free(w->scratch);
+        ks_unpack_worker_dispose(w);
         free(w->buf);
         free(w->origin_text);
         ks_hitlist_dispose(&w->hits);
@@ -528,5 +760,7 @@ done:
     free(p.workers);
     free(tids);
     pthread_mutex_destroy(&p.diag_lock);
+    pthread_mutex_destroy(&p.job_lock);
+    pthread_cond_destroy(&p.job_cond);
     return rc;
 }

@@ -15,32 +15,67 @@
 #ifndef KS_PIPELINE_H
 #define KS_PIPELINE_H
 
+#include "../../formats/format.h"
 #include "../engine/engine.h"
 #include "../findings/findings.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 
+/* Where a blob came from: a chain from the innermost blob up to the file
+ * (or git blob, or stdin) a source gave. Sources make the root; decoders'
+ * children add links (see formats/format.h). Rendered as the location's
+ * path: "fw.img!squashfs@0x1a0000:/usr/sbin/agent!.rodata". */
 typedef struct ks_origin {
     const struct ks_origin *parent;
     const char *name; /* path, or member name inside the parent */
     const char *sep;  /* joins parent and name when rendered ("!" ...) */
+    /* Links made by decoders (zero in a source's root): */
+    uint64_t parent_offset; /* offset of byte 0 in the parent; KS_NO_OFFSET: decoded */
+    bool whole;             /* every offset maps to parent_offset (a rendering) */
+    bool file;              /* a file of an archive or file system */
+    bool has_vaddr;
+    uint64_t vaddr; /* load address of byte 0 */
+    const char *(*symbol)(const void *payload, uint64_t off, uint64_t *delta);
+    const void *symbol_payload;
 } ks_origin;
+
+/* Budgets for unpacking one input (a file, a git blob, stdin). */
+typedef struct ks_unpack_limits {
+    unsigned max_depth;    /* containers inside containers */
+    uint64_t max_expanded; /* bytes decoders may produce from one input */
+    uint64_t max_ratio;    /* a stream may expand to this many times its size... */
+    uint64_t ratio_floor;  /* ...once it has produced this many bytes */
+    uint64_t max_entries;  /* entries of one archive or file system */
+    bool no_unpack;        /* scan every input as the bytes it is */
+} ks_unpack_limits;
 
 typedef struct ks_scan_config {
     const ks_ruleset *rs;
     const ks_engine *engine;
     unsigned threads;
     uint64_t max_file_size;
+    bool max_file_size_default; /* not given: files named on the command line are exempt */
     char **excludes;
     size_t nexcludes;
     bool show_secrets;
     bool quiet;        /* no warnings on stderr (still counted) */
     bool progress;     /* progress line on stderr */
     size_t chunk_size; /* bytes per read; 0 = default (tests set it small) */
+    ks_unpack_limits limits;
 } ks_scan_config;
 
+/* Default budgets (README, "Scanning firmware"). */
+#define KS_DEFAULT_MAX_DEPTH 16
+#define KS_DEFAULT_MAX_EXPANDED (8ull << 30)
+#define KS_DEFAULT_MAX_RATIO 200
+#define KS_DEFAULT_RATIO_FLOOR (64ull << 20)
+#define KS_DEFAULT_MAX_ENTRIES 1000000
+
 typedef struct ks_pipeline ks_pipeline;
+
+struct ks_view;
+struct ks_carver;
 
 typedef struct ks_worker {
     ks_pipeline *p;
@@ -51,6 +86,7 @@ typedef struct ks_worker {
     ks_hitlist hits;
     _Atomic uint64_t files, bytes;
     uint64_t skipped, excluded, allowed;
+    uint64_t containers, not_unpacked, budget_hits; /* unpacking (unpack.c) */
     int error; /* first fatal error of this worker */
     /* State of the blob being scanned. */
     const ks_origin *origin;
@@ -59,6 +95,8 @@ typedef struct ks_worker {
     uint64_t cp_line, cp_lastnl; /* line and last newline at buf[0] */
     uint64_t cur_abs, cur_line, cur_lastnl;
     bool cur_valid;
+    struct ks_view *view;      /* offset map of a strings pass; NULL: bytes as they are */
+    struct ks_carver *carver;  /* signature search scratch, made on first use */
 } ks_worker;
 
 /* A source of blobs. `run` is called once on every worker thread and
@@ -77,11 +115,17 @@ typedef struct ks_source_ops {
  * checked against --max-file-size before they are scanned). */
 #define KS_BLOB_REGULAR (1u << 16)
 
-/* Scan an open file descriptor (read in chunks; never more than one chunk
- * plus the overlap in memory). `size_hint` is the size if known, else 0. */
+/* Source-side blob flag: the file was named on the command line (the
+ * default --max-file-size does not apply to it). */
+#define KS_BLOB_NAMED (1u << 17)
+
+/* Scan an open file descriptor. Text is read in chunks (never more than
+ * one chunk plus the overlap in memory); a container or a binary is mapped
+ * (a regular file) or read whole and unpacked. `size_hint` is the size if
+ * known, else 0. */
 int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t size_hint,
                       uint32_t flags);
-/* Scan bytes already in memory. */
+/* Scan bytes already in memory (unpacking them as the fd variant does). */
 int ks_worker_scan_mem(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
                        uint32_t flags);
 

@@ -9,6 +9,7 @@
 #include "../engine/guidance.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,41 @@ static json_t *guidance_json(const ks_guidance *g)
     json_object_set_new(o, "nist_csf", strv_json(&g->nist_csf));
     json_object_set_new(o, "steps", strv_json(&g->steps));
     json_object_set_new(o, "firmware", ks_report_json_string(g->firmware));
+    return o;
+}
+
+static json_t *offset_json(uint64_t off)
+{
+    return off == KS_NO_OFFSET ? json_null() : json_integer((json_int_t)off);
+}
+
+static json_t *hex_json(uint64_t v)
+{
+    char b[24];
+    snprintf(b, sizeof b, "0x%llx", (unsigned long long)v);
+    return json_string(b);
+}
+
+/* Where a location is inside an image or binary: the origin chain with the
+ * secret's offset in each link, and ELF facts. */
+static json_t *binloc_json(const ks_binloc *b)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "file_offset", offset_json(b->file_offset));
+    json_object_set_new(o, "vaddr", b->has_vaddr ? hex_json(b->vaddr) : json_null());
+    json_object_set_new(o, "symbol", ks_report_json_string(b->symbol));
+    json_object_set_new(o, "symbol_offset",
+                        b->symbol ? json_integer((json_int_t)b->symbol_delta) : json_null());
+    json_object_set_new(o, "encoding", json_string(b->encoding ? b->encoding : "ascii"));
+    json_object_set_new(o, "strings", json_boolean(b->strings));
+    json_t *chain = json_array();
+    for (size_t i = 0; i < b->nchain; i++) {
+        json_t *c = json_object();
+        json_object_set_new(c, "name", ks_report_json_string(b->chain[i].name));
+        json_object_set_new(c, "offset", offset_json(b->chain[i].offset));
+        json_array_append_new(chain, c);
+    }
+    json_object_set_new(o, "origin", chain);
     return o;
 }
 
@@ -83,11 +119,15 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
     for (size_t i = 0; i < f->nlocs; i++) {
         const ks_location *l = &f->locs[i];
         json_t *lo = json_object();
+        bool lines = !(l->bin && l->bin->strings);
         json_object_set_new(lo, "path", ks_report_json_string(l->path));
-        json_object_set_new(lo, "line", json_integer((json_int_t)l->line));
-        json_object_set_new(lo, "column", json_integer((json_int_t)l->column));
+        json_object_set_new(lo, "line", lines ? json_integer((json_int_t)l->line) : json_null());
+        json_object_set_new(lo, "column",
+                            lines ? json_integer((json_int_t)l->column) : json_null());
         json_object_set_new(lo, "offset", json_integer((json_int_t)l->offset));
         json_object_set_new(lo, "snippet", ks_report_json_string(l->snippet));
+        if (l->bin)
+            json_object_set_new(lo, "binary", binloc_json(l->bin));
         if (l->prov) {
             const ks_provenance *p = l->prov;
             json_t *c = json_object();
@@ -152,6 +192,9 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
     json_object_set_new(sum, "warnings", json_integer((json_int_t)s->warnings));
     json_object_set_new(sum, "allowed", json_integer((json_int_t)s->allowed));
     json_object_set_new(sum, "baselined", json_integer((json_int_t)s->baselined));
+    json_object_set_new(sum, "containers", json_integer((json_int_t)s->containers));
+    json_object_set_new(sum, "not_unpacked", json_integer((json_int_t)s->not_unpacked));
+    json_object_set_new(sum, "budget_hits", json_integer((json_int_t)s->budget_hits));
     json_object_set_new(sum, "elapsed_s", json_real(s->elapsed_s));
     json_object_set_new(sum, "threads", json_integer(s->threads));
     json_object_set_new(sum, "rules", json_integer((json_int_t)s->rules));

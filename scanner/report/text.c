@@ -66,6 +66,36 @@ static void upper(char *out, const char *s, size_t cap)
     out[i] = '\0';
 }
 
+/* "file offset 0x2010, vaddr 0x402010, symbol cloud_api_key+0x4, UTF-16LE" */
+static void print_binloc(FILE *f, const ks_binloc *b)
+{
+    char line[512];
+    size_t o = 0;
+    const char *sep = "";
+    if (b->file_offset != KS_NO_OFFSET && b->nchain > 1) {
+        o += (size_t)snprintf(line + o, sizeof line - o, "file offset 0x%llx",
+                              (unsigned long long)b->file_offset);
+        sep = ", ";
+    }
+    if (b->has_vaddr && o < sizeof line) {
+        o += (size_t)snprintf(line + o, sizeof line - o, "%svaddr 0x%llx", sep,
+                              (unsigned long long)b->vaddr);
+        sep = ", ";
+    }
+    if (b->symbol && o < sizeof line) {
+        if (b->symbol_delta)
+            o += (size_t)snprintf(line + o, sizeof line - o, "%ssymbol %s+0x%llx", sep, b->symbol,
+                                  (unsigned long long)b->symbol_delta);
+        else
+            o += (size_t)snprintf(line + o, sizeof line - o, "%ssymbol %s", sep, b->symbol);
+        sep = ", ";
+    }
+    if (b->encoding && o < sizeof line)
+        o += (size_t)snprintf(line + o, sizeof line - o, "%s%s", sep, b->encoding);
+    if (o)
+        fprintf(f, "              %s\n", line);
+}
+
 int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
 {
     style st = {"", "", "", ""};
@@ -92,8 +122,15 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
         free(secret);
         for (size_t j = 0; j < fd->nlocs; j++) {
             const ks_location *l = &fd->locs[j];
-            fprintf(f, "  %s %s%s:%llu:%llu%s\n", j == 0 ? "location   " : "           ", st.bold,
-                    l->path, (unsigned long long)l->line, (unsigned long long)l->column, st.reset);
+            if (l->bin && l->bin->strings)
+                fprintf(f, "  %s %s%s%s @ 0x%llx\n", j == 0 ? "location   " : "           ",
+                        st.bold, l->path, st.reset, (unsigned long long)l->offset);
+            else
+                fprintf(f, "  %s %s%s:%llu:%llu%s\n", j == 0 ? "location   " : "           ",
+                        st.bold, l->path, (unsigned long long)l->line,
+                        (unsigned long long)l->column, st.reset);
+            if (l->bin)
+                print_binloc(f, l->bin);
             if (l->prov) {
                 const ks_provenance *p = l->prov;
                 if (p->commit[0]) {
@@ -166,6 +203,15 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
         fprintf(f, "; %llu allowed inline", (unsigned long long)s->allowed);
     if (s->excluded)
         fprintf(f, "; %llu excluded", (unsigned long long)s->excluded);
+    if (s->containers)
+        fprintf(f, "; %llu container%s unpacked", (unsigned long long)s->containers,
+                s->containers == 1 ? "" : "s");
+    if (s->not_unpacked)
+        fprintf(f, "; %llu region%s not unpacked", (unsigned long long)s->not_unpacked,
+                s->not_unpacked == 1 ? "" : "s");
+    if (s->budget_hits)
+        fprintf(f, "; %llu budget limit%s hit", (unsigned long long)s->budget_hits,
+                s->budget_hits == 1 ? "" : "s");
     fputc('\n', f);
     return 0;
 }

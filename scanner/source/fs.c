@@ -280,24 +280,18 @@ static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
 
 static void scan_path(ks_worker *w, const char *path)
 {
-    const ks_scan_config *cfg = ks_worker_config(w);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         ks_worker_warn(w, path, "cannot open: %s", strerror(errno));
         return;
     }
     struct stat st;
-    if (fstat(fd, &st) == 0 && cfg->max_file_size && S_ISREG(st.st_mode) &&
-        (uint64_t)st.st_size > cfg->max_file_size) {
-        w->skipped++;
-        ks_worker_warn(w, path, "skipped: %lld bytes is larger than --max-file-size (%llu)",
-                       (long long)st.st_size, (unsigned long long)cfg->max_file_size);
-    } else {
-        const char *base = strrchr(path, '/');
-        ks_origin o = {.parent = NULL, .name = path, .sep = NULL};
-        ks_worker_scan_fd(w, fd, &o, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
+    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    const char *base = strrchr(path, '/');
+    ks_origin o = {.parent = NULL, .name = path, .sep = NULL};
+    ks_worker_scan_fd(w, fd, &o, regular ? (uint64_t)st.st_size : 0,
+                      (regular ? KS_BLOB_REGULAR : 0) | KS_BLOB_NAMED |
                           ks_scan_flags_for_name(base ? base + 1 : path));
-    }
     close(fd);
 }
 

@@ -1076,15 +1076,18 @@ static int git_finish(void *src, ks_results *res)
                 const char *path = ks_strtab_str(&s->paths, in->path);
                 ks_grow((void **)&locs, &cap, n + 1, sizeof(ks_location));
                 ks_location *nl = &locs[n++];
-                *nl = *l;
-                nl->snippet = l->snippet ? ks_xstrdup(l->snippet) : NULL;
+                ks_location_copy(nl, l);
                 nl->prov = ks_xcalloc(1, sizeof(ks_provenance));
                 git_oid_tostr(nl->prov->blob, sizeof nl->prov->blob, &b->oid);
+                /* The root of the origin is the blob; what a decoder found
+                 * inside it (a section, an archive member) follows. */
+                size_t root_len = sizeof BLOB_PREFIX - 1 + GIT_OID_HEXSZ;
                 if (*path) {
-                    nl->path = ks_xstrdup(path);
+                    ks_location_set_root(nl, root_len, path);
                 } else {
-                    nl->path = ks_xmalloc(64);
-                    snprintf(nl->path, 64, "(unreachable blob %s)", nl->prov->blob);
+                    char un[64];
+                    snprintf(un, sizeof un, "(unreachable blob %s)", nl->prov->blob);
+                    ks_location_set_root(nl, root_len, un);
                     nl->prov->unreachable = true;
                 }
                 fill_commit(s, nl->prov, in->commit);
@@ -1092,8 +1095,7 @@ static int git_finish(void *src, ks_results *res)
                 if (nl->prov->at_head)
                     f->present_at_head = 1;
             }
-            free(l->path);
-            free(l->snippet);
+            ks_location_dispose(l);
         }
         free(f->locs);
         f->locs = locs;

@@ -237,9 +237,12 @@ static int staged_finish(void *src, ks_results *res)
             size_t fi = SIZE_MAX;
             if (strncmp(l->path, STAGED_PREFIX, sizeof STAGED_PREFIX - 1) == 0)
                 fi = (size_t)strtoul(l->path + sizeof STAGED_PREFIX - 1, NULL, 10);
-            if (fi < s->n && is_added(&s->files[fi], l->line)) {
-                free(l->path);
-                l->path = ks_xstrdup(s->files[fi].path);
+            /* A binary's strings have no lines: the whole staged blob is new. */
+            bool bin = l->bin && l->bin->strings;
+            if (fi < s->n && (bin || is_added(&s->files[fi], l->line))) {
+                size_t root_len = sizeof STAGED_PREFIX - 1 +
+                                  strspn(l->path + sizeof STAGED_PREFIX - 1, "0123456789");
+                ks_location_set_root(l, root_len, s->files[fi].path);
                 f->locs[m++] = *l;
             } else {
                 ks_location_dispose(l);

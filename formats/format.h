@@ -1,0 +1,152 @@
+/*
+ * format.h - the decoder interface: sniff a blob, then emit its children.
+ *
+ * A decoder turns one blob (bytes in memory) into child blobs: the files of
+ * an archive or file system, the sections of an ELF, the one stream inside a
+ * gzip file. It never prints, never sees rules or paths outside its blob,
+ * and is bounded: every byte it expands is first reserved against the
+ * input's budget (ks_fmt_reserve), every archive entry counted
+ * (ks_fmt_entry), and it stops as soon as either says no.
+ *
+ * The pipeline implements ks_fmt_ctx. ks_fmt_emit hands a child to it; the
+ * child is scanned (and itself unpacked) before emit returns, so the
+ * child's bytes only need to live for the duration of the call.
+ *
+ * A decoder reports trouble with ks_fmt_warn (the pipeline adds the blob's
+ * origin) and goes on with whatever it can still read. It returns 0 when
+ * it read the container, even partly, and KS_EINVAL when the bytes turned
+ * out not to be one (then the pipeline scans them as plain bytes).
+ */
+#ifndef KS_FORMAT_H
+#define KS_FORMAT_H
+
+#include "../scanner/core/ks.h"
+
+#include <stdarg.h>
+
+/* A budget said stop (returned by ks_fmt_emit / _reserve / _entry). */
+#define KS_ELIMIT (-20)
+
+typedef struct ks_fmt_ctx ks_fmt_ctx;
+
+typedef enum ks_child_kind {
+    KS_CHILD_MEMBER,  /* a file of an archive or file system: "parent:name" */
+    KS_CHILD_SECTION, /* a part with a name (ELF section, image part): "parent!name" */
+    KS_CHILD_STREAM,  /* the decoded stream of a compressed blob: "parent!format" */
+} ks_child_kind;
+
+/* Nearest symbol to an address: its name, and in *delta how far past its
+ * start the address is; NULL when there is none. */
+typedef const char *(*ks_symbol_fn)(const void *payload, uint64_t addr, uint64_t *delta);
+
+typedef struct ks_child {
+    ks_child_kind kind;
+    const char *name; /* member path or section name; streams: NULL (the format's name) */
+    const uint8_t *data;
+    size_t len;
+    /* Offset of data[0] in the parent's bytes when the child is a slice of
+     * them (a section, a stored member); KS_NO_OFFSET when it was decoded. */
+    uint64_t parent_offset;
+    /* The address data[0] is loaded at (ELF section, HEX record). */
+    bool has_vaddr;
+    uint64_t vaddr;
+    ks_symbol_fn symbol;
+    const void *symbol_payload;
+    /* A rendering of the parent's bytes at parent_offset (DER shown as
+     * PEM): every offset inside maps to parent_offset. */
+    bool whole;
+    /* Do not look inside: scan the bytes as they are (what a budget or a
+     * decoder already knows cannot be unpacked further). */
+    bool opaque;
+} ks_child;
+
+typedef struct ks_signature {
+    const char *bytes; /* literal magic bytes */
+    size_t len;
+    size_t at; /* where the magic sits from the start of the container */
+} ks_signature;
+
+typedef struct ks_format {
+    const char *name; /* "elf", "gzip", ...: used in origins ("gzip@0x40") */
+    /* Does a container of this format start at data[0]? `len` bytes are
+     * available. Cheap and strict: magic, header fields, checksums. */
+    bool (*sniff)(const uint8_t *data, size_t len);
+    /* Emit the children of [data, len); set *consumed to the bytes the
+     * container occupies (what follows is searched for more). */
+    int (*expand)(ks_fmt_ctx *ctx, const uint8_t *data, size_t len, uint64_t *consumed);
+    /* Magics to find the container at any offset inside an unknown binary
+     * (carving); none for formats that are only read from their start. */
+    const ks_signature *sigs;
+    size_t nsigs;
+} ks_format;
+
+/* Hand a child to the scan. Returns 0, or KS_ELIMIT when the decoder must
+ * stop (a budget is spent, the scan is stopping). */
+int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c);
+/* Warning about the blob being decoded, at `offset` in it (KS_NO_OFFSET:
+ * none), e.g. "truncated: 1200 of 4096 bytes". */
+void ks_fmt_warn(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A region that was recognised but is not read (an unsupported compressor,
+ * a file system keysift does not read yet): a warning, counted apart. */
+void ks_fmt_not_unpacked(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Reserve `bytes` of expanded output against the input's budget and, for a
+ * stream that has read `in_bytes` so far, its ratio. KS_ELIMIT (warned and
+ * counted) when the budget is exceeded. */
+int ks_fmt_reserve(ks_fmt_ctx *ctx, uint64_t bytes, uint64_t in_bytes);
+/* One more entry of an archive or file system: KS_ELIMIT past the limit. */
+int ks_fmt_entry(ks_fmt_ctx *ctx);
+/* Largest blob a decoder may hold in memory (a member, a decoded stream). */
+uint64_t ks_fmt_max_blob(const ks_fmt_ctx *ctx);
+/* A file descriptor holding the blob's bytes at *offset (a file on disk),
+ * for decoders that read at random and should not touch every page of a
+ * mapping; -1 when there is none. */
+int ks_fmt_fd(const ks_fmt_ctx *ctx, uint64_t *offset);
+/* Run fn(task_ctx, payload, i) for i in [0, n), on this thread and on any
+ * worker that is idle; returns when all have run. Each call gets a context
+ * of its own (emit from it, not from ctx). Returns KS_ELIMIT when the scan
+ * is stopping. */
+typedef void (*ks_fmt_task_fn)(ks_fmt_ctx *task_ctx, void *payload, size_t i);
+int ks_fmt_parallel(ks_fmt_ctx *ctx, size_t n, ks_fmt_task_fn fn, void *payload);
+
+/* The registry (registry.c): every decoder, in the order they are sniffed. */
+extern const ks_format *const ks_formats[];
+extern const size_t ks_nformats;
+/* The first format whose sniff accepts data[0..len), or NULL. */
+const ks_format *ks_format_sniff(const uint8_t *data, size_t len);
+
+/* Decoders, one per file of formats/. */
+extern const ks_format ks_format_elf;
+extern const ks_format ks_format_gzip;
+extern const ks_format ks_format_zlib;
+extern const ks_format ks_format_xz;
+extern const ks_format ks_format_lzma;
+extern const ks_format ks_format_archive;
+extern const ks_format ks_format_squashfs;
+extern const ks_format ks_format_uimage;
+extern const ks_format ks_format_ihex;
+extern const ks_format ks_format_srec;
+extern const ks_format ks_format_der;
+extern const ks_format ks_format_dropbear;
+extern const ks_format ks_format_unread;
+
+/* Big-endian and little-endian reads of input bytes. */
+static inline uint32_t ks_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint32_t ks_le32(const uint8_t *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+static inline uint16_t ks_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[1] << 8 | p[0]);
+}
+static inline uint64_t ks_le64(const uint8_t *p)
+{
+    return (uint64_t)ks_le32(p + 4) << 32 | ks_le32(p);
+}
+
+#endif

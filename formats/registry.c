@@ -1,0 +1,22 @@
+/*
+ * registry.c - every decoder, in the order blobs are sniffed.
+ *
+ * Adding a format is adding a file to formats/ and a line here. Order
+ * matters only where two sniffs could both accept the same bytes: the more
+ * specific format comes first.
+ */
+#include "format.h"
+
+const ks_format *const ks_formats[] = {
+    &ks_format_elf,
+};
+
+const size_t ks_nformats = sizeof ks_formats / sizeof ks_formats[0];
+
+const ks_format *ks_format_sniff(const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < ks_nformats; i++)
+        if (ks_formats[i]->sniff(data, len))
+            return ks_formats[i];
+    return NULL;
+}

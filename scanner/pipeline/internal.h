@@ -1,0 +1,96 @@
+/*
+ * internal.h - what pipeline.c (workers, engine passes, hits) and unpack.c
+ * (decoders, carving, strings) share. Not for sources or reporters.
+ */
+#ifndef KS_PIPELINE_INTERNAL_H
+#define KS_PIPELINE_INTERNAL_H
+
+#include "pipeline.h"
+
+#include <sys/types.h>
+
+/* A set of tasks run by any idle worker (ks_fmt_parallel). */
+typedef struct ks_job {
+    struct ks_job *next;
+    size_t n;
+    _Atomic size_t next_i; /* next task to hand out */
+    size_t done;           /* tasks finished (under the job lock) */
+    void (*run)(ks_worker *w, struct ks_job *job, size_t i);
+    void *payload;
+} ks_job;
+
+struct ks_pipeline {
+    const ks_scan_config *cfg;
+    size_t chunk; /* bytes read per chunk */
+    size_t ov;    /* bytes consecutive chunks share */
+    const ks_source_ops *ops;
+    void *src;
+    ks_worker *workers;
+    unsigned nworkers;
+    ks_results *res;
+    pthread_mutex_t diag_lock;
+    _Atomic bool done;
+    double t0;
+    /* Jobs: workers whose source has no more work help with them. */
+    pthread_mutex_t job_lock;
+    pthread_cond_t job_cond;
+    ks_job *jobs;
+    unsigned busy; /* workers in their source's run or in a task */
+};
+
+/* Where the bytes of a pass come from: fill dst with up to `want` bytes,
+ * return how many (fewer only at the end), or -1 on a read error. */
+typedef ssize_t (*ks_fill_fn)(void *ctx, uint8_t *dst, size_t want);
+
+typedef struct ks_mem_src {
+    const uint8_t *data;
+    size_t len, pos;
+} ks_mem_src;
+ssize_t ks_fill_mem(void *ctx, uint8_t *dst, size_t want);
+
+/* A logical blob: set the origin hits are reported under; at the end count
+ * it (as a file when `file`) and the bytes the engine saw. */
+void ks_blob_begin(ks_worker *w, const ks_origin *origin);
+void ks_blob_end(ks_worker *w, uint64_t bytes, bool file);
+
+/* One pass of the engine over the bytes `fill` produces, in chunks. The
+ * first chunk may already be in w->buf (`prefilled` bytes, else -1).
+ * Adds the bytes seen to *total. Returns KS_EENGINE only when the engine
+ * failed; read errors and size limits are warnings. */
+int ks_scan_pass(ks_worker *w, ks_fill_fn fill, void *ctx, uint32_t flags, ssize_t prefilled,
+                 uint64_t limit, uint64_t *total);
+
+/* Offset map of a strings pass: which bytes of the blob each run of the
+ * scanned text came from (see unpack.c). */
+typedef struct ks_seg {
+    uint64_t view; /* offset in the text the engine scans */
+    uint64_t orig; /* offset in the blob */
+    uint32_t len;  /* bytes of text */
+    uint32_t stride; /* 1: ASCII, 2: UTF-16LE */
+} ks_seg;
+
+typedef struct ks_view {
+    ks_seg *v;
+    size_t first, n, cap; /* live segments: v[first..n) */
+} ks_view;
+
+/* The blob offset (and stride) behind offset `at` of a strings pass. */
+uint64_t ks_view_map(const ks_view *v, uint64_t at, uint32_t *stride);
+
+/* Unpacking (unpack.c). */
+/* Does the first chunk of a blob call for unpacking (a container, or
+ * binary bytes)? When false the blob is text and is scanned as it is. */
+bool ks_unpack_wanted(const ks_scan_config *cfg, const uint8_t *head, size_t n);
+/* Scan a blob in memory: unpack what it contains, scan its text or the
+ * strings of its binary parts. `fd` (or -1) holds the same bytes at
+ * `fd_off`, for decoders that read at random. */
+void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
+                    uint32_t flags, int fd, uint64_t fd_off);
+/* Per-worker state of unpack.c. */
+void ks_unpack_worker_dispose(ks_worker *w);
+
+/* Jobs (pipeline.c). Run job tasks on this worker and on idle ones; return
+ * when all have run. */
+void ks_pipeline_run_job(ks_worker *w, ks_job *job);
+
+#endif

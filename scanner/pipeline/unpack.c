@@ -1,0 +1,753 @@
+/*
+ * unpack.c - what a blob contains: decoders, carving, and the strings of
+ * binary bytes, between the sources and the engine.
+ *
+ * DESIGN
+ * A blob that is not plain text is unpacked:
+ *
+ *   1. A container recognised at offset 0 (formats/registry.c sniffs) is
+ *      expanded by its decoder; each child it emits is unpacked in turn,
+ *      before emit returns (so children live on the decoder's stack or
+ *      buffers, and memory is bounded by depth x largest child). Bytes
+ *      after the container are searched as in 2.
+ *   2. Other binary bytes are searched for containers at any offset
+ *      (carving: one Vectorscan pass over the formats' magic bytes, in
+ *      windows; each candidate checked by its format's strict sniff), and
+ *      the bytes between containers are scanned as strings: runs of
+ *      printable ASCII and UTF-16LE, one run per line, with an offset map
+ *      (ks_view) back to the blob.
+ *   3. Text is scanned as it is, with lines.
+ *
+ * A carved candidate that its decoder cannot read is a lookalike, not a
+ * corrupt container: its warnings are held until it emits something and
+ * dropped otherwise. A container recognised at offset 0 that turns out
+ * unreadable is warned about and scanned as plain bytes.
+ *
+ * Budgets belong to the input (what a source gave): bytes expanded by all
+ * decoders together, and per expansion the ratio of output to input and
+ * the number of entries; the depth of nesting per blob. Hitting one is a
+ * warning naming the blob and is counted (budget_hits); what was read
+ * before is still scanned.
+ *
+ * Pages of a mapped input are released behind the passes that read them
+ * (MADV_DONTNEED re-reads from the page cache if touched again), so a
+ * large image does not stay resident.
+ */
+#include "internal.h"
+
+#include <hs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MIN_RUN 6                 /* shortest printable run kept by a strings pass */
+#define TEXT_PROBE 8192           /* bytes looked at to tell text from binary */
+#define CARVE_WINDOW (16u << 20)  /* bytes searched for magics at a time */
+#define RELEASE_EVERY (32u << 20) /* pages of a mapping released this often */
+
+/* ------------------------------------------------------------------------ */
+/* Per input and per expansion                                              */
+
+typedef struct ks_input {
+    _Atomic uint64_t expanded;
+    _Atomic bool spent; /* max_expanded reached: nothing more is unpacked */
+    const uint8_t *map; /* the root's mapping, whose pages are released */
+    size_t map_len;
+} ks_input;
+
+/* Counters of one expansion, shared by its parallel tasks. */
+typedef struct expansion {
+    _Atomic uint64_t entries, out;
+    _Atomic bool entries_warned, ratio_warned;
+} expansion;
+
+struct ks_fmt_ctx {
+    ks_worker *w;
+    ks_input *in;
+    expansion *x;
+    const ks_origin *origin; /* the blob being decoded */
+    const ks_format *fmt;
+    char label[64];     /* "gzip@0x40" when carved, "" otherwise */
+    uint64_t label_off; /* where the container starts in the blob */
+    unsigned depth;     /* of the blob */
+    int fd;             /* the container's bytes in a file at fd_off, or -1 */
+    uint64_t fd_off;
+    bool carved, emitted;
+    ks_diags pending; /* carved: warnings held until something is emitted */
+};
+
+static void unpack_blob(ks_worker *w, ks_input *in, const uint8_t *data, size_t len,
+                        const ks_origin *origin, uint32_t flags, unsigned depth, int fd,
+                        uint64_t fd_off, bool opaque);
+
+/* ------------------------------------------------------------------------ */
+/* Text or binary                                                            */
+
+static bool is_text(const uint8_t *d, size_t n)
+{
+    size_t m = n < TEXT_PROBE ? n : TEXT_PROBE;
+    if (m >= 2 && ((d[0] == 0xff && d[1] == 0xfe) || (d[0] == 0xfe && d[1] == 0xff)))
+        return false; /* UTF-16 with a byte-order mark: decoded by the strings pass */
+    return memchr(d, 0, m) == NULL;
+}
+
+bool ks_unpack_wanted(const ks_scan_config *cfg, const uint8_t *head, size_t n)
+{
+    if (cfg->limits.no_unpack || n == 0)
+        return false;
+    return !is_text(head, n) || ks_format_sniff(head, n) != NULL;
+}
+
+/* Release the pages of the input's mapping that hold [p, p + n). */
+static void release(const ks_input *in, const uint8_t *p, size_t n)
+{
+    if (!in->map || p < in->map || p >= in->map + in->map_len)
+        return;
+    long pg = sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+    uintptr_t e = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+    uintptr_t me = (uintptr_t)(in->map + in->map_len);
+    if (e > me)
+        e = me;
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+/* The rendered origin of a blob ("fw.img!squashfs@0x40:/etc/shadow"), with
+ * `extra` appended after a '!' when given. New string. */
+static char *origin_path(const ks_origin *o, const char *extra)
+{
+    size_t len = 0;
+    for (const ks_origin *x = o; x; x = x->parent)
+        len += strlen(x->name) + (x->parent && x->sep ? strlen(x->sep) : 0);
+    size_t el = extra && *extra ? strlen(extra) + 1 : 0;
+    char *s = ks_xmalloc(len + el + 1);
+    size_t end = len;
+    for (const ks_origin *x = o; x; x = x->parent) {
+        size_t nl = strlen(x->name);
+        end -= nl;
+        memcpy(s + end, x->name, nl);
+        if (x->parent && x->sep) {
+            size_t sl = strlen(x->sep);
+            end -= sl;
+            memcpy(s + end, x->sep, sl);
+        }
+    }
+    if (el) {
+        s[len] = '!';
+        memcpy(s + len + 1, extra, el - 1);
+    }
+    s[len + el] = '\0';
+    return s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Strings of binary bytes                                                   */
+
+/* Bytes kept in a printable run: ASCII graphic characters, space, tab, CR
+ * and LF (so a PEM block in a binary stays one run). */
+static const uint8_t printable[256] = {
+    ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
+#define R8(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, [c + 4] = 1, [c + 5] = 1, \
+              [c + 6] = 1, [c + 7] = 1
+    R8(0x20), R8(0x28), R8(0x30), R8(0x38), R8(0x40), R8(0x48), R8(0x50), R8(0x58),
+    R8(0x60), R8(0x68), R8(0x70), [0x78] = 1, [0x79] = 1, [0x7a] = 1, [0x7b] = 1,
+    [0x7c] = 1, [0x7d] = 1, [0x7e] = 1,
+#undef R8
+};
+
+typedef struct strings_src {
+    ks_worker *w;
+    const ks_input *in;
+    const uint8_t *d;
+    size_t pos, end;  /* bytes still to look at */
+    size_t released;  /* bytes before this are released */
+    uint64_t vpos;    /* text produced so far */
+    size_t run_at;    /* a run being copied (cut by the end of a chunk) */
+    size_t run_left;  /* characters of it still to copy */
+    uint32_t stride;  /* 1 ASCII, 2 UTF-16LE */
+    bool sep;         /* a line break is owed after the last run */
+} strings_src;
+
+/* Find the next run at or after s->pos; false at the end. */
+static bool next_run(strings_src *s)
+{
+    const uint8_t *d = s->d;
+    size_t pos = s->pos, end = s->end;
+    while (pos < end) {
+        size_t i = pos;
+        while (i < end && printable[d[i]])
+            i++;
+        if (i - pos >= MIN_RUN) {
+            s->run_at = pos;
+            s->run_left = i - pos;
+            s->stride = 1;
+            s->pos = i;
+            return true;
+        }
+        /* UTF-16LE: printable characters each followed by a zero byte. */
+        size_t j = pos, c = 0;
+        while (j + 1 < end && printable[d[j]] && d[j + 1] == 0) {
+            j += 2;
+            c++;
+        }
+        if (c >= MIN_RUN) {
+            s->run_at = pos;
+            s->run_left = c;
+            s->stride = 2;
+            s->pos = j;
+            return true;
+        }
+        /* A short run ending at a zero byte may be where UTF-16 starts. */
+        if (i > pos + 1 && i < end && d[i] == 0)
+            pos = i - 1;
+        else
+            pos = i > pos ? i : pos + 1;
+    }
+    s->pos = end;
+    return false;
+}
+
+static void view_add(ks_view *v, uint64_t view, uint64_t orig, uint32_t len, uint32_t stride)
+{
+    ks_grow((void **)&v->v, &v->cap, v->n + 1, sizeof(ks_seg));
+    v->v[v->n++] = (ks_seg){view, orig, len, stride};
+}
+
+static ssize_t fill_strings(void *ctx, uint8_t *dst, size_t want)
+{
+    strings_src *s = ctx;
+    ks_view *v = s->w->view;
+    /* Segments wholly before the buffer are not needed any more. */
+    while (v->first < v->n && v->v[v->first].view + v->v[v->first].len <= s->w->base)
+        v->first++;
+    if (v->first > 1024 && v->first * 2 > v->n) {
+        memmove(v->v, v->v + v->first, (v->n - v->first) * sizeof(ks_seg));
+        v->n -= v->first;
+        v->first = 0;
+    }
+    size_t o = 0;
+    while (o < want) {
+        if (s->sep) {
+            dst[o++] = '\n';
+            s->vpos++;
+            s->sep = false;
+            continue;
+        }
+        if (s->run_left) {
+            size_t k = s->run_left < want - o ? s->run_left : want - o;
+            view_add(v, s->vpos, s->run_at, (uint32_t)k, s->stride);
+            if (s->stride == 1) {
+                memcpy(dst + o, s->d + s->run_at, k);
+            } else {
+                for (size_t i = 0; i < k; i++)
+                    dst[o + i] = s->d[s->run_at + 2 * i];
+            }
+            o += k;
+            s->vpos += k;
+            s->run_at += k * s->stride;
+            s->run_left -= k;
+            if (!s->run_left)
+                s->sep = true;
+            continue;
+        }
+        if (!next_run(s))
+            break;
+    }
+    if (s->pos - s->released >= RELEASE_EVERY) {
+        release(s->in, s->d + s->released, s->pos - s->released);
+        s->released = s->pos;
+    }
+    return (ssize_t)o;
+}
+
+/* One engine pass over the strings of d[from, to). */
+static void strings_pass(ks_worker *w, const ks_input *in, const uint8_t *d, size_t from, size_t to,
+                         uint32_t flags, uint64_t *scanned)
+{
+    if (to <= from)
+        return;
+    ks_view view = {0};
+    strings_src s = {.w = w, .in = in, .d = d, .pos = from, .end = to, .released = from};
+    w->view = &view;
+    ks_scan_pass(w, fill_strings, &s, flags, -1, 0, scanned);
+    w->view = NULL;
+    free(view.v);
+    release(in, d + s.released, to - s.released);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Carving: every format's magic bytes in one Vectorscan database           */
+
+typedef struct carve_sig {
+    const ks_format *fmt;
+    size_t len, at;
+} carve_sig;
+
+static struct {
+    pthread_once_t once;
+    hs_database_t *db;
+    carve_sig *sigs;
+    size_t nsigs, maxlen;
+} carve_db = {.once = PTHREAD_ONCE_INIT};
+
+static void carve_compile(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ks_nformats; i++)
+        n += ks_formats[i]->nsigs;
+    if (n == 0)
+        return;
+    const char **exprs = ks_xcalloc(n, sizeof(char *));
+    unsigned *flags = ks_xcalloc(n, sizeof(unsigned));
+    unsigned *ids = ks_xcalloc(n, sizeof(unsigned));
+    size_t *lens = ks_xcalloc(n, sizeof(size_t));
+    carve_db.sigs = ks_xcalloc(n, sizeof(carve_sig));
+    size_t k = 0;
+    for (size_t i = 0; i < ks_nformats; i++)
+        for (size_t j = 0; j < ks_formats[i]->nsigs; j++) {
+            const ks_signature *sg = &ks_formats[i]->sigs[j];
+            exprs[k] = sg->bytes;
+            lens[k] = sg->len;
+            ids[k] = (unsigned)k;
+            carve_db.sigs[k] = (carve_sig){ks_formats[i], sg->len, sg->at};
+            if (sg->len + sg->at > carve_db.maxlen)
+                carve_db.maxlen = sg->len + sg->at;
+            k++;
+        }
+    hs_compile_error_t *err = NULL;
+    if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL,
+                             &carve_db.db, &err) != HS_SUCCESS) {
+        /* The signatures are ours: this is a programming error, but a scan
+         * without carving is still a scan. */
+        fprintf(stderr, "keysift: internal: signature database: %s\n",
+                err && err->message ? err->message : "?");
+        hs_free_compile_error(err);
+        carve_db.db = NULL;
+    }
+    carve_db.nsigs = n;
+    free(exprs);
+    free(flags);
+    free(ids);
+    free(lens);
+}
+
+typedef struct cand {
+    uint64_t off;
+    const ks_format *fmt;
+} cand;
+
+typedef struct carver {
+    const uint8_t *d;
+    size_t len;
+    cand *v;
+    size_t n, cap, next;
+    size_t scanned_to; /* magics ending at or before this were found */
+    size_t from;       /* candidates before this are not wanted */
+    uint64_t win_start;
+} carver;
+
+struct ks_carver {
+    hs_scratch_t *scratch;
+};
+
+static int on_magic(unsigned id, unsigned long long from, unsigned long long to,
+                    unsigned flags, void *payload)
+{
+    (void)from;
+    (void)flags;
+    carver *c = payload;
+    uint64_t end = c->win_start + to;
+    const carve_sig *sg = &carve_db.sigs[id];
+    if (end <= c->scanned_to || end < sg->len + sg->at)
+        return 0;
+    uint64_t off = end - sg->len - sg->at;
+    if (off < c->from)
+        return 0;
+    ks_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(cand));
+    c->v[c->n++] = (cand){off, sg->fmt};
+    return 0;
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The next offset at or after `from` where a container starts (its
+ * format's sniff agrees), other than `skip`; false when there is none. */
+static bool next_container(ks_worker *w, const ks_input *in, carver *c, size_t from, size_t skip,
+                           cand *out)
+{
+    if (!carve_db.db)
+        return false;
+    if (!w->carver) {
+        w->carver = ks_xcalloc(1, sizeof *w->carver);
+        if (hs_alloc_scratch(carve_db.db, &w->carver->scratch) != HS_SUCCESS)
+            w->carver->scratch = NULL;
+    }
+    if (!w->carver->scratch)
+        return false;
+    c->from = from;
+    for (;;) {
+        while (c->next < c->n) {
+            const cand *k = &c->v[c->next++];
+            if (k->off < from || k->off == skip || k->off >= c->len)
+                continue;
+            if (k->fmt->sniff(c->d + k->off, c->len - k->off)) {
+                *out = *k;
+                return true;
+            }
+        }
+        if (c->scanned_to >= c->len)
+            return false;
+        size_t ws = c->scanned_to > carve_db.maxlen ? c->scanned_to - carve_db.maxlen : 0;
+        size_t we = c->len - c->scanned_to > CARVE_WINDOW ? c->scanned_to + CARVE_WINDOW : c->len;
+        c->n = c->next = 0;
+        c->win_start = ws;
+        size_t before = c->scanned_to;
+        c->scanned_to = before; /* matches ending at or before it were seen */
+        hs_scan(carve_db.db, (const char *)c->d + ws, (unsigned)(we - ws), 0, w->carver->scratch,
+                on_magic, c);
+        c->scanned_to = we;
+        if (c->n > 1)
+            qsort(c->v, c->n, sizeof(cand), cmp_cand);
+        release(in, c->d + before, we - before);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The decoder context                                                       */
+
+static void ctx_warn(ks_fmt_ctx *ctx, const char *msg)
+{
+    char *path = origin_path(ctx->origin, ctx->label);
+    if (ctx->carved && !ctx->emitted)
+        ks_diags_add(&ctx->pending, path, msg);
+    else
+        ks_worker_warn(ctx->w, path, "%s", msg);
+    free(path);
+}
+
+static void flush_pending(ks_fmt_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->pending.n; i++)
+        ks_worker_warn(ctx->w, ctx->pending.v[i].path, "%s", ctx->pending.v[i].message);
+    ks_diags_dispose(&ctx->pending);
+}
+
+static void vwarn(ks_fmt_ctx *ctx, uint64_t offset, const char *kind, const char *fmt, va_list ap)
+{
+    char msg[512], full[640];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (offset != KS_NO_OFFSET)
+        snprintf(full, sizeof full, "%s%s at offset 0x%llx: %s", kind, ctx->fmt->name,
+                 (unsigned long long)offset, msg);
+    else
+        snprintf(full, sizeof full, "%s%s: %s", kind, ctx->fmt->name, msg);
+    ctx_warn(ctx, full);
+}
+
+void ks_fmt_warn(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(ctx, offset, "", fmt, ap);
+    va_end(ap);
+}
+
+void ks_fmt_not_unpacked(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
+{
+    va_list ap;
+    ctx->emitted = true; /* recognised: worth saying, even when carved */
+    flush_pending(ctx);
+    ctx->w->not_unpacked++;
+    va_start(ap, fmt);
+    vwarn(ctx, offset, "not unpacked: ", fmt, ap);
+    va_end(ap);
+}
+
+static void budget_warn(ks_fmt_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void budget_warn(ks_fmt_ctx *ctx, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->w->budget_hits++;
+    bool held = ctx->carved && !ctx->emitted;
+    ctx->emitted = true; /* a budget hit is never a lookalike's */
+    if (held)
+        flush_pending(ctx);
+    ctx_warn(ctx, msg);
+}
+
+int ks_fmt_reserve(ks_fmt_ctx *ctx, uint64_t bytes, uint64_t in_bytes)
+{
+    const ks_unpack_limits *l = &ks_worker_config(ctx->w)->limits;
+    if (atomic_load(&ctx->in->spent))
+        return KS_ELIMIT;
+    uint64_t total = atomic_fetch_add(&ctx->in->expanded, bytes) + bytes;
+    if (l->max_expanded && total > l->max_expanded) {
+        if (!atomic_exchange(&ctx->in->spent, true))
+            budget_warn(ctx,
+                        "budget: more than %llu bytes expanded from this input (--max-expanded): "
+                        "unpacking stopped here",
+                        (unsigned long long)l->max_expanded);
+        return KS_ELIMIT;
+    }
+    uint64_t out = atomic_fetch_add(&ctx->x->out, bytes) + bytes;
+    if (l->max_ratio && in_bytes && out > l->ratio_floor && out / in_bytes > l->max_ratio) {
+        if (!atomic_exchange(&ctx->x->ratio_warned, true))
+            budget_warn(ctx,
+                        "budget: %s expands more than %llu times its size (--max-ratio): "
+                        "stopped after %llu bytes",
+                        ctx->fmt->name, (unsigned long long)l->max_ratio,
+                        (unsigned long long)out);
+        return KS_ELIMIT;
+    }
+    return 0;
+}
+
+int ks_fmt_entry(ks_fmt_ctx *ctx)
+{
+    const ks_unpack_limits *l = &ks_worker_config(ctx->w)->limits;
+    uint64_t n = atomic_fetch_add(&ctx->x->entries, 1) + 1;
+    if (l->max_entries && n > l->max_entries) {
+        if (!atomic_exchange(&ctx->x->entries_warned, true))
+            budget_warn(ctx, "budget: more than %llu entries (--max-entries): the rest not read",
+                        (unsigned long long)l->max_entries);
+        return KS_ELIMIT;
+    }
+    return 0;
+}
+
+uint64_t ks_fmt_max_blob(const ks_fmt_ctx *ctx)
+{
+    uint64_t m = ks_worker_config(ctx->w)->max_file_size;
+    return m ? m : UINT64_MAX;
+}
+
+int ks_fmt_fd(const ks_fmt_ctx *ctx, uint64_t *offset)
+{
+    *offset = ctx->fd_off;
+    return ctx->fd;
+}
+
+int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
+{
+    if (atomic_load(&ctx->in->spent))
+        return KS_ELIMIT;
+    const char *base = c->kind == KS_CHILD_STREAM ? ctx->fmt->name : c->name ? c->name : "";
+    char *name;
+    const char *sep;
+    if (ctx->label[0]) {
+        size_t ll = strlen(ctx->label), bl = strlen(base);
+        name = ks_xmalloc(ll + bl + 2);
+        memcpy(name, ctx->label, ll);
+        if (c->kind == KS_CHILD_STREAM) {
+            name[ll] = '\0';
+        } else {
+            name[ll] = c->kind == KS_CHILD_MEMBER ? ':' : '!';
+            memcpy(name + ll + 1, base, bl + 1);
+        }
+        sep = "!";
+    } else {
+        name = ks_xstrdup(base);
+        sep = c->kind == KS_CHILD_MEMBER ? ":" : "!";
+    }
+    ks_origin o = {
+        .parent = ctx->origin,
+        .name = name,
+        .sep = sep,
+        .parent_offset =
+            c->parent_offset == KS_NO_OFFSET ? KS_NO_OFFSET : ctx->label_off + c->parent_offset,
+        .whole = c->whole,
+        .file = c->kind == KS_CHILD_MEMBER,
+        .has_vaddr = c->has_vaddr,
+        .vaddr = c->vaddr,
+        .symbol = c->symbol,
+        .symbol_payload = c->symbol_payload,
+    };
+    ctx->emitted = true;
+    flush_pending(ctx);
+    uint32_t flags = c->kind == KS_CHILD_MEMBER && c->name ? ks_scan_flags_for_name(c->name) : 0;
+    int fd = -1;
+    uint64_t fd_off = 0;
+    if (ctx->fd >= 0 && c->parent_offset != KS_NO_OFFSET && !c->whole) {
+        fd = ctx->fd;
+        fd_off = ctx->fd_off + c->parent_offset;
+    }
+    unpack_blob(ctx->w, ctx->in, c->data, c->len, &o, flags, ctx->depth + 1, fd, fd_off,
+                c->opaque);
+    free(name);
+    return atomic_load(&ctx->in->spent) ? KS_ELIMIT : 0;
+}
+
+/* Parallel tasks: each runs with a context of its own on the worker that
+ * takes it, sharing the expansion's counters. */
+typedef struct fmt_job {
+    ks_job job; /* first: the pipeline hands this back */
+    const ks_fmt_ctx *parent;
+    ks_fmt_task_fn fn;
+    void *payload;
+} fmt_job;
+
+static void run_fmt_task(ks_worker *w, ks_job *job, size_t i)
+{
+    fmt_job *fj = (fmt_job *)job;
+    ks_fmt_ctx t = *fj->parent;
+    t.w = w;
+    t.emitted = true; /* the container was read before its tasks were made */
+    memset(&t.pending, 0, sizeof t.pending);
+    fj->fn(&t, fj->payload, i);
+}
+
+int ks_fmt_parallel(ks_fmt_ctx *ctx, size_t n, ks_fmt_task_fn fn, void *payload)
+{
+    ctx->emitted = true;
+    flush_pending(ctx);
+    fmt_job fj = {.job = {.n = n, .run = run_fmt_task}, .parent = ctx, .fn = fn,
+                  .payload = payload};
+    ks_pipeline_run_job(ctx->w, &fj.job);
+    return atomic_load(&ctx->in->spent) ? KS_ELIMIT : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The walk                                                                  */
+
+/* Expand the container of format `fmt` at data[off]. Returns 0 when it
+ * was read (then *consumed is its size), or a negative code when it was
+ * not a container after all. */
+static int expand_at(ks_worker *w, ks_input *in, const uint8_t *data, size_t len,
+                     const ks_origin *origin, unsigned depth, int fd, uint64_t fd_off, size_t off,
+                     const ks_format *fmt, bool carved, uint64_t *consumed)
+{
+    expansion x = {0};
+    ks_fmt_ctx ctx = {
+        .w = w,
+        .in = in,
+        .x = &x,
+        .origin = origin,
+        .fmt = fmt,
+        .label_off = off,
+        .depth = depth,
+        .fd = fd,
+        .fd_off = fd >= 0 ? fd_off + off : 0,
+        .carved = carved,
+    };
+    if (carved)
+        snprintf(ctx.label, sizeof ctx.label, "%s@0x%llx", fmt->name, (unsigned long long)off);
+    *consumed = 0;
+    int rc = fmt->expand(&ctx, data + off, len - off, consumed);
+    if (carved && !ctx.emitted) {
+        ks_diags_dispose(&ctx.pending); /* a lookalike */
+        return rc ? rc : KS_EINVAL;
+    }
+    flush_pending(&ctx);
+    if (rc == 0 || ctx.emitted) {
+        w->containers++;
+        if (*consumed == 0 || *consumed > len - off)
+            *consumed = len - off;
+        return 0;
+    }
+    return rc;
+}
+
+/* Strings of binary bytes from `start`, and the containers carved from them. */
+static void binary_scan(ks_worker *w, ks_input *in, const uint8_t *data, size_t len,
+                        const ks_origin *origin, uint32_t flags, unsigned depth, int fd,
+                        uint64_t fd_off, size_t start, size_t skip, bool file)
+{
+    const ks_scan_config *cfg = ks_worker_config(w);
+    bool carve = !cfg->limits.no_unpack && depth < cfg->limits.max_depth;
+    if (carve)
+        pthread_once(&carve_db.once, carve_compile);
+    carver c = {.d = data, .len = len, .scanned_to = start};
+    uint64_t scanned = 0;
+    size_t pos = start;
+    for (;;) {
+        cand k;
+        bool found = carve && !atomic_load(&in->spent) &&
+                     next_container(w, in, &c, pos, skip, &k);
+        size_t end = found ? (size_t)k.off : len;
+        ks_blob_begin(w, origin);
+        strings_pass(w, in, data, pos, end, flags, &scanned);
+        if (!found)
+            break;
+        uint64_t consumed = 0;
+        if (expand_at(w, in, data, len, origin, depth, fd, fd_off, (size_t)k.off, k.fmt, true,
+                      &consumed) == 0)
+            pos = (size_t)(k.off + (consumed ? consumed : 1));
+        else
+            pos = (size_t)k.off;
+        skip = (size_t)k.off;
+    }
+    ks_blob_begin(w, origin);
+    ks_blob_end(w, scanned, file);
+    free(c.v);
+}
+
+static void unpack_blob(ks_worker *w, ks_input *in, const uint8_t *data, size_t len,
+                        const ks_origin *origin, uint32_t flags, unsigned depth, int fd,
+                        uint64_t fd_off, bool opaque)
+{
+    const ks_scan_config *cfg = ks_worker_config(w);
+    bool file = origin->file || !origin->parent;
+    size_t skip = SIZE_MAX;
+    if (!opaque && !cfg->limits.no_unpack && len > 0) {
+        const ks_format *f = ks_format_sniff(data, len);
+        if (f && depth >= cfg->limits.max_depth) {
+            char *path = origin_path(origin, NULL);
+            w->budget_hits++;
+            ks_worker_warn(w, path,
+                           "budget: %s nested %u containers deep (--max-depth %u): not unpacked, "
+                           "scanned as bytes",
+                           f->name, depth, cfg->limits.max_depth);
+            free(path);
+        } else if (f && !atomic_load(&in->spent)) {
+            uint64_t consumed = 0;
+            if (expand_at(w, in, data, len, origin, depth, fd, fd_off, 0, f, false, &consumed) ==
+                0) {
+                if (consumed < len)
+                    binary_scan(w, in, data, len, origin, flags, depth, fd, fd_off,
+                                (size_t)consumed, SIZE_MAX, file);
+                else if (file)
+                    atomic_fetch_add_explicit(&w->files, 1, memory_order_relaxed);
+                return;
+            }
+            skip = 0; /* it was not one: scan it, without trying it again */
+        }
+    }
+    if (len > 0 && is_text(data, len)) {
+        ks_mem_src m = {data, len, 0};
+        uint64_t scanned = 0;
+        ks_blob_begin(w, origin);
+        ks_scan_pass(w, ks_fill_mem, &m, flags, -1, 0, &scanned);
+        ks_blob_end(w, scanned, file);
+        return;
+    }
+    binary_scan(w, in, data, len, origin, flags, depth, fd, fd_off, 0, skip, file);
+}
+
+void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
+                    uint32_t flags, int fd, uint64_t fd_off)
+{
+    ks_input in = {.map = fd >= 0 ? data : NULL, .map_len = fd >= 0 ? len : 0};
+    unpack_blob(w, &in, data, len, origin, flags, 0, fd, fd_off, false);
+}
+
+void ks_unpack_worker_dispose(ks_worker *w)
+{
+    if (w->carver) {
+        hs_free_scratch(w->carver->scratch);
+        free(w->carver);
+        w->carver = NULL;
+    }
+}

@@ -110,6 +110,22 @@ int ks_fmt_fd(const ks_fmt_ctx *ctx, uint64_t *offset);
 typedef void (*ks_fmt_task_fn)(ks_fmt_ctx *task_ctx, void *payload, size_t i);
 int ks_fmt_parallel(ks_fmt_ctx *ctx, size_t n, ks_fmt_task_fn fn, void *payload);
 
+/* A growing buffer for decoded bytes (outbuf.c). It never grows past
+ * ks_fmt_max_blob; decoders reserve what they produce with
+ * ks_fmt_reserve. */
+typedef struct ks_outbuf {
+    uint8_t *data;
+    size_t len, cap;
+} ks_outbuf;
+/* Room for at least `want` more bytes (fewer when the blob limit is near:
+ * at least 1). KS_ELIMIT, warned, when the blob limit is reached. */
+int ks_outbuf_room(ks_fmt_ctx *ctx, ks_outbuf *b, size_t want);
+void ks_outbuf_dispose(ks_outbuf *b);
+
+/* True when the container was found by carving inside unknown bytes: a
+ * decoder then accepts only what checks out completely (a checksum). */
+bool ks_fmt_carved(const ks_fmt_ctx *ctx);
+
 /* The registry (registry.c): every decoder, in the order they are sniffed. */
 extern const ks_format *const ks_formats[];
 extern const size_t ks_nformats;

@@ -9,6 +9,10 @@
 
 const ks_format *const ks_formats[] = {
     &ks_format_elf,
+    &ks_format_gzip,
+    &ks_format_xz,
+    &ks_format_zlib,
+    &ks_format_lzma,
 };
 
 const size_t ks_nformats = sizeof ks_formats / sizeof ks_formats[0];

@@ -534,6 +534,11 @@ uint64_t ks_fmt_max_blob(const ks_fmt_ctx *ctx)
     return m ? m : UINT64_MAX;
 }
 
+bool ks_fmt_carved(const ks_fmt_ctx *ctx)
+{
+    return ctx->carved;
+}
+
 int ks_fmt_fd(const ks_fmt_ctx *ctx, uint64_t *offset)
 {
     *offset = ctx->fd_off;

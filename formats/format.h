@@ -122,6 +122,11 @@ typedef struct ks_outbuf {
 int ks_outbuf_room(ks_fmt_ctx *ctx, ks_outbuf *b, size_t want);
 void ks_outbuf_dispose(ks_outbuf *b);
 
+/* The bytes are this format for sure (its header checked out): from now
+ * on warnings are reported even for a carved container that then turns out
+ * unreadable. */
+void ks_fmt_claim(ks_fmt_ctx *ctx);
+
 /* True when the container was found by carving inside unknown bytes: a
  * decoder then accepts only what checks out completely (a checksum). */
 bool ks_fmt_carved(const ks_fmt_ctx *ctx);
@@ -138,7 +143,20 @@ extern const ks_format ks_format_gzip;
 extern const ks_format ks_format_zlib;
 extern const ks_format ks_format_xz;
 extern const ks_format ks_format_lzma;
-extern const ks_format ks_format_archive;
+extern const ks_format ks_format_zip;
+extern const ks_format ks_format_tar;
+extern const ks_format ks_format_cpio;
+extern const ks_format ks_format_sevenzip;
+extern const ks_format ks_format_ar;
+extern const ks_format ks_format_iso9660;
+extern const ks_format ks_format_rar;
+extern const ks_format ks_format_cab;
+extern const ks_format ks_format_xar;
+extern const ks_format ks_format_bzip2;
+extern const ks_format ks_format_zstd;
+extern const ks_format ks_format_lz4;
+extern const ks_format ks_format_lzip;
+extern const ks_format ks_format_compress;
 extern const ks_format ks_format_squashfs;
 extern const ks_format ks_format_uimage;
 extern const ks_format ks_format_ihex;

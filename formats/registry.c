@@ -9,9 +9,24 @@
 
 const ks_format *const ks_formats[] = {
     &ks_format_elf,
+    &ks_format_squashfs,
     &ks_format_gzip,
     &ks_format_xz,
     &ks_format_zlib,
+    &ks_format_bzip2,
+    &ks_format_zstd,
+    &ks_format_lz4,
+    &ks_format_lzip,
+    &ks_format_zip,
+    &ks_format_tar,
+    &ks_format_cpio,
+    &ks_format_sevenzip,
+    &ks_format_ar,
+    &ks_format_iso9660,
+    &ks_format_rar,
+    &ks_format_cab,
+    &ks_format_xar,
+    &ks_format_compress,
     &ks_format_lzma,
 };
 

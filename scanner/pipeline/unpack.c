@@ -75,7 +75,9 @@ struct ks_fmt_ctx {
     unsigned depth;     /* of the blob */
     int fd;             /* the container's bytes in a file at fd_off, or -1 */
     uint64_t fd_off;
-    bool carved, emitted;
+    bool carved;
+    bool claimed; /* the header checked out: warnings are real */
+    bool emitted; /* a child was emitted: the container was read */
     ks_diags pending; /* carved: warnings held until something is emitted */
 };
 
@@ -426,7 +428,7 @@ static bool next_container(ks_worker *w, const ks_input *in, carver *c, size_t f
 static void ctx_warn(ks_fmt_ctx *ctx, const char *msg)
 {
     char *path = origin_path(ctx->origin, ctx->label);
-    if (ctx->carved && !ctx->emitted)
+    if (ctx->carved && !ctx->claimed && !ctx->emitted)
         ks_diags_add(&ctx->pending, path, msg);
     else
         ks_worker_warn(ctx->w, path, "%s", msg);
@@ -463,8 +465,7 @@ void ks_fmt_warn(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
 void ks_fmt_not_unpacked(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
 {
     va_list ap;
-    ctx->emitted = true; /* recognised: worth saying, even when carved */
-    flush_pending(ctx);
+    ks_fmt_claim(ctx); /* recognised: worth saying, even when carved */
     ctx->w->not_unpacked++;
     va_start(ap, fmt);
     vwarn(ctx, offset, "not unpacked: ", fmt, ap);
@@ -481,10 +482,7 @@ static void budget_warn(ks_fmt_ctx *ctx, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     ctx->w->budget_hits++;
-    bool held = ctx->carved && !ctx->emitted;
-    ctx->emitted = true; /* a budget hit is never a lookalike's */
-    if (held)
-        flush_pending(ctx);
+    ks_fmt_claim(ctx); /* a budget hit is never a lookalike's */
     ctx_warn(ctx, msg);
 }
 
@@ -534,6 +532,12 @@ uint64_t ks_fmt_max_blob(const ks_fmt_ctx *ctx)
     return m ? m : UINT64_MAX;
 }
 
+void ks_fmt_claim(ks_fmt_ctx *ctx)
+{
+    ctx->claimed = true;
+    flush_pending(ctx);
+}
+
 bool ks_fmt_carved(const ks_fmt_ctx *ctx)
 {
     return ctx->carved;
@@ -550,6 +554,20 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
     if (atomic_load(&ctx->in->spent))
         return KS_ELIMIT;
     const char *base = c->kind == KS_CHILD_STREAM ? ctx->fmt->name : c->name ? c->name : "";
+    char *member = NULL;
+    if (c->kind == KS_CHILD_MEMBER) {
+        /* One spelling for paths inside archives and file systems:
+         * "./etc/shadow", "etc/shadow" and "/etc/shadow" are "/etc/shadow". */
+        while (base[0] == '.' && base[1] == '/')
+            base += 2;
+        while (base[0] == '/')
+            base++;
+        size_t bl = strlen(base);
+        member = ks_xmalloc(bl + 2);
+        member[0] = '/';
+        memcpy(member + 1, base, bl + 1);
+        base = member;
+    }
     char *name;
     const char *sep;
     if (ctx->label[0]) {
@@ -582,7 +600,7 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
     };
     ctx->emitted = true;
     flush_pending(ctx);
-    uint32_t flags = c->kind == KS_CHILD_MEMBER && c->name ? ks_scan_flags_for_name(c->name) : 0;
+    uint32_t flags = member ? ks_scan_flags_for_name(member) : 0;
     int fd = -1;
     uint64_t fd_off = 0;
     if (ctx->fd >= 0 && c->parent_offset != KS_NO_OFFSET && !c->whole) {
@@ -592,6 +610,7 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
     unpack_blob(ctx->w, ctx->in, c->data, c->len, &o, flags, ctx->depth + 1, fd, fd_off,
                 c->opaque);
     free(name);
+    free(member);
     return atomic_load(&ctx->in->spent) ? KS_ELIMIT : 0;
 }
 
@@ -651,7 +670,7 @@ static int expand_at(ks_worker *w, ks_input *in, const uint8_t *data, size_t len
         snprintf(ctx.label, sizeof ctx.label, "%s@0x%llx", fmt->name, (unsigned long long)off);
     *consumed = 0;
     int rc = fmt->expand(&ctx, data + off, len - off, consumed);
-    if (carved && !ctx.emitted) {
+    if (carved && !ctx.emitted && !ctx.claimed) {
         ks_diags_dispose(&ctx.pending); /* a lookalike */
         return rc ? rc : KS_EINVAL;
     }

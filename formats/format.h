@@ -163,7 +163,18 @@ extern const ks_format ks_format_ihex;
 extern const ks_format ks_format_srec;
 extern const ks_format ks_format_der;
 extern const ks_format ks_format_dropbear;
-extern const ks_format ks_format_unread;
+/* Recognised, not read (unread.c). */
+extern const ks_format ks_format_ubi;
+extern const ks_format ks_format_ubifs;
+extern const ks_format ks_format_jffs2;
+extern const ks_format ks_format_cramfs;
+extern const ks_format ks_format_romfs;
+extern const ks_format ks_format_ext;
+extern const ks_format ks_format_erofs;
+extern const ks_format ks_format_f2fs;
+extern const ks_format ks_format_sparse;
+extern const ks_format ks_format_lzop;
+extern const ks_format ks_format_squashfs3;
 
 /* Big-endian and little-endian reads of input bytes. */
 static inline uint32_t ks_be32(const uint8_t *p)

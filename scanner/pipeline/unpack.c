@@ -51,11 +51,18 @@
 /* ------------------------------------------------------------------------ */
 /* Per input and per expansion                                              */
 
+#define MAX_REPORTED 32
+
 typedef struct ks_input {
     _Atomic uint64_t expanded;
     _Atomic bool spent; /* max_expanded reached: nothing more is unpacked */
     const uint8_t *map; /* the root's mapping, whose pages are released */
     size_t map_len;
+    /* Formats already reported as not unpacked: once per input is enough
+     * (a UBI image has a header in every erase block). */
+    pthread_mutex_t lock;
+    const ks_format *reported[MAX_REPORTED];
+    size_t nreported;
 } ks_input;
 
 /* Counters of one expansion, shared by its parallel tasks. */
@@ -274,9 +281,11 @@ static void strings_pass(ks_worker *w, const ks_input *in, const uint8_t *d, siz
         return;
     ks_view view = {0};
     strings_src s = {.w = w, .in = in, .d = d, .pos = from, .end = to, .released = from};
+    uint64_t text = 0;
     w->view = &view;
-    ks_scan_pass(w, fill_strings, &s, flags, -1, 0, scanned);
+    ks_scan_pass(w, fill_strings, &s, flags, -1, 0, &text);
     w->view = NULL;
+    *scanned += to - from; /* the blob's bytes covered, not the text made of them */
     free(view.v);
     release(in, d + s.released, to - s.released);
 }
@@ -466,6 +475,16 @@ void ks_fmt_not_unpacked(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
 {
     va_list ap;
     ks_fmt_claim(ctx); /* recognised: worth saying, even when carved */
+    ks_input *in = ctx->in;
+    bool seen = false;
+    pthread_mutex_lock(&in->lock);
+    for (size_t i = 0; i < in->nreported; i++)
+        seen |= in->reported[i] == ctx->fmt;
+    if (!seen && in->nreported < MAX_REPORTED)
+        in->reported[in->nreported++] = ctx->fmt;
+    pthread_mutex_unlock(&in->lock);
+    if (seen)
+        return;
     ctx->w->not_unpacked++;
     va_start(ap, fmt);
     vwarn(ctx, offset, "not unpacked: ", fmt, ap);
@@ -764,7 +783,9 @@ void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_orig
                     uint32_t flags, int fd, uint64_t fd_off)
 {
     ks_input in = {.map = fd >= 0 ? data : NULL, .map_len = fd >= 0 ? len : 0};
+    pthread_mutex_init(&in.lock, NULL);
     unpack_blob(w, &in, data, len, origin, flags, 0, fd, fd_off, false);
+    pthread_mutex_destroy(&in.lock);
 }
 
 void ks_unpack_worker_dispose(ks_worker *w)

@@ -76,8 +76,15 @@ bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs)
     if (s[0] == '<' && s[n - 1] == '>')
         return true;
     if (s[0] == '$' && n > 1 &&
-        (s[1] == '_' || s[1] == '{' || (lower(s[1]) >= 'a' && lower(s[1]) <= 'z')))
-        return true;
+        (s[1] == '_' || s[1] == '{' || (lower(s[1]) >= 'a' && lower(s[1]) <= 'z'))) {
+        /* ... but "$apr1$salt$hash", "$y$params$salt$hash" are crypt(5) hashes. */
+        size_t i = 1;
+        while (i < n && i < 8 && ((lower(s[i]) >= 'a' && lower(s[i]) <= 'z') ||
+                                  (s[i] >= '0' && s[i] <= '9')))
+            i++;
+        if (!(i < n && s[i] == '$' && memchr(s + i + 1, '$', n - i - 1)))
+            return true;
+    }
     if (s[0] == '%' && n > 1 && s[n - 1] == '%')
         return true;
     if (starts(s, n, "env.") || starts(s, n, "secrets.") || starts(s, n, "vars."))

@@ -308,3 +308,29 @@ ks_severity ks_results_max_severity(const ks_results *res)
             m = res->rs->rules[res->findings[i].rule].severity;
     return m;
 }
+
+static const ks_context contexts[] = {
+    {"ssh-host-key",
+     "private-key",
+     {"/etc/ssh/ssh_host_", "/etc/dropbear/", NULL},
+     "SSH host key: every device that runs this image presents the same host identity, so "
+     "one extracted key lets an attacker impersonate any of them and decrypt or intercept "
+     "their SSH sessions. Remove host keys from the image and generate them on each device at "
+     "first boot (ssh-keygen -A, dropbear -R), or provision them per device."},
+};
+
+void ks_results_context(ks_results *res)
+{
+    for (size_t i = 0; i < res->nfindings; i++) {
+        ks_finding *f = &res->findings[i];
+        const char *kind = res->rs->rules[f->rule].kind;
+        for (size_t c = 0; c < sizeof contexts / sizeof contexts[0] && !f->context; c++) {
+            if (strcmp(kind, contexts[c].kind) != 0)
+                continue;
+            for (size_t j = 0; j < f->nlocs && !f->context; j++)
+                for (size_t k = 0; k < 3 && contexts[c].paths[k]; k++)
+                    if (strstr(f->locs[j].path, contexts[c].paths[k]))
+                        f->context = &contexts[c];
+        }
+    }
+}

@@ -65,6 +65,16 @@ typedef struct ks_hitlist {
     size_t n, cap;
 } ks_hitlist;
 
+/* A place that changes what a finding means: an SSH host key in an image
+ * is the identity of every device built from it. Static table
+ * (findings.c); `id` is stable, `note` is for people. */
+typedef struct ks_context {
+    const char *id;
+    const char *kind; /* the rule kind it applies to */
+    const char *paths[3]; /* a location whose path contains one of these */
+    const char *note;
+} ks_context;
+
 typedef struct ks_finding {
     uint32_t rule;
     char fingerprint[33];
@@ -76,7 +86,10 @@ typedef struct ks_finding {
     ks_location *locs;
     size_t nlocs;
     int present_at_head; /* git: 1 still in HEAD's tree, 0 only in history; -1 not git */
+    const ks_context *context; /* where it was found changes what it means, or NULL */
 } ks_finding;
+
+
 
 typedef struct ks_diag {
     char *path;
@@ -161,5 +174,8 @@ void ks_results_diag(ks_results *res, const char *path, const char *msg);
 
 /* Highest severity among findings (KS_SEV_NONE when there are none). */
 ks_severity ks_results_max_severity(const ks_results *res);
+
+/* Attach contexts to findings, from their kind and locations. */
+void ks_results_context(ks_results *res);
 
 #endif

@@ -742,6 +742,7 @@ int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *s
     free(lists);
     if (ops->finish && !rc)
         rc = ops->finish(src, res);
+    ks_results_context(res);
     res->sum.elapsed_s = now_s() - p.t0;
     res->sum.threads = p.nworkers;
     res->sum.rules = 0;

@@ -143,6 +143,12 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
         json_array_append_new(locs, lo);
     }
     json_object_set_new(o, "locations", locs);
+    if (f->context) {
+        json_t *c = json_object();
+        json_object_set_new(c, "id", json_string(f->context->id));
+        json_object_set_new(c, "note", json_string(f->context->note));
+        json_object_set_new(o, "context", c);
+    }
     if (f->present_at_head >= 0)
         json_object_set_new(o, "present_at_head", json_boolean(f->present_at_head == 1));
     return o;

@@ -67,12 +67,12 @@ static void upper(char *out, const char *s, size_t cap)
 }
 
 /* "file offset 0x2010, vaddr 0x402010, symbol cloud_api_key+0x4, UTF-16LE" */
-static void print_binloc(FILE *f, const ks_binloc *b)
+static void print_binloc(FILE *f, const ks_binloc *b, uint64_t offset)
 {
     char line[512];
     size_t o = 0;
     const char *sep = "";
-    if (b->file_offset != KS_NO_OFFSET && b->nchain > 1) {
+    if (b->file_offset != KS_NO_OFFSET && b->file_offset != offset) {
         o += (size_t)snprintf(line + o, sizeof line - o, "file offset 0x%llx",
                               (unsigned long long)b->file_offset);
         sep = ", ";
@@ -130,7 +130,7 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
                         st.bold, l->path, (unsigned long long)l->line,
                         (unsigned long long)l->column, st.reset);
             if (l->bin)
-                print_binloc(f, l->bin);
+                print_binloc(f, l->bin, l->offset);
             if (l->prov) {
                 const ks_provenance *p = l->prov;
                 if (p->commit[0]) {
@@ -148,6 +148,10 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
             }
             if (l->snippet)
                 fprintf(f, "              %s%s%s\n", st.dim, l->snippet, st.reset);
+        }
+        if (fd->context) {
+            fputs("  context\n", f);
+            wrap(f, "              ", fd->context->note);
         }
         if (fd->present_at_head == 0)
             fputs("  history     no longer in HEAD, but still in the history: rotate it anyway\n",

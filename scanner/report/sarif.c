@@ -64,6 +64,9 @@ static const char *security_severity(ks_severity s)
     }
 }
 
+/* Hash of the finding and its path. Offsets in the path ("squashfs@0x1a0000",
+ * "segment@0x8000") move when an image is rebuilt and are left out, so an
+ * alert on a key in firmware survives the next build. */
 static void location_hash(char out[33], const char *fingerprint, const char *path)
 {
     uint8_t h[EVP_MAX_MD_SIZE];
@@ -71,7 +74,16 @@ static void location_hash(char out[33], const char *fingerprint, const char *pat
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
     EVP_DigestUpdate(md, fingerprint, strlen(fingerprint) + 1);
-    EVP_DigestUpdate(md, path, strlen(path));
+    for (const char *p = path; *p;) {
+        const char *at = strstr(p, "@0x");
+        size_t n = at ? (size_t)(at - p) : strlen(p);
+        EVP_DigestUpdate(md, p, n);
+        if (!at)
+            break;
+        p = at + 3;
+        while (*p && strchr("0123456789abcdef", *p))
+            p++;
+    }
     EVP_DigestFinal_ex(md, h, &hl);
     EVP_MD_CTX_free(md);
     ks_hex(out, h, 16);
@@ -169,29 +181,74 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
     json_object_set_new(o, "ruleIndex", json_integer((json_int_t)rule_index));
     json_object_set_new(o, "level", json_string(level_of(r->severity)));
     char msg[1024];
-    snprintf(msg, sizeof msg, "%s: %s (%zu characters, %s confidence)%s", r->name, f->redacted,
-             f->secret_len, ks_confidence_name(f->confidence),
-             f->nlocs > 1 ? "; the same secret is found in other places too" : "");
+    int mo = snprintf(msg, sizeof msg, "%s: %s (%zu characters, %s confidence)%s", r->name,
+                      f->redacted, f->secret_len, ks_confidence_name(f->confidence),
+                      f->nlocs > 1 ? "; the same secret is found in other places too" : "");
+    if (l->bin && l->bin->nchain > 1 && mo > 0 && (size_t)mo < sizeof msg)
+        mo += snprintf(msg + mo, sizeof msg - (size_t)mo, ", in %s%s%s", l->path,
+                       l->bin->symbol ? ", symbol " : "", l->bin->symbol ? l->bin->symbol : "");
+    if (f->context && mo > 0 && (size_t)mo < sizeof msg)
+        snprintf(msg + mo, sizeof msg - (size_t)mo, ". %s", f->context->note);
     json_t *m = json_object();
     json_object_set_new(m, "text", ks_report_json_string(msg));
     json_object_set_new(o, "message", m);
 
+    /* The artifact is the file the scan was given. Inside an image or a
+     * binary the region is where the secret's bytes sit in that file,
+     * when they are a slice of it; the chain down to the blob it was found
+     * in, and the ELF symbol, are logical locations. */
+    const ks_binloc *b = l->bin;
+    bool nested = b && b->nchain > 1;
     json_t *phys = json_object();
     json_t *art = json_object();
-    json_object_set_new(art, "uri", uri_of(l->path));
+    json_object_set_new(art, "uri", uri_of(nested ? b->chain[0].name : l->path));
     json_object_set_new(phys, "artifactLocation", art);
     json_t *region = json_object();
-    json_object_set_new(region, "startLine", json_integer((json_int_t)l->line));
-    json_object_set_new(region, "startColumn", json_integer((json_int_t)l->column));
-    json_object_set_new(region, "byteOffset", json_integer((json_int_t)l->offset));
-    if (l->snippet) {
+    if (!nested && !(b && b->strings)) {
+        json_object_set_new(region, "startLine", json_integer((json_int_t)l->line));
+        json_object_set_new(region, "startColumn", json_integer((json_int_t)l->column));
+    }
+    uint64_t root_off = nested ? b->chain[0].offset : l->offset;
+    if (root_off != KS_NO_OFFSET) {
+        json_object_set_new(region, "byteOffset", json_integer((json_int_t)root_off));
+        json_object_set_new(region, "byteLength", json_integer((json_int_t)f->secret_len));
+    }
+    /* A region needs a line or an offset; without one (a secret in
+     * decoded bytes) there is none, and the snippet goes with the result. */
+    bool has_region = json_object_size(region) > 0;
+    if (l->snippet && has_region) {
         json_t *sn = json_object();
         json_object_set_new(sn, "text", ks_report_json_string(l->snippet));
         json_object_set_new(region, "snippet", sn);
     }
-    json_object_set_new(phys, "region", region);
+    if (has_region)
+        json_object_set_new(phys, "region", region);
+    else
+        json_decref(region);
     json_t *loc = json_object();
     json_object_set_new(loc, "physicalLocation", phys);
+    if (nested) {
+        json_t *logical = json_array();
+        json_t *ll = json_object();
+        const char *leaf = b->chain[b->nchain - 1].name;
+        json_object_set_new(ll, "name", ks_report_json_string(leaf + strspn(leaf, "!:")));
+        json_object_set_new(ll, "fullyQualifiedName", ks_report_json_string(l->path));
+        json_object_set_new(ll, "kind", json_string("resource"));
+        json_array_append_new(logical, ll);
+        if (b->symbol) {
+            json_t *sl = json_object();
+            size_t fl = strlen(l->path) + strlen(b->symbol) + 3;
+            char *fq = ks_xmalloc(fl);
+            snprintf(fq, fl, "%s::%s", l->path, b->symbol);
+            json_object_set_new(sl, "name", ks_report_json_string(b->symbol));
+            json_object_set_new(sl, "fullyQualifiedName", ks_report_json_string(fq));
+            json_object_set_new(sl, "kind", json_string("variable"));
+            json_object_set_new(sl, "parentIndex", json_integer(0));
+            json_array_append_new(logical, sl);
+            free(fq);
+        }
+        json_object_set_new(loc, "logicalLocations", logical);
+    }
     json_t *locs = json_array();
     json_array_append_new(locs, loc);
     json_object_set_new(o, "locations", locs);
@@ -211,6 +268,25 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
         json_object_set_new(props, "commit", json_string(l->prov->commit));
         json_object_set_new(props, "atHead", json_boolean(l->prov->at_head));
     }
+    if (b) {
+        json_object_set_new(props, "origin", ks_report_json_string(l->path));
+        json_object_set_new(props, "offset", json_integer((json_int_t)l->offset));
+        if (b->file_offset != KS_NO_OFFSET)
+            json_object_set_new(props, "fileOffset", json_integer((json_int_t)b->file_offset));
+        if (b->has_vaddr) {
+            char va[24];
+            snprintf(va, sizeof va, "0x%llx", (unsigned long long)b->vaddr);
+            json_object_set_new(props, "vaddr", json_string(va));
+        }
+        if (b->symbol)
+            json_object_set_new(props, "symbol", ks_report_json_string(b->symbol));
+        if (!b->strings && nested)
+            json_object_set_new(props, "line", json_integer((json_int_t)l->line));
+        if (l->snippet && (nested ? b->chain[0].offset : l->offset) == KS_NO_OFFSET)
+            json_object_set_new(props, "snippet", ks_report_json_string(l->snippet));
+    }
+    if (f->context)
+        json_object_set_new(props, "context", json_string(f->context->id));
     json_object_set_new(o, "properties", props);
     return o;
 }

@@ -227,19 +227,9 @@ static ks_binloc *make_binloc(const ks_worker *w, uint64_t off, uint32_t stride)
     ks_binloc *b = ks_xcalloc(1, sizeof *b);
     b->chain = ks_xcalloc(n, sizeof(ks_chain_link));
     b->nchain = n;
-    b->strings = w->view != NULL;
+    b->strings = w->view != NULL || w->origin->whole;
     b->encoding = stride == 2 ? "utf-16le" : NULL;
     b->file_offset = KS_NO_OFFSET;
-    const ks_origin *leaf = w->origin;
-    if (leaf->has_vaddr) {
-        b->has_vaddr = true;
-        b->vaddr = leaf->vaddr + off;
-    }
-    if (leaf->symbol) {
-        const char *sym = leaf->symbol(leaf->symbol_payload, off, &b->symbol_delta);
-        if (sym)
-            b->symbol = ks_xstrdup(sym);
-    }
     uint64_t cur = off;
     size_t i = n;
     for (const ks_origin *o = w->origin; o; o = o->parent) {
@@ -252,6 +242,18 @@ static ks_binloc *make_binloc(const ks_worker *w, uint64_t off, uint32_t stride)
         b->chain[i].offset = cur;
         if (b->file_offset == KS_NO_OFFSET && (o->file || !o->parent))
             b->file_offset = cur;
+        /* The innermost blob with an address (an ELF section; also when the
+         * secret is in a DER key carved out of it) gives address and symbol. */
+        bool placed = b->has_vaddr || b->symbol;
+        if (!placed && cur != KS_NO_OFFSET && o->has_vaddr) {
+            b->has_vaddr = true;
+            b->vaddr = o->vaddr + cur;
+        }
+        if (!placed && cur != KS_NO_OFFSET && o->symbol) {
+            const char *sym = o->symbol(o->symbol_payload, cur, &b->symbol_delta);
+            if (sym)
+                b->symbol = ks_xstrdup(sym);
+        }
         if (!o->parent)
             break;
         if (o->whole)
@@ -290,8 +292,8 @@ static int on_match(const ks_match *m, void *payload)
     uint64_t at = w->base + m->sstart;
     uint32_t stride = 1;
     h->loc.offset = w->view ? ks_view_map(w->view, at, &stride) : at;
-    if (w->view) {
-        h->loc.line = h->loc.column = 0; /* a binary's strings have no lines */
+    if (w->view || w->origin->whole) {
+        h->loc.line = h->loc.column = 0; /* a binary's strings (or a rendering) have no lines */
     } else {
         line_at(w, at, &h->loc.line, &h->loc.column);
     }

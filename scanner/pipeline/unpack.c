@@ -37,6 +37,9 @@
 
 #include <hs.h>
 #include <stdarg.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +57,7 @@
 #define MAX_REPORTED 32
 
 typedef struct ks_input {
+    uint64_t size; /* bytes the source gave */
     _Atomic uint64_t expanded;
     _Atomic bool spent; /* max_expanded reached: nothing more is unpacked */
     const uint8_t *map; /* the root's mapping, whose pages are released */
@@ -181,12 +185,40 @@ typedef struct strings_src {
     bool sep;         /* a line break is owed after the last run */
 } strings_src;
 
+/* The first byte at or after `pos` that is printable (a run can start
+ * there), or `end`. Padding and code are mostly not: skip 16 at a time. */
+static size_t skip_unprintable(const uint8_t *d, size_t pos, size_t end)
+{
+#ifdef __SSE2__
+    const __m128i lo = _mm_set1_epi8(0x1f), hi = _mm_set1_epi8(0x7f);
+    const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    while (pos + 16 <= end) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + pos));
+        /* Signed compares: bytes >= 0x80 are negative, so never in range. */
+        __m128i m = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, tab),
+                                         _mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                                      _mm_cmpeq_epi8(v, cr))));
+        int bits = _mm_movemask_epi8(m);
+        if (bits)
+            return pos + (size_t)__builtin_ctz((unsigned)bits);
+        pos += 16;
+    }
+#endif
+    while (pos < end && !printable[d[pos]])
+        pos++;
+    return pos;
+}
+
 /* Find the next run at or after s->pos; false at the end. */
 static bool next_run(strings_src *s)
 {
     const uint8_t *d = s->d;
     size_t pos = s->pos, end = s->end;
     while (pos < end) {
+        pos = skip_unprintable(d, pos, end);
+        if (pos >= end)
+            break;
         size_t i = pos;
         while (i < end && printable[d[i]])
             i++;
@@ -519,6 +551,17 @@ int ks_fmt_reserve(ks_fmt_ctx *ctx, uint64_t bytes, uint64_t in_bytes)
                         (unsigned long long)l->max_expanded);
         return KS_ELIMIT;
     }
+    /* The whole input against its own size: nested bombs (zips of zips)
+     * stay small at every level and are caught here. */
+    if (l->max_ratio && ctx->in->size && total > l->ratio_floor &&
+        total / ctx->in->size > l->max_ratio) {
+        if (!atomic_exchange(&ctx->in->spent, true))
+            budget_warn(ctx,
+                        "budget: this input expands to more than %llu times its size "
+                        "(--max-ratio): unpacking stopped after %llu bytes",
+                        (unsigned long long)l->max_ratio, (unsigned long long)total);
+        return KS_ELIMIT;
+    }
     uint64_t out = atomic_fetch_add(&ctx->x->out, bytes) + bytes;
     if (l->max_ratio && in_bytes && out > l->ratio_floor && out / in_bytes > l->max_ratio) {
         if (!atomic_exchange(&ctx->x->ratio_warned, true))
@@ -570,8 +613,9 @@ int ks_fmt_fd(const ks_fmt_ctx *ctx, uint64_t *offset)
 
 int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
 {
-    if (atomic_load(&ctx->in->spent))
-        return KS_ELIMIT;
+    /* After a budget is spent, what is already decoded is still scanned,
+     * but nothing more is unpacked from it. */
+    bool spent = atomic_load(&ctx->in->spent);
     const char *base = c->kind == KS_CHILD_STREAM ? ctx->fmt->name : c->name ? c->name : "";
     char *member = NULL;
     if (c->kind == KS_CHILD_MEMBER) {
@@ -627,7 +671,7 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
         fd_off = ctx->fd_off + c->parent_offset;
     }
     unpack_blob(ctx->w, ctx->in, c->data, c->len, &o, flags, ctx->depth + 1, fd, fd_off,
-                c->opaque);
+                c->opaque || spent);
     free(name);
     free(member);
     return atomic_load(&ctx->in->spent) ? KS_ELIMIT : 0;
@@ -782,7 +826,7 @@ static void unpack_blob(ks_worker *w, ks_input *in, const uint8_t *data, size_t 
 void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
                     uint32_t flags, int fd, uint64_t fd_off)
 {
-    ks_input in = {.map = fd >= 0 ? data : NULL, .map_len = fd >= 0 ? len : 0};
+    ks_input in = {.size = len, .map = fd >= 0 ? data : NULL, .map_len = fd >= 0 ? len : 0};
     pthread_mutex_init(&in.lock, NULL);
     unpack_blob(w, &in, data, len, origin, flags, 0, fd, fd_off, false);
     pthread_mutex_destroy(&in.lock);

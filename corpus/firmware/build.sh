@@ -78,6 +78,12 @@ size=$(wc -c < uImage)
     cat rootfs.sqfs
 } > firmware.img
 
+# A flat image: a 4 KiB header, then the MIPS program as it is (carved at 0x1000).
+{
+    head -c 4096 /dev/zero | tr '\000' '\377'
+    cat sensor-mips
+} > bundle.bin
+
 # --- Intel HEX and S-records of a flash region at 0x08040000 ----------------
 {
     printf 'LUMENCFG'
@@ -88,9 +94,9 @@ objcopy -I binary -O ihex --change-addresses 0x08040000 flash.bin flash.hex
 objcopy -I binary -O srec --change-addresses 0x08040000 flash.bin flash.srec
 
 # --- Hostile inputs ---------------------------------------------------------
-# A SquashFS cut in half: its tables (at the end) are gone.
-size=$(wc -c < rootfs.sqfs)
-head -c $((size / 2)) rootfs.sqfs > truncated.sqfs
+# A SquashFS cut short: its tables (after the data, at the end) are gone.
+used=$(od -An -tu8 -j40 -N8 rootfs.sqfs | tr -d ' ')
+head -c $((used - 256)) rootfs.sqfs > truncated.sqfs
 
 # A gzip stream with garbage written over its middle.
 {

@@ -45,7 +45,9 @@ typedef struct section_syms {
 
 static uint16_t rd16(const uint8_t *p, bool be)
 {
-    return be ? (uint16_t)(p[0] << 8 | p[1]) : ks_le16(p);
+    if (be)
+        return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+    return ks_le16(p);
 }
 
 static uint32_t rd32(const uint8_t *p, bool be)

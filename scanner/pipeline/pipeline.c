@@ -236,7 +236,8 @@ static ks_binloc *make_binloc(const ks_worker *w, uint64_t off, uint32_t stride)
         i--;
         size_t nl = strlen(o->name), sl = o->parent && o->sep ? strlen(o->sep) : 0;
         char *name = ks_xmalloc(sl + nl + 1);
-        memcpy(name, o->sep, sl);
+        if (sl)
+            memcpy(name, o->sep, sl);
         memcpy(name + sl, o->name, nl + 1);
         b->chain[i].name = name;
         b->chain[i].offset = cur;

@@ -832,11 +832,7 @@ int main(int argc, char **argv)
     options o = {.fail_on = KS_SEV_LOW,
                  .color = -1,
                  .max_file_size = 256ull << 20,
-                 .limits = {.max_depth = KS_DEFAULT_MAX_DEPTH,
-                            .max_expanded = KS_DEFAULT_MAX_EXPANDED,
-                            .max_ratio = KS_DEFAULT_MAX_RATIO,
-                            .ratio_floor = KS_DEFAULT_RATIO_FLOOR,
-                            .max_entries = KS_DEFAULT_MAX_ENTRIES}};
+                 .limits = ks_unpack_limits_default()};
     int status;
 
     if (argc < 2) {

@@ -65,12 +65,8 @@ typedef struct ks_scan_config {
     ks_unpack_limits limits;
 } ks_scan_config;
 
-/* Default budgets (README, "Scanning firmware"). */
-#define KS_DEFAULT_MAX_DEPTH 16
-#define KS_DEFAULT_MAX_EXPANDED (8ull << 30)
-#define KS_DEFAULT_MAX_RATIO 200
-#define KS_DEFAULT_RATIO_FLOOR (64ull << 20)
-#define KS_DEFAULT_MAX_ENTRIES 1000000
+/* The default budgets (README, "Scanning firmware"). */
+ks_unpack_limits ks_unpack_limits_default(void);
 
 typedef struct ks_pipeline ks_pipeline;
 

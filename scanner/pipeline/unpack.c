@@ -832,6 +832,17 @@ void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_orig
     pthread_mutex_destroy(&in.lock);
 }
 
+ks_unpack_limits ks_unpack_limits_default(void)
+{
+    return (ks_unpack_limits){
+        .max_depth = 16,
+        .max_expanded = 8ull << 30,
+        .max_ratio = 200,
+        .ratio_floor = 64ull << 20,
+        .max_entries = 1000000,
+    };
+}
+
 void ks_unpack_worker_dispose(ks_worker *w)
 {
     if (w->carver) {

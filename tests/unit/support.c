@@ -62,6 +62,8 @@ ks_engine *t_engine(const ks_ruleset *rs)
     return e;
 }
 
+const ks_unpack_limits *t_limits;
+
 void t_scan(const ks_ruleset *rs, const ks_engine *e, char **paths, size_t n, size_t chunk,
             unsigned threads, ks_results *res)
 {
@@ -73,7 +75,8 @@ void t_scan(const ks_ruleset *rs, const ks_engine *e, char **paths, size_t n, si
                           .threads = threads,
                           .max_file_size = 0,
                           .quiet = true,
-                          .chunk_size = chunk};
+                          .chunk_size = chunk,
+                          .limits = t_limits ? *t_limits : ks_unpack_limits_default()};
     assert_int_equal(ks_pipeline_run(&cfg, &ks_fs_source_ops, src, res), 0);
     ks_fs_source_free(src);
 }

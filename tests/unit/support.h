@@ -25,6 +25,9 @@ char *t_write(const char *dir, const char *name, const void *data, size_t len);
 void t_rules(ks_ruleset *rs, const char *yaml);
 ks_engine *t_engine(const ks_ruleset *rs);
 
+/* Budgets t_scan uses (NULL: the defaults). */
+extern const ks_unpack_limits *t_limits;
+
 /* Scan paths with the given engine; chunk 0 = default. */
 void t_scan(const ks_ruleset *rs, const ks_engine *e, char **paths, size_t n, size_t chunk,
             unsigned threads, ks_results *res);

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Firmware benchmark: keysift on a SquashFS image against extract-then-grep.
+
+Builds, once (cached under /tmp/bench/<name>), a firmware-like image: a
+SquashFS of the shared source tree (../shared/bench/gen_corpus.py src) and of
+the shared binary corpus (gen_corpus.py bin: gcc-built ELF programs, some
+stripped, and binary blobs). Then times, in the same run, with the same
+thread count and a warm page cache:
+
+  keysift scan IMAGE                     (full default ruleset, unpacking the image)
+  unsquashfs -d DIR IMAGE, then          (extract to disk ...)
+  rg -c -uuu --no-unicode -f patterns20.txt DIR   (... then grep what was extracted)
+
+and reports the median wall time of each, keysift's peak RSS (target: under
+256 MB) and the ratio (target: keysift faster than extract+grep), and
+keysift's recall on the secrets planted in both trees, by the path inside the
+image and the line (text) or byte offset (binaries).
+
+usage: bench_fw.py [--keysift build/keysift] [--src-mb 1400] [--comp gzip] [--runs 3] [--threads 2]
+"""
+import argparse
+import collections
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHARED = os.environ.get("KEYSIFT_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
+GEN = os.path.join(SHARED, "bench", "gen_corpus.py")
+
+
+def timed(cmd, stdout=subprocess.DEVNULL):
+    """Wall time, the child's own peak RSS (GNU time) and exit code."""
+    rss_file = "/tmp/keysift-bench-rss"
+    t0 = time.monotonic()
+    rc = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd, stdout=stdout,
+                         stderr=subprocess.DEVNULL)
+    t = time.monotonic() - t0
+    rss = int(open(rss_file).read().split()[-1]) * 1024
+    return t, rss, rc
+
+
+def build(a):
+    base = os.path.join("/tmp/bench", a.name)
+    image = os.path.join(base, "image.sqfs")
+    if os.path.exists(image):
+        return base, image
+    for kind, name, extra in (("src", a.name + "-src", ["--size-mb", str(a.src_mb)]),
+                              ("bin", a.name + "-bin", [])):
+        if not os.path.isdir(os.path.join("/tmp/bench", name, "tree")):
+            subprocess.run([sys.executable, GEN, kind, "--name", name] + extra, check=True,
+                           stdout=subprocess.DEVNULL)
+    stage = os.path.join(base, "root")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(stage)
+    # Hard links: the image is built from the trees without copying them.
+    subprocess.run(["cp", "-al", os.path.join("/tmp/bench", a.name + "-src", "tree"),
+                    os.path.join(stage, "src")], check=True)
+    subprocess.run(["cp", "-al", os.path.join("/tmp/bench", a.name + "-bin", "tree"),
+                    os.path.join(stage, "bin")], check=True)
+    subprocess.run(["mksquashfs", stage, image, "-comp", a.comp, "-noappend", "-quiet",
+                    "-processors", str(a.threads)], check=True, stdout=subprocess.DEVNULL)
+    shutil.rmtree(stage)
+    return base, image
+
+
+def planted(name, prefix):
+    rows = []
+    for row in open(os.path.join("/tmp/bench", name, "planted.tsv")):
+        if row.startswith(("#", "path\t")) or not row.strip():
+            continue
+        path, line, kind, off = row.rstrip("\n").split("\t")[:4]
+        rows.append((prefix + path, int(line), kind, int(off)))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keysift", default=os.path.join(ROOT, "build", "keysift"))
+    ap.add_argument("--name", default="fw512")
+    ap.add_argument("--src-mb", type=int, default=1400)
+    ap.add_argument("--comp", default="gzip")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+
+    base, image = build(a)
+    size = os.path.getsize(image)
+    pats = os.path.join(SHARED, "bench", "patterns20.txt")
+    j = str(a.threads)
+    out_dir = os.path.join(base, "extracted")
+    ks_cmd = [a.keysift, "scan", "-q", "--format", "jsonl", "-j", j, image]
+    unsq_cmd = ["unsquashfs", "-q", "-n", "-p", j, "-d", out_dir, image]
+    rg_cmd = ["rg", "-c", "-uuu", "--no-unicode", "-j", j, "-f", pats, out_dir]
+
+    def extract_grep():
+        shutil.rmtree(out_dir, ignore_errors=True)
+        t1, r1, rc1 = timed(unsq_cmd)
+        t2, r2, rc2 = timed(rg_cmd)
+        if rc1 != 0 or rc2 not in (0, 1):
+            sys.exit("extract+grep failed: unsquashfs %d, rg %d" % (rc1, rc2))
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return t1, t2, max(r1, r2)
+
+    # Warm the page cache (and keysift's rule cache) once each.
+    timed(ks_cmd)
+    extract_grep()
+    ks, eg, unsq, rgt, ks_rss, eg_rss = [], [], [], [], 0, 0
+    for _ in range(a.runs):  # interleaved, so both see the same machine
+        t, r, rc = timed(ks_cmd)
+        if rc not in (0, 1):
+            sys.exit("keysift failed with exit %d" % rc)
+        ks.append(t)
+        ks_rss = max(ks_rss, r)
+        t1, t2, r2 = extract_grep()
+        unsq.append(t1)
+        rgt.append(t2)
+        eg.append(t1 + t2)
+        eg_rss = max(eg_rss, r2)
+    k, e = statistics.median(ks), statistics.median(eg)
+    print("image: %s, %.0f MB SquashFS (%s), %d threads, median of %d runs, warm cache"
+          % (image, size / 1e6, a.comp, a.threads, a.runs))
+    print("  keysift            %6.2f s  peak RSS %6.1f MB (target < 256 MB)" % (k, ks_rss / 2**20))
+    print("  unsquashfs + rg    %6.2f s  (%.2f + %.2f)  peak RSS %6.1f MB"
+          % (e, statistics.median(unsq), statistics.median(rgt), eg_rss / 2**20))
+    print("ratio: extract+grep / keysift = %.2f (target > 1)" % (e / k))
+
+    # Recall: every planted secret, by its path inside the image.
+    out = subprocess.run(ks_cmd, capture_output=True).stdout.decode()
+    found_lines, found_offsets = set(), set()
+    summary_rules = collections.Counter()
+    for line in out.splitlines():
+        f = json.loads(line)
+        summary_rules[f["rule_id"]] += 1
+        for loc in f["locations"]:
+            b = loc.get("binary") or {}
+            member = None
+            for link in b.get("origin", []):
+                if link["name"].startswith(":"):
+                    member = link["name"][1:]
+            if member is None:
+                continue
+            if loc["line"]:
+                found_lines.add((member, loc["line"]))
+            if b.get("file_offset") is not None:
+                found_offsets.add((member, b["file_offset"]))
+    rows = planted(a.name + "-src", "/src/") + planted(a.name + "-bin", "/bin/")
+    want = collections.Counter()
+    got = collections.Counter()
+    for path, line, kind, off in rows:
+        binary = path.startswith("/bin/")
+        want[kind] += 1
+        if ((path, off) in found_offsets) if binary else ((path, line) in found_lines):
+            got[kind] += 1
+    print("recall: %d / %d planted secrets found in the image" % (sum(got.values()), sum(want.values())))
+    for kd in sorted(want):
+        if got[kd] != want[kd]:
+            print("  missed %-24s %d of %d" % (kd, want[kd] - got[kd], want[kd]))
+
+
+if __name__ == "__main__":
+    main()

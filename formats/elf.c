@@ -66,8 +66,17 @@ static bool elf_sniff(const uint8_t *d, size_t n)
     uint16_t type = rd16(d + 16, be);
     if (type < ET_REL || type > ET_CORE || rd32(d + 20, be) != EV_CURRENT)
         return false;
-    uint16_t ehsize = rd16(d + (d[4] == ELFCLASS32 ? 40 : 52), be);
-    return ehsize == (d[4] == ELFCLASS32 ? 52 : 64);
+    bool c32 = d[4] == ELFCLASS32;
+    uint16_t ehsize = rd16(d + (c32 ? 40 : 52), be);
+    uint16_t phentsize = rd16(d + (c32 ? 42 : 54), be), phnum = rd16(d + (c32 ? 44 : 56), be);
+    uint16_t shentsize = rd16(d + (c32 ? 46 : 58), be), shnum = rd16(d + (c32 ? 48 : 60), be);
+    /* Header tables of the size the class says, or none. */
+    if (ehsize != (c32 ? 52 : 64) || (phnum && phentsize != (c32 ? 32 : 56)) ||
+        (shnum && shentsize != (c32 ? 40 : 64)) || (!phnum && !shnum))
+        return false;
+    uint64_t phoff = c32 ? rd32(d + 28, be) : (be ? (uint64_t)rd32(d + 32, be) << 32 | rd32(d + 36, be)
+                                                  : ks_le64(d + 32));
+    return !phnum || (phoff >= ehsize && phoff < n);
 }
 
 static const char *section_symbol(const void *payload, uint64_t off, uint64_t *delta)

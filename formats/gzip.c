@@ -4,9 +4,9 @@
  *
  * One child: the decoded stream. A stream that breaks off (truncated, or a
  * corrupt block) is warned about with the offset where it broke, and what
- * was decoded before is still scanned. A zlib stream found by carving has
- * only a two-byte magic, so it counts only when it decodes to its end and
- * its Adler-32 matches.
+ * was decoded before is still scanned. A stream found by carving counts
+ * only when it decodes to its end and its checksum matches (a zlib magic
+ * is two bytes: random data has one every 64 KiB).
  *
  * Raw deflate has no signature of its own; it is read where a container
  * frames it (zip members, through libarchive).
@@ -121,8 +121,10 @@ static int expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consume
     bool complete = false;
     size_t used = inflate_all(ctx, d, n, wbits, gzip, &out, &complete);
     int rc = 0;
-    /* A carved zlib lookalike: only a stream that checks out counts. */
-    if (!gzip && ks_fmt_carved(ctx) && !complete) {
+    /* Found by carving, only a stream that checks out (to its end, with its
+     * CRC-32 or Adler-32) counts: a lookalike must not swallow the bytes
+     * behind it, which are scanned as strings instead. */
+    if (ks_fmt_carved(ctx) && !complete) {
         rc = KS_EINVAL;
     } else if (out.len) {
         ks_child c = {.kind = KS_CHILD_STREAM,

@@ -117,11 +117,13 @@ static size_t decode_one(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t b
 static int decode(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed, bool alone)
 {
     ks_outbuf out = {0};
-    size_t used = 0;
+    size_t used = 0, good = 0; /* good: output of the streams that ended properly */
     bool ended = false, stop = false, any_end = false;
     for (;;) {
         used += decode_one(ctx, d + used, n - used, used, alone, &out, &ended, &stop);
         any_end |= ended;
+        if (ended)
+            good = out.len;
         if (stop || !ended || alone)
             break;
         /* xz streams may follow each other, with zero padding in words. */
@@ -134,6 +136,14 @@ static int decode(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consume
     }
     *consumed = used;
     int result = 0;
+    /* Found by carving, only streams that came to their end count: a
+     * lookalike (lzma has no magic to speak of) must not swallow the bytes
+     * behind it, which are scanned as strings instead. */
+    if (ks_fmt_carved(ctx)) {
+        out.len = good;
+        if (!good)
+            *consumed = 0;
+    }
     if (out.len) {
         ks_child c = {.kind = KS_CHILD_STREAM,
                       .data = out.data,

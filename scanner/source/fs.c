@@ -53,7 +53,7 @@ struct ks_fs_source {
     pthread_cond_t cond;
     item *stack;
     size_t n, cap;
-    unsigned active; /* items being processed */
+    unsigned active; /* directories being read: they may push more items */
     bool stop;
 };
 
@@ -84,12 +84,15 @@ static bool pop(ks_fs_source *s, item *out)
         return false;
     }
     *out = s->stack[--s->n];
-    s->active++;
+    if (out->kind == ITEM_DIR)
+        s->active++; /* only a directory being read can add work */
     pthread_mutex_unlock(&s->lock);
     return true;
 }
 
-static void finish(ks_fs_source *s)
+/* A directory has pushed all it will push: workers waiting for work may
+ * stop waiting for it (and leave, to help with jobs, if nothing is left). */
+static void dir_done(ks_fs_source *s)
 {
     pthread_mutex_lock(&s->lock);
     s->active--;
@@ -191,6 +194,7 @@ static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
     int fd = open(it->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         ks_worker_warn(w, it->path, "cannot open directory: %s", strerror(errno));
+        dir_done(s);
         return;
     }
     dirref *ref = ks_xcalloc(1, sizeof *ref);
@@ -269,6 +273,7 @@ static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
         atomic_fetch_add(&ref->refs, 1);
         push(s, (item){.kind = ITEM_FILES, .dir = ref, .names = part, .n = cnt});
     }
+    dir_done(s);
     size_t first = n < BATCH ? n : BATCH;
     for (size_t i = 0; i < first; i++) {
         scan_file_at(w, fd, ref->path, names[i]);
@@ -323,7 +328,6 @@ static int fs_run(void *src, ks_worker *w)
             break;
         }
         }
-        finish(s);
     }
     return 0;
 }

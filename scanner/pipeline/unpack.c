@@ -452,8 +452,7 @@ static bool next_container(ks_worker *w, const ks_input *in, carver *c, size_t f
         size_t we = c->len - c->scanned_to > CARVE_WINDOW ? c->scanned_to + CARVE_WINDOW : c->len;
         c->n = c->next = 0;
         c->win_start = ws;
-        size_t before = c->scanned_to;
-        c->scanned_to = before; /* matches ending at or before it were seen */
+        size_t before = c->scanned_to; /* matches ending at or before it were seen */
         hs_scan(carve_db.db, (const char *)c->d + ws, (unsigned)(we - ws), 0, w->carver->scratch,
                 on_magic, c);
         c->scanned_to = we;

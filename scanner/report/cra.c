@@ -27,6 +27,22 @@ static void cell(FILE *f, const char *s)
     }
 }
 
+/* A location: path:line, or for the strings of a binary path @ offset,
+ * with the ELF symbol when there is one. */
+static void where(FILE *f, const ks_location *l)
+{
+    cell(f, l->path);
+    if (l->bin && l->bin->strings)
+        fprintf(f, " @ 0x%llx", (unsigned long long)l->offset);
+    else
+        fprintf(f, ":%llu", (unsigned long long)l->line);
+    if (l->bin && l->bin->symbol) {
+        fputs(" (", f);
+        cell(f, l->bin->symbol);
+        fputc(')', f);
+    }
+}
+
 static size_t count_at_or_above(const ks_results *res, ks_severity s)
 {
     size_t n = 0;
@@ -78,6 +94,12 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
     fprintf(f, "| Not read: symbolic links, devices, over the size limit | %llu |\n",
             (unsigned long long)s->skipped);
     fprintf(f, "| Excluded by configuration | %llu |\n", (unsigned long long)s->excluded);
+    fprintf(f, "| Containers unpacked (archives, images, streams, ELF) | %llu |\n",
+            (unsigned long long)s->containers);
+    fprintf(f, "| Regions recognised but not unpacked (searched as bytes) | %llu |\n",
+            (unsigned long long)s->not_unpacked);
+    fprintf(f, "| Unpacking budgets hit (depth, size, ratio, entries) | %llu |\n",
+            (unsigned long long)s->budget_hits);
     fprintf(f, "| Warnings (could not be read completely) | %llu |\n",
             (unsigned long long)s->warnings);
     if (res->ndiags) {
@@ -119,9 +141,8 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
                     continue;
                 fprintf(f, "- **%s** (%s) `%s` at `", r->name, ks_severity_name(r->severity),
                         fd->fingerprint);
-                cell(f, fd->locs[0].path);
-                fprintf(f, ":%llu`%s: ", (unsigned long long)fd->locs[0].line,
-                        fd->nlocs > 1 ? " and other places" : "");
+                where(f, &fd->locs[0]);
+                fprintf(f, "`%s: ", fd->nlocs > 1 ? " and other places" : "");
                 cell(f, g->cra_text.v[k]);
                 fputc('\n', f);
             }
@@ -145,8 +166,8 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
             for (size_t j = 0; j < fd->nlocs && j < 20; j++) {
                 fputs(j ? "<br>" : "", f);
                 fputc('`', f);
-                cell(f, fd->locs[j].path);
-                fprintf(f, ":%llu`", (unsigned long long)fd->locs[j].line);
+                where(f, &fd->locs[j]);
+                fputc('`', f);
                 if (fd->locs[j].prov && fd->locs[j].prov->commit[0])
                     fprintf(f, " (commit %.12s)", fd->locs[j].prov->commit);
             }

@@ -164,7 +164,9 @@ static int archive_expand(ks_fmt_ctx *ctx, const ks_format *fmt, const uint8_t *
         if (ks_fmt_entry(ctx) != 0)
             break;
         members++;
-        if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
+        /* Regular files; ar (and some zip) members carry no file type at all. */
+        unsigned type = archive_entry_filetype(e);
+        if ((type != AE_IFREG && type != 0) || archive_entry_hardlink(e))
             continue;
         const char *name = archive_entry_pathname(e);
         char fallback[32];

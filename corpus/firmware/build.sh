@@ -21,7 +21,8 @@ need() {
         command -v "$t" >/dev/null 2>&1 || { echo "build.sh: $t is missing (scripts/install-deps installs it)" >&2; exit 77; }
     done
 }
-need cc clang ld.lld strip objcopy mksquashfs cpio gzip zip mkimage openssl dropbearkey tar
+need cc clang ld.lld strip objcopy mksquashfs cpio gzip zip mkimage openssl dropbearkey tar \
+    bsdtar bzip2 zstd lz4 xz ar od
 
 # Filler bytes that do not compress (AES-CTR of zeros: the same on every run).
 filler() {
@@ -58,8 +59,24 @@ find rootfs -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 mksquashfs rootfs rootfs.sqfs -comp xz -noappend -quiet -all-root >/dev/null
 (cd rootfs && find . | sort | cpio -o -H newc --quiet -R 0:0 --reproducible) | gzip -9 -n > initramfs.cpio.gz
-rm -f rootfs.zip
+rm -f rootfs.zip rootfs.7z rootfs.iso
 (cd rootfs && zip -qrX ../rootfs.zip .)
+bsdtar -cf rootfs.7z --format 7zip -C rootfs .
+bsdtar -cf rootfs.iso --format iso9660 -C rootfs .
+# Compressed tarballs: each filter, then the tar inside.
+tar -cf rootfs.tar -C rootfs --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" ./etc
+bzip2 -9 -c rootfs.tar > rootfs.tar.bz2
+zstd -q -19 -c rootfs.tar > rootfs.tar.zst
+lz4 -q -9 -c rootfs.tar > rootfs.tar.lz4
+xz -9 -c rootfs.tar > rootfs.tar.xz
+rm rootfs.tar
+# A Debian package: an ar archive of a version file and two tarballs.
+printf '2.0\n' > debian-binary
+tar -czf control.tar.gz --owner=0 --group=0 --mtime="@$SOURCE_DATE_EPOCH" debian-binary
+tar -cJf data.tar.xz -C rootfs --sort=name --owner=0 --group=0 --mtime="@$SOURCE_DATE_EPOCH" ./usr ./etc/lumen
+rm -f lumen-agent.deb
+ar rcD lumen-agent.deb debian-binary control.tar.gz data.tar.xz
+rm debian-binary control.tar.gz data.tar.xz
 
 # --- A firmware image: uImage (gzip'd kernel-like blob), then the SquashFS at 1 MiB
 {

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include "findings/crypto.h"
+
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -130,7 +132,7 @@ int ks_config_load(ks_config *c, const char *path)
             for (yaml_node_item_t *it = v->data.sequence.items.start;
                  it < v->data.sequence.items.top && !rc; it++) {
                 yaml_node_t *e = yaml_document_get_node(&doc, *it);
-                const char *hex = NULL;
+                const char *hex = NULL, *why = NULL;
                 if (e->type == YAML_MAPPING_NODE)
                     for (yaml_node_pair_t *q = e->data.mapping.pairs.start;
                          q < e->data.mapping.pairs.top; q++) {
@@ -140,6 +142,8 @@ int ks_config_load(ks_config *c, const char *path)
                             ek->type == YAML_SCALAR_NODE ? (const char *)ek->data.scalar.value : "";
                         if (strcmp(name, "sha256") == 0 && ev->type == YAML_SCALAR_NODE)
                             hex = (const char *)ev->data.scalar.value;
+                        else if (strcmp(name, "reason") == 0 && ev->type == YAML_SCALAR_NODE)
+                            why = (const char *)ev->data.scalar.value;
                         else if (strcmp(name, "reason") != 0) {
                             rc = fail(path, ek, "`allow`: unknown key `%s` (sha256, reason)", name);
                             break;
@@ -151,11 +155,20 @@ int ks_config_load(ks_config *c, const char *path)
                               "(sha256sum of the secret value)");
                 if (!rc) {
                     c->allow = ks_xrealloc(c->allow, (c->nallow + 1) * sizeof *c->allow);
+                    c->allow_reason =
+                        ks_xrealloc(c->allow_reason, (c->nallow + 1) * sizeof(char *));
+                    c->allow_reason[c->nallow] = why ? ks_xstrdup(why) : NULL;
                     memcpy(c->allow[c->nallow++], hex, 65);
                 }
             }
+        } else if (strcmp(key, "support_until") == 0) {
+            if (v->type != YAML_SCALAR_NODE ||
+                (c->support_until = ks_parse_date((const char *)v->data.scalar.value)) < 0)
+                rc = fail(path, v, "`support_until` must be a date, YYYY-MM-DD");
         } else {
-            rc = fail(path, k, "unknown key `%s` (exclude, rules, disable, severity, allow)", key);
+            rc = fail(path, k,
+                      "unknown key `%s` (exclude, rules, disable, severity, allow, support_until)",
+                      key);
         }
     }
 done:
@@ -180,6 +193,9 @@ void ks_config_dispose(ks_config *c)
     free_list(c->disable, c->ndisable);
     free_list(c->sev_rule, c->nsev);
     free(c->sev_value);
+    for (size_t i = 0; i < c->nallow; i++)
+        free(c->allow_reason[i]);
+    free(c->allow_reason);
     free(c->allow);
     memset(c, 0, sizeof *c);
 }
@@ -213,10 +229,11 @@ size_t ks_config_apply_allow(const ks_config *c, ks_results *res)
         char hex[65];
         EVP_Digest(f->secret, f->secret_len, h, &hl, EVP_sha256(), NULL);
         ks_hex(hex, h, 32);
-        bool allowed = false;
-        for (size_t j = 0; j < c->nallow && !allowed; j++)
-            allowed = strcmp(hex, c->allow[j]) == 0;
-        if (allowed) {
+        size_t j = 0;
+        while (j < c->nallow && strcmp(hex, c->allow[j]) != 0)
+            j++;
+        if (j < c->nallow) {
+            ks_results_suppress(res, f, "allowlist", c->allow_reason[j], NULL, NULL);
             ks_finding_dispose(f);
             removed++;
         } else {

@@ -8,6 +8,7 @@
  *   allow:                          accepted values, by SHA-256 of the secret
  *     - sha256: HEX
  *       reason: TEXT
+ *   support_until: YYYY-MM-DD       end of the product's support period (CRA Art. 13)
  *
  * Every error names the file, the line and the key.
  */
@@ -29,7 +30,9 @@ typedef struct ks_config {
     ks_severity *sev_value;
     size_t nsev;
     char (*allow)[65];
+    char **allow_reason; /* per allow entry, NULL when none */
     size_t nallow;
+    int64_t support_until; /* 0 when not given */
 } ks_config;
 
 int ks_config_load(ks_config *c, const char *path);

@@ -10,6 +10,7 @@
 #include "engine/guidance.h"
 #include "engine/rules.h"
 #include "findings/baseline.h"
+#include "findings/crypto.h"
 #include "pipeline/pipeline.h"
 #include "report/report.h"
 #include "source/git.h"
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXIT_FINDINGS 1
@@ -48,6 +50,7 @@ typedef struct options {
     const char *range;
     const char *baseline; /* --baseline FILE */
     const char *config;   /* --config FILE */
+    int64_t support_until; /* --support-until DATE; 0: not given */
     bool baseline_create; /* `keysift baseline create` */
 } options;
 
@@ -74,6 +77,7 @@ enum {
     OPT_SHOW_SECRETS,
     OPT_STAGED,
     OPT_STRICT,
+    OPT_SUPPORT_UNTIL,
     OPT_VERSION,
 };
 
@@ -104,6 +108,7 @@ static const struct option long_options[] = {
     {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
     {"staged", no_argument, NULL, OPT_STAGED},
     {"strict", no_argument, NULL, OPT_STRICT},
+    {"support-until", required_argument, NULL, OPT_SUPPORT_UNTIL},
     {"threads", required_argument, NULL, 'j'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -146,6 +151,8 @@ static const char usage_text[] =
     "  --exclude GLOB        skip paths matching GLOB (repeatable); a glob without '/' matches\n"
     "                        the base name, one with '/' the path relative to the scan root\n"
     "  --strict              exit 2 when any file could not be read\n"
+    "  --support-until DATE  end of the product's support period (YYYY-MM-DD): certificates\n"
+    "                        that expire before it are findings\n"
     "  --color WHEN          auto (default), always, never\n"
     "  --cache-dir DIR       where the compiled rule database is cached\n"
     "                        (default $XDG_CACHE_HOME/keysift or ~/.cache/keysift)\n"
@@ -320,6 +327,10 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_STRICT:
             o->strict = true;
+            break;
+        case OPT_SUPPORT_UNTIL:
+            if ((o->support_until = ks_parse_date(optarg)) < 0)
+                return die("--support-until: '%s' is not a date (YYYY-MM-DD)", optarg);
             break;
         default:
             fprintf(stderr, "Try 'keysift --help'.\n");
@@ -542,6 +553,9 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         fprintf(stderr, "keysift: scan stopped: %s\n", ks_error_msg());
         goto done;
     }
+    /* Keys and certificates: facts, links, weak material. */
+    ks_results_crypto(&res, (int64_t)time(NULL),
+                      o->support_until ? o->support_until : conf.support_until);
     res.sum.allowed += ks_config_apply_allow(&conf, &res);
     /* Guidance is read only when there is something to explain: a clean
      * pre-commit run does not pay for parsing it. */
@@ -622,9 +636,11 @@ static int cmd_rules_list(options *o)
     }
     for (size_t i = 0; i < rs.nrules; i++) {
         const ks_rule *r = &rs.rules[i];
-        printf("%-34s %-9s %-7s %-23s %s%s\n", r->id, ks_severity_name(r->severity),
+        printf("%-34s %-9s %-7s %-23s %s%s%s\n", r->id, ks_severity_name(r->severity),
                ks_confidence_name(r->confidence), r->kind, r->name,
-               r->disabled ? " (disabled)" : "");
+               r->disabled ? " (disabled)" : "", r->check      ? " (computed)"
+                                                 : r->inventory ? " (inventory)"
+                                                                : "");
     }
     printf("%zu rules\n", rs.nrules);
     ks_ruleset_dispose(&rs);
@@ -665,6 +681,39 @@ static bool run_example(const ks_engine *e, ks_scratch *s, uint32_t rule, const 
     return ks_engine_scan(e, s, &a, collect_match, c) == 0;
 }
 
+/* A computed rule: its check must hold for every example (a PEM block or
+ * key) and for no negative example, judged now with a support period of
+ * 200 years. Returns the number of failures. */
+static size_t test_check_rule(const ks_rule *r, size_t *nex, size_t *nneg)
+{
+    size_t failures = 0;
+    int64_t now = (int64_t)time(NULL), until = now + 200ll * 365 * 86400;
+    if (!ks_crypto_check_known(r->check)) {
+        printf("FAIL %s (%s:%d): unknown check `%s`\n", r->id, r->file, r->line, r->check);
+        return 1;
+    }
+    if (r->nexamples == 0 || r->nnegatives == 0) {
+        printf("FAIL %s (%s:%d): every rule needs examples and negative_examples\n", r->id,
+               r->file, r->line);
+        failures++;
+    }
+    for (size_t j = 0; j < r->nexamples + r->nnegatives; j++) {
+        bool positive = j < r->nexamples;
+        const ks_example *ex = positive ? &r->examples[j] : &r->negatives[j - r->nexamples];
+        ks_crypto *c = ks_crypto_parse((const uint8_t *)ex->text, strlen(ex->text));
+        bool fires = c && ks_crypto_check(r->check, c, now, until);
+        ks_crypto_free(c);
+        (*(positive ? nex : nneg))++;
+        if (fires != positive) {
+            printf("FAIL %s (%s:%d): %s\n", r->id, r->file, ex->line,
+                   positive ? "the check does not hold for this example"
+                            : "the check holds for this negative example");
+            failures++;
+        }
+    }
+    return failures;
+}
+
 static int cmd_rules_test(options *o)
 {
     ks_ruleset rs;
@@ -696,6 +745,12 @@ static int cmd_rules_test(options *o)
             failures++;
         }
         size_t before = failures;
+        if (r->check) {
+            failures += test_check_rule(r, &nex, &nneg);
+            if (!o->quiet && failures == before)
+                printf("ok   %s (computed: %s)\n", r->id, r->check);
+            continue;
+        }
         if (ks_engine_rule_width(e, i) == SIZE_MAX) {
             printf("FAIL %s (%s:%d): pattern has no bounded width; write {0,N} instead of * or +\n",
                    r->id, r->file, r->line);

@@ -90,7 +90,7 @@ static void compute_digest(ks_engine *e)
     EVP_DigestUpdate(md, ver, strlen(ver) + 1);
     for (size_t i = 0; i < e->rs->nrules; i++) {
         const ks_rule *r = &e->rs->rules[i];
-        if (r->disabled)
+        if (!ks_rule_matched(r))
             continue;
         EVP_DigestUpdate(md, r->id, strlen(r->id) + 1);
         EVP_DigestUpdate(md, r->pattern, strlen(r->pattern) + 1);
@@ -321,7 +321,7 @@ int ks_engine_new(ks_engine **out, const ks_ruleset *rs, const ks_engine_opts *o
         goto fail;
     }
     for (size_t i = 0; i < rs->nrules; i++)
-        e->rules[i].enabled = !rs->rules[i].disabled;
+        e->rules[i].enabled = ks_rule_matched(&rs->rules[i]);
     compute_digest(e);
 
     /* A cached database means these exact patterns compiled before, with
@@ -614,6 +614,9 @@ static void suppress_overlaps(ks_scratch *s)
     for (size_t i = 0; i < n; i++) {
         for (size_t j = i + 1; j < n && m[j].sstart < m[i].send; j++) {
             if (drop[i] || drop[j])
+                continue;
+            /* A certificate next to a secret is inventory, not a rival. */
+            if (s->e->rs->rules[m[i].rule].inventory != s->e->rs->rules[m[j].rule].inventory)
                 continue;
             if (better(s->e, &m[i], &m[j]))
                 drop[j] = true;

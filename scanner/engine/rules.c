@@ -45,6 +45,7 @@ static void rule_dispose(ks_rule *r)
     free(r->kind);
     free(r->pattern);
     free(r->remediation);
+    free(r->check);
     free(r->file);
     free_strv(r->keywords, r->nkeywords);
     free_strv(r->references, r->nreferences);
@@ -296,6 +297,14 @@ static int parse_rule(ctx *c, yaml_node_t *n, ks_rule *r)
             rc = example_list(c, v, key, &r->examples, &r->nexamples);
         else if (strcmp(key, "negative_examples") == 0)
             rc = example_list(c, v, key, &r->negatives, &r->nnegatives);
+        else if (strcmp(key, "inventory") == 0) {
+            char *s = NULL;
+            rc = scalar(c, v, key, &s);
+            if (!rc)
+                r->inventory = strcmp(s, "true") == 0 || strcmp(s, "yes") == 0;
+            free(s);
+        } else if (strcmp(key, "check") == 0)
+            rc = scalar(c, v, key, &r->check);
         else if (strcmp(key, "disabled") == 0) {
             char *s = NULL;
             rc = scalar(c, v, key, &s);
@@ -308,7 +317,9 @@ static int parse_rule(ctx *c, yaml_node_t *n, ks_rule *r)
             return rc;
     }
 
-    if (!r->pattern || !*r->pattern)
+    if (r->check && r->pattern)
+        return fail(c, n, "%s", "a rule has a `pattern` or a `check`, not both");
+    if (!r->check && (!r->pattern || !*r->pattern))
         return fail(c, n, "%s", "rule without `pattern`");
     if (!r->name)
         r->name = ks_xstrdup(r->id);

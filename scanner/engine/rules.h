@@ -46,7 +46,18 @@ typedef struct ks_rule {
     ks_example *negatives;
     size_t nnegatives;
     bool disabled;
+    /* Matches are inventory (certificates, public keys), not findings. */
+    bool inventory;
+    /* A rule without a pattern: its findings are computed from the keys and
+     * certificates found (findings/crypto.c), e.g. "rsa-short". */
+    char *check;
 } ks_rule;
+
+/* True when the rule is matched by the engine (has a pattern, enabled). */
+static inline bool ks_rule_matched(const ks_rule *r)
+{
+    return !r->disabled && !r->check;
+}
 
 typedef struct ks_ruleset {
     ks_rule *rules;

@@ -125,6 +125,8 @@ size_t ks_baseline_apply(const ks_baseline *b, ks_results *res, const char *toda
     for (size_t i = 0; i < res->nfindings; i++) {
         const ks_baseline_entry *e = find(b, res->findings[i].fingerprint);
         if (e && (!e->expires[0] || strcmp(today, e->expires) <= 0)) {
+            ks_results_suppress(res, &res->findings[i], "baseline", e->reason, e->owner,
+                                e->expires);
             ks_finding_dispose(&res->findings[i]);
             removed++;
             continue;

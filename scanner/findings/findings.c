@@ -3,6 +3,8 @@
  */
 #include "findings.h"
 
+#include "crypto.h"
+
 #include "../engine/engine.h"
 #include "../engine/validate.h"
 
@@ -136,6 +138,7 @@ void ks_location_set_root(ks_location *l, size_t old_len, const char *root)
 
 void ks_finding_dispose(ks_finding *f)
 {
+    ks_crypto_free(f->crypto);
     free(f->secret);
     free(f->redacted);
     for (size_t j = 0; j < f->nlocs; j++)
@@ -167,6 +170,22 @@ void ks_diags_dispose(ks_diags *d)
     }
     free(d->v);
     memset(d, 0, sizeof *d);
+}
+
+void ks_results_suppress(ks_results *res, const ks_finding *f, const char *how, const char *reason,
+                         const char *owner, const char *expires)
+{
+    res->suppressed =
+        ks_xrealloc(res->suppressed, (res->nsuppressed + 1) * sizeof(ks_suppression));
+    ks_suppression *s = &res->suppressed[res->nsuppressed++];
+    memset(s, 0, sizeof *s);
+    memcpy(s->fingerprint, f->fingerprint, sizeof s->fingerprint);
+    s->rule_id = ks_xstrdup(res->rs->rules[f->rule].id);
+    s->where = ks_xstrdup(f->nlocs ? f->locs[0].path : "");
+    s->how = how;
+    s->reason = reason && *reason ? ks_xstrdup(reason) : NULL;
+    s->owner = owner && *owner ? ks_xstrdup(owner) : NULL;
+    snprintf(s->expires, sizeof s->expires, "%s", expires ? expires : "");
 }
 
 void ks_results_diag(ks_results *res, const char *path, const char *msg)
@@ -285,6 +304,16 @@ void ks_results_dispose(ks_results *res)
     for (size_t i = 0; i < res->nfindings; i++)
         ks_finding_dispose(&res->findings[i]);
     free(res->findings);
+    for (size_t i = 0; i < res->ninventory; i++)
+        ks_finding_dispose(&res->inventory[i]);
+    free(res->inventory);
+    for (size_t i = 0; i < res->nsuppressed; i++) {
+        free(res->suppressed[i].rule_id);
+        free(res->suppressed[i].where);
+        free(res->suppressed[i].reason);
+        free(res->suppressed[i].owner);
+    }
+    free(res->suppressed);
     for (size_t i = 0; i < res->ndiags; i++) {
         free(res->diags[i].path);
         free(res->diags[i].message);

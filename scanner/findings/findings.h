@@ -87,6 +87,10 @@ typedef struct ks_finding {
     size_t nlocs;
     int present_at_head; /* git: 1 still in HEAD's tree, 0 only in history; -1 not git */
     const ks_context *context; /* where it was found changes what it means, or NULL */
+    struct ks_crypto *crypto;  /* the key or certificate it is, read by OpenSSL (crypto.h) */
+    /* The value shown is public, not a secret (a finding about a weak
+     * certificate shows what the certificate is): not redacted. */
+    bool public_value;
 } ks_finding;
 
 
@@ -114,6 +118,17 @@ typedef struct ks_summary {
 
 struct ks_guidance_set;
 
+/* A finding accepted by the baseline or the configuration's allowlist, and
+ * why (for the evidence report). */
+typedef struct ks_suppression {
+    char fingerprint[33];
+    char *rule_id;
+    char *where;     /* the first location's path */
+    const char *how; /* static: "baseline", "allowlist" */
+    char *reason, *owner;
+    char expires[11];
+} ks_suppression;
+
 typedef struct ks_results {
     const ks_ruleset *rs;
     const struct ks_guidance_set *guidance; /* per kind; NULL when not loaded */
@@ -127,6 +142,13 @@ typedef struct ks_results {
     char *source; /* what was scanned, for reports ("git history of ...") */
     /* For the CRA evidence report: the gate, and what was scanned. */
     ks_severity fail_on;
+    ks_suppression *suppressed;
+    size_t nsuppressed;
+    /* Certificates and public keys found (rules marked `inventory`). */
+    ks_finding *inventory;
+    size_t ninventory;
+    int64_t now;           /* the time the facts were judged at */
+    int64_t support_until; /* end of the product's support period; 0: not given */
     char **targets;       /* paths given (or the repository) */
     char **target_digest; /* "sha256:<hex>" of a regular file, a git commit id, or NULL */
     size_t ntargets;
@@ -168,6 +190,10 @@ void ks_diags_add(ks_diags *d, const char *path, const char *msg);
 /* Move every diagnostic of d into the results (d is left empty). */
 void ks_diags_move(ks_diags *d, ks_results *res);
 void ks_diags_dispose(ks_diags *d);
+
+/* Record that finding f is accepted (`how`: "baseline", "allowlist"). */
+void ks_results_suppress(ks_results *res, const ks_finding *f, const char *how, const char *reason,
+                         const char *owner, const char *expires);
 
 /* Record a diagnostic in the results (single-threaded phases only). */
 void ks_results_diag(ks_results *res, const char *path, const char *msg);

@@ -9,7 +9,9 @@
 
 #include "../engine/engine.h"
 #include "../engine/guidance.h"
+#include "../findings/crypto.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +43,93 @@ static void where(FILE *f, const ks_location *l)
         cell(f, l->bin->symbol);
         fputc(')', f);
     }
+}
+
+static void date(char out[11], int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!t || !gmtime_r(&tt, &tm) || !strftime(out, 11, "%Y-%m-%d", &tm))
+        snprintf(out, 11, "-");
+}
+
+/* One row of the inventory table. */
+static void asset_row(FILE *f, const ks_results *res, const ks_finding *a)
+{
+    const ks_crypto *c = a->crypto;
+    static const char *const types[] = {"", "private key", "public key", "certificate"};
+    fprintf(f, "| %s | ", types[c->type]);
+    if (c->type == KS_ASSET_CERTIFICATE) {
+        cell(f, c->subject);
+        fputs(c->self_signed ? " (self-signed" : " (issuer ", f);
+        if (!c->self_signed)
+            cell(f, c->issuer);
+        fputs(c->ca ? ", CA)" : ")", f);
+    } else {
+        fprintf(f, "%s%s", c->format ? c->format : "",
+                c->type == KS_ASSET_PRIVATE_KEY ? (c->encrypted ? ", encrypted" : ", plaintext")
+                                                : "");
+    }
+    fputs(" | ", f);
+    if (c->algorithm[0])
+        fprintf(f, "%s", c->algorithm);
+    if (c->bits)
+        fprintf(f, " %d", c->bits);
+    if (c->curve[0])
+        fprintf(f, " (%s)", c->curve);
+    if (c->sig_alg[0])
+        fprintf(f, ", signed %s", c->sig_alg);
+    char na[11], su[11];
+    date(na, c->not_after);
+    date(su, res->support_until);
+    fputs(" | ", f);
+    if (c->type != KS_ASSET_CERTIFICATE)
+        fputs("-", f);
+    else if (c->not_after < res->now)
+        fprintf(f, "**expired** %s", na);
+    else if (res->support_until && c->not_after < res->support_until)
+        fprintf(f, "%s, **before the end of support** (%s)", na, su);
+    else if (res->support_until)
+        fprintf(f, "%s, after the end of support (%s)", na, su);
+    else
+        fprintf(f, "%s", na);
+    fputs(" | `", f);
+    where(f, &a->locs[0]);
+    fputc('`', f);
+    if (a->nlocs > 1)
+        fprintf(f, " and %zu more", a->nlocs - 1);
+    fprintf(f, " | %s |\n", c->linked[0] ? c->linked : "");
+}
+
+/* Every key and certificate found, with its expiry against the support
+ * period. Private keys are findings too; the others are not secrets. */
+static void inventory(FILE *f, const ks_results *res)
+{
+    size_t n = res->ninventory;
+    for (size_t i = 0; i < res->nfindings; i++)
+        n += res->findings[i].crypto && !res->findings[i].public_value;
+    fputs("## Keys and certificates\n\n", f);
+    if (res->support_until) {
+        char su[11];
+        date(su, res->support_until);
+        fprintf(f, "Support period (CRA Article 13) ends on %s.\n\n", su);
+    } else {
+        fputs("No support period was given (`--support-until`): expiry is shown against today "
+              "only.\n\n",
+              f);
+    }
+    if (!n) {
+        fputs("No key or certificate was found.\n\n", f);
+        return;
+    }
+    fputs("| Type | What | Key | Valid until | Where | Linked to |\n|---|---|---|---|---|---|\n", f);
+    for (size_t i = 0; i < res->nfindings; i++)
+        if (res->findings[i].crypto && !res->findings[i].public_value)
+            asset_row(f, res, &res->findings[i]);
+    for (size_t i = 0; i < res->ninventory; i++)
+        if (res->inventory[i].crypto)
+            asset_row(f, res, &res->inventory[i]);
+    fputc('\n', f);
 }
 
 static size_t count_at_or_above(const ks_results *res, ks_severity s)
@@ -184,6 +273,8 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
               f);
     }
 
+    inventory(f, res);
+
     fputs("## Accepted findings\n\n| How | Count |\n|---|---|\n", f);
     fprintf(f, "| Inline `keysift:allow` comments and configuration allowlist | %llu |\n",
             (unsigned long long)s->allowed);
@@ -191,6 +282,22 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
             "| Baseline (`--baseline`, with reasons, owners and expiry dates in the file) | "
             "%llu |\n\n",
             (unsigned long long)s->baselined);
+    if (res->nsuppressed) {
+        fputs("| Finding | Rule | First location | Accepted by | Reason | Owner | Until |\n"
+              "|---|---|---|---|---|---|---|\n",
+              f);
+        for (size_t i = 0; i < res->nsuppressed; i++) {
+            const ks_suppression *sp = &res->suppressed[i];
+            fprintf(f, "| `%s` | `%s` | `", sp->fingerprint, sp->rule_id);
+            cell(f, sp->where);
+            fprintf(f, "` | %s | ", sp->how);
+            cell(f, sp->reason ? sp->reason : "(no reason given)");
+            fputs(" | ", f);
+            cell(f, sp->owner ? sp->owner : "");
+            fprintf(f, " | %s |\n", sp->expires[0] ? sp->expires : "");
+        }
+        fputc('\n', f);
+    }
 
     fprintf(f, "## Verdict\n\nRelease gate at `--fail-on %s`: **%s**.\n", ks_severity_name(gate),
             blocking ? "FAILED" : "PASSED");

@@ -7,11 +7,13 @@
 
 #include "../engine/engine.h"
 #include "../engine/guidance.h"
+#include "../findings/crypto.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static json_t *strv_json(const ks_strv *v)
 {
@@ -80,6 +82,50 @@ static json_t *binloc_json(const ks_binloc *b)
     return o;
 }
 
+static json_t *time_json(int64_t t)
+{
+    char b[32];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!t || !gmtime_r(&tt, &tm))
+        return json_null();
+    strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(b);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? ks_report_json_string(s) : json_null();
+}
+
+/* What OpenSSL read of a key or certificate. */
+static json_t *crypto_json(const ks_crypto *c)
+{
+    static const char *const types[] = {"", "private-key", "public-key", "certificate"};
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(types[c->type]));
+    json_object_set_new(o, "format", json_string(c->format ? c->format : ""));
+    json_object_set_new(o, "algorithm", str_or_null(c->algorithm));
+    json_object_set_new(o, "bits", c->bits ? json_integer(c->bits) : json_null());
+    json_object_set_new(o, "curve", str_or_null(c->curve));
+    if (c->type == KS_ASSET_PRIVATE_KEY)
+        json_object_set_new(o, "encrypted", json_boolean(c->encrypted));
+    json_object_set_new(o, "public_key_sha256", str_or_null(c->spki_sha256));
+    if (c->type == KS_ASSET_CERTIFICATE) {
+        json_object_set_new(o, "subject", str_or_null(c->subject));
+        json_object_set_new(o, "issuer", str_or_null(c->issuer));
+        json_object_set_new(o, "serial", str_or_null(c->serial));
+        json_object_set_new(o, "not_before", time_json(c->not_before));
+        json_object_set_new(o, "not_after", time_json(c->not_after));
+        json_object_set_new(o, "self_signed", json_boolean(c->self_signed));
+        json_object_set_new(o, "ca", json_boolean(c->ca));
+        json_object_set_new(o, "signature_algorithm", str_or_null(c->sig_alg));
+        json_object_set_new(o, "sha256", str_or_null(c->sha256));
+    }
+    json_object_set_new(o, "linked", str_or_null(c->linked));
+    return o;
+}
+
 static json_t *finding_json(const ks_results *res, const ks_finding *f)
 {
     const ks_rule *r = &res->rs->rules[f->rule];
@@ -90,14 +136,18 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
     json_object_set_new(o, "severity", json_string(ks_severity_name(r->severity)));
     json_object_set_new(o, "confidence", json_string(ks_confidence_name(f->confidence)));
     json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
-    if (res->show_secrets) {
+    /* A computed finding's value is a public description: never redacted. */
+    bool shown = res->show_secrets || f->public_value;
+    if (shown) {
         char *p = ks_printable(f->secret, f->secret_len);
         json_object_set_new(o, "secret", json_string(p));
         free(p);
     } else {
         json_object_set_new(o, "secret", json_string(f->redacted));
     }
-    json_object_set_new(o, "secret_redacted", json_boolean(!res->show_secrets));
+    json_object_set_new(o, "secret_redacted", json_boolean(!shown));
+    if (f->public_value)
+        json_object_set_new(o, "public", json_true());
     json_object_set_new(o, "secret_length", json_integer((json_int_t)f->secret_len));
     json_t *v = json_object();
     if (f->checks & KS_CHECK_CHECKSUM_OK)
@@ -143,6 +193,8 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
         json_array_append_new(locs, lo);
     }
     json_object_set_new(o, "locations", locs);
+    if (f->crypto)
+        json_object_set_new(o, "crypto", crypto_json(f->crypto));
     if (f->context) {
         json_t *c = json_object();
         json_object_set_new(c, "id", json_string(f->context->id));
@@ -188,6 +240,31 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
     for (size_t i = 0; i < res->nfindings; i++)
         json_array_append_new(arr, finding_json(res, &res->findings[i]));
     json_object_set_new(doc, "findings", arr);
+    /* Certificates and public keys: what they are and where. */
+    json_t *inv = json_array();
+    for (size_t i = 0; i < res->ninventory; i++) {
+        const ks_finding *it = &res->inventory[i];
+        json_t *e = json_object();
+        json_object_set_new(e, "rule_id", json_string(res->rs->rules[it->rule].id));
+        json_object_set_new(e, "kind", json_string(res->rs->rules[it->rule].kind));
+        json_object_set_new(e, "fingerprint", json_string(it->fingerprint));
+        json_object_set_new(e, "crypto", it->crypto ? crypto_json(it->crypto) : json_null());
+        json_t *locs = json_array();
+        for (size_t j = 0; j < it->nlocs; j++) {
+            json_t *l = json_object();
+            const ks_location *lo = &it->locs[j];
+            bool lines = !(lo->bin && lo->bin->strings);
+            json_object_set_new(l, "path", ks_report_json_string(lo->path));
+            json_object_set_new(l, "line", lines ? json_integer((json_int_t)lo->line) : json_null());
+            json_object_set_new(l, "offset", json_integer((json_int_t)lo->offset));
+            json_array_append_new(locs, l);
+        }
+        json_object_set_new(e, "locations", locs);
+        json_array_append_new(inv, e);
+    }
+    json_object_set_new(doc, "inventory", inv);
+    json_object_set_new(doc, "support_until",
+                        res->support_until ? time_json(res->support_until) : json_null());
     const ks_summary *s = &res->sum;
     json_t *sum = json_object();
     json_object_set_new(sum, "findings", json_integer((json_int_t)res->nfindings));

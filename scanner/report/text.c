@@ -111,8 +111,9 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
         upper(sev, ks_severity_name(r->severity), sizeof sev);
         fprintf(f, "%s%-8s%s %s%s%s  %s[%s]%s\n", opts && opts->color ? sev_color(r->severity) : "",
                 sev, st.reset, st.bold, r->name, st.reset, st.dim, r->id, st.reset);
-        char *secret =
-            res->show_secrets ? ks_printable(fd->secret, fd->secret_len) : ks_xstrdup(fd->redacted);
+        char *secret = res->show_secrets || fd->public_value
+                           ? ks_printable(fd->secret, fd->secret_len)
+                           : ks_xstrdup(fd->redacted);
         const char *check = fd->checks & KS_CHECK_CHECKSUM_OK    ? ", checksum valid"
                             : fd->checks & KS_CHECK_CHECKSUM_BAD ? ", checksum INVALID"
                             : fd->checks & KS_CHECK_STRUCTURE_OK ? ", structure valid"

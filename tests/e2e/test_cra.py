@@ -29,8 +29,8 @@ def report(args):
     return p.returncode, text
 
 
-rc, text = report(["--fail-on", "high", "corpus/config/aws/credentials", "corpus/keys/server.key",
-                   "corpus/docs"])
+rc, text = report(["--fail-on", "high", "--support-until", "2040-12-31", "corpus/config/aws/credentials",
+                   "corpus/keys/server.key", "corpus/keys/server.crt", "corpus/docs"])
 if "--update" in sys.argv:
     with open(GOLDEN, "w") as f:
         f.write(text)
@@ -46,6 +46,10 @@ check("digest of each file scanned",
       re.search(r"\| corpus/keys/server.key \| sha256:[0-9a-f]{64} \|", text) is not None)
 rc, text = report(["--fail-on", "critical", "corpus/keys/server.key"])
 check("gate passes above the findings' severity: exit 0", rc == 0 and "**PASSED**" in text)
+rc, text = report(["--support-until", "2040-12-31", "corpus/keys/server.crt"])
+check("inventory: the certificate, with its expiry against the support period",
+      "| certificate | CN=api.lumen.internal,O=Lumen Lighting GmbH,C=DE" in text
+      and "2036-11-21, **before the end of support** (2040-12-31)" in text, text[-1500:])
 if failures:
     print("cra: %d failure(s)" % len(failures))
     sys.exit(1)

@@ -1,0 +1,628 @@
+/*
+ * crypto.c - reading keys and certificates with OpenSSL, linking them, and
+ * the findings of weak material. See crypto.h.
+ *
+ * A match's bytes are the text as found: a PEM block perhaps quoted in a C
+ * or JSON string. The armour's label says what the body is; the body is
+ * reduced to base64 (the same normalisation fingerprints use), decoded,
+ * and given to the matching d2i_* function. OpenSSH and PuTTY keys carry
+ * an SSH public-key blob that is read here, so an OpenSSH key links to its
+ * .pub, and to nothing by accident.
+ */
+#include "crypto.h"
+
+#include "../engine/validate.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void ks_crypto_free(ks_crypto *c)
+{
+    if (!c)
+        return;
+    free(c->subject);
+    free(c->issuer);
+    free(c);
+}
+
+int64_t ks_parse_date(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int y, m, d;
+    char extra;
+    if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 || d < 1 ||
+        d > 31 || strlen(s) != 10)
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    return (int64_t)timegm(&tm);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Facts of a public key                                                     */
+
+static void sha256_hex(char out[65], const uint8_t *d, size_t n)
+{
+    uint8_t h[EVP_MAX_MD_SIZE];
+    unsigned hl = 0;
+    EVP_Digest(d, n, h, &hl, EVP_sha256(), NULL);
+    ks_hex(out, h, 32);
+}
+
+/* Algorithm, size, curve and SPKI fingerprint of a key. */
+static void key_facts(ks_crypto *c, EVP_PKEY *k)
+{
+    const char *name;
+    switch (EVP_PKEY_get_base_id(k)) {
+    case EVP_PKEY_RSA:
+    case EVP_PKEY_RSA_PSS:
+        name = "RSA";
+        break;
+    case EVP_PKEY_EC:
+        name = "EC";
+        break;
+    case EVP_PKEY_DSA:
+        name = "DSA";
+        break;
+    case EVP_PKEY_ED25519:
+        name = "Ed25519";
+        break;
+    case EVP_PKEY_ED448:
+        name = "Ed448";
+        break;
+    case EVP_PKEY_X25519:
+        name = "X25519";
+        break;
+    case EVP_PKEY_X448:
+        name = "X448";
+        break;
+    default:
+        name = EVP_PKEY_get0_type_name(k) ? EVP_PKEY_get0_type_name(k) : "unknown";
+    }
+    snprintf(c->algorithm, sizeof c->algorithm, "%s", name);
+    c->bits = EVP_PKEY_get_bits(k);
+    size_t gl = 0;
+    if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC)
+        EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, c->curve, sizeof c->curve,
+                                       &gl);
+    unsigned char *der = NULL;
+    int dl = i2d_PUBKEY(k, &der);
+    if (dl > 0)
+        sha256_hex(c->spki_sha256, der, (size_t)dl);
+    OPENSSL_free(der);
+}
+
+/* An SSH public-key blob (RFC 4253 6.6, RFC 5656, RFC 8709). */
+static bool ssh_string(const uint8_t *d, size_t n, size_t *pos, const uint8_t **s, size_t *len)
+{
+    if (n - *pos < 4)
+        return false;
+    uint32_t l = (uint32_t)d[*pos] << 24 | (uint32_t)d[*pos + 1] << 16 |
+                 (uint32_t)d[*pos + 2] << 8 | d[*pos + 3];
+    if (l > n - *pos - 4)
+        return false;
+    *s = d + *pos + 4;
+    *len = l;
+    *pos += 4 + (size_t)l;
+    return true;
+}
+
+static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *b)
+{
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(b);
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    EVP_PKEY *key = NULL;
+    if (params && pc && EVP_PKEY_fromdata_init(pc) == 1)
+        EVP_PKEY_fromdata(pc, &key, EVP_PKEY_PUBLIC_KEY, params);
+    EVP_PKEY_CTX_free(pc);
+    OSSL_PARAM_free(params);
+    return key;
+}
+
+static EVP_PKEY *ssh_public_key(const uint8_t *d, size_t n)
+{
+    size_t pos = 0, tl, al, bl;
+    const uint8_t *t, *a, *b;
+    if (!ssh_string(d, n, &pos, &t, &tl))
+        return NULL;
+    if (tl == 11 && memcmp(t, "ssh-ed25519", 11) == 0) {
+        if (!ssh_string(d, n, &pos, &a, &al) || al != 32)
+            return NULL;
+        return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a, 32);
+    }
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    EVP_PKEY *k = NULL;
+    BIGNUM *e = NULL, *m = NULL;
+    if (bld && tl == 7 && memcmp(t, "ssh-rsa", 7) == 0 && ssh_string(d, n, &pos, &a, &al) &&
+        ssh_string(d, n, &pos, &b, &bl) && (e = BN_bin2bn(a, (int)al, NULL)) &&
+        (m = BN_bin2bn(b, (int)bl, NULL)) && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, m) &&
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
+        k = from_params("RSA", bld);
+    } else if (bld && tl > 19 && memcmp(t, "ecdsa-sha2-nistp", 16) == 0 &&
+               ssh_string(d, n, &pos, &a, &al) && ssh_string(d, n, &pos, &b, &bl)) {
+        const char *group = al == 8 && memcmp(a, "nistp256", 8) == 0   ? "P-256"
+                            : al == 8 && memcmp(a, "nistp384", 8) == 0 ? "P-384"
+                            : al == 8 && memcmp(a, "nistp521", 8) == 0 ? "P-521"
+                                                                       : NULL;
+        if (group && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
+            OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, b, bl))
+            k = from_params("EC", bld);
+    }
+    BN_free(e);
+    BN_free(m);
+    OSSL_PARAM_BLD_free(bld);
+    return k;
+}
+
+/* openssh-key-v1 (PROTOCOL.key): magic, cipher, kdf, kdf options, the
+ * number of keys, then the first public key. */
+static bool openssh_private(ks_crypto *c, const uint8_t *d, size_t n)
+{
+    static const char magic[] = "openssh-key-v1";
+    if (n < sizeof magic || memcmp(d, magic, sizeof magic) != 0)
+        return false;
+    size_t pos = sizeof magic;
+    const uint8_t *cipher, *kdf, *opts, *pub;
+    size_t cl, kl, ol, pl;
+    if (!ssh_string(d, n, &pos, &cipher, &cl) || !ssh_string(d, n, &pos, &kdf, &kl) ||
+        !ssh_string(d, n, &pos, &opts, &ol) || n - pos < 4)
+        return false;
+    pos += 4;
+    if (!ssh_string(d, n, &pos, &pub, &pl))
+        return false;
+    c->type = KS_ASSET_PRIVATE_KEY;
+    c->format = "OpenSSH";
+    c->encrypted = !(cl == 4 && memcmp(cipher, "none", 4) == 0);
+    EVP_PKEY *k = ssh_public_key(pub, pl);
+    if (k)
+        key_facts(c, k);
+    EVP_PKEY_free(k);
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Certificates                                                              */
+
+static char *name_text(const X509_NAME *nm)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *out = NULL;
+    if (b && X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
+        char *p;
+        long l = BIO_get_mem_data(b, &p);
+        out = ks_xstrndup(p, (size_t)l);
+    }
+    BIO_free(b);
+    return out ? out : ks_xstrdup("");
+}
+
+static int64_t asn1_time(const ASN1_TIME *t)
+{
+    struct tm tm;
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+        return 0;
+    return (int64_t)timegm(&tm);
+}
+
+static void cert_facts(ks_crypto *c, X509 *x)
+{
+    c->type = KS_ASSET_CERTIFICATE;
+    c->format = "X.509";
+    c->subject = name_text(X509_get_subject_name(x));
+    c->issuer = name_text(X509_get_issuer_name(x));
+    BIGNUM *sn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    char *hex = sn ? BN_bn2hex(sn) : NULL;
+    snprintf(c->serial, sizeof c->serial, "%s", hex ? hex : "");
+    OPENSSL_free(hex);
+    BN_free(sn);
+    c->not_before = asn1_time(X509_get0_notBefore(x));
+    c->not_after = asn1_time(X509_get0_notAfter(x));
+    c->self_signed = X509_self_signed(x, 0) == 1;
+    c->ca = X509_check_ca(x) > 0;
+    const char *sig = OBJ_nid2ln(X509_get_signature_nid(x));
+    snprintf(c->sig_alg, sizeof c->sig_alg, "%s", sig ? sig : "unknown");
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned ml = 0;
+    if (X509_digest(x, EVP_sha256(), md, &ml) == 1)
+        ks_hex(c->sha256, md, 32);
+    EVP_PKEY *k = X509_get0_pubkey(x);
+    if (k)
+        key_facts(c, k);
+}
+
+/* ------------------------------------------------------------------------ */
+/* One match                                                                 */
+
+static const uint8_t *find(const uint8_t *s, size_t n, const char *what)
+{
+    if (n > PTRDIFF_MAX)
+        return NULL;
+    return memmem(s, n, what, strlen(what));
+}
+
+/* The label of a PEM armour ("RSA PRIVATE KEY"), into out. */
+static bool pem_label(const uint8_t *s, size_t n, char *out, size_t cap)
+{
+    const uint8_t *b = find(s, n, "-----BEGIN ");
+    if (!b)
+        return false;
+    b += 11;
+    const uint8_t *e = memmem(b, n - (size_t)(b - s), "-----", 5);
+    if (!e || (size_t)(e - b) >= cap)
+        return false;
+    memcpy(out, b, (size_t)(e - b));
+    out[e - b] = '\0';
+    return true;
+}
+
+static ks_crypto *from_der(const char *label, const uint8_t *der, size_t n, bool legacy_enc)
+{
+    ks_crypto *c = ks_xcalloc(1, sizeof *c);
+    const unsigned char *p = der;
+    long len = (long)n;
+    bool ok = false;
+    if (strcmp(label, "CERTIFICATE") == 0 || strcmp(label, "X509 CERTIFICATE") == 0 ||
+        strcmp(label, "TRUSTED CERTIFICATE") == 0) {
+        X509 *x = strcmp(label, "TRUSTED CERTIFICATE") == 0 ? d2i_X509_AUX(NULL, &p, len)
+                                                            : d2i_X509(NULL, &p, len);
+        if (x) {
+            cert_facts(c, x);
+            ok = true;
+        }
+        X509_free(x);
+    } else if (strcmp(label, "PUBLIC KEY") == 0 || strcmp(label, "RSA PUBLIC KEY") == 0) {
+        EVP_PKEY *k = strcmp(label, "PUBLIC KEY") == 0
+                          ? d2i_PUBKEY(NULL, &p, len)
+                          : d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
+        if (k) {
+            c->type = KS_ASSET_PUBLIC_KEY;
+            c->format = strcmp(label, "PUBLIC KEY") == 0 ? "SubjectPublicKeyInfo" : "PKCS#1";
+            key_facts(c, k);
+            ok = true;
+        }
+        EVP_PKEY_free(k);
+    } else if (strcmp(label, "ENCRYPTED PRIVATE KEY") == 0) {
+        X509_SIG *sig = d2i_X509_SIG(NULL, &p, len);
+        if (sig) {
+            c->type = KS_ASSET_PRIVATE_KEY;
+            c->format = "PKCS#8";
+            c->encrypted = true;
+            ok = true;
+        }
+        X509_SIG_free(sig);
+    } else if (strcmp(label, "OPENSSH PRIVATE KEY") == 0) {
+        ok = openssh_private(c, der, n);
+    } else if (strcmp(label, "PKCS12") == 0) {
+        PKCS12 *p12 = d2i_PKCS12(NULL, &p, len);
+        if (p12) {
+            c->type = KS_ASSET_PRIVATE_KEY;
+            c->format = "PKCS#12";
+            EVP_PKEY *k = NULL;
+            X509 *x = NULL;
+            /* Bundles made for devices often have an empty password. */
+            if (PKCS12_parse(p12, "", &k, &x, NULL) == 1 ||
+                PKCS12_parse(p12, NULL, &k, &x, NULL) == 1) {
+                if (k)
+                    key_facts(c, k);
+            } else {
+                c->encrypted = true;
+            }
+            EVP_PKEY_free(k);
+            X509_free(x);
+            ok = true;
+        }
+        PKCS12_free(p12);
+    } else if (strstr(label, "PRIVATE KEY") && !strstr(label, "PGP")) {
+        c->type = KS_ASSET_PRIVATE_KEY;
+        c->format = strcmp(label, "PRIVATE KEY") == 0 ? "PKCS#8"
+                    : strcmp(label, "EC PRIVATE KEY") == 0 ? "SEC 1"
+                    : strcmp(label, "RSA PRIVATE KEY") == 0 ? "PKCS#1"
+                                                             : "traditional";
+        if (legacy_enc) {
+            /* Proc-Type: 4,ENCRYPTED: the type is in the label, no more. */
+            c->encrypted = true;
+            snprintf(c->algorithm, sizeof c->algorithm, "%s",
+                     strncmp(label, "RSA", 3) == 0  ? "RSA"
+                     : strncmp(label, "EC", 2) == 0 ? "EC"
+                     : strncmp(label, "DSA", 3) == 0 ? "DSA"
+                                                      : "");
+            ok = true;
+        } else {
+            EVP_PKEY *k = d2i_AutoPrivateKey(NULL, &p, len);
+            if (k) {
+                key_facts(c, k);
+                ok = true;
+            }
+            EVP_PKEY_free(k);
+        }
+    }
+    if (!ok) {
+        ks_crypto_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* PuTTY .ppk: "PuTTY-User-Key-File-N: <type>", "Encryption: <cipher>",
+ * "Public-Lines: N" and the public blob in base64. */
+static ks_crypto *from_putty(const uint8_t *s, size_t n)
+{
+    const uint8_t *enc = find(s, n, "Encryption: ");
+    const uint8_t *pl = find(s, n, "Public-Lines: ");
+    if (!enc || !pl)
+        return NULL;
+    ks_crypto *c = ks_xcalloc(1, sizeof *c);
+    c->type = KS_ASSET_PRIVATE_KEY;
+    c->format = "PuTTY";
+    enc += 12;
+    c->encrypted = !((size_t)(s + n - enc) >= 4 && memcmp(enc, "none", 4) == 0);
+    const uint8_t *p = pl + 14;
+    while (p < s + n && *p >= '0' && *p <= '9')
+        p++;
+    const uint8_t *end = find(p, (size_t)(s + n - p), "Private-Lines");
+    if (!end)
+        end = s + n;
+    uint8_t *b64 = ks_xmalloc((size_t)(end - p) + 1), *blob = ks_xmalloc((size_t)(end - p) + 4);
+    size_t bl = 0;
+    for (const uint8_t *q = p; q < end; q++) /* the base64 lines, whatever quoting is around */
+        if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+            *q == '+' || *q == '/' || *q == '=')
+            b64[bl++] = *q;
+        else if (*q == '\\' && q + 1 < end && (q[1] == 'n' || q[1] == 'r'))
+            q++;
+    long dl = ks_base64_decode(blob, b64, bl);
+    EVP_PKEY *k = dl > 0 ? ssh_public_key(blob, (size_t)dl) : NULL;
+    if (k)
+        key_facts(c, k);
+    EVP_PKEY_free(k);
+    free(b64);
+    free(blob);
+    return c;
+}
+
+/* "ssh-ed25519 AAAA... comment": a public key line (authorized_keys, .pub). */
+static ks_crypto *from_ssh_line(const uint8_t *s, size_t n)
+{
+    const uint8_t *sp = memchr(s, ' ', n);
+    if (!sp)
+        return NULL;
+    const uint8_t *b = sp + 1, *e = b;
+    while (e < s + n && *e != ' ' && *e != '\n' && *e != '"' && *e != '\'')
+        e++;
+    uint8_t *blob = ks_xmalloc((size_t)(e - b) + 4);
+    long dl = ks_base64_decode(blob, b, (size_t)(e - b));
+    EVP_PKEY *k = dl > 0 ? ssh_public_key(blob, (size_t)dl) : NULL;
+    free(blob);
+    if (!k)
+        return NULL;
+    ks_crypto *c = ks_xcalloc(1, sizeof *c);
+    c->type = KS_ASSET_PUBLIC_KEY;
+    c->format = "OpenSSH";
+    key_facts(c, k);
+    EVP_PKEY_free(k);
+    return c;
+}
+
+ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n)
+{
+    if (n > (4u << 20))
+        return NULL;
+    char label[64];
+    if (pem_label(s, n, label, sizeof label)) {
+        if (strstr(label, "PGP")) {
+            if (!strstr(label, "PRIVATE"))
+                return NULL;
+            ks_crypto *c = ks_xcalloc(1, sizeof *c);
+            c->type = KS_ASSET_PRIVATE_KEY;
+            c->format = "OpenPGP";
+            return c;
+        }
+        uint8_t *body = ks_xmalloc(n + 1), *der = ks_xmalloc(n + 4);
+        size_t bl = ks_secret_normalise(body, s, n);
+        long dl = ks_base64_decode(der, body, bl);
+        bool legacy = find(s, n, "Proc-Type: 4,ENCRYPTED") != NULL;
+        ks_crypto *c = dl > 0 ? from_der(label, der, (size_t)dl, legacy) : NULL;
+        free(body);
+        free(der);
+        return c;
+    }
+    if (n > 20 && memcmp(s, "PuTTY-User-Key-File-", 20) == 0)
+        return from_putty(s, n);
+    if ((n > 8 && memcmp(s, "ssh-", 4) == 0) || (n > 12 && memcmp(s, "ecdsa-sha2-", 11) == 0))
+        return from_ssh_line(s, n);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checks                                                                    */
+
+static const char *const checks[] = {"rsa-short", "weak-signature", "cert-expired",
+                                     "cert-expires-in-support"};
+
+bool ks_crypto_check_known(const char *check)
+{
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+        if (strcmp(check, checks[i]) == 0)
+            return true;
+    return false;
+}
+
+bool ks_crypto_check(const char *check, const ks_crypto *c, int64_t now, int64_t support_until)
+{
+    bool cert = c->type == KS_ASSET_CERTIFICATE;
+    if (strcmp(check, "rsa-short") == 0)
+        return strcmp(c->algorithm, "RSA") == 0 && c->bits > 0 && c->bits < 2048;
+    if (strcmp(check, "weak-signature") == 0) {
+        char l[sizeof c->sig_alg];
+        size_t i = 0;
+        for (; c->sig_alg[i] && i + 1 < sizeof l; i++)
+            l[i] = (char)(c->sig_alg[i] >= 'A' && c->sig_alg[i] <= 'Z' ? c->sig_alg[i] + 32
+                                                                        : c->sig_alg[i]);
+        l[i] = '\0';
+        return cert &&
+               (strstr(l, "md5") || strstr(l, "md2") || strstr(l, "md4") || strstr(l, "sha1"));
+    }
+    if (strcmp(check, "cert-expired") == 0)
+        return cert && c->not_after && c->not_after < now;
+    if (strcmp(check, "cert-expires-in-support") == 0)
+        return cert && support_until > 0 && c->not_after && c->not_after >= now &&
+               c->not_after < support_until;
+    return false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* After a scan                                                              */
+
+static void date_text(char out[11], int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(out, 11, "%Y-%m-%d", &tm))
+        snprintf(out, 11, "?");
+}
+
+/* What a derived finding shows: a description of the material, public. */
+static char *describe(const char *check, const ks_crypto *c, int64_t support_until)
+{
+    char buf[1024], d[11], s[11];
+    const char *who = c->subject && *c->subject ? c->subject : NULL;
+    if (strcmp(check, "rsa-short") == 0) {
+        snprintf(buf, sizeof buf, "RSA %d-bit %s%s%s", c->bits,
+                 c->type == KS_ASSET_CERTIFICATE ? "key of the certificate "
+                 : c->type == KS_ASSET_PUBLIC_KEY ? "public key"
+                                                  : "private key",
+                 who ? who : "", "");
+    } else if (strcmp(check, "weak-signature") == 0) {
+        snprintf(buf, sizeof buf, "%s signature on %s", c->sig_alg, who ? who : "a certificate");
+    } else if (strcmp(check, "cert-expired") == 0) {
+        date_text(d, c->not_after);
+        snprintf(buf, sizeof buf, "%s expired on %s", who ? who : "certificate", d);
+    } else {
+        date_text(d, c->not_after);
+        date_text(s, support_until);
+        snprintf(buf, sizeof buf, "%s expires on %s, before the end of support on %s",
+                 who ? who : "certificate", d, s);
+    }
+    return ks_xstrdup(buf);
+}
+
+static ks_crypto *crypto_copy(const ks_crypto *c)
+{
+    ks_crypto *d = ks_xmalloc(sizeof *d);
+    *d = *c;
+    d->subject = c->subject ? ks_xstrdup(c->subject) : NULL;
+    d->issuer = c->issuer ? ks_xstrdup(c->issuer) : NULL;
+    return d;
+}
+
+static void derive(ks_results *res, size_t rule, const ks_finding *asset, ks_finding **out,
+                   size_t *n, size_t *cap)
+{
+    const ks_rule *r = &res->rs->rules[rule];
+    ks_grow((void **)out, cap, *n + 1, sizeof(ks_finding));
+    ks_finding *f = &(*out)[(*n)++];
+    memset(f, 0, sizeof *f);
+    f->rule = (uint32_t)rule;
+    uint8_t h[EVP_MAX_MD_SIZE];
+    unsigned hl = 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, r->id, strlen(r->id) + 1);
+    EVP_DigestUpdate(md, asset->fingerprint, strlen(asset->fingerprint));
+    EVP_DigestFinal_ex(md, h, &hl);
+    EVP_MD_CTX_free(md);
+    ks_hex(f->fingerprint, h, 16);
+    char *text = describe(r->check, asset->crypto, res->support_until);
+    f->secret = (uint8_t *)text;
+    f->secret_len = strlen(text);
+    f->redacted = ks_xstrdup(text);
+    f->public_value = true;
+    f->confidence = KS_CONF_HIGH;
+    f->present_at_head = asset->present_at_head;
+    f->crypto = crypto_copy(asset->crypto);
+    f->locs = ks_xcalloc(asset->nlocs ? asset->nlocs : 1, sizeof(ks_location));
+    for (size_t i = 0; i < asset->nlocs; i++)
+        ks_location_copy(&f->locs[i], &asset->locs[i]);
+    f->nlocs = asset->nlocs;
+}
+
+/* Key and certificate (or public key) with the same public key: link. */
+static void link_pair(ks_finding *key, ks_finding *other)
+{
+    if (!key->crypto->linked[0])
+        memcpy(key->crypto->linked, other->fingerprint, sizeof key->crypto->linked);
+    if (!other->crypto->linked[0])
+        memcpy(other->crypto->linked, key->fingerprint, sizeof other->crypto->linked);
+}
+
+void ks_results_crypto(ks_results *res, int64_t now, int64_t support_until)
+{
+    const ks_ruleset *rs = res->rs;
+    res->now = now;
+    res->support_until = support_until;
+    /* Inventory matches leave the findings. */
+    size_t k = 0, icap = res->ninventory;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        ks_finding *f = &res->findings[i];
+        if (rs->rules[f->rule].inventory) {
+            ks_grow((void **)&res->inventory, &icap, res->ninventory + 1, sizeof(ks_finding));
+            res->inventory[res->ninventory++] = *f;
+        } else {
+            res->findings[k++] = *f;
+        }
+    }
+    res->nfindings = k;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        ks_finding *f = &res->findings[i];
+        if (!f->crypto && strcmp(rs->rules[f->rule].kind, "private-key") == 0)
+            f->crypto = ks_crypto_parse(f->secret, f->secret_len);
+    }
+    for (size_t i = 0; i < res->ninventory; i++)
+        if (!res->inventory[i].crypto)
+            res->inventory[i].crypto =
+                ks_crypto_parse(res->inventory[i].secret, res->inventory[i].secret_len);
+    /* Private keys with the certificate or public key of their public key. */
+    for (size_t i = 0; i < res->nfindings; i++) {
+        ks_finding *f = &res->findings[i];
+        if (!f->crypto || !f->crypto->spki_sha256[0])
+            continue;
+        for (size_t j = 0; j < res->ninventory; j++) {
+            ks_finding *c = &res->inventory[j];
+            if (c->crypto && strcmp(c->crypto->spki_sha256, f->crypto->spki_sha256) == 0)
+                link_pair(f, c);
+        }
+    }
+    /* The findings the `check` rules compute. */
+    ks_finding *extra = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t r = 0; r < rs->nrules; r++) {
+        if (!rs->rules[r].check || rs->rules[r].disabled)
+            continue;
+        for (size_t i = 0; i < res->nfindings + res->ninventory; i++) {
+            const ks_finding *a =
+                i < res->nfindings ? &res->findings[i] : &res->inventory[i - res->nfindings];
+            if (a->crypto && ks_crypto_check(rs->rules[r].check, a->crypto, now, support_until))
+                derive(res, r, a, &extra, &n, &cap);
+        }
+    }
+    if (n) {
+        res->findings = ks_xrealloc(res->findings, (res->nfindings + n) * sizeof(ks_finding));
+        memcpy(res->findings + res->nfindings, extra, n * sizeof(ks_finding));
+        res->nfindings += n;
+    }
+    free(extra);
+    ks_results_sort(res);
+}

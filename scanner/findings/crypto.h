@@ -1,0 +1,66 @@
+/*
+ * crypto.h - the keys and certificates a scan found: what they are, read
+ * with OpenSSL (algorithm, size, encryption, subject, validity, ...), how
+ * they relate (a private key and the certificate of its public key), and
+ * what is weak about them.
+ *
+ * Certificates and public keys are matched by rules marked `inventory`:
+ * they are not secrets, so they go to the inventory (res->inventory), not
+ * to the findings. Private keys stay findings and carry their facts too.
+ * Weak material (short RSA keys, MD5/SHA-1 signatures, expired
+ * certificates, certificates that expire within the support period)
+ * becomes findings of rules marked `check`, which have no pattern: they
+ * are computed here from the facts.
+ */
+#ifndef KS_CRYPTO_H
+#define KS_CRYPTO_H
+
+#include "findings.h"
+
+typedef enum ks_asset_type {
+    KS_ASSET_PRIVATE_KEY = 1,
+    KS_ASSET_PUBLIC_KEY,
+    KS_ASSET_CERTIFICATE,
+} ks_asset_type;
+
+typedef struct ks_crypto {
+    ks_asset_type type;
+    const char *format; /* static: "PKCS#8", "PKCS#1", "SEC 1", "OpenSSH", "X.509", ... */
+    char algorithm[24]; /* "RSA", "EC", "Ed25519", "DSA", ...; "" when it cannot be read */
+    int bits;           /* key size; 0 when unknown (an encrypted key) */
+    char curve[24];     /* EC curve, "" otherwise */
+    bool encrypted;     /* a private key protected by a passphrase */
+    char spki_sha256[65]; /* SHA-256 of the public key (SubjectPublicKeyInfo DER); "" if unknown */
+    /* Certificates. */
+    char *subject, *issuer; /* RFC 2253 */
+    char serial[80];
+    int64_t not_before, not_after; /* seconds since the epoch */
+    bool self_signed, ca;
+    char sig_alg[48]; /* "sha256WithRSAEncryption" */
+    char sha256[65];  /* of the certificate's DER */
+    /* The certificate of this key, or the key of this certificate, found
+     * in the same scan (by public key): its finding's fingerprint, or "". */
+    char linked[33];
+} ks_crypto;
+
+/* The key or certificate a match holds: a PEM block as found in the source
+ * (quoted or not), an OpenSSH or PuTTY key, an OpenSSH public key line.
+ * NULL when there is none OpenSSL reads. */
+ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n);
+void ks_crypto_free(ks_crypto *c);
+
+/* Checks that rules can ask for (`check:`). */
+bool ks_crypto_check_known(const char *check);
+/* Does `check` hold for these facts, at `now`, with the product supported
+ * until `support_until` (0: not given)? */
+bool ks_crypto_check(const char *check, const ks_crypto *c, int64_t now, int64_t support_until);
+
+/* After a scan: move inventory matches out of the findings, read every key
+ * and certificate, link keys to certificates, and add the findings of the
+ * `check` rules. */
+void ks_results_crypto(ks_results *res, int64_t now, int64_t support_until);
+
+/* "YYYY-MM-DD" to seconds since the epoch (00:00 UTC); -1 when malformed. */
+int64_t ks_parse_date(const char *s);
+
+#endif

@@ -48,7 +48,12 @@ int64_t ks_parse_date(const char *s)
     tm.tm_year = y - 1900;
     tm.tm_mon = m - 1;
     tm.tm_mday = d;
-    return (int64_t)timegm(&tm);
+    time_t t = timegm(&tm);
+    struct tm back;
+    /* 2030-02-30 is not a date, whatever timegm makes of it. */
+    if (!gmtime_r(&t, &back) || back.tm_mday != d || back.tm_mon != m - 1)
+        return -1;
+    return (int64_t)t;
 }
 
 /* ------------------------------------------------------------------------ */

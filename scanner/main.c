@@ -593,7 +593,8 @@ static int cmd_scan(options *o, char **paths, size_t npaths)
         res.sum.baselined = ks_baseline_apply(&b, &res, today);
         ks_baseline_dispose(&b);
     }
-    if (o->format && strcmp(o->format, "cra") == 0)
+    if (o->format && (strcmp(o->format, "cra") == 0 || strcmp(o->format, "cyclonedx") == 0 ||
+                      strcmp(o->format, "html") == 0))
         record_targets(&res, o, paths, npaths);
     const ks_reporter *rep = ks_reporter_find(o->format ? o->format : "text");
     ks_report_opts ro = {.color = o->color == 1 || (o->color == -1 && out_tty)};

@@ -56,6 +56,20 @@ int64_t ks_parse_date(const char *s)
     return (int64_t)t;
 }
 
+const char *ks_crypto_algorithm_oid(const char *algorithm)
+{
+    static const char *const oids[][2] = {
+        {"RSA", "1.2.840.113549.1.1.1"}, {"EC", "1.2.840.10045.2.1"},
+        {"DSA", "1.2.840.10040.4.1"},    {"Ed25519", "1.3.101.112"},
+        {"Ed448", "1.3.101.113"},        {"X25519", "1.3.101.110"},
+        {"X448", "1.3.101.111"},
+    };
+    for (size_t i = 0; i < sizeof oids / sizeof oids[0]; i++)
+        if (strcmp(algorithm, oids[i][0]) == 0)
+            return oids[i][1];
+    return NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Facts of a public key                                                     */
 
@@ -237,8 +251,12 @@ static void cert_facts(ks_crypto *c, X509 *x)
     c->not_after = asn1_time(X509_get0_notAfter(x));
     c->self_signed = X509_self_signed(x, 0) == 1;
     c->ca = X509_check_ca(x) > 0;
-    const char *sig = OBJ_nid2ln(X509_get_signature_nid(x));
+    int nid = X509_get_signature_nid(x);
+    const char *sig = OBJ_nid2ln(nid);
     snprintf(c->sig_alg, sizeof c->sig_alg, "%s", sig ? sig : "unknown");
+    const ASN1_OBJECT *obj = OBJ_nid2obj(nid);
+    if (obj)
+        OBJ_obj2txt(c->sig_oid, sizeof c->sig_oid, obj, 1);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned ml = 0;
     if (X509_digest(x, EVP_sha256(), md, &ml) == 1)

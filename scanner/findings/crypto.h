@@ -23,6 +23,10 @@ typedef enum ks_asset_type {
     KS_ASSET_CERTIFICATE,
 } ks_asset_type;
 
+/* The OID of a key algorithm name of ks_crypto ("RSA": 1.2.840.113549.1.1.1),
+ * or NULL. */
+const char *ks_crypto_algorithm_oid(const char *algorithm);
+
 typedef struct ks_crypto {
     ks_asset_type type;
     const char *format; /* static: "PKCS#8", "PKCS#1", "SEC 1", "OpenSSH", "X.509", ... */
@@ -37,6 +41,7 @@ typedef struct ks_crypto {
     int64_t not_before, not_after; /* seconds since the epoch */
     bool self_signed, ca;
     char sig_alg[48]; /* "sha256WithRSAEncryption" */
+    char sig_oid[48]; /* "1.2.840.113549.1.1.11" */
     char sha256[65];  /* of the certificate's DER */
     /* The certificate of this key, or the key of this certificate, found
      * in the same scan (by public key): its finding's fingerprint, or "". */

@@ -52,7 +52,7 @@ def validate(label, args):
           "; ".join("%s: %s" % (list(e.path), e.message) for e in errors[:5]))
     rc, full = run(["--format", "json", "--show-secrets"] + args)
     fdoc = json.loads(full)
-    secrets = [f["secret"] for f in fdoc["findings"] if len(f["secret"]) >= 8]
+    secrets = [f["secret"] for f in fdoc["findings"] if len(f["secret"]) >= 8 and not f.get("public")]
     leaked = [s for s in secrets if s in out]
     check("%s: no full secret in the SARIF" % label, not leaked, str(leaked[:3]))
     run0 = doc["runs"][0]

@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 static const ks_reporter reporters[] = {
-    {"cra", ks_report_cra},     {"cyclonedx", ks_report_cyclonedx}, {"json", ks_report_json},
-    {"jsonl", ks_report_jsonl}, {"sarif", ks_report_sarif},         {"text", ks_report_text},
+    {"cra", ks_report_cra},   {"cyclonedx", ks_report_cyclonedx}, {"html", ks_report_html},
+    {"json", ks_report_json}, {"jsonl", ks_report_jsonl},         {"sarif", ks_report_sarif},
+    {"text", ks_report_text},
 };
 
 json_t *ks_report_json_string(const char *s)

@@ -31,6 +31,7 @@ int ks_report_jsonl(FILE *f, const ks_results *res, const ks_report_opts *opts);
 int ks_report_sarif(FILE *f, const ks_results *res, const ks_report_opts *opts);
 int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts);
 int ks_report_cyclonedx(FILE *f, const ks_results *res, const ks_report_opts *opts);
+int ks_report_html(FILE *f, const ks_results *res, const ks_report_opts *opts);
 
 /* A JSON string for text from files or paths, which may not be UTF-8:
  * what jansson would refuse is escaped (\xNN) rather than lost. NULL

@@ -5,6 +5,7 @@
 
 #include "../engine/engine.h"
 #include "../engine/guidance.h"
+#include "../findings/crypto.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,19 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
             if (l->snippet)
                 fprintf(f, "              %s%s%s\n", st.dim, l->snippet, st.reset);
         }
+        if (fd->crypto && !fd->public_value) {
+            const ks_crypto *c = fd->crypto;
+            fprintf(f, "  key         %s", c->algorithm[0] ? c->algorithm : "algorithm unknown");
+            if (c->bits)
+                fprintf(f, " %d", c->bits);
+            if (c->curve[0])
+                fprintf(f, " (%s)", c->curve);
+            fprintf(f, ", %s, %s", c->format ? c->format : "?",
+                    c->encrypted ? "encrypted" : "plaintext");
+            if (c->linked[0])
+                fprintf(f, "; its certificate or public key is %s", c->linked);
+            fputc('\n', f);
+        }
         if (fd->context) {
             fputs("  context\n", f);
             wrap(f, "              ", fd->context->note);
@@ -179,6 +193,29 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
         }
         fputc('\n', f);
     }
+
+    /* The inventory: certificates (with their expiry) and public keys. */
+    size_t npub = 0;
+    for (size_t i = 0; i < res->ninventory; i++) {
+        const ks_crypto *c = res->inventory[i].crypto;
+        if (!c || c->type != KS_ASSET_CERTIFICATE) {
+            npub++;
+            continue;
+        }
+        char na[16] = "?";
+        time_t t = (time_t)c->not_after;
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+            strftime(na, sizeof na, "%Y-%m-%d", &tm);
+        fprintf(f, "%scertificate%s %s, %s %d, valid until %s%s\n  at %s\n", st.bold, st.reset,
+                c->subject ? c->subject : "?", c->algorithm, c->bits, na,
+                c->not_after < res->now ? " (EXPIRED)" : "", res->inventory[i].locs[0].path);
+    }
+    if (npub)
+        fprintf(f, "%zu public key%s in the inventory (--format json, cyclonedx or cra lists them)\n",
+                npub, npub == 1 ? "" : "s");
+    if (res->ninventory)
+        fputc('\n', f);
 
     const ks_summary *s = &res->sum;
     double mb = (double)s->bytes / 1e6;

@@ -10,6 +10,8 @@
  */
 #include "format.h"
 
+#include "../scanner/core/sshwire.h"
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -22,18 +24,9 @@ typedef struct cursor {
     size_t n, pos;
 } cursor;
 
-/* An SSH string: a big-endian length, then that many bytes. */
 static bool get_string(cursor *c, const uint8_t **s, size_t *len)
 {
-    if (c->n - c->pos < 4)
-        return false;
-    uint32_t l = ks_be32(c->d + c->pos);
-    if (l > c->n - c->pos - 4)
-        return false;
-    *s = c->d + c->pos + 4;
-    *len = l;
-    c->pos += 4 + (size_t)l;
-    return true;
+    return ks_ssh_string(c->d, c->n, &c->pos, s, len);
 }
 
 static BIGNUM *get_mpint(cursor *c)
@@ -48,18 +41,6 @@ static BIGNUM *get_mpint(cursor *c)
 static bool name_is(const uint8_t *s, size_t l, const char *name)
 {
     return l == strlen(name) && memcmp(s, name, l) == 0;
-}
-
-static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *b)
-{
-    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(b);
-    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-    EVP_PKEY *key = NULL;
-    if (params && pc && EVP_PKEY_fromdata_init(pc) == 1)
-        EVP_PKEY_fromdata(pc, &key, EVP_PKEY_KEYPAIR, params);
-    EVP_PKEY_CTX_free(pc);
-    OSSL_PARAM_free(params);
-    return key;
 }
 
 static EVP_PKEY *rsa_key(cursor *c)
@@ -81,7 +62,7 @@ static EVP_PKEY *rsa_key(cursor *c)
         OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) &&
         OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) &&
         OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi))
-        key = from_params("RSA", b);
+        key = ks_pkey_from_params("RSA", EVP_PKEY_KEYPAIR, b);
     OSSL_PARAM_BLD_free(b);
     BN_CTX_free(bc);
     BN_free(e);
@@ -124,7 +105,7 @@ static EVP_PKEY *ecdsa_key(cursor *c, const uint8_t *name, size_t nl)
     if (group && d && b && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
         OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, q, ql) &&
         OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d))
-        key = from_params("EC", b);
+        key = ks_pkey_from_params("EC", EVP_PKEY_KEYPAIR, b);
     OSSL_PARAM_BLD_free(b);
     BN_clear_free(d);
     return key;

@@ -11,6 +11,7 @@
  */
 #include "crypto.h"
 
+#include "../core/sshwire.h"
 #include "../engine/validate.h"
 
 #include <openssl/bn.h>
@@ -125,60 +126,34 @@ static void key_facts(ks_crypto *c, EVP_PKEY *k)
 }
 
 /* An SSH public-key blob (RFC 4253 6.6, RFC 5656, RFC 8709). */
-static bool ssh_string(const uint8_t *d, size_t n, size_t *pos, const uint8_t **s, size_t *len)
-{
-    if (n - *pos < 4)
-        return false;
-    uint32_t l = (uint32_t)d[*pos] << 24 | (uint32_t)d[*pos + 1] << 16 |
-                 (uint32_t)d[*pos + 2] << 8 | d[*pos + 3];
-    if (l > n - *pos - 4)
-        return false;
-    *s = d + *pos + 4;
-    *len = l;
-    *pos += 4 + (size_t)l;
-    return true;
-}
-
-static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *b)
-{
-    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(b);
-    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-    EVP_PKEY *key = NULL;
-    if (params && pc && EVP_PKEY_fromdata_init(pc) == 1)
-        EVP_PKEY_fromdata(pc, &key, EVP_PKEY_PUBLIC_KEY, params);
-    EVP_PKEY_CTX_free(pc);
-    OSSL_PARAM_free(params);
-    return key;
-}
-
 static EVP_PKEY *ssh_public_key(const uint8_t *d, size_t n)
 {
     size_t pos = 0, tl, al, bl;
     const uint8_t *t, *a, *b;
-    if (!ssh_string(d, n, &pos, &t, &tl))
+    if (!ks_ssh_string(d, n, &pos, &t, &tl))
         return NULL;
     if (tl == 11 && memcmp(t, "ssh-ed25519", 11) == 0) {
-        if (!ssh_string(d, n, &pos, &a, &al) || al != 32)
+        if (!ks_ssh_string(d, n, &pos, &a, &al) || al != 32)
             return NULL;
         return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a, 32);
     }
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     EVP_PKEY *k = NULL;
     BIGNUM *e = NULL, *m = NULL;
-    if (bld && tl == 7 && memcmp(t, "ssh-rsa", 7) == 0 && ssh_string(d, n, &pos, &a, &al) &&
-        ssh_string(d, n, &pos, &b, &bl) && (e = BN_bin2bn(a, (int)al, NULL)) &&
+    if (bld && tl == 7 && memcmp(t, "ssh-rsa", 7) == 0 && ks_ssh_string(d, n, &pos, &a, &al) &&
+        ks_ssh_string(d, n, &pos, &b, &bl) && (e = BN_bin2bn(a, (int)al, NULL)) &&
         (m = BN_bin2bn(b, (int)bl, NULL)) && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, m) &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
-        k = from_params("RSA", bld);
+        k = ks_pkey_from_params("RSA", EVP_PKEY_PUBLIC_KEY, bld);
     } else if (bld && tl > 19 && memcmp(t, "ecdsa-sha2-nistp", 16) == 0 &&
-               ssh_string(d, n, &pos, &a, &al) && ssh_string(d, n, &pos, &b, &bl)) {
+               ks_ssh_string(d, n, &pos, &a, &al) && ks_ssh_string(d, n, &pos, &b, &bl)) {
         const char *group = al == 8 && memcmp(a, "nistp256", 8) == 0   ? "P-256"
                             : al == 8 && memcmp(a, "nistp384", 8) == 0 ? "P-384"
                             : al == 8 && memcmp(a, "nistp521", 8) == 0 ? "P-521"
                                                                        : NULL;
         if (group && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
             OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, b, bl))
-            k = from_params("EC", bld);
+            k = ks_pkey_from_params("EC", EVP_PKEY_PUBLIC_KEY, bld);
     }
     BN_free(e);
     BN_free(m);
@@ -196,11 +171,11 @@ static bool openssh_private(ks_crypto *c, const uint8_t *d, size_t n)
     size_t pos = sizeof magic;
     const uint8_t *cipher, *kdf, *opts, *pub;
     size_t cl, kl, ol, pl;
-    if (!ssh_string(d, n, &pos, &cipher, &cl) || !ssh_string(d, n, &pos, &kdf, &kl) ||
-        !ssh_string(d, n, &pos, &opts, &ol) || n - pos < 4)
+    if (!ks_ssh_string(d, n, &pos, &cipher, &cl) || !ks_ssh_string(d, n, &pos, &kdf, &kl) ||
+        !ks_ssh_string(d, n, &pos, &opts, &ol) || n - pos < 4)
         return false;
     pos += 4;
-    if (!ssh_string(d, n, &pos, &pub, &pl))
+    if (!ks_ssh_string(d, n, &pos, &pub, &pl))
         return false;
     c->type = KS_ASSET_PRIVATE_KEY;
     c->format = "OpenSSH";

@@ -26,23 +26,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SHARED = os.environ.get("KEYSIFT_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
 GEN = os.path.join(SHARED, "bench", "gen_corpus.py")
-
-
-def timed(cmd, stdout=subprocess.DEVNULL):
-    """Wall time, the child's own peak RSS (GNU time) and exit code."""
-    rss_file = "/tmp/keysift-bench-rss"
-    t0 = time.monotonic()
-    rc = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd, stdout=stdout,
-                         stderr=subprocess.DEVNULL)
-    t = time.monotonic() - t0
-    rss = int(open(rss_file).read().split()[-1]) * 1024
-    return t, rss, rc
+sys.path.insert(0, HERE)
+from bench_src import timed  # noqa: E402  (wall time, the child's own peak RSS, exit code)
 
 
 def build(a):

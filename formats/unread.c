@@ -61,7 +61,18 @@ static bool cramfs_sniff(const uint8_t *d, size_t n)
 
 static bool romfs_sniff(const uint8_t *d, size_t n)
 {
-    return n >= 32 && memcmp(d, "-rom1fs-", 8) == 0;
+    /* "-rom1fs-", the size, and a checksum that makes the big-endian words
+     * of the first 512 bytes (or of the whole image, if smaller) sum to 0. */
+    if (n < 32 || memcmp(d, "-rom1fs-", 8) != 0)
+        return false;
+    uint32_t size = ks_be32(d + 8);
+    size_t m = size < 512 ? size : 512;
+    if (size < 32 || m > n || m % 4)
+        return false;
+    uint32_t sum = 0;
+    for (size_t i = 0; i < m; i += 4)
+        sum += ks_be32(d + i);
+    return sum == 0;
 }
 
 static bool ext_sniff(const uint8_t *d, size_t n)
@@ -91,16 +102,32 @@ static bool sparse_sniff(const uint8_t *d, size_t n)
 
 static bool lzop_sniff(const uint8_t *d, size_t n)
 {
-    return n >= 16 && memcmp(d, "\x89LZO\0\r\n\x1a\n", 9) == 0;
+    /* Magic, then lzop's version (0.90 and later) and an LZO1X method. */
+    if (n < 32 || memcmp(d, "\x89LZO\0\r\n\x1a\n", 9) != 0)
+        return false;
+    unsigned version = (unsigned)d[9] << 8 | d[10];
+    uint8_t method = version >= 0x0940 ? d[15] : d[13];
+    return version >= 0x0900 && version < 0x2000 && method >= 1 && method <= 3;
 }
 
 static bool squashfs3_sniff(const uint8_t *d, size_t n)
 {
+    /* The version-1 to -3 superblock: major at 28, block_log at 34, and
+     * from version 2 the block size at 51, which must be 2^block_log. */
     if (n < 96)
         return false;
-    if (memcmp(d, "sqsh", 4) == 0) /* big endian, any version */
-        return (d[28] << 8 | d[29]) >= 1 && (d[28] << 8 | d[29]) <= 4;
-    return memcmp(d, "hsqs", 4) == 0 && ks_le16(d + 28) >= 1 && ks_le16(d + 28) <= 3;
+    bool be = memcmp(d, "sqsh", 4) == 0;
+    if (!be && memcmp(d, "hsqs", 4) != 0)
+        return false;
+    unsigned major = be ? (unsigned)(d[28] << 8 | d[29]) : ks_le16(d + 28);
+    unsigned log = be ? (unsigned)(d[34] << 8 | d[35]) : ks_le16(d + 34);
+    if (major < 1 || major > (be ? 4u : 3u) || log < 12 || log > 20)
+        return false;
+    if (major >= 2) {
+        uint32_t bs = be ? ks_be32(d + 51) : ks_le32(d + 51);
+        return bs == 1u << log;
+    }
+    return true;
 }
 
 static int report(ks_fmt_ctx *ctx, const char *what)

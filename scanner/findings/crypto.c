@@ -470,7 +470,10 @@ bool ks_crypto_check(const char *check, const ks_crypto *c, int64_t now, int64_t
             l[i] = (char)(c->sig_alg[i] >= 'A' && c->sig_alg[i] <= 'Z' ? c->sig_alg[i] + 32
                                                                         : c->sig_alg[i]);
         l[i] = '\0';
-        return cert &&
+        /* A self-signed certificate is a trust anchor (or stands alone): its own
+         * signature is not what a verifier relies on, so a SHA-1 root in a
+         * trust store is not a finding. */
+        return cert && !c->self_signed &&
                (strstr(l, "md5") || strstr(l, "md2") || strstr(l, "md4") || strstr(l, "sha1"));
     }
     if (strcmp(check, "cert-expired") == 0)

@@ -710,10 +710,13 @@ int ks_fmt_parallel(ks_fmt_ctx *ctx, size_t n, ks_fmt_task_fn fn, void *payload)
 
 /* Expand the container of format `fmt` at data[off]. Returns 0 when it
  * was read (then *consumed is its size), or a negative code when it was
- * not a container after all. */
+ * not a container after all. `carved`: found inside unknown bytes (it is
+ * named "fmt@0x..."). `strict`: judged like a carved one (a lookalike's
+ * warnings are dropped), as for what starts a section or a stream, where
+ * a weak magic is no better evidence than anywhere in a binary. */
 static int expand_at(ks_worker *w, ks_input *in, const uint8_t *data, size_t len,
                      const ks_origin *origin, unsigned depth, int fd, uint64_t fd_off, size_t off,
-                     const ks_format *fmt, bool carved, uint64_t *consumed)
+                     const ks_format *fmt, bool carved, bool strict, uint64_t *consumed)
 {
     expansion x = {0};
     ks_fmt_ctx ctx = {
@@ -726,13 +729,13 @@ static int expand_at(ks_worker *w, ks_input *in, const uint8_t *data, size_t len
         .depth = depth,
         .fd = fd,
         .fd_off = fd >= 0 ? fd_off + off : 0,
-        .carved = carved,
+        .carved = carved || strict,
     };
     if (carved)
         snprintf(ctx.label, sizeof ctx.label, "%s@0x%llx", fmt->name, (unsigned long long)off);
     *consumed = 0;
     int rc = fmt->expand(&ctx, data + off, len - off, consumed);
-    if (carved && !ctx.emitted && !ctx.claimed) {
+    if (ctx.carved && !ctx.emitted && !ctx.claimed) {
         ks_diags_dispose(&ctx.pending); /* a lookalike */
         return rc ? rc : KS_EINVAL;
     }
@@ -769,7 +772,7 @@ static void binary_scan(ks_worker *w, ks_input *in, const uint8_t *data, size_t 
             break;
         uint64_t consumed = 0;
         if (expand_at(w, in, data, len, origin, depth, fd, fd_off, (size_t)k.off, k.fmt, true,
-                      &consumed) == 0)
+                      true, &consumed) == 0)
             pos = (size_t)(k.off + (consumed ? consumed : 1));
         else
             pos = (size_t)k.off;
@@ -799,8 +802,8 @@ static void unpack_blob(ks_worker *w, ks_input *in, const uint8_t *data, size_t 
             free(path);
         } else if (f && !atomic_load(&in->spent)) {
             uint64_t consumed = 0;
-            if (expand_at(w, in, data, len, origin, depth, fd, fd_off, 0, f, false, &consumed) ==
-                0) {
+            if (expand_at(w, in, data, len, origin, depth, fd, fd_off, 0, f, false, !file,
+                          &consumed) == 0) {
                 if (consumed < len)
                     binary_scan(w, in, data, len, origin, flags, depth, fd, fd_off,
                                 (size_t)consumed, SIZE_MAX, file);

@@ -66,11 +66,12 @@ def main():
         g("openssl", "x509", "-in", "leaf.crt", "-outform", "DER", "-out", "leaf.der")
         g("openssl", "req", "-x509", "-key", "rsa1024.pem", "-subj", "/CN=legacy.lumen.test", "-days", "3650",
           "-out", "rsa1024.crt")
-        g("openssl", "req", "-x509", "-key", "ed25519.pem", "-subj", "/CN=sha1.lumen.test", "-days", "3650",
-          "-out", "tmp.crt")  # Ed25519 cannot sign with SHA-1: the SHA-1 one uses the EC key
-        os.remove(os.path.join(d, "tmp.crt"))
-        g("openssl", "req", "-x509", "-key", "ec.pem", "-subj", "/CN=sha1.lumen.test", "-days", "3650", "-sha1",
-          "-out", "sha1.crt")
+        # SHA-1: a leaf the CA signs with it (weak), and a self-signed root (a trust anchor: not).
+        g("openssl", "req", "-new", "-key", "ec.pem", "-subj", "/CN=sha1.lumen.test", "-out", "sha1.csr")
+        g("openssl", "x509", "-req", "-in", "sha1.csr", "-CA", "ca.crt", "-CAkey", "rsa2048.pem", "-sha1",
+          "-set_serial", "77", "-days", "3650", "-extfile", "leaf.ext", "-out", "sha1.crt")
+        g("openssl", "req", "-x509", "-key", "ec.pem", "-subj", "/CN=Old SHA-1 Root", "-days", "3650", "-sha1",
+          "-out", "sha1-root.crt")
         os.makedirs(os.path.join(d, "ca", "newcerts"))
         open(os.path.join(d, "ca", "index.txt"), "w").close()
         open(os.path.join(d, "ca", "serial"), "w").write("01\n")
@@ -85,7 +86,7 @@ def main():
         g("openssl", "pkcs12", "-export", "-inkey", "ec.pem", "-in", "leaf.crt", "-passout", "pass:lumen",
           "-out", "password.p12")
         g("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ops@lumen", "-f", "id_ed25519")
-        for f in ("leaf.csr", "leaf.ext", "exp.csr", "ca.cnf"):
+        for f in ("leaf.csr", "leaf.ext", "exp.csr", "sha1.csr", "ca.cnf"):
             os.remove(os.path.join(d, f))
         shutil.rmtree(os.path.join(d, "ca"))
 
@@ -161,7 +162,7 @@ def main():
                     derived.setdefault(f["rule_id"], set()).add(os.path.relpath(l["path"].split("!")[0], d))
         check("crypto.rsa-short: the 1024-bit key and the certificate made with it",
               derived.get("crypto.rsa-short") == {"rsa1024.pem", "rsa1024.crt"}, derived)
-        check("crypto.weak-signature: the SHA-1-signed certificate",
+        check("crypto.weak-signature: the SHA-1-signed leaf, not the self-signed SHA-1 root",
               derived.get("crypto.weak-signature") == {"sha1.crt"}, derived)
         check("crypto.cert-expired: the expired certificate", derived.get("crypto.cert-expired") == {"expired.crt"},
               derived)

@@ -708,12 +708,17 @@ int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *s
     }
     if (cfg->progress && pthread_create(&prog, NULL, progress_main, &p) == 0)
         have_prog = true;
+    /* Every worker is busy from the start (in its source's run); a worker
+     * that cannot be started gives its share back, under the lock, since
+     * the started ones already count down. */
     unsigned started = 0;
-    p.busy = 1;
+    p.busy = n;
     for (unsigned i = 1; i < n; i++) {
-        p.busy++;
         if (pthread_create(&tids[i], NULL, worker_main, &p.workers[i]) != 0) {
-            p.busy--;
+            pthread_mutex_lock(&p.job_lock);
+            p.busy -= n - i;
+            pthread_cond_broadcast(&p.job_cond);
+            pthread_mutex_unlock(&p.job_lock);
             break;
         }
         started = i;

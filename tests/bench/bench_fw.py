@@ -16,7 +16,7 @@ and reports the median wall time of each, keysift's peak RSS (target: under
 keysift's recall on the secrets planted in both trees, by the path inside the
 image and the line (text) or byte offset (binaries).
 
-usage: bench_fw.py [--keysift build/keysift] [--src-mb 1400] [--comp gzip] [--runs 3] [--threads 2]
+usage: bench_fw.py [--keysift build/keysift] [--src-mb 1500] [--comp gzip] [--runs 3] [--threads 2]
 """
 import argparse
 import collections
@@ -73,7 +73,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keysift", default=os.path.join(ROOT, "build", "keysift"))
     ap.add_argument("--name", default="fw512")
-    ap.add_argument("--src-mb", type=int, default=1400)
+    ap.add_argument("--src-mb", type=int, default=1500)
     ap.add_argument("--comp", default="gzip")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)

@@ -21,6 +21,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -611,6 +612,57 @@ static void link_pair(ks_finding *key, ks_finding *other)
         memcpy(other->crypto->linked, key->fingerprint, sizeof other->crypto->linked);
 }
 
+/* Reading keys costs OpenSSL a tenth of a millisecond or so each: a tree
+ * with thousands of keys is read by several threads, each taking every
+ * n-th asset (findings and inventory are independent). */
+typedef struct parse_job {
+    ks_results *res;
+    size_t first, step;
+} parse_job;
+
+static void *parse_some(void *arg)
+{
+    parse_job *j = arg;
+    ks_results *res = j->res;
+    for (size_t i = j->first; i < res->nfindings + res->ninventory; i += j->step) {
+        ks_finding *f = i < res->nfindings ? &res->findings[i] : &res->inventory[i - res->nfindings];
+        bool want = i >= res->nfindings || strcmp(res->rs->rules[f->rule].kind, "private-key") == 0;
+        if (want && !f->crypto)
+            f->crypto = ks_crypto_parse(f->secret, f->secret_len);
+    }
+    return NULL;
+}
+
+static void parse_all(ks_results *res, unsigned threads)
+{
+    size_t n = res->nfindings + res->ninventory;
+    if (threads > 8)
+        threads = 8;
+    if (threads < 2 || n < 64) {
+        parse_job j = {res, 0, 1};
+        parse_some(&j);
+        return;
+    }
+    pthread_t tid[8];
+    parse_job jobs[8];
+    unsigned started = 0;
+    for (unsigned t = 1; t < threads; t++) {
+        jobs[t] = (parse_job){res, t, threads};
+        if (pthread_create(&tid[t], NULL, parse_some, &jobs[t]) != 0)
+            break;
+        started = t;
+    }
+    /* A thread that did not start leaves its share to this one. */
+    for (unsigned t = started + 1; t < threads; t++) {
+        jobs[t] = (parse_job){res, t, threads};
+        parse_some(&jobs[t]);
+    }
+    jobs[0] = (parse_job){res, 0, threads};
+    parse_some(&jobs[0]);
+    for (unsigned t = 1; t <= started; t++)
+        pthread_join(tid[t], NULL);
+}
+
 void ks_results_crypto(ks_results *res, int64_t now, int64_t support_until)
 {
     const ks_ruleset *rs = res->rs;
@@ -628,15 +680,7 @@ void ks_results_crypto(ks_results *res, int64_t now, int64_t support_until)
         }
     }
     res->nfindings = k;
-    for (size_t i = 0; i < res->nfindings; i++) {
-        ks_finding *f = &res->findings[i];
-        if (!f->crypto && strcmp(rs->rules[f->rule].kind, "private-key") == 0)
-            f->crypto = ks_crypto_parse(f->secret, f->secret_len);
-    }
-    for (size_t i = 0; i < res->ninventory; i++)
-        if (!res->inventory[i].crypto)
-            res->inventory[i].crypto =
-                ks_crypto_parse(res->inventory[i].secret, res->inventory[i].secret_len);
+    parse_all(res, res->sum.threads);
     /* Private keys with the certificate or public key of their public key. */
     for (size_t i = 0; i < res->nfindings; i++) {
         ks_finding *f = &res->findings[i];

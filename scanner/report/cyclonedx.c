@@ -305,9 +305,5 @@ int ks_report_cyclonedx(FILE *f, const ks_results *res, const ks_report_opts *op
     free(a.names);
     json_object_set_new(doc, "components", components);
 
-    int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 && fputc('\n', f) != EOF
-                 ? 0
-                 : ks_error_set(KS_EIO, "cannot write the CycloneDX output");
-    json_decref(doc);
-    return rc;
+    return ks_report_json_write(f, doc, 2, "CycloneDX");
 }

@@ -206,20 +206,11 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
     return o;
 }
 
-static int dump(FILE *f, json_t *j, size_t flags)
-{
-    int rc = json_dumpf(j, f, flags | JSON_ENSURE_ASCII) == 0 && fputc('\n', f) != EOF
-                 ? 0
-                 : ks_error_set(KS_EIO, "cannot write JSON output");
-    json_decref(j);
-    return rc;
-}
-
 int ks_report_jsonl(FILE *f, const ks_results *res, const ks_report_opts *opts)
 {
     (void)opts;
     for (size_t i = 0; i < res->nfindings; i++) {
-        int rc = dump(f, finding_json(res, &res->findings[i]), JSON_COMPACT);
+        int rc = ks_report_json_write(f, finding_json(res, &res->findings[i]), 0, "JSON Lines");
         if (rc)
             return rc;
     }
@@ -290,5 +281,5 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
         json_array_append_new(warns, w);
     }
     json_object_set_new(doc, "warnings", warns);
-    return dump(f, doc, JSON_INDENT(2));
+    return ks_report_json_write(f, doc, 2, "JSON");
 }

@@ -15,6 +15,16 @@ static const ks_reporter reporters[] = {
     {"text", ks_report_text},
 };
 
+int ks_report_json_write(FILE *f, json_t *doc, int indent, const char *what)
+{
+    size_t flags = (indent ? JSON_INDENT(indent) : JSON_COMPACT) | JSON_ENSURE_ASCII;
+    int rc = json_dumpf(doc, f, flags) == 0 && fputc('\n', f) != EOF
+                 ? 0
+                 : ks_error_set(KS_EIO, "cannot write %s output", what);
+    json_decref(doc);
+    return rc;
+}
+
 json_t *ks_report_json_string(const char *s)
 {
     if (!s)

@@ -39,6 +39,9 @@ int ks_report_html(FILE *f, const ks_results *res, const ks_report_opts *opts);
  * other reporters. */
 struct json_t;
 struct json_t *ks_report_json_string(const char *s);
+/* Write a JSON document (ASCII-escaped, `indent` spaces or compact when 0),
+ * then a newline, and release it; `what` names the output in the error. */
+int ks_report_json_write(FILE *f, struct json_t *doc, int indent, const char *what);
 
 /* Write a report to `path` atomically (temporary file in the same
  * directory, then rename): a failed scan never leaves half a report. A

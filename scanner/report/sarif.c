@@ -357,9 +357,5 @@ int ks_report_sarif(FILE *f, const ks_results *res, const ks_report_opts *opts)
                         json_string("https://json.schemastore.org/sarif-2.1.0.json"));
     json_object_set_new(doc, "version", json_string("2.1.0"));
     json_object_set_new(doc, "runs", runs);
-    int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 && fputc('\n', f) != EOF
-                 ? 0
-                 : ks_error_set(KS_EIO, "cannot write SARIF output");
-    json_decref(doc);
-    return rc;
+    return ks_report_json_write(f, doc, 2, "SARIF");
 }

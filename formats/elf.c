@@ -279,7 +279,7 @@ static int elf_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *con
         size_t sj = si;
         while (sj < syms.n && syms.v[sj].shndx == idx)
             sj++;
-        section_syms ss = {syms.v + si, sj - si, sh.sh_addr};
+        section_syms ss = {syms.v ? syms.v + si : NULL, sj - si, sh.sh_addr};
         char fallback[32];
         if (!name || !*name) {
             snprintf(fallback, sizeof fallback, "section%zu", idx);
@@ -293,7 +293,10 @@ static int elf_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *con
                       .has_vaddr = (sh.sh_flags & SHF_ALLOC) && sh.sh_addr != 0,
                       .vaddr = sh.sh_addr,
                       .symbol = ss.n ? section_symbol : NULL,
-                      .symbol_payload = &ss};
+                      .symbol_payload = &ss,
+                      /* A section over the ELF's own header holds the ELF
+                       * again: scan it, do not unpack it a second time. */
+                      .opaque = sh.sh_offset < eh.e_ehsize};
         if (ks_fmt_emit(ctx, &c) != 0)
             break;
     }

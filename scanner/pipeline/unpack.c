@@ -67,13 +67,21 @@ typedef struct ks_input {
     pthread_mutex_t lock;
     const ks_format *reported[MAX_REPORTED];
     size_t nreported;
+    _Atomic unsigned warnings, dropped; /* said about this input, and held back */
 } ks_input;
+
+#define MAX_INPUT_WARNINGS 100
 
 /* Counters of one expansion, shared by its parallel tasks. */
 typedef struct expansion {
     _Atomic uint64_t entries, out;
     _Atomic bool entries_warned, ratio_warned;
+    _Atomic unsigned warnings; /* said about this container so far */
 } expansion;
+
+/* A broken container can have something wrong with every entry: a few
+ * warnings say so; the rest would only bury the others. */
+#define MAX_CONTAINER_WARNINGS 8
 
 struct ks_fmt_ctx {
     ks_worker *w;
@@ -465,23 +473,39 @@ static bool next_container(ks_worker *w, const ks_input *in, carver *c, size_t f
 /* ------------------------------------------------------------------------ */
 /* The decoder context                                                       */
 
+/* A warning about the input, past the per-input cap only counted. */
+static void input_warn(ks_fmt_ctx *ctx, const char *path, const char *msg)
+{
+    if (atomic_fetch_add(&ctx->in->warnings, 1) >= MAX_INPUT_WARNINGS)
+        atomic_fetch_add(&ctx->in->dropped, 1);
+    else
+        ks_worker_warn(ctx->w, path, "%s", msg);
+}
+
 static void ctx_warn(ks_fmt_ctx *ctx, const char *msg)
 {
+    unsigned n = atomic_fetch_add(&ctx->x->warnings, 1) + 1;
+    if (n > MAX_CONTAINER_WARNINGS + 1)
+        return;
+    if (n == MAX_CONTAINER_WARNINGS + 1)
+        msg = "further warnings about this container are not shown";
     char *path = origin_path(ctx->origin, ctx->label);
     if (ctx->carved && !ctx->claimed && !ctx->emitted)
         ks_diags_add(&ctx->pending, path, msg);
     else
-        ks_worker_warn(ctx->w, path, "%s", msg);
+        input_warn(ctx, path, msg);
     free(path);
 }
 
 static void flush_pending(ks_fmt_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->pending.n; i++)
-        ks_worker_warn(ctx->w, ctx->pending.v[i].path, "%s", ctx->pending.v[i].message);
+        input_warn(ctx, ctx->pending.v[i].path, ctx->pending.v[i].message);
     ks_diags_dispose(&ctx->pending);
 }
 
+static void vwarn(ks_fmt_ctx *ctx, uint64_t offset, const char *kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 static void vwarn(ks_fmt_ctx *ctx, uint64_t offset, const char *kind, const char *fmt, va_list ap)
 {
     char msg[512], full[640];
@@ -662,6 +686,13 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
     };
     ctx->emitted = true;
     flush_pending(ctx);
+    /* A slice costs no decoding, but it is scanned, and slices can overlap
+     * (ELF sections that each hold the whole file, each holding the ELF
+     * again...): they count against the input's budgets like decoded bytes,
+     * or crafted input could make the work exponential in the depth. */
+    if (!spent && c->parent_offset != KS_NO_OFFSET && !c->whole &&
+        ks_fmt_reserve(ctx, c->len, 0) != 0)
+        spent = true;
     uint32_t flags = member ? ks_scan_flags_for_name(member) : 0;
     int fd = -1;
     uint64_t fd_off = 0;
@@ -831,6 +862,9 @@ void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_orig
     ks_input in = {.size = len, .map = fd >= 0 ? data : NULL, .map_len = fd >= 0 ? len : 0};
     pthread_mutex_init(&in.lock, NULL);
     unpack_blob(w, &in, data, len, origin, flags, 0, fd, fd_off, false);
+    unsigned dropped = atomic_load(&in.dropped);
+    if (dropped)
+        ks_worker_warn(w, origin->name, "%u more warnings about this input are not shown", dropped);
     pthread_mutex_destroy(&in.lock);
 }
 

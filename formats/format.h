@@ -137,6 +137,22 @@ extern const size_t ks_nformats;
 /* The first format whose sniff accepts data[0..len), or NULL. */
 const ks_format *ks_format_sniff(const uint8_t *data, size_t len);
 
+/* Carving (registry.c): the signatures of every format in one literal
+ * database, compiled on first use, searched with a scratch per thread. */
+typedef struct ks_carve_scratch ks_carve_scratch;
+/* NULL when carving is not available (the database did not compile). */
+ks_carve_scratch *ks_carve_scratch_new(void);
+void ks_carve_scratch_free(ks_carve_scratch *s);
+/* How far a signature reaches back from its end (magic length plus its
+ * place in the container): windows searched one after another must
+ * overlap by this much. */
+size_t ks_carve_reach(void);
+/* A signature of `fmt` ends at `end` (an offset in the bytes searched);
+ * the container would start `reach` bytes before it. */
+typedef void (*ks_carve_fn)(void *payload, const ks_format *fmt, size_t end, size_t reach);
+void ks_carve_scan(ks_carve_scratch *s, const uint8_t *data, size_t len, ks_carve_fn fn,
+                   void *payload);
+
 /* Decoders, one per file of formats/. */
 extern const ks_format ks_format_elf;
 extern const ks_format ks_format_gzip;

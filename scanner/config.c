@@ -3,41 +3,13 @@
  */
 #include "config.h"
 
-#include "findings/crypto.h"
+#include "core/dates.h"
+#include "core/sha256.h"
+#include "core/yaml.h"
 
-#include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
-
-__attribute__((format(printf, 3, 4))) static int fail(const char *file, const yaml_node_t *n,
-                                                      const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ks_error_set(KS_EINVAL, "%s:%zu: %s", file, n ? n->start_mark.line + 1 : 0, msg);
-}
-
-static int str_list(yaml_document_t *d, const char *file, yaml_node_t *n, const char *key,
-                    char ***out, size_t *nout)
-{
-    if (n->type != YAML_SEQUENCE_NODE)
-        return fail(file, n, "`%s` must be a list of strings", key);
-    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-         it++) {
-        yaml_node_t *v = yaml_document_get_node(d, *it);
-        if (!v || v->type != YAML_SCALAR_NODE || !v->data.scalar.length)
-            return fail(file, v ? v : n, "`%s` must be a list of strings", key);
-        *out = ks_xrealloc(*out, (*nout + 1) * sizeof(char *));
-        (*out)[(*nout)++] = ks_xstrndup((const char *)v->data.scalar.value, v->data.scalar.length);
-    }
-    return 0;
-}
 
 /* A relative rule path is relative to the directory of the config file. */
 static char *beside(const char *config, const char *p)
@@ -62,136 +34,130 @@ static bool is_hex64(const char *s)
     return true;
 }
 
+static int load_rules(ks_config *c, ks_yaml *y, yaml_node_t *v)
+{
+    size_t first = c->nrule_paths;
+    int rc = ks_yaml_strings(y, v, "rules", false, &c->rule_paths, &c->nrule_paths);
+    for (size_t i = first; !rc && i < c->nrule_paths; i++) {
+        char *b = beside(c->path, c->rule_paths[i]);
+        free(c->rule_paths[i]);
+        c->rule_paths[i] = b;
+    }
+    return rc;
+}
+
+static int load_severity(ks_config *c, ks_yaml *y, yaml_node_t *v)
+{
+    if (v->type != YAML_MAPPING_NODE)
+        return ks_yaml_fail(y, v, "`severity` must map rule ids to low, medium, high, critical");
+    KS_YAML_EACH_PAIR(v, q)
+    {
+        yaml_node_t *rk = ks_yaml_node(y, q->key);
+        yaml_node_t *rv = ks_yaml_node(y, q->value);
+        const char *text = ks_yaml_text(rv);
+        ks_severity sv = text ? ks_severity_parse(text) : KS_SEV_NONE;
+        if (!ks_yaml_text(rk) || sv == KS_SEV_NONE)
+            return ks_yaml_fail(y, rv, "`severity`: values are low, medium, high or critical");
+        c->sev_rule = ks_xrealloc(c->sev_rule, (c->nsev + 1) * sizeof(char *));
+        c->sev_value = ks_xrealloc(c->sev_value, (c->nsev + 1) * sizeof(ks_severity));
+        c->sev_rule[c->nsev] = ks_yaml_strdup(rk);
+        c->sev_value[c->nsev++] = sv;
+    }
+    return 0;
+}
+
+/* One entry of `allow`: {sha256: HEX, reason: TEXT}. */
+static int load_allow_entry(ks_config *c, ks_yaml *y, yaml_node_t *e)
+{
+    const char *hex = NULL, *why = NULL;
+    if (e->type == YAML_MAPPING_NODE)
+        KS_YAML_EACH_PAIR(e, q)
+        {
+            yaml_node_t *ek = ks_yaml_node(y, q->key);
+            yaml_node_t *ev = ks_yaml_node(y, q->value);
+            const char *name = ks_yaml_text(ek) ? ks_yaml_text(ek) : "";
+            if (strcmp(name, "sha256") == 0 && ks_yaml_text(ev))
+                hex = ks_yaml_text(ev);
+            else if (strcmp(name, "reason") == 0 && ks_yaml_text(ev))
+                why = ks_yaml_text(ev);
+            else if (strcmp(name, "reason") != 0)
+                return ks_yaml_fail(y, ek, "`allow`: unknown key `%s` (sha256, reason)", name);
+        }
+    if (!hex || !is_hex64(hex))
+        return ks_yaml_fail(y, e,
+                            "`allow`: each entry needs `sha256`: 64 lower-case hex digits "
+                            "(sha256sum of the secret value)");
+    c->allow = ks_xrealloc(c->allow, (c->nallow + 1) * sizeof *c->allow);
+    c->allow_reason = ks_xrealloc(c->allow_reason, (c->nallow + 1) * sizeof(char *));
+    c->allow_reason[c->nallow] = why ? ks_xstrdup(why) : NULL;
+    memcpy(c->allow[c->nallow++], hex, 65);
+    return 0;
+}
+
+static int load_allow(ks_config *c, ks_yaml *y, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE)
+        return ks_yaml_fail(y, v, "`allow` must be a list of {sha256: HEX, reason: TEXT}");
+    KS_YAML_EACH_ITEM(v, it)
+    {
+        int rc = load_allow_entry(c, y, ks_yaml_node(y, *it));
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int load_key(ks_config *c, ks_yaml *y, yaml_node_t *k, yaml_node_t *v)
+{
+    const char *key = ks_yaml_text(k) ? ks_yaml_text(k) : "";
+    if (strcmp(key, "exclude") == 0)
+        return ks_yaml_strings(y, v, key, false, &c->excludes, &c->nexcludes);
+    if (strcmp(key, "rules") == 0)
+        return load_rules(c, y, v);
+    if (strcmp(key, "disable") == 0)
+        return ks_yaml_strings(y, v, key, false, &c->disable, &c->ndisable);
+    if (strcmp(key, "severity") == 0)
+        return load_severity(c, y, v);
+    if (strcmp(key, "allow") == 0)
+        return load_allow(c, y, v);
+    if (strcmp(key, "support_until") == 0) {
+        if (!ks_yaml_text(v) || (c->support_until = ks_parse_date(ks_yaml_text(v))) < 0)
+            return ks_yaml_fail(y, v, "`support_until` must be a date, YYYY-MM-DD");
+        return 0;
+    }
+    return ks_yaml_fail(y, k,
+                        "unknown key `%s` (exclude, rules, disable, severity, allow, support_until)",
+                        key);
+}
+
 int ks_config_load(ks_config *c, const char *path)
 {
     memset(c, 0, sizeof *c);
     c->path = ks_xstrdup(path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ks_error_set(KS_EIO, "%s: cannot read the configuration", path);
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    int rc = 0;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
-    if (!yaml_parser_load(&parser, &doc)) {
-        rc = ks_error_set(KS_EINVAL, "%s:%zu:%zu: YAML error: %s", path,
-                          parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                          parser.problem ? parser.problem : "malformed");
-        yaml_parser_delete(&parser);
-        fclose(f);
+    ks_yaml y;
+    int rc = ks_yaml_load_file(&y, c->path, KS_EINVAL);
+    if (rc)
         return rc;
-    }
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (root && root->type != YAML_MAPPING_NODE) {
-        rc = fail(path, root, "the configuration must be a mapping");
-        goto done;
-    }
-    for (yaml_node_pair_t *p = root ? root->data.mapping.pairs.start : NULL;
-         root && p < root->data.mapping.pairs.top && !rc; p++) {
-        yaml_node_t *k = yaml_document_get_node(&doc, p->key);
-        yaml_node_t *v = yaml_document_get_node(&doc, p->value);
-        const char *key = k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "";
-        if (strcmp(key, "exclude") == 0) {
-            rc = str_list(&doc, path, v, key, &c->excludes, &c->nexcludes);
-        } else if (strcmp(key, "rules") == 0) {
-            rc = str_list(&doc, path, v, key, &c->rule_paths, &c->nrule_paths);
-            for (size_t i = 0; !rc && i < c->nrule_paths; i++) {
-                char *b = beside(path, c->rule_paths[i]);
-                free(c->rule_paths[i]);
-                c->rule_paths[i] = b;
-            }
-        } else if (strcmp(key, "disable") == 0) {
-            rc = str_list(&doc, path, v, key, &c->disable, &c->ndisable);
-        } else if (strcmp(key, "severity") == 0) {
-            if (v->type != YAML_MAPPING_NODE) {
-                rc = fail(path, v, "`severity` must map rule ids to low, medium, high, critical");
+    yaml_node_t *root = ks_yaml_root(&y);
+    if (root && root->type != YAML_MAPPING_NODE)
+        rc = ks_yaml_fail(&y, root, "the configuration must be a mapping");
+    else if (root)
+        KS_YAML_EACH_PAIR(root, p)
+        {
+            if ((rc = load_key(c, &y, ks_yaml_node(&y, p->key), ks_yaml_node(&y, p->value))) != 0)
                 break;
-            }
-            for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
-                 q < v->data.mapping.pairs.top && !rc; q++) {
-                yaml_node_t *rk = yaml_document_get_node(&doc, q->key);
-                yaml_node_t *rv = yaml_document_get_node(&doc, q->value);
-                ks_severity sv = rv->type == YAML_SCALAR_NODE
-                                     ? ks_severity_parse((const char *)rv->data.scalar.value)
-                                     : KS_SEV_NONE;
-                if (rk->type != YAML_SCALAR_NODE || sv == KS_SEV_NONE) {
-                    rc = fail(path, rv, "`severity`: values are low, medium, high or critical");
-                    break;
-                }
-                c->sev_rule = ks_xrealloc(c->sev_rule, (c->nsev + 1) * sizeof(char *));
-                c->sev_value = ks_xrealloc(c->sev_value, (c->nsev + 1) * sizeof(ks_severity));
-                c->sev_rule[c->nsev] = ks_xstrdup((const char *)rk->data.scalar.value);
-                c->sev_value[c->nsev++] = sv;
-            }
-        } else if (strcmp(key, "allow") == 0) {
-            if (v->type != YAML_SEQUENCE_NODE) {
-                rc = fail(path, v, "`allow` must be a list of {sha256: HEX, reason: TEXT}");
-                break;
-            }
-            for (yaml_node_item_t *it = v->data.sequence.items.start;
-                 it < v->data.sequence.items.top && !rc; it++) {
-                yaml_node_t *e = yaml_document_get_node(&doc, *it);
-                const char *hex = NULL, *why = NULL;
-                if (e->type == YAML_MAPPING_NODE)
-                    for (yaml_node_pair_t *q = e->data.mapping.pairs.start;
-                         q < e->data.mapping.pairs.top; q++) {
-                        yaml_node_t *ek = yaml_document_get_node(&doc, q->key);
-                        yaml_node_t *ev = yaml_document_get_node(&doc, q->value);
-                        const char *name =
-                            ek->type == YAML_SCALAR_NODE ? (const char *)ek->data.scalar.value : "";
-                        if (strcmp(name, "sha256") == 0 && ev->type == YAML_SCALAR_NODE)
-                            hex = (const char *)ev->data.scalar.value;
-                        else if (strcmp(name, "reason") == 0 && ev->type == YAML_SCALAR_NODE)
-                            why = (const char *)ev->data.scalar.value;
-                        else if (strcmp(name, "reason") != 0) {
-                            rc = fail(path, ek, "`allow`: unknown key `%s` (sha256, reason)", name);
-                            break;
-                        }
-                    }
-                if (!rc && (!hex || !is_hex64(hex)))
-                    rc = fail(path, e,
-                              "`allow`: each entry needs `sha256`: 64 lower-case hex digits "
-                              "(sha256sum of the secret value)");
-                if (!rc) {
-                    c->allow = ks_xrealloc(c->allow, (c->nallow + 1) * sizeof *c->allow);
-                    c->allow_reason =
-                        ks_xrealloc(c->allow_reason, (c->nallow + 1) * sizeof(char *));
-                    c->allow_reason[c->nallow] = why ? ks_xstrdup(why) : NULL;
-                    memcpy(c->allow[c->nallow++], hex, 65);
-                }
-            }
-        } else if (strcmp(key, "support_until") == 0) {
-            if (v->type != YAML_SCALAR_NODE ||
-                (c->support_until = ks_parse_date((const char *)v->data.scalar.value)) < 0)
-                rc = fail(path, v, "`support_until` must be a date, YYYY-MM-DD");
-        } else {
-            rc = fail(path, k,
-                      "unknown key `%s` (exclude, rules, disable, severity, allow, support_until)",
-                      key);
         }
-    }
-done:
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    fclose(f);
+    ks_yaml_dispose(&y);
     return rc;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
 }
 
 void ks_config_dispose(ks_config *c)
 {
     free(c->path);
-    free_list(c->excludes, c->nexcludes);
-    free_list(c->rule_paths, c->nrule_paths);
-    free_list(c->disable, c->ndisable);
-    free_list(c->sev_rule, c->nsev);
+    ks_strv_free(c->excludes, c->nexcludes);
+    ks_strv_free(c->rule_paths, c->nrule_paths);
+    ks_strv_free(c->disable, c->ndisable);
+    ks_strv_free(c->sev_rule, c->nsev);
     free(c->sev_value);
     for (size_t i = 0; i < c->nallow; i++)
         free(c->allow_reason[i]);
@@ -217,29 +183,17 @@ int ks_config_apply_rules(const ks_config *c, ks_ruleset *rs)
     return 0;
 }
 
-size_t ks_config_apply_allow(const ks_config *c, ks_results *res)
+bool ks_config_accepts(void *config, const ks_finding *f, ks_acceptance *why)
 {
+    const ks_config *c = config;
     if (!c->nallow)
-        return 0;
-    size_t k = 0, removed = 0;
-    for (size_t i = 0; i < res->nfindings; i++) {
-        ks_finding *f = &res->findings[i];
-        uint8_t h[EVP_MAX_MD_SIZE];
-        unsigned hl = 0;
-        char hex[65];
-        EVP_Digest(f->secret, f->secret_len, h, &hl, EVP_sha256(), NULL);
-        ks_hex(hex, h, 32);
-        size_t j = 0;
-        while (j < c->nallow && strcmp(hex, c->allow[j]) != 0)
-            j++;
-        if (j < c->nallow) {
-            ks_results_suppress(res, f, "allowlist", c->allow_reason[j], NULL, NULL);
-            ks_finding_dispose(f);
-            removed++;
-        } else {
-            res->findings[k++] = *f;
+        return false;
+    char hex[65];
+    ks_sha256_hex(hex, f->secret, f->secret_len);
+    for (size_t j = 0; j < c->nallow; j++)
+        if (strcmp(hex, c->allow[j]) == 0) {
+            *why = (ks_acceptance){"allowlist", c->allow_reason[j], NULL, NULL};
+            return true;
         }
-    }
-    res->nfindings = k;
-    return removed;
+    return false;
 }

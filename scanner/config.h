@@ -39,7 +39,8 @@ int ks_config_load(ks_config *c, const char *path);
 void ks_config_dispose(ks_config *c);
 /* Disable rules and override severities; an unknown rule id is an error. */
 int ks_config_apply_rules(const ks_config *c, ks_ruleset *rs);
-/* Drop findings whose secret is allowlisted; returns how many. */
-size_t ks_config_apply_allow(const ks_config *c, ks_results *res);
+/* The allowlist as an acceptor (ks_results_accept): findings whose secret's
+ * SHA-256 is listed. `config` is a ks_config. */
+bool ks_config_accepts(void *config, const ks_finding *f, ks_acceptance *why);
 
 #endif

@@ -10,11 +10,12 @@
 
 #include "validate.h"
 
+#include "../core/sha256.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <hs.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -81,22 +82,20 @@ static double now_ms(void)
 
 static void compute_digest(ks_engine *e)
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    ks_sha256_ctx md;
     uint8_t h[32];
-    unsigned hl = 0;
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    ks_sha256_init(&md);
     const char *ver = hs_version();
-    EVP_DigestUpdate(md, "keysift-db-2\0", 13);
-    EVP_DigestUpdate(md, ver, strlen(ver) + 1);
+    ks_sha256_update(&md, "keysift-db-2\0", 13);
+    ks_sha256_update(&md, ver, strlen(ver) + 1);
     for (size_t i = 0; i < e->rs->nrules; i++) {
         const ks_rule *r = &e->rs->rules[i];
         if (!ks_rule_matched(r))
             continue;
-        EVP_DigestUpdate(md, r->id, strlen(r->id) + 1);
-        EVP_DigestUpdate(md, r->pattern, strlen(r->pattern) + 1);
+        ks_sha256_update(&md, r->id, strlen(r->id) + 1);
+        ks_sha256_update(&md, r->pattern, strlen(r->pattern) + 1);
     }
-    EVP_DigestFinal_ex(md, h, &hl);
-    EVP_MD_CTX_free(md);
+    ks_sha256_final(&md, h);
     ks_hex(e->digest, h, 32);
 }
 

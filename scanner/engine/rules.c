@@ -8,25 +8,18 @@
  */
 #include "rules.h"
 
+#include "../core/yaml.h"
+
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <yaml.h>
 
 void ks_ruleset_init(ks_ruleset *rs)
 {
     memset(rs, 0, sizeof *rs);
-}
-
-static void free_strv(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
 }
 
 static void free_examples(ks_example *v, size_t n)
@@ -47,8 +40,8 @@ static void rule_dispose(ks_rule *r)
     free(r->remediation);
     free(r->check);
     free(r->file);
-    free_strv(r->keywords, r->nkeywords);
-    free_strv(r->references, r->nreferences);
+    ks_strv_free(r->keywords, r->nkeywords);
+    ks_strv_free(r->references, r->nreferences);
     free_examples(r->examples, r->nexamples);
     free_examples(r->negatives, r->nnegatives);
     memset(r, 0, sizeof *r);
@@ -71,127 +64,100 @@ long ks_ruleset_find(const ks_ruleset *rs, const char *id)
 }
 
 /* ------------------------------------------------------------------------ */
-/* YAML document helpers                                                     */
+/* One rule                                                                  */
 
-typedef struct ctx {
-    yaml_document_t *doc;
-    const char *file;
-    const char *rule; /* id of the rule being read, for messages */
-} ctx;
-
-static int line_of(const yaml_node_t *n)
-{
-    return (int)n->start_mark.line + 1;
-}
-
-__attribute__((format(printf, 3, 4))) static int fail(const ctx *c, const yaml_node_t *n,
-                                                      const char *fmt, ...)
-{
-    char what[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    if (c->rule)
-        return ks_error_set(KS_ERULE, "%s:%d: rule %s: %s", c->file, n ? line_of(n) : 0, c->rule,
-                            what);
-    return ks_error_set(KS_ERULE, "%s:%d: %s", c->file, n ? line_of(n) : 0, what);
-}
-
-static int scalar(const ctx *c, yaml_node_t *n, const char *key, char **out)
+static int scalar(ks_yaml *y, yaml_node_t *n, const char *key, char **out)
 {
     if (n->type != YAML_SCALAR_NODE)
-        return fail(c, n, "`%s` must be a string", key);
+        return ks_yaml_fail(y, n, "`%s` must be a string", key);
     free(*out);
-    *out = ks_xstrndup((const char *)n->data.scalar.value, n->data.scalar.length);
+    *out = ks_yaml_strdup(n);
     return 0;
 }
 
-static int string_list(const ctx *c, yaml_node_t *n, const char *key, char ***out, size_t *nout)
+static int string_list(ks_yaml *y, yaml_node_t *n, const char *key, char ***out, size_t *nout)
 {
-    free_strv(*out, *nout);
+    ks_strv_free(*out, *nout);
     *out = NULL;
     *nout = 0;
-    if (n->type == YAML_SCALAR_NODE) {
-        *out = ks_xmalloc(sizeof(char *));
-        (*out)[0] = ks_xstrndup((const char *)n->data.scalar.value, n->data.scalar.length);
-        *nout = 1;
+    return ks_yaml_strings(y, n, key, true, out, nout);
+}
+
+static int example(ks_yaml *y, yaml_node_t *item, const char *key, ks_example *ex)
+{
+    ex->line = ks_yaml_line(item);
+    if (item->type == YAML_SCALAR_NODE) {
+        ex->text = ks_yaml_strdup(item);
         return 0;
     }
-    if (n->type != YAML_SEQUENCE_NODE)
-        return fail(c, n, "`%s` must be a list of strings", key);
-    size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    *out = ks_xcalloc(cnt, sizeof(char *));
-    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-         it++) {
-        yaml_node_t *item = yaml_document_get_node(c->doc, *it);
-        if (!item || item->type != YAML_SCALAR_NODE)
-            return fail(c, item ? item : n, "`%s` must be a list of strings", key);
-        (*out)[(*nout)++] =
-            ks_xstrndup((const char *)item->data.scalar.value, item->data.scalar.length);
+    if (item->type != YAML_MAPPING_NODE)
+        return ks_yaml_fail(y, item, "each of `%s` must be a string or a mapping", key);
+    KS_YAML_EACH_PAIR(item, p)
+    {
+        yaml_node_t *k = ks_yaml_node(y, p->key);
+        yaml_node_t *v = ks_yaml_node(y, p->value);
+        const char *ks = ks_yaml_text(k);
+        int rc;
+        if (!ks)
+            return ks_yaml_fail(y, k, "%s", "example keys must be strings");
+        if (strcmp(ks, "text") == 0)
+            rc = scalar(y, v, "text", &ex->text);
+        else if (strcmp(ks, "secret") == 0)
+            rc = scalar(y, v, "secret", &ex->secret);
+        else
+            return ks_yaml_fail(y, k, "unknown example key `%s` (expected text, secret)", ks);
+        if (rc)
+            return rc;
     }
+    if (!ex->text)
+        return ks_yaml_fail(y, item, "%s", "example mapping without `text`");
     return 0;
 }
 
 /* Examples are strings, or mappings {text: ..., secret: ...}. */
-static int example_list(const ctx *c, yaml_node_t *n, const char *key, ks_example **out,
+static int example_list(ks_yaml *y, yaml_node_t *n, const char *key, ks_example **out,
                         size_t *nout)
 {
     free_examples(*out, *nout);
     *out = NULL;
     *nout = 0;
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail(c, n, "`%s` must be a list", key);
+        return ks_yaml_fail(y, n, "`%s` must be a list", key);
     size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     *out = ks_xcalloc(cnt, sizeof(ks_example));
-    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-         it++) {
-        yaml_node_t *item = yaml_document_get_node(c->doc, *it);
-        ks_example *ex = &(*out)[(*nout)++];
-        ex->line = line_of(item);
-        if (item->type == YAML_SCALAR_NODE) {
-            ex->text = ks_xstrndup((const char *)item->data.scalar.value, item->data.scalar.length);
-            continue;
-        }
-        if (item->type != YAML_MAPPING_NODE)
-            return fail(c, item, "each of `%s` must be a string or a mapping", key);
-        for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top;
-             p++) {
-            yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-            yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-            if (k->type != YAML_SCALAR_NODE)
-                return fail(c, k, "%s", "example keys must be strings");
-            const char *ks = (const char *)k->data.scalar.value;
-            int rc;
-            if (strcmp(ks, "text") == 0)
-                rc = scalar(c, v, "text", &ex->text);
-            else if (strcmp(ks, "secret") == 0)
-                rc = scalar(c, v, "secret", &ex->secret);
-            else
-                return fail(c, k, "unknown example key `%s` (expected text, secret)", ks);
-            if (rc)
-                return rc;
-        }
-        if (!ex->text)
-            return fail(c, item, "%s", "example mapping without `text`");
+    KS_YAML_EACH_ITEM(n, it)
+    {
+        int rc = example(y, ks_yaml_node(y, *it), key, &(*out)[(*nout)++]);
+        if (rc)
+            return rc;
     }
     return 0;
 }
 
-static int parse_int(const ctx *c, yaml_node_t *n, const char *key, int lo, int hi, int *out)
+static int parse_int(ks_yaml *y, yaml_node_t *n, const char *key, int lo, int hi, int *out)
 {
     if (n->type != YAML_SCALAR_NODE)
-        return fail(c, n, "`%s` must be a number", key);
+        return ks_yaml_fail(y, n, "`%s` must be a number", key);
     char *end;
     errno = 0;
     long v = strtol((const char *)n->data.scalar.value, &end, 10);
     if (errno || *end || end == (char *)n->data.scalar.value || v < lo || v > hi)
-        return fail(c, n, "`%s` is not a valid number", key);
+        return ks_yaml_fail(y, n, "`%s` is not a valid number", key);
     *out = (int)v;
     return 0;
 }
 
-static int parse_validators(const ctx *c, yaml_node_t *n, uint32_t *out)
+static int parse_bool(ks_yaml *y, yaml_node_t *n, const char *key, bool *out)
+{
+    char *s = NULL;
+    int rc = scalar(y, n, key, &s);
+    if (!rc)
+        *out = strcmp(s, "true") == 0 || strcmp(s, "yes") == 0;
+    free(s);
+    return rc;
+}
+
+static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
 {
     static const struct {
         const char *name;
@@ -205,7 +171,7 @@ static int parse_validators(const ctx *c, yaml_node_t *n, uint32_t *out)
     };
     char **v = NULL;
     size_t nv = 0;
-    int rc = string_list(c, n, "validate", &v, &nv);
+    int rc = string_list(y, n, "validate", &v, &nv);
     *out = 0;
     for (size_t i = 0; rc == 0 && i < nv; i++) {
         size_t j;
@@ -213,128 +179,144 @@ static int parse_validators(const ctx *c, yaml_node_t *n, uint32_t *out)
             if (strcmp(v[i], names[j].name) == 0)
                 break;
         if (j == sizeof names / sizeof names[0])
-            rc = fail(c, n,
-                      "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password)",
-                      v[i]);
+            rc = ks_yaml_fail(
+                y, n, "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password)",
+                v[i]);
         else
             *out |= names[j].bit;
     }
-    free_strv(v, nv);
+    ks_strv_free(v, nv);
     return rc;
 }
 
-static int parse_rule(ctx *c, yaml_node_t *n, ks_rule *r)
+static int parse_level(ks_yaml *y, yaml_node_t *n, const char *key, ks_rule *r)
 {
-    if (n->type != YAML_MAPPING_NODE)
-        return fail(c, n, "%s", "each rule must be a mapping");
-    r->line = line_of(n);
-    r->file = ks_xstrdup(c->file);
-    r->confidence = KS_CONF_MEDIUM;
+    char *s = NULL;
+    int rc = scalar(y, n, key, &s);
+    if (rc)
+        return rc;
+    if (strcmp(key, "severity") == 0 && (r->severity = ks_severity_parse(s)) == KS_SEV_NONE)
+        rc = ks_yaml_fail(y, n, "severity `%s` is not one of low, medium, high, critical", s);
+    else if (strcmp(key, "confidence") == 0 &&
+             (r->confidence = (ks_confidence)ks_confidence_parse(s)) == 0)
+        rc = ks_yaml_fail(y, n, "confidence `%s` is not one of low, medium, high", s);
+    free(s);
+    return rc;
+}
 
-    /* Find the id first so every later message can name the rule. */
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-        yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-        if (k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, "id") == 0) {
-            int rc = scalar(c, v, "id", &r->id);
-            if (rc)
-                return rc;
-            c->rule = r->id;
-        }
+static int parse_entropy(ks_yaml *y, yaml_node_t *n, ks_rule *r)
+{
+    char *s = NULL, *end;
+    int rc = scalar(y, n, "entropy", &s);
+    if (!rc) {
+        r->entropy = strtod(s, &end);
+        if (*end || end == s || r->entropy < 0 || r->entropy > 8)
+            rc = ks_yaml_fail(y, n, "entropy `%s` must be a number of bits between 0 and 8", s);
     }
-    if (!r->id)
-        return fail(c, n, "%s", "rule without `id`");
-    if (!*r->id)
-        return fail(c, n, "%s", "rule with an empty `id`");
+    free(s);
+    return rc;
+}
 
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-        yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-        if (k->type != YAML_SCALAR_NODE)
-            return fail(c, k, "%s", "rule keys must be strings");
-        const char *key = (const char *)k->data.scalar.value;
-        int rc = 0;
-        if (strcmp(key, "id") == 0)
-            continue;
-        else if (strcmp(key, "name") == 0)
-            rc = scalar(c, v, key, &r->name);
-        else if (strcmp(key, "kind") == 0)
-            rc = scalar(c, v, key, &r->kind);
-        else if (strcmp(key, "pattern") == 0)
-            rc = scalar(c, v, key, &r->pattern);
-        else if (strcmp(key, "remediation") == 0)
-            rc = scalar(c, v, key, &r->remediation);
-        else if (strcmp(key, "secret_group") == 0)
-            rc = parse_int(c, v, key, 0, 99, &r->secret_group);
-        else if (strcmp(key, "severity") == 0) {
-            char *s = NULL;
-            rc = scalar(c, v, key, &s);
-            if (!rc && (r->severity = ks_severity_parse(s)) == KS_SEV_NONE)
-                rc = fail(c, v, "severity `%s` is not one of low, medium, high, critical", s);
-            free(s);
-        } else if (strcmp(key, "confidence") == 0) {
-            char *s = NULL;
-            rc = scalar(c, v, key, &s);
-            if (!rc && (r->confidence = (ks_confidence)ks_confidence_parse(s)) == 0)
-                rc = fail(c, v, "confidence `%s` is not one of low, medium, high", s);
-            free(s);
-        } else if (strcmp(key, "entropy") == 0) {
-            char *s = NULL, *end;
-            rc = scalar(c, v, key, &s);
-            if (!rc) {
-                r->entropy = strtod(s, &end);
-                if (*end || end == s || r->entropy < 0 || r->entropy > 8)
-                    rc = fail(c, v, "entropy `%s` must be a number of bits between 0 and 8", s);
-            }
-            free(s);
-        } else if (strcmp(key, "validate") == 0)
-            rc = parse_validators(c, v, &r->validators);
-        else if (strcmp(key, "keywords") == 0)
-            rc = string_list(c, v, key, &r->keywords, &r->nkeywords);
-        else if (strcmp(key, "references") == 0)
-            rc = string_list(c, v, key, &r->references, &r->nreferences);
-        else if (strcmp(key, "examples") == 0)
-            rc = example_list(c, v, key, &r->examples, &r->nexamples);
-        else if (strcmp(key, "negative_examples") == 0)
-            rc = example_list(c, v, key, &r->negatives, &r->nnegatives);
-        else if (strcmp(key, "inventory") == 0) {
-            char *s = NULL;
-            rc = scalar(c, v, key, &s);
-            if (!rc)
-                r->inventory = strcmp(s, "true") == 0 || strcmp(s, "yes") == 0;
-            free(s);
-        } else if (strcmp(key, "check") == 0)
-            rc = scalar(c, v, key, &r->check);
-        else if (strcmp(key, "disabled") == 0) {
-            char *s = NULL;
-            rc = scalar(c, v, key, &s);
-            if (!rc)
-                r->disabled = strcmp(s, "true") == 0 || strcmp(s, "yes") == 0;
-            free(s);
-        } else
-            rc = fail(c, k, "unknown rule key `%s`", key);
-        if (rc)
-            return rc;
-    }
+/* One key of a rule mapping. */
+static int rule_key(ks_yaml *y, const char *key, yaml_node_t *k, yaml_node_t *v, ks_rule *r)
+{
+    if (strcmp(key, "id") == 0)
+        return 0;
+    if (strcmp(key, "name") == 0)
+        return scalar(y, v, key, &r->name);
+    if (strcmp(key, "kind") == 0)
+        return scalar(y, v, key, &r->kind);
+    if (strcmp(key, "pattern") == 0)
+        return scalar(y, v, key, &r->pattern);
+    if (strcmp(key, "remediation") == 0)
+        return scalar(y, v, key, &r->remediation);
+    if (strcmp(key, "secret_group") == 0)
+        return parse_int(y, v, key, 0, 99, &r->secret_group);
+    if (strcmp(key, "severity") == 0 || strcmp(key, "confidence") == 0)
+        return parse_level(y, v, key, r);
+    if (strcmp(key, "entropy") == 0)
+        return parse_entropy(y, v, r);
+    if (strcmp(key, "validate") == 0)
+        return parse_validators(y, v, &r->validators);
+    if (strcmp(key, "keywords") == 0)
+        return string_list(y, v, key, &r->keywords, &r->nkeywords);
+    if (strcmp(key, "references") == 0)
+        return string_list(y, v, key, &r->references, &r->nreferences);
+    if (strcmp(key, "examples") == 0)
+        return example_list(y, v, key, &r->examples, &r->nexamples);
+    if (strcmp(key, "negative_examples") == 0)
+        return example_list(y, v, key, &r->negatives, &r->nnegatives);
+    if (strcmp(key, "inventory") == 0)
+        return parse_bool(y, v, key, &r->inventory);
+    if (strcmp(key, "check") == 0)
+        return scalar(y, v, key, &r->check);
+    if (strcmp(key, "disabled") == 0)
+        return parse_bool(y, v, key, &r->disabled);
+    return ks_yaml_fail(y, k, "unknown rule key `%s`", key);
+}
 
+/* What every rule must have, and the defaults of what it may leave out. */
+static int rule_complete(ks_yaml *y, yaml_node_t *n, ks_rule *r)
+{
     if (r->check && r->pattern)
-        return fail(c, n, "%s", "a rule has a `pattern` or a `check`, not both");
+        return ks_yaml_fail(y, n, "%s", "a rule has a `pattern` or a `check`, not both");
     if (!r->check && (!r->pattern || !*r->pattern))
-        return fail(c, n, "%s", "rule without `pattern`");
+        return ks_yaml_fail(y, n, "%s", "rule without `pattern`");
     if (!r->name)
         r->name = ks_xstrdup(r->id);
     if (!r->kind)
         r->kind = ks_xstrdup("secret");
     if (r->severity == KS_SEV_NONE)
-        return fail(c, n, "%s", "rule without `severity`");
+        return ks_yaml_fail(y, n, "%s", "rule without `severity`");
     for (size_t i = 0; i < r->nkeywords; i++) {
         if (!*r->keywords[i])
-            return fail(c, n, "%s", "empty keyword");
+            return ks_yaml_fail(y, n, "%s", "empty keyword");
         for (char *k = r->keywords[i]; *k; k++) /* matched case-insensitively */
             if (*k >= 'A' && *k <= 'Z')
                 *k = (char)(*k + 32);
     }
     return 0;
+}
+
+static int parse_rule(ks_yaml *y, yaml_node_t *n, ks_rule *r)
+{
+    char context[300];
+    if (n->type != YAML_MAPPING_NODE)
+        return ks_yaml_fail(y, n, "%s", "each rule must be a mapping");
+    r->line = ks_yaml_line(n);
+    r->file = ks_xstrdup(y->name);
+    r->confidence = KS_CONF_MEDIUM;
+
+    /* Find the id first so every later message can name the rule. */
+    KS_YAML_EACH_PAIR(n, p)
+    {
+        const char *key = ks_yaml_text(ks_yaml_node(y, p->key));
+        if (key && strcmp(key, "id") == 0) {
+            int rc = scalar(y, ks_yaml_node(y, p->value), "id", &r->id);
+            if (rc)
+                return rc;
+            snprintf(context, sizeof context, "rule %s", r->id);
+            y->context = context;
+        }
+    }
+    int rc = 0;
+    if (!r->id)
+        rc = ks_yaml_fail(y, n, "%s", "rule without `id`");
+    else if (!*r->id)
+        rc = ks_yaml_fail(y, n, "%s", "rule with an empty `id`");
+    KS_YAML_EACH_PAIR(n, p)
+    {
+        if (rc)
+            break;
+        yaml_node_t *k = ks_yaml_node(y, p->key);
+        const char *key = ks_yaml_text(k);
+        rc = key ? rule_key(y, key, k, ks_yaml_node(y, p->value), r)
+                 : ks_yaml_fail(y, k, "%s", "rule keys must be strings");
+    }
+    if (!rc)
+        rc = rule_complete(y, n, r);
+    y->context = NULL;
+    return rc;
 }
 
 static void add_rule(ks_ruleset *rs, ks_rule *r)
@@ -351,52 +333,39 @@ static void add_rule(ks_ruleset *rs, ks_rule *r)
 
 int ks_ruleset_load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data, size_t len)
 {
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    int rc = 0;
-    bool have_doc = false;
-    ctx c = {.doc = &doc, .file = name, .rule = NULL};
-
-    if (!yaml_parser_initialize(&parser))
-        return ks_error_set(KS_ENOMEM, "%s: cannot initialise the YAML parser", name);
-    yaml_parser_set_input_string(&parser, data, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        rc = ks_error_set(KS_ERULE, "%s:%zu:%zu: YAML error: %s%s%s", name,
-                          parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                          parser.problem ? parser.problem : "malformed document",
-                          parser.context ? " " : "", parser.context ? parser.context : "");
-        goto done;
-    }
-    have_doc = true;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    ks_yaml y;
+    int rc = ks_yaml_load(&y, name, data, len, KS_ERULE);
+    if (rc)
+        return rc;
+    yaml_node_t *root = ks_yaml_root(&y);
     if (!root) {
         rc = ks_error_set(KS_ERULE, "%s: empty rule file", name);
         goto done;
     }
     if (root->type != YAML_MAPPING_NODE) {
-        rc = fail(&c, root, "%s", "a rule file must be a mapping with a `rules` list");
+        rc = ks_yaml_fail(&y, root, "%s", "a rule file must be a mapping with a `rules` list");
         goto done;
     }
     bool found = false;
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = yaml_document_get_node(&doc, p->key);
-        yaml_node_t *v = yaml_document_get_node(&doc, p->value);
-        if (k->type != YAML_SCALAR_NODE || strcmp((const char *)k->data.scalar.value, "rules")) {
-            rc = fail(&c, k, "%s", "unknown top-level key (expected `rules`)");
+    KS_YAML_EACH_PAIR(root, p)
+    {
+        yaml_node_t *k = ks_yaml_node(&y, p->key);
+        yaml_node_t *v = ks_yaml_node(&y, p->value);
+        const char *key = ks_yaml_text(k);
+        if (!key || strcmp(key, "rules") != 0) {
+            rc = ks_yaml_fail(&y, k, "%s", "unknown top-level key (expected `rules`)");
             goto done;
         }
         found = true;
         if (v->type != YAML_SEQUENCE_NODE) {
-            rc = fail(&c, v, "%s", "`rules` must be a list");
+            rc = ks_yaml_fail(&y, v, "%s", "`rules` must be a list");
             goto done;
         }
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-             it++) {
+        KS_YAML_EACH_ITEM(v, it)
+        {
             ks_rule r;
             memset(&r, 0, sizeof r);
-            c.rule = NULL;
-            rc = parse_rule(&c, yaml_document_get_node(&doc, *it), &r);
+            rc = parse_rule(&y, ks_yaml_node(&y, *it), &r);
             if (rc) {
                 rule_dispose(&r);
                 goto done;
@@ -405,11 +374,9 @@ int ks_ruleset_load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data
         }
     }
     if (!found)
-        rc = fail(&c, root, "%s", "no `rules` list");
+        rc = ks_yaml_fail(&y, root, "%s", "no `rules` list");
 done:
-    if (have_doc)
-        yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
+    ks_yaml_dispose(&y);
     return rc;
 }
 
@@ -476,7 +443,7 @@ int ks_ruleset_load_path(ks_ruleset *rs, const char *path)
         rc = load_file(rs, names[i]);
     if (rc == 0 && n == 0)
         rc = ks_error_set(KS_ERULE, "%s: no rule files (*.yaml) in this directory", path);
-    free_strv(names, n);
+    ks_strv_free(names, n);
     return rc;
 }
 
@@ -489,4 +456,12 @@ int ks_ruleset_load_builtin(ks_ruleset *rs)
             return rc;
     }
     return 0;
+}
+
+int ks_ruleset_load_all(ks_ruleset *rs, char *const *paths, size_t npaths)
+{
+    int rc = ks_ruleset_load_builtin(rs);
+    for (size_t i = 0; rc == 0 && i < npaths; i++)
+        rc = ks_ruleset_load_path(rs, paths[i]);
+    return rc;
 }

@@ -76,6 +76,8 @@ int ks_ruleset_load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data
 int ks_ruleset_load_path(ks_ruleset *rs, const char *path);
 /* Load the rules embedded in the binary at build time. */
 int ks_ruleset_load_builtin(ks_ruleset *rs);
+/* The built-in rules, then each of `paths` (files or directories). */
+int ks_ruleset_load_all(ks_ruleset *rs, char *const *paths, size_t npaths);
 
 /* Index of the rule with that id, or -1. */
 long ks_ruleset_find(const ks_ruleset *rs, const char *id);

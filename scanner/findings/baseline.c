@@ -11,14 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-void ks_today(char out[11])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 static bool is_hex32(const char *s)
 {
     if (strlen(s) != 32)
@@ -119,22 +111,14 @@ static const ks_baseline_entry *find(const ks_baseline *b, const char *fp)
     return bsearch(&key, b->v, b->n, sizeof key, cmp_entry);
 }
 
-size_t ks_baseline_apply(const ks_baseline *b, ks_results *res, const char *today)
+bool ks_baseline_accepts(void *check, const ks_finding *f, ks_acceptance *why)
 {
-    size_t k = 0, removed = 0;
-    for (size_t i = 0; i < res->nfindings; i++) {
-        const ks_baseline_entry *e = find(b, res->findings[i].fingerprint);
-        if (e && (!e->expires[0] || strcmp(today, e->expires) <= 0)) {
-            ks_results_suppress(res, &res->findings[i], "baseline", e->reason, e->owner,
-                                e->expires);
-            ks_finding_dispose(&res->findings[i]);
-            removed++;
-            continue;
-        }
-        res->findings[k++] = res->findings[i];
-    }
-    res->nfindings = k;
-    return removed;
+    const ks_baseline_check *c = check;
+    const ks_baseline_entry *e = find(c->b, f->fingerprint);
+    if (!e || (e->expires[0] && strcmp(c->today, e->expires) > 0))
+        return false;
+    *why = (ks_acceptance){"baseline", e->reason, e->owner, e->expires};
+    return true;
 }
 
 int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char *path)

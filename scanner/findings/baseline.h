@@ -29,15 +29,16 @@ typedef struct ks_baseline {
 int ks_baseline_load(ks_baseline *b, const char *path);
 void ks_baseline_dispose(ks_baseline *b);
 
-/* Remove the findings the baseline accepts (entries not expired on
- * `today`, YYYY-MM-DD); returns how many were removed. */
-size_t ks_baseline_apply(const ks_baseline *b, ks_results *res, const char *today);
+/* The baseline as an acceptor (ks_results_accept): its entries that have
+ * not expired on `today` (YYYY-MM-DD). */
+typedef struct ks_baseline_check {
+    const ks_baseline *b;
+    char today[11];
+} ks_baseline_check;
+bool ks_baseline_accepts(void *check, const ks_finding *f, ks_acceptance *why);
 
 /* Write the findings of `res` as a baseline to `path` (atomically), keeping
  * the reason, owner and expiry of entries `old` already had. */
 int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char *path);
-
-/* Today's date in UTC as YYYY-MM-DD. */
-void ks_today(char out[11]);
 
 #endif

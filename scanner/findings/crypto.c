@@ -11,6 +11,7 @@
  */
 #include "crypto.h"
 
+#include "../core/sha256.h"
 #include "../core/sshwire.h"
 #include "../engine/validate.h"
 
@@ -22,7 +23,6 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,26 +37,6 @@ void ks_crypto_free(ks_crypto *c)
     free(c->subject);
     free(c->issuer);
     free(c);
-}
-
-int64_t ks_parse_date(const char *s)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    int y, m, d;
-    char extra;
-    if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 || d < 1 ||
-        d > 31 || strlen(s) != 10)
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d;
-    time_t t = timegm(&tm);
-    struct tm back;
-    /* 2030-02-30 is not a date, whatever timegm makes of it. */
-    if (!gmtime_r(&t, &back) || back.tm_mday != d || back.tm_mon != m - 1)
-        return -1;
-    return (int64_t)t;
 }
 
 const char *ks_crypto_algorithm_oid(const char *algorithm)
@@ -75,14 +55,6 @@ const char *ks_crypto_algorithm_oid(const char *algorithm)
 
 /* ------------------------------------------------------------------------ */
 /* Facts of a public key                                                     */
-
-static void sha256_hex(char out[65], const uint8_t *d, size_t n)
-{
-    uint8_t h[EVP_MAX_MD_SIZE];
-    unsigned hl = 0;
-    EVP_Digest(d, n, h, &hl, EVP_sha256(), NULL);
-    ks_hex(out, h, 32);
-}
 
 /* Algorithm, size, curve and SPKI fingerprint of a key. */
 static void key_facts(ks_crypto *c, EVP_PKEY *k)
@@ -123,7 +95,7 @@ static void key_facts(ks_crypto *c, EVP_PKEY *k)
     unsigned char *der = NULL;
     int dl = i2d_PUBKEY(k, &der);
     if (dl > 0)
-        sha256_hex(c->spki_sha256, der, (size_t)dl);
+        ks_sha256_hex(c->spki_sha256, der, (size_t)dl);
     OPENSSL_free(der);
 }
 
@@ -557,189 +529,3 @@ bool ks_crypto_check(const char *check, const ks_crypto *c, int64_t now, int64_t
     return false;
 }
 
-/* ------------------------------------------------------------------------ */
-/* After a scan                                                              */
-
-static void date_text(char out[11], int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(out, 11, "%Y-%m-%d", &tm))
-        snprintf(out, 11, "?");
-}
-
-/* What a derived finding shows: a description of the material, public. */
-static char *describe(const char *check, const ks_crypto *c, int64_t support_until)
-{
-    char buf[1024], d[11], s[11];
-    const char *who = c->subject && *c->subject ? c->subject : NULL;
-    if (strcmp(check, "rsa-short") == 0) {
-        snprintf(buf, sizeof buf, "RSA %d-bit %s%s%s", c->bits,
-                 c->type == KS_ASSET_CERTIFICATE ? "key of the certificate "
-                 : c->type == KS_ASSET_PUBLIC_KEY ? "public key"
-                                                  : "private key",
-                 who ? who : "", "");
-    } else if (strcmp(check, "weak-signature") == 0) {
-        snprintf(buf, sizeof buf, "%s signature on %s", c->sig_alg, who ? who : "a certificate");
-    } else if (strcmp(check, "cert-expired") == 0) {
-        date_text(d, c->not_after);
-        snprintf(buf, sizeof buf, "%s expired on %s", who ? who : "certificate", d);
-    } else {
-        date_text(d, c->not_after);
-        date_text(s, support_until);
-        snprintf(buf, sizeof buf, "%s expires on %s, before the end of support on %s",
-                 who ? who : "certificate", d, s);
-    }
-    return ks_xstrdup(buf);
-}
-
-static ks_crypto *crypto_copy(const ks_crypto *c)
-{
-    ks_crypto *d = ks_xmalloc(sizeof *d);
-    *d = *c;
-    d->subject = c->subject ? ks_xstrdup(c->subject) : NULL;
-    d->issuer = c->issuer ? ks_xstrdup(c->issuer) : NULL;
-    return d;
-}
-
-static void derive(ks_results *res, size_t rule, const ks_finding *asset, ks_finding **out,
-                   size_t *n, size_t *cap)
-{
-    const ks_rule *r = &res->rs->rules[rule];
-    ks_grow((void **)out, cap, *n + 1, sizeof(ks_finding));
-    ks_finding *f = &(*out)[(*n)++];
-    memset(f, 0, sizeof *f);
-    f->rule = (uint32_t)rule;
-    uint8_t h[EVP_MAX_MD_SIZE];
-    unsigned hl = 0;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    EVP_DigestUpdate(md, r->id, strlen(r->id) + 1);
-    EVP_DigestUpdate(md, asset->fingerprint, strlen(asset->fingerprint));
-    EVP_DigestFinal_ex(md, h, &hl);
-    EVP_MD_CTX_free(md);
-    ks_hex(f->fingerprint, h, 16);
-    char *text = describe(r->check, asset->crypto, res->support_until);
-    f->secret = (uint8_t *)text;
-    f->secret_len = strlen(text);
-    f->redacted = ks_xstrdup(text);
-    f->public_value = true;
-    f->confidence = KS_CONF_HIGH;
-    f->present_at_head = asset->present_at_head;
-    f->crypto = crypto_copy(asset->crypto);
-    f->locs = ks_xcalloc(asset->nlocs ? asset->nlocs : 1, sizeof(ks_location));
-    for (size_t i = 0; i < asset->nlocs; i++)
-        ks_location_copy(&f->locs[i], &asset->locs[i]);
-    f->nlocs = asset->nlocs;
-}
-
-/* Key and certificate (or public key) with the same public key: link. */
-static void link_pair(ks_finding *key, ks_finding *other)
-{
-    if (!key->crypto->linked[0])
-        memcpy(key->crypto->linked, other->fingerprint, sizeof key->crypto->linked);
-    if (!other->crypto->linked[0])
-        memcpy(other->crypto->linked, key->fingerprint, sizeof other->crypto->linked);
-}
-
-/* Reading keys costs OpenSSL a tenth of a millisecond or so each: a tree
- * with thousands of keys is read by several threads, each taking every
- * n-th asset (findings and inventory are independent). */
-typedef struct parse_job {
-    ks_results *res;
-    size_t first, step;
-} parse_job;
-
-static void *parse_some(void *arg)
-{
-    parse_job *j = arg;
-    ks_results *res = j->res;
-    for (size_t i = j->first; i < res->nfindings + res->ninventory; i += j->step) {
-        ks_finding *f = i < res->nfindings ? &res->findings[i] : &res->inventory[i - res->nfindings];
-        bool want = i >= res->nfindings || strcmp(res->rs->rules[f->rule].kind, "private-key") == 0;
-        if (want && !f->crypto)
-            f->crypto = ks_crypto_parse(f->secret, f->secret_len);
-    }
-    return NULL;
-}
-
-static void parse_all(ks_results *res, unsigned threads)
-{
-    size_t n = res->nfindings + res->ninventory;
-    if (threads > 8)
-        threads = 8;
-    if (threads < 2 || n < 64) {
-        parse_job j = {res, 0, 1};
-        parse_some(&j);
-        return;
-    }
-    pthread_t tid[8];
-    parse_job jobs[8];
-    unsigned started = 0;
-    for (unsigned t = 1; t < threads; t++) {
-        jobs[t] = (parse_job){res, t, threads};
-        if (pthread_create(&tid[t], NULL, parse_some, &jobs[t]) != 0)
-            break;
-        started = t;
-    }
-    /* A thread that did not start leaves its share to this one. */
-    for (unsigned t = started + 1; t < threads; t++) {
-        jobs[t] = (parse_job){res, t, threads};
-        parse_some(&jobs[t]);
-    }
-    jobs[0] = (parse_job){res, 0, threads};
-    parse_some(&jobs[0]);
-    for (unsigned t = 1; t <= started; t++)
-        pthread_join(tid[t], NULL);
-}
-
-void ks_results_crypto(ks_results *res, int64_t now, int64_t support_until)
-{
-    const ks_ruleset *rs = res->rs;
-    res->now = now;
-    res->support_until = support_until;
-    /* Inventory matches leave the findings. */
-    size_t k = 0, icap = res->ninventory;
-    for (size_t i = 0; i < res->nfindings; i++) {
-        ks_finding *f = &res->findings[i];
-        if (rs->rules[f->rule].inventory) {
-            ks_grow((void **)&res->inventory, &icap, res->ninventory + 1, sizeof(ks_finding));
-            res->inventory[res->ninventory++] = *f;
-        } else {
-            res->findings[k++] = *f;
-        }
-    }
-    res->nfindings = k;
-    parse_all(res, res->sum.threads);
-    /* Private keys with the certificate or public key of their public key. */
-    for (size_t i = 0; i < res->nfindings; i++) {
-        ks_finding *f = &res->findings[i];
-        if (!f->crypto || !f->crypto->spki_sha256[0])
-            continue;
-        for (size_t j = 0; j < res->ninventory; j++) {
-            ks_finding *c = &res->inventory[j];
-            if (c->crypto && strcmp(c->crypto->spki_sha256, f->crypto->spki_sha256) == 0)
-                link_pair(f, c);
-        }
-    }
-    /* The findings the `check` rules compute. */
-    ks_finding *extra = NULL;
-    size_t n = 0, cap = 0;
-    for (size_t r = 0; r < rs->nrules; r++) {
-        if (!rs->rules[r].check || rs->rules[r].disabled)
-            continue;
-        for (size_t i = 0; i < res->nfindings + res->ninventory; i++) {
-            const ks_finding *a =
-                i < res->nfindings ? &res->findings[i] : &res->inventory[i - res->nfindings];
-            if (a->crypto && ks_crypto_check(rs->rules[r].check, a->crypto, now, support_until))
-                derive(res, r, a, &extra, &n, &cap);
-        }
-    }
-    if (n) {
-        res->findings = ks_xrealloc(res->findings, (res->nfindings + n) * sizeof(ks_finding));
-        memcpy(res->findings + res->nfindings, extra, n * sizeof(ks_finding));
-        res->nfindings += n;
-    }
-    free(extra);
-    ks_results_sort(res);
-}

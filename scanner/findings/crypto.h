@@ -1,16 +1,10 @@
 /*
- * crypto.h - the keys and certificates a scan found: what they are, read
- * with OpenSSL (algorithm, size, encryption, subject, validity, ...), how
- * they relate (a private key and the certificate of its public key), and
- * what is weak about them.
- *
- * Certificates and public keys are matched by rules marked `inventory`:
- * they are not secrets, so they go to the inventory (res->inventory), not
- * to the findings. Private keys stay findings and carry their facts too.
- * Weak material (short RSA keys, MD5/SHA-1 signatures, expired
- * certificates, certificates that expire within the support period)
- * becomes findings of rules marked `check`, which have no pattern: they
- * are computed here from the facts.
+ * crypto.h - reading keys and certificates with OpenSSL: what a matched
+ * key or certificate is (algorithm, size, encryption, subject, validity,
+ * ...), and the checks `check` rules make of those facts (short RSA keys,
+ * MD5/SHA-1 signatures, expired certificates, certificates that expire
+ * within the support period). Pure functions of the bytes given: the step
+ * that applies them to a scan's findings is inventory.c.
  */
 #ifndef KS_CRYPTO_H
 #define KS_CRYPTO_H
@@ -59,13 +53,5 @@ bool ks_crypto_check_known(const char *check);
 /* Does `check` hold for these facts, at `now`, with the product supported
  * until `support_until` (0: not given)? */
 bool ks_crypto_check(const char *check, const ks_crypto *c, int64_t now, int64_t support_until);
-
-/* After a scan: move inventory matches out of the findings, read every key
- * and certificate, link keys to certificates, and add the findings of the
- * `check` rules. */
-void ks_results_crypto(ks_results *res, int64_t now, int64_t support_until);
-
-/* "YYYY-MM-DD" to seconds since the epoch (00:00 UTC); -1 when malformed. */
-int64_t ks_parse_date(const char *s);
 
 #endif

@@ -7,8 +7,8 @@
 
 #include "../engine/engine.h"
 #include "../engine/validate.h"
+#include "../core/sha256.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +17,12 @@ void ks_fingerprint(uint8_t out[16], const char *rule_id, const uint8_t *secret,
 {
     uint8_t *norm = ks_xmalloc(len + 1);
     size_t nl = ks_secret_normalise(norm, secret, len);
-    uint8_t h[EVP_MAX_MD_SIZE];
-    unsigned hl = 0;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    EVP_DigestUpdate(md, rule_id, strlen(rule_id) + 1);
-    EVP_DigestUpdate(md, norm, nl);
-    EVP_DigestFinal_ex(md, h, &hl);
-    EVP_MD_CTX_free(md);
+    uint8_t h[32];
+    ks_sha256_ctx md;
+    ks_sha256_init(&md);
+    ks_sha256_update(&md, rule_id, strlen(rule_id) + 1);
+    ks_sha256_update(&md, norm, nl);
+    ks_sha256_final(&md, h);
     memcpy(out, h, 16);
     free(norm);
 }
@@ -73,15 +71,20 @@ char *ks_redact(const uint8_t *s, size_t len)
     return p;
 }
 
+void ks_provenance_free(ks_provenance *p)
+{
+    if (!p)
+        return;
+    free(p->author);
+    free(p->summary);
+    free(p);
+}
+
 void ks_location_dispose(ks_location *l)
 {
     free(l->path);
     free(l->snippet);
-    if (l->prov) {
-        free(l->prov->author);
-        free(l->prov->summary);
-        free(l->prov);
-    }
+    ks_provenance_free(l->prov);
     if (l->bin) {
         for (size_t i = 0; i < l->bin->nchain; i++)
             free(l->bin->chain[i].name);
@@ -97,17 +100,23 @@ static char *dup_or_null(const char *s)
     return s ? ks_xstrdup(s) : NULL;
 }
 
+static ks_provenance *provenance_copy(const ks_provenance *p)
+{
+    if (!p)
+        return NULL;
+    ks_provenance *d = ks_xmalloc(sizeof *d);
+    *d = *p;
+    d->author = dup_or_null(p->author);
+    d->summary = dup_or_null(p->summary);
+    return d;
+}
+
 void ks_location_copy(ks_location *dst, const ks_location *src)
 {
     *dst = *src;
     dst->path = dup_or_null(src->path);
     dst->snippet = dup_or_null(src->snippet);
-    if (src->prov) {
-        dst->prov = ks_xmalloc(sizeof *dst->prov);
-        *dst->prov = *src->prov;
-        dst->prov->author = dup_or_null(src->prov->author);
-        dst->prov->summary = dup_or_null(src->prov->summary);
-    }
+    dst->prov = provenance_copy(src->prov);
     if (src->bin) {
         dst->bin = ks_xmalloc(sizeof *dst->bin);
         *dst->bin = *src->bin;
@@ -120,16 +129,17 @@ void ks_location_copy(ks_location *dst, const ks_location *src)
     }
 }
 
-void ks_location_set_root(ks_location *l, size_t old_len, const char *root)
+/* Name the root of a location's origin: the first root_len bytes of its
+ * path (the source's placeholder for the blob) become `root`. */
+static void set_root(ks_location *l, const char *root)
 {
-    size_t pl = strlen(l->path), rl = strlen(root);
-    if (old_len > pl)
-        old_len = pl;
-    char *p = ks_xmalloc(rl + pl - old_len + 1);
+    size_t pl = strlen(l->path), rl = strlen(root), old = l->root_len < pl ? l->root_len : pl;
+    char *p = ks_xmalloc(rl + pl - old + 1);
     memcpy(p, root, rl);
-    memcpy(p + rl, l->path + old_len, pl - old_len + 1);
+    memcpy(p + rl, l->path + old, pl - old + 1);
     free(l->path);
     l->path = p;
+    l->root_len = rl;
     if (l->bin && l->bin->nchain) {
         free(l->bin->chain[0].name);
         l->bin->chain[0].name = ks_xstrdup(root);
@@ -147,33 +157,13 @@ void ks_finding_dispose(ks_finding *f)
     memset(f, 0, sizeof *f);
 }
 
-void ks_diags_add(ks_diags *d, const char *path, const char *msg)
+void ks_results_add_diags(ks_results *res, ks_diags *d)
 {
-    ks_grow((void **)&d->v, &d->cap, d->n + 1, sizeof(ks_diag));
-    d->v[d->n].path = ks_xstrdup(path);
-    d->v[d->n].message = ks_xstrdup(msg);
-    d->n++;
+    res->sum.warnings += d->n;
+    ks_diags_move(&res->diags, d);
 }
 
-void ks_diags_move(ks_diags *d, ks_results *res)
-{
-    for (size_t i = 0; i < d->n; i++)
-        ks_results_diag(res, d->v[i].path, d->v[i].message);
-    ks_diags_dispose(d);
-}
-
-void ks_diags_dispose(ks_diags *d)
-{
-    for (size_t i = 0; i < d->n; i++) {
-        free(d->v[i].path);
-        free(d->v[i].message);
-    }
-    free(d->v);
-    memset(d, 0, sizeof *d);
-}
-
-void ks_results_suppress(ks_results *res, const ks_finding *f, const char *how, const char *reason,
-                         const char *owner, const char *expires)
+static void record_suppression(ks_results *res, const ks_finding *f, const ks_acceptance *why)
 {
     res->suppressed =
         ks_xrealloc(res->suppressed, (res->nsuppressed + 1) * sizeof(ks_suppression));
@@ -182,19 +172,10 @@ void ks_results_suppress(ks_results *res, const ks_finding *f, const char *how, 
     memcpy(s->fingerprint, f->fingerprint, sizeof s->fingerprint);
     s->rule_id = ks_xstrdup(res->rs->rules[f->rule].id);
     s->where = ks_xstrdup(f->nlocs ? f->locs[0].path : "");
-    s->how = how;
-    s->reason = reason && *reason ? ks_xstrdup(reason) : NULL;
-    s->owner = owner && *owner ? ks_xstrdup(owner) : NULL;
-    snprintf(s->expires, sizeof s->expires, "%s", expires ? expires : "");
-}
-
-void ks_results_diag(ks_results *res, const char *path, const char *msg)
-{
-    ks_grow((void **)&res->diags, &res->diagcap, res->ndiags + 1, sizeof(ks_diag));
-    res->diags[res->ndiags].path = ks_xstrdup(path);
-    res->diags[res->ndiags].message = ks_xstrdup(msg);
-    res->ndiags++;
-    res->sum.warnings++;
+    s->how = why->how;
+    s->reason = why->reason && *why->reason ? ks_xstrdup(why->reason) : NULL;
+    s->owner = why->owner && *why->owner ? ks_xstrdup(why->owner) : NULL;
+    snprintf(s->expires, sizeof s->expires, "%s", why->expires ? why->expires : "");
 }
 
 void ks_hitlist_dispose(ks_hitlist *l)
@@ -206,6 +187,25 @@ void ks_hitlist_dispose(ks_hitlist *l)
     free(l->v);
     memset(l, 0, sizeof *l);
 }
+
+/* Keep the findings `keep` says yes to (in order); dispose of the rest. */
+static void filter(ks_results *res, bool (*keep)(ks_results *res, ks_finding *f, size_t i,
+                                                  void *payload),
+                   void *payload)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        ks_finding *f = &res->findings[i];
+        if (keep(res, f, i, payload))
+            res->findings[k++] = *f;
+        else
+            ks_finding_dispose(f);
+    }
+    res->nfindings = k;
+}
+
+/* ------------------------------------------------------------------------ */
+/* 1. From hits                                                              */
 
 static int cmp_hit(const void *pa, const void *pb)
 {
@@ -219,12 +219,210 @@ static int cmp_hit(const void *pa, const void *pb)
     return a->loc.offset < b->loc.offset ? -1 : a->loc.offset > b->loc.offset;
 }
 
-static const ks_ruleset *sort_rs;
-
-static int cmp_finding(const void *pa, const void *pb)
+/* The hits all[i..j) share a fingerprint: one finding. */
+static void make_finding(ks_finding *f, ks_hit **all, size_t i, size_t j)
 {
-    const ks_finding *a = pa, *b = pb;
-    ks_severity sa = sort_rs->rules[a->rule].severity, sb = sort_rs->rules[b->rule].severity;
+    ks_hit *h = all[i];
+    f->rule = h->rule;
+    ks_hex(f->fingerprint, h->fp, 16);
+    f->secret = h->secret;
+    f->secret_len = h->secret_len;
+    h->secret = NULL;
+    f->redacted = ks_redact(f->secret, f->secret_len);
+    f->locs = ks_xcalloc(j - i, sizeof(ks_location));
+    f->present_at_head = -1;
+    for (size_t m = i; m < j; m++) {
+        ks_hit *x = all[m];
+        if (x->confidence > f->confidence)
+            f->confidence = x->confidence;
+        f->checks |= x->checks;
+        /* The same place reached twice (a path given twice): one location. */
+        if (f->nlocs && strcmp(f->locs[f->nlocs - 1].path, x->loc.path) == 0 &&
+            f->locs[f->nlocs - 1].offset == x->loc.offset) {
+            ks_location_dispose(&x->loc);
+        } else {
+            f->locs[f->nlocs++] = x->loc;
+        }
+        memset(&x->loc, 0, sizeof x->loc);
+        free(x->secret);
+        x->secret = NULL;
+    }
+    /* A checksum that verified anywhere is what the finding reports. */
+    if (f->checks & KS_CHECK_CHECKSUM_OK)
+        f->checks &= ~(uint32_t)KS_CHECK_CHECKSUM_BAD;
+}
+
+void ks_results_from_hits(ks_results *res, ks_hitlist *lists, size_t nlists)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < nlists; i++)
+        total += lists[i].n;
+    ks_hit **all = ks_xcalloc(total ? total : 1, sizeof(ks_hit *));
+    size_t k = 0;
+    for (size_t i = 0; i < nlists; i++)
+        for (size_t j = 0; j < lists[i].n; j++)
+            all[k++] = &lists[i].v[j];
+    qsort(all, total, sizeof(ks_hit *), cmp_hit);
+
+    res->findings = ks_xcalloc(total ? total : 1, sizeof(ks_finding));
+    res->nfindings = 0;
+    for (size_t i = 0; i < total;) {
+        size_t j = i;
+        while (j < total && memcmp(all[j]->fp, all[i]->fp, 16) == 0)
+            j++;
+        make_finding(&res->findings[res->nfindings++], all, i, j);
+        i = j;
+    }
+    free(all);
+    for (size_t i = 0; i < nlists; i++) {
+        free(lists[i].v);
+        memset(&lists[i], 0, sizeof lists[i]);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* 2. Provenance                                                             */
+
+typedef struct join_ctx {
+    ks_prov_fn fn;
+    void *payload;
+} join_ctx;
+
+/* Each location of f as the source's records say; false when none is left. */
+static bool join_one(ks_results *res, ks_finding *f, size_t i, void *payload)
+{
+    (void)res;
+    (void)i;
+    join_ctx *j = payload;
+    ks_location *locs = NULL;
+    size_t n = 0, cap = 0;
+    bool history = false, at_head = false;
+    for (size_t li = 0; li < f->nlocs; li++) {
+        ks_location *l = &f->locs[li];
+        if (l->key.kind == KS_KEY_NONE) {
+            ks_grow((void **)&locs, &cap, n + 1, sizeof(ks_location));
+            locs[n++] = *l;
+            continue;
+        }
+        ks_place where = {.line = l->line, .strings = l->bin && l->bin->strings};
+        ks_prov_record *recs = NULL;
+        size_t nr = j->fn(j->payload, &l->key, where, &recs);
+        for (size_t r = 0; r < nr; r++) {
+            ks_grow((void **)&locs, &cap, n + 1, sizeof(ks_location));
+            ks_location *nl = &locs[n++];
+            ks_location_copy(nl, l);
+            set_root(nl, recs[r].root);
+            ks_provenance_free(nl->prov);
+            nl->prov = recs[r].prov;
+            if (nl->prov) {
+                history = true;
+                at_head = at_head || nl->prov->at_head;
+            }
+            free(recs[r].root);
+        }
+        free(recs);
+        ks_location_dispose(l);
+    }
+    free(f->locs);
+    f->locs = locs;
+    f->nlocs = n;
+    if (history)
+        f->present_at_head = at_head ? 1 : 0;
+    return n > 0;
+}
+
+void ks_results_join(ks_results *res, ks_prov_fn fn, void *payload)
+{
+    join_ctx j = {fn, payload};
+    filter(res, join_one, &j);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 3. Known secrets                                                          */
+
+static bool not_known(ks_results *res, ks_finding *f, size_t i, void *payload)
+{
+    (void)res;
+    (void)f;
+    return !((const bool *)payload)[i];
+}
+
+void ks_results_drop_known(ks_results *res, ks_known_fn fn, void *payload)
+{
+    if (!res->nfindings)
+        return;
+    ks_secret_ref *refs = ks_xcalloc(res->nfindings, sizeof *refs);
+    bool *known = ks_xcalloc(res->nfindings, sizeof(bool));
+    for (size_t i = 0; i < res->nfindings; i++)
+        refs[i] = (ks_secret_ref){res->findings[i].secret, res->findings[i].secret_len};
+    fn(payload, refs, res->nfindings, known);
+    filter(res, not_known, known);
+    free(known);
+    free(refs);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 5. Added and moved findings                                               */
+
+void ks_results_add(ks_results *res, ks_finding *f)
+{
+    res->findings = ks_xrealloc(res->findings, (res->nfindings + 1) * sizeof(ks_finding));
+    res->findings[res->nfindings++] = *f;
+    memset(f, 0, sizeof *f);
+}
+
+static bool not_inventory(ks_results *res, ks_finding *f, size_t i, void *payload)
+{
+    (void)i;
+    size_t *icap = payload;
+    if (!res->rs->rules[f->rule].inventory)
+        return true;
+    ks_grow((void **)&res->inventory, icap, res->ninventory + 1, sizeof(ks_finding));
+    res->inventory[res->ninventory++] = *f;
+    memset(f, 0, sizeof *f); /* moved: filter's dispose frees nothing */
+    return false;
+}
+
+void ks_results_split_inventory(ks_results *res)
+{
+    size_t icap = res->ninventory;
+    filter(res, not_inventory, &icap);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 6. Acceptance                                                             */
+
+typedef struct accept_ctx {
+    ks_accept_fn fn;
+    void *payload;
+    size_t removed;
+} accept_ctx;
+
+static bool not_accepted(ks_results *res, ks_finding *f, size_t i, void *payload)
+{
+    (void)i;
+    accept_ctx *a = payload;
+    ks_acceptance why = {0};
+    if (!a->fn(a->payload, f, &why))
+        return true;
+    record_suppression(res, f, &why);
+    a->removed++;
+    return false;
+}
+
+size_t ks_results_accept(ks_results *res, ks_accept_fn fn, void *payload)
+{
+    accept_ctx a = {fn, payload, 0};
+    filter(res, not_accepted, &a);
+    return a.removed;
+}
+
+/* ------------------------------------------------------------------------ */
+/* 7. Order                                                                  */
+
+int ks_finding_cmp(const ks_ruleset *rs, const ks_finding *a, const ks_finding *b)
+{
+    ks_severity sa = rs->rules[a->rule].severity, sb = rs->rules[b->rule].severity;
     if (sa != sb)
         return sa > sb ? -1 : 1;
     int c = strcmp(a->locs[0].path, b->locs[0].path);
@@ -235,68 +433,18 @@ static int cmp_finding(const void *pa, const void *pb)
     return strcmp(a->fingerprint, b->fingerprint);
 }
 
-void ks_results_merge(ks_results *res, ks_hitlist *lists, size_t nlists)
+static int cmp_finding(const void *pa, const void *pb, void *ctx)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < nlists; i++)
-        total += lists[i].n;
-    ks_hit **all = ks_xcalloc(total, sizeof(ks_hit *));
-    size_t k = 0;
-    for (size_t i = 0; i < nlists; i++)
-        for (size_t j = 0; j < lists[i].n; j++)
-            all[k++] = &lists[i].v[j];
-    qsort(all, total, sizeof(ks_hit *), cmp_hit);
-
-    res->findings = ks_xcalloc(total, sizeof(ks_finding));
-    res->nfindings = 0;
-    for (size_t i = 0; i < total;) {
-        size_t j = i;
-        while (j < total && memcmp(all[j]->fp, all[i]->fp, 16) == 0)
-            j++;
-        ks_finding *f = &res->findings[res->nfindings++];
-        ks_hit *h = all[i];
-        f->rule = h->rule;
-        ks_hex(f->fingerprint, h->fp, 16);
-        f->secret = h->secret;
-        f->secret_len = h->secret_len;
-        h->secret = NULL;
-        f->redacted = ks_redact(f->secret, f->secret_len);
-        f->locs = ks_xcalloc(j - i, sizeof(ks_location));
-        f->present_at_head = -1;
-        for (size_t m = i; m < j; m++) {
-            ks_hit *x = all[m];
-            if (x->confidence > f->confidence)
-                f->confidence = x->confidence;
-            f->checks |= x->checks;
-            /* The same place reached twice (a path given twice): one location. */
-            if (f->nlocs && strcmp(f->locs[f->nlocs - 1].path, x->loc.path) == 0 &&
-                f->locs[f->nlocs - 1].offset == x->loc.offset) {
-                ks_location_dispose(&x->loc);
-            } else {
-                f->locs[f->nlocs++] = x->loc;
-            }
-            memset(&x->loc, 0, sizeof x->loc);
-            free(x->secret);
-            x->secret = NULL;
-        }
-        /* A checksum that verified anywhere is what the finding reports. */
-        if (f->checks & KS_CHECK_CHECKSUM_OK)
-            f->checks &= ~(uint32_t)KS_CHECK_CHECKSUM_BAD;
-        i = j;
-    }
-    free(all);
-    for (size_t i = 0; i < nlists; i++) {
-        free(lists[i].v);
-        memset(&lists[i], 0, sizeof lists[i]);
-    }
-    ks_results_sort(res);
+    return ks_finding_cmp(ctx, pa, pb);
 }
 
 void ks_results_sort(ks_results *res)
 {
-    sort_rs = res->rs;
+    void *rs = (void *)(uintptr_t)res->rs;
     if (res->nfindings > 1)
-        qsort(res->findings, res->nfindings, sizeof(ks_finding), cmp_finding);
+        qsort_r(res->findings, res->nfindings, sizeof(ks_finding), cmp_finding, rs);
+    if (res->ninventory > 1)
+        qsort_r(res->inventory, res->ninventory, sizeof(ks_finding), cmp_finding, rs);
 }
 
 void ks_results_dispose(ks_results *res)
@@ -314,11 +462,7 @@ void ks_results_dispose(ks_results *res)
         free(res->suppressed[i].owner);
     }
     free(res->suppressed);
-    for (size_t i = 0; i < res->ndiags; i++) {
-        free(res->diags[i].path);
-        free(res->diags[i].message);
-    }
-    free(res->diags);
+    ks_diags_dispose(&res->diags);
     free(res->source);
     for (size_t i = 0; i < res->ntargets; i++) {
         free(res->targets[i]);
@@ -326,6 +470,8 @@ void ks_results_dispose(ks_results *res)
     }
     free(res->targets);
     free(res->target_digest);
+    if (res->owned_free)
+        res->owned_free(res->owned);
     memset(res, 0, sizeof *res);
 }
 
@@ -337,6 +483,9 @@ ks_severity ks_results_max_severity(const ks_results *res)
             m = res->rs->rules[res->findings[i].rule].severity;
     return m;
 }
+
+/* ------------------------------------------------------------------------ */
+/* 4. Context                                                                */
 
 static const ks_context contexts[] = {
     {"ssh-host-key",

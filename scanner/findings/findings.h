@@ -1,27 +1,37 @@
 /*
- * findings.h - from matches to findings.
+ * findings.h - from matches to findings: the one place findings are made
+ * and rewritten.
  *
  * A hit is one confirmed match at one place, made by a worker thread and
  * owned by that worker's hit list. A finding is (rule, secret): every hit
  * with the same fingerprint becomes one finding with several locations.
- * Hits cross threads only when the scan is over (ks_results_merge), so
- * nothing here takes a lock.
+ * Hits cross threads only when the scan is over, so nothing here takes a
+ * lock.
+ *
+ * The steps of a scan that make or change findings are functions of this
+ * module, and ks_scan_run (scan.c) calls them in this order:
+ *   1. ks_results_from_hits     hits grouped into findings by fingerprint
+ *   2. ks_results_join          the source's provenance records replace the
+ *                               blob keys (git paths and commits; staged:
+ *                               only added lines), locations without a
+ *                               record and findings without a location go
+ *   3. ks_results_drop_known    secrets the source already had (--range BASE)
+ *   4. ks_results_context       where a finding is changes what it means
+ *   5. keys (inventory.c)       certificates and public keys leave for the
+ *                               inventory, keys are read and linked, weak
+ *                               material is added (ks_results_add)
+ *   6. ks_results_sort          severity, then first location: once
+ *   7. ks_results_accept        the allowlist, then the baseline (the order
+ *                               is kept, and so is the order of what they
+ *                               suppress)
+ * Other parts of keysift read results; none writes findings.
  */
 #ifndef KS_FINDINGS_H
 #define KS_FINDINGS_H
 
+#include "../core/diag.h"
 #include "../engine/rules.h"
-
-/* Where in a repository's history a location comes from (git sources). */
-typedef struct ks_provenance {
-    char blob[41];    /* object id of the blob scanned */
-    char commit[41];  /* commit that introduced the blob at this path; "" if none */
-    char *author;     /* "Name <email>" */
-    int64_t time;     /* author time, seconds since the epoch */
-    char *summary;    /* first line of the commit message */
-    bool at_head;     /* this blob is at this path in HEAD's tree */
-    bool unreachable; /* reached only through --all-objects */
-} ks_provenance;
+#include "../source/provenance.h"
 
 /* One link of an origin chain, and where the secret sits in it. */
 typedef struct ks_chain_link {
@@ -44,6 +54,8 @@ typedef struct ks_binloc {
 
 typedef struct ks_location {
     char *path; /* origin chain as text */
+    ks_source_key key; /* the blob's key in its source (see provenance.h) */
+    size_t root_len;   /* bytes of `path` that name the source's blob */
     uint64_t line, column, offset; /* offset: in the blob scanned (the last link) */
     char *snippet;       /* the line, secret masked unless --show-secrets */
     ks_provenance *prov; /* NULL outside git sources */
@@ -93,13 +105,6 @@ typedef struct ks_finding {
     bool public_value;
 } ks_finding;
 
-
-
-typedef struct ks_diag {
-    char *path;
-    char *message;
-} ks_diag;
-
 typedef struct ks_summary {
     uint64_t files;     /* files (blobs) scanned */
     uint64_t bytes;     /* bytes scanned */
@@ -134,8 +139,7 @@ typedef struct ks_results {
     const struct ks_guidance_set *guidance; /* per kind; NULL when not loaded */
     ks_finding *findings;
     size_t nfindings;
-    ks_diag *diags;
-    size_t ndiags, diagcap;
+    ks_diags diags;
     ks_summary sum;
     bool show_secrets;
     char ruleset_digest[65];
@@ -152,6 +156,10 @@ typedef struct ks_results {
     char **targets;       /* paths given (or the repository) */
     char **target_digest; /* "sha256:<hex>" of a regular file, a git commit id, or NULL */
     size_t ntargets;
+    /* What the scan made that the results point into (the ruleset, the
+     * guidance): released by ks_results_dispose. */
+    void *owned;
+    void (*owned_free)(void *owned);
 } ks_results;
 
 /* Fingerprint of (rule id, normalised secret): 16 bytes of SHA-256. */
@@ -165,43 +173,60 @@ char *ks_printable(const uint8_t *s, size_t len);
 
 void ks_hitlist_dispose(ks_hitlist *l);
 
-/* Move every hit of `lists` into findings (grouped by fingerprint, sorted
- * by severity then path), leaving the lists empty. */
-void ks_results_merge(ks_results *res, ks_hitlist *lists, size_t nlists);
 void ks_results_dispose(ks_results *res);
-/* Sort findings: severity, then first location. Sources that rewrite
- * locations after the merge call it again. */
-void ks_results_sort(ks_results *res);
 void ks_location_dispose(ks_location *l);
-/* Deep copy (sources that give one location several provenances). */
+/* Deep copy of a location. */
 void ks_location_copy(ks_location *dst, const ks_location *src);
-/* Replace the root of a location's origin (the first `old_len` bytes of
- * its path, a source's placeholder such as "blob:<id>") with `root`. */
-void ks_location_set_root(ks_location *l, size_t old_len, const char *root);
-/* Free what a finding owns (sources that drop findings in `finish`). */
+/* Free what a finding owns. */
 void ks_finding_dispose(ks_finding *f);
-/* A list of diagnostics, for sources that collect them before the scan
- * and hand them to the results in their finish step. */
-typedef struct ks_diags {
-    ks_diag *v;
-    size_t n, cap;
-} ks_diags;
-void ks_diags_add(ks_diags *d, const char *path, const char *msg);
-/* Move every diagnostic of d into the results (d is left empty). */
-void ks_diags_move(ks_diags *d, ks_results *res);
-void ks_diags_dispose(ks_diags *d);
 
-/* Record that finding f is accepted (`how`: "baseline", "allowlist"). */
-void ks_results_suppress(ks_results *res, const ks_finding *f, const char *how, const char *reason,
-                         const char *owner, const char *expires);
+/* 1. Move every hit of `lists` into findings (grouped by fingerprint),
+ * leaving the lists empty. */
+void ks_results_from_hits(ks_results *res, ks_hitlist *lists, size_t nlists);
 
-/* Record a diagnostic in the results (single-threaded phases only). */
-void ks_results_diag(ks_results *res, const char *path, const char *msg);
+/* 2. The records of each location's blob (see provenance.h): a location
+ * becomes one location per record, its root named as the record says;
+ * one with no record leaves, and so does a finding left with no location.
+ * `fn` returns the number of records it put in *out (a new array). */
+typedef size_t (*ks_prov_fn)(void *payload, const ks_source_key *key, ks_place where,
+                             ks_prov_record **out);
+void ks_results_join(ks_results *res, ks_prov_fn fn, void *payload);
+
+/* 3. Drop the findings whose secret the source already has: `fn` sets
+ * known[i] for each of the n secrets it holds. */
+typedef void (*ks_known_fn)(void *payload, const ks_secret_ref *secrets, size_t n, bool *known);
+void ks_results_drop_known(ks_results *res, ks_known_fn fn, void *payload);
+
+/* 4. Attach contexts to findings, from their kind and locations. */
+void ks_results_context(ks_results *res);
+
+/* 5. A finding computed from another (weak key material): the caller's
+ * `f` is moved into the results. */
+void ks_results_add(ks_results *res, ks_finding *f);
+/* Findings of inventory rules (certificates, public keys) move to
+ * res->inventory. */
+void ks_results_split_inventory(ks_results *res);
+
+/* 7. Why a finding is accepted (static strings or the acceptor's own). */
+typedef struct ks_acceptance {
+    const char *how; /* "baseline", "allowlist" */
+    const char *reason, *owner, *expires;
+} ks_acceptance;
+/* Does the acceptor accept f? Fill *why when it does. */
+typedef bool (*ks_accept_fn)(void *payload, const ks_finding *f, ks_acceptance *why);
+/* Remove the findings `fn` accepts, recording each as a suppression;
+ * returns how many. */
+size_t ks_results_accept(ks_results *res, ks_accept_fn fn, void *payload);
+
+/* 6. Sort findings and the inventory: severity, then first location. */
+void ks_results_sort(ks_results *res);
+/* The order of that sort (severity, path, offset, fingerprint). */
+int ks_finding_cmp(const ks_ruleset *rs, const ks_finding *a, const ks_finding *b);
+
+/* Record diagnostics in the results (moved; d is left empty). */
+void ks_results_add_diags(ks_results *res, ks_diags *d);
 
 /* Highest severity among findings (KS_SEV_NONE when there are none). */
 ks_severity ks_results_max_severity(const ks_results *res);
-
-/* Attach contexts to findings, from their kind and locations. */
-void ks_results_context(ks_results *res);
 
 #endif

@@ -7,7 +7,37 @@
 
 #include "pipeline.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include <sys/types.h>
+
+typedef struct ks_pipeline ks_pipeline;
+struct ks_view;
+
+struct ks_worker {
+    ks_pipeline *p;
+    unsigned index;
+    ks_scratch *scratch;
+    uint8_t *buf;
+    size_t bufcap;
+    ks_hitlist hits;
+    _Atomic uint64_t files, bytes;
+    uint64_t skipped, excluded, allowed;
+    uint64_t containers, not_unpacked, budget_hits; /* unpacking (unpack.c) */
+    int error; /* first fatal error of this worker */
+    /* State of the blob being scanned. */
+    const ks_origin *origin;
+    const ks_origin *root;       /* the source's blob: its key and name */
+    char *origin_text;           /* rendered lazily on the first hit */
+    uint64_t base;               /* absolute offset of buf[0] */
+    uint64_t cp_line, cp_lastnl; /* line and last newline at buf[0] */
+    uint64_t cur_abs, cur_line, cur_lastnl;
+    bool cur_valid;
+    struct ks_view *view;     /* offset map of a strings pass; NULL: bytes as they are */
+    ks_carve_scratch *carver; /* signature search scratch, made on first use */
+    bool carver_tried;
+};
 
 /* A set of tasks run by any idle worker (ks_fmt_parallel). */
 typedef struct ks_job {
@@ -23,11 +53,11 @@ struct ks_pipeline {
     const ks_scan_config *cfg;
     size_t chunk; /* bytes read per chunk */
     size_t ov;    /* bytes consecutive chunks share */
-    const ks_source_ops *ops;
+    ks_source_run_fn run;
     void *src;
     ks_worker *workers;
     unsigned nworkers;
-    ks_results *res;
+    ks_diags diags; /* under diag_lock */
     pthread_mutex_t diag_lock;
     _Atomic bool done;
     double t0;

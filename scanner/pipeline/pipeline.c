@@ -68,18 +68,26 @@ uint32_t ks_scan_flags_for_name(const char *name)
 
 void ks_worker_warn(ks_worker *w, const char *path, const char *fmt, ...)
 {
-    char msg[512];
+    ks_pipeline *p = w->p;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    ks_pipeline *p = w->p;
     pthread_mutex_lock(&p->diag_lock);
-    ks_results_diag(p->res, path, msg);
+    ks_diags_vaddf(&p->diags, path, fmt, ap);
     if (!p->cfg->quiet)
         fprintf(stderr, "%skeysift: warning: %s: %s\n", p->cfg->progress ? "\r\033[K" : "", path,
-                msg);
+                p->diags.v[p->diags.n - 1].message);
     pthread_mutex_unlock(&p->diag_lock);
+    va_end(ap);
+}
+
+void ks_worker_skipped(ks_worker *w)
+{
+    w->skipped++;
+}
+
+void ks_worker_excluded(ks_worker *w)
+{
+    w->excluded++;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -87,25 +95,8 @@ void ks_worker_warn(ks_worker *w, const char *path, const char *fmt, ...)
 
 static void render_origin(ks_worker *w)
 {
-    if (w->origin_text)
-        return;
-    size_t len = 0;
-    for (const ks_origin *o = w->origin; o; o = o->parent)
-        len += strlen(o->name) + (o->sep ? strlen(o->sep) : 0);
-    char *s = ks_xmalloc(len + 1);
-    size_t end = len;
-    s[end] = '\0';
-    for (const ks_origin *o = w->origin; o; o = o->parent) {
-        size_t nl = strlen(o->name);
-        end -= nl;
-        memcpy(s + end, o->name, nl);
-        if (o->parent && o->sep) {
-            size_t sl = strlen(o->sep);
-            end -= sl;
-            memcpy(s + end, o->sep, sl);
-        }
-    }
-    w->origin_text = s;
+    if (!w->origin_text)
+        w->origin_text = ks_origin_render(w->origin, NULL);
 }
 
 /* Advance the line cursor to absolute offset `abs` (inside the buffer). */
@@ -290,6 +281,9 @@ static int on_match(const ks_match *m, void *payload)
     ks_fingerprint(h->fp, r->id, h->secret, h->secret_len);
     render_origin(w);
     h->loc.path = ks_xstrdup(w->origin_text);
+    if (w->root && w->root->key)
+        h->loc.key = *w->root->key;
+    h->loc.root_len = w->root ? strlen(w->root->name) : 0;
     uint64_t at = w->base + m->sstart;
     uint32_t stride = 1;
     h->loc.offset = w->view ? ks_view_map(w->view, at, &stride) : at;
@@ -320,6 +314,10 @@ static int scan_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, 
 void ks_blob_begin(ks_worker *w, const ks_origin *origin)
 {
     w->origin = origin;
+    const ks_origin *r = origin;
+    while (r && r->parent)
+        r = r->parent;
+    w->root = r;
     free(w->origin_text);
     w->origin_text = NULL;
 }
@@ -329,6 +327,7 @@ void ks_blob_end(ks_worker *w, uint64_t bytes, bool file)
     free(w->origin_text);
     w->origin_text = NULL;
     w->origin = NULL;
+    w->root = NULL;
     if (file)
         atomic_fetch_add_explicit(&w->files, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&w->bytes, bytes, memory_order_relaxed);
@@ -615,7 +614,7 @@ static void *worker_main(void *arg)
 {
     ks_worker *w = arg;
     ks_pipeline *p = w->p;
-    int rc = p->ops->run(p->src, w);
+    int rc = p->run(p->src, w);
     if (rc && !w->error)
         w->error = rc;
     /* The source has no more work for this worker: help with jobs until
@@ -673,103 +672,177 @@ static void *progress_main(void *arg)
     return NULL;
 }
 
-int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *src, ks_results *res)
+/* Start n workers (scratch only for a scan) and run worker_main on each;
+ * the calling thread is worker 0. */
+static int run_workers(ks_pipeline *p, unsigned n, bool scan)
 {
-    ks_pipeline p = {.cfg = cfg, .ops = ops, .src = src, .res = res};
-    unsigned n = cfg->threads ? cfg->threads : 1;
-    int rc = 0;
+    const ks_scan_config *cfg = p->cfg;
     pthread_t *tids = ks_xcalloc(n, sizeof(pthread_t));
     pthread_t prog;
     bool have_prog = false;
-
-    pthread_mutex_init(&p.diag_lock, NULL);
-    pthread_mutex_init(&p.job_lock, NULL);
-    pthread_cond_init(&p.job_cond, NULL);
-    res->rs = cfg->rs;
-    res->show_secrets = cfg->show_secrets;
-    snprintf(res->ruleset_digest, sizeof res->ruleset_digest, "%s", ks_engine_digest(cfg->engine));
-    p.t0 = now_s();
-    p.workers = ks_xcalloc(n, sizeof(ks_worker));
-    p.nworkers = n;
-    p.ov = 2 * ks_engine_overlap(cfg->engine) + 64;
-    p.chunk = cfg->chunk_size ? cfg->chunk_size : CHUNK;
-    if (p.chunk < p.ov)
-        p.chunk = p.ov;
+    int rc = 0;
+    p->t0 = now_s();
+    p->workers = ks_xcalloc(n, sizeof(ks_worker));
+    p->nworkers = n;
     for (unsigned i = 0; i < n; i++) {
-        ks_worker *w = &p.workers[i];
-        w->p = &p;
+        ks_worker *w = &p->workers[i];
+        w->p = p;
         w->index = i;
-        w->bufcap = p.chunk + p.ov;
+        if (!scan)
+            continue;
+        w->bufcap = p->chunk + p->ov;
         w->buf = ks_xmalloc(w->bufcap);
         if ((rc = ks_scratch_new(&w->scratch, cfg->engine)) != 0) {
-            n = i;
-            goto done;
+            free(tids);
+            return rc;
         }
     }
-    if (cfg->progress && pthread_create(&prog, NULL, progress_main, &p) == 0)
+    if (scan && cfg->progress && pthread_create(&prog, NULL, progress_main, p) == 0)
         have_prog = true;
     /* Every worker is busy from the start (in its source's run); a worker
      * that cannot be started gives its share back, under the lock, since
      * the started ones already count down. */
     unsigned started = 0;
-    p.busy = n;
+    p->busy = n;
     for (unsigned i = 1; i < n; i++) {
-        if (pthread_create(&tids[i], NULL, worker_main, &p.workers[i]) != 0) {
-            pthread_mutex_lock(&p.job_lock);
-            p.busy -= n - i;
-            pthread_cond_broadcast(&p.job_cond);
-            pthread_mutex_unlock(&p.job_lock);
+        if (pthread_create(&tids[i], NULL, worker_main, &p->workers[i]) != 0) {
+            pthread_mutex_lock(&p->job_lock);
+            p->busy -= n - i;
+            pthread_cond_broadcast(&p->job_cond);
+            pthread_mutex_unlock(&p->job_lock);
             break;
         }
         started = i;
     }
-    worker_main(&p.workers[0]);
+    worker_main(&p->workers[0]);
     for (unsigned i = 1; i <= started; i++)
         pthread_join(tids[i], NULL);
-    atomic_store(&p.done, true);
+    atomic_store(&p->done, true);
     if (have_prog)
         pthread_join(prog, NULL);
+    free(tids);
+    return 0;
+}
 
-    ks_hitlist *lists = ks_xcalloc(n, sizeof(ks_hitlist));
-    for (unsigned i = 0; i < n; i++) {
-        ks_worker *w = &p.workers[i];
-        res->sum.files += atomic_load(&w->files);
-        res->sum.bytes += atomic_load(&w->bytes);
-        res->sum.skipped += w->skipped;
-        res->sum.excluded += w->excluded;
-        res->sum.allowed += w->allowed;
-        res->sum.containers += w->containers;
-        res->sum.not_unpacked += w->not_unpacked;
-        res->sum.budget_hits += w->budget_hits;
-        lists[i] = w->hits;
-        memset(&w->hits, 0, sizeof w->hits);
-        if (w->error && !rc)
-            rc = w->error;
-    }
-    ks_results_merge(res, lists, n);
-    free(lists);
-    if (ops->finish && !rc)
-        rc = ops->finish(src, res);
-    ks_results_context(res);
-    res->sum.elapsed_s = now_s() - p.t0;
-    res->sum.threads = p.nworkers;
-    res->sum.rules = 0;
-    for (size_t i = 0; i < cfg->rs->nrules; i++)
-        if (!cfg->rs->rules[i].disabled)
-            res->sum.rules++;
-done:
-    for (unsigned i = 0; i < p.nworkers; i++) {
-        ks_worker *w = &p.workers[i];
+static void pipeline_init(ks_pipeline *p, const ks_scan_config *cfg)
+{
+    memset(p, 0, sizeof *p);
+    p->cfg = cfg;
+    pthread_mutex_init(&p->diag_lock, NULL);
+    pthread_mutex_init(&p->job_lock, NULL);
+    pthread_cond_init(&p->job_cond, NULL);
+}
+
+static void pipeline_dispose(ks_pipeline *p)
+{
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        ks_worker *w = &p->workers[i];
         ks_scratch_free(w->scratch);
         ks_unpack_worker_dispose(w);
         free(w->buf);
         free(w->origin_text);
         ks_hitlist_dispose(&w->hits);
     }
-    free(p.workers);
-    free(tids);
-    pthread_mutex_destroy(&p.diag_lock);
-    pthread_mutex_destroy(&p.job_lock);
-    pthread_cond_destroy(&p.job_cond);
+    free(p->workers);
+    ks_diags_dispose(&p->diags);
+    pthread_mutex_destroy(&p->diag_lock);
+    pthread_mutex_destroy(&p->job_lock);
+    pthread_cond_destroy(&p->job_cond);
+}
+
+/* What the workers leave: their hits, their counts, the warnings. */
+static int collect(ks_pipeline *p, ks_scan_output *out)
+{
+    int rc = 0;
+    out->lists = ks_xcalloc(p->nworkers, sizeof(ks_hitlist));
+    out->nlists = p->nworkers;
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        ks_worker *w = &p->workers[i];
+        out->sum.files += atomic_load(&w->files);
+        out->sum.bytes += atomic_load(&w->bytes);
+        out->sum.skipped += w->skipped;
+        out->sum.excluded += w->excluded;
+        out->sum.allowed += w->allowed;
+        out->sum.containers += w->containers;
+        out->sum.not_unpacked += w->not_unpacked;
+        out->sum.budget_hits += w->budget_hits;
+        out->lists[i] = w->hits;
+        memset(&w->hits, 0, sizeof w->hits);
+        if (w->error && !rc)
+            rc = w->error;
+    }
+    out->sum.elapsed_s = now_s() - p->t0;
+    out->sum.threads = p->nworkers;
+    ks_diags_move(&out->diags, &p->diags);
     return rc;
+}
+
+int ks_pipeline_run(const ks_scan_config *cfg, ks_source_run_fn run, void *src,
+                    ks_scan_output *out)
+{
+    ks_pipeline p;
+    pipeline_init(&p, cfg);
+    memset(out, 0, sizeof *out);
+    p.run = run;
+    p.src = src;
+    p.ov = 2 * ks_engine_overlap(cfg->engine) + 64;
+    p.chunk = cfg->chunk_size ? cfg->chunk_size : CHUNK;
+    if (p.chunk < p.ov)
+        p.chunk = p.ov;
+    int rc = run_workers(&p, cfg->threads ? cfg->threads : 1, true);
+    if (rc == 0)
+        rc = collect(&p, out);
+    pipeline_dispose(&p);
+    return rc;
+}
+
+void ks_scan_output_dispose(ks_scan_output *out)
+{
+    for (size_t i = 0; i < out->nlists; i++)
+        ks_hitlist_dispose(&out->lists[i]);
+    free(out->lists);
+    ks_diags_dispose(&out->diags);
+    memset(out, 0, sizeof *out);
+}
+
+/* Tasks after a scan: a job every worker takes part in. */
+typedef struct task_job {
+    ks_job job; /* first: the pipeline hands this back */
+    ks_task_fn fn;
+    void *payload;
+} task_job;
+
+static void run_task(ks_worker *w, ks_job *job, size_t i)
+{
+    (void)w;
+    task_job *t = (task_job *)job;
+    t->fn(t->payload, i);
+}
+
+/* Worker 0 lists the job and takes part; the others, their source empty,
+ * take its tasks like any job's. */
+static int tasks_run(void *src, ks_worker *w)
+{
+    if (w->index == 0)
+        ks_pipeline_run_job(w, src);
+    return 0;
+}
+
+void ks_pipeline_tasks(const ks_scan_config *cfg, size_t n, ks_task_fn fn, void *payload)
+{
+    unsigned threads = cfg->threads ? cfg->threads : 1;
+    if (n == 0)
+        return;
+    if (threads < 2 || n < 64) {
+        for (size_t i = 0; i < n; i++)
+            fn(payload, i);
+        return;
+    }
+    ks_pipeline p;
+    pipeline_init(&p, cfg);
+    task_job t = {.job = {.n = n, .run = run_task}, .fn = fn, .payload = payload};
+    p.run = tasks_run;
+    p.src = &t.job;
+    (void)run_workers(&p, threads, false);
+    pipeline_dispose(&p);
 }

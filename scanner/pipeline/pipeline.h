@@ -1,26 +1,28 @@
 /*
- * pipeline.h - workers that turn blobs into hits, and the sources that feed them.
+ * pipeline.h - workers that turn blobs into hits, and the interface sources
+ * feed them through.
  *
  * DESIGN
  * A scan runs N worker threads. Each worker owns everything it touches on
  * the hot path: the engine scratch, a read buffer, its hit list and its
- * counters. A source (fs walk, stdin; later git) decides how work is split
- * and calls ks_worker_scan_fd / ks_worker_scan_mem for each blob from
- * whichever worker thread it runs on. Sources may lock to hand out work
- * (a directory, a batch of files), never per byte or per match.
+ * counters. A source (fs walk, stdin, git history, the staged index)
+ * decides how work is split: its `run` function is called on every worker
+ * thread and hands blobs to ks_worker_scan_fd / ks_worker_scan_mem. Sources
+ * may lock to hand out work (a directory, a batch of files), never per
+ * byte or per match. A worker is opaque to sources: they scan, warn and
+ * count through the functions below.
  *
  * A blob's origin is a chain (file, then what a decoder found inside it);
- * the worker renders it as the location's path when a match is found.
+ * the worker renders it as the location's path when a match is found, and
+ * the root's key (provenance.h) travels with the hit.
  */
 #ifndef KS_PIPELINE_H
 #define KS_PIPELINE_H
 
 #include "../../formats/format.h"
+#include "../core/diag.h"
 #include "../engine/engine.h"
 #include "../findings/findings.h"
-
-#include <pthread.h>
-#include <stdatomic.h>
 
 /* Where a blob came from: a chain from the innermost blob up to the file
  * (or git blob, or stdin) a source gave. Sources make the root; decoders'
@@ -30,6 +32,7 @@ typedef struct ks_origin {
     const struct ks_origin *parent;
     const char *name; /* path, or member name inside the parent */
     const char *sep;  /* joins parent and name when rendered ("!" ...) */
+    const ks_source_key *key; /* a source's root: its key for the blob (NULL: a file) */
     /* Links made by decoders (zero in a source's root): */
     uint64_t parent_offset; /* offset of byte 0 in the parent; KS_NO_OFFSET: decoded */
     bool whole;             /* every offset maps to parent_offset (a rendering) */
@@ -68,43 +71,12 @@ typedef struct ks_scan_config {
 /* The default budgets (README, "Scanning firmware"). */
 ks_unpack_limits ks_unpack_limits_default(void);
 
-typedef struct ks_pipeline ks_pipeline;
+typedef struct ks_worker ks_worker;
 
-struct ks_view;
-struct ks_carver;
-
-typedef struct ks_worker {
-    ks_pipeline *p;
-    unsigned index;
-    ks_scratch *scratch;
-    uint8_t *buf;
-    size_t bufcap;
-    ks_hitlist hits;
-    _Atomic uint64_t files, bytes;
-    uint64_t skipped, excluded, allowed;
-    uint64_t containers, not_unpacked, budget_hits; /* unpacking (unpack.c) */
-    int error; /* first fatal error of this worker */
-    /* State of the blob being scanned. */
-    const ks_origin *origin;
-    char *origin_text;           /* rendered lazily on the first hit */
-    uint64_t base;               /* absolute offset of buf[0] */
-    uint64_t cp_line, cp_lastnl; /* line and last newline at buf[0] */
-    uint64_t cur_abs, cur_line, cur_lastnl;
-    bool cur_valid;
-    struct ks_view *view;      /* offset map of a strings pass; NULL: bytes as they are */
-    struct ks_carver *carver;  /* signature search scratch, made on first use */
-} ks_worker;
-
-/* A source of blobs. `run` is called once on every worker thread and
- * returns when the source has no more work; it returns non-zero only for
- * an error that must stop the whole scan. */
-typedef struct ks_source_ops {
-    const char *name;
-    int (*run)(void *src, ks_worker *w);
-    /* Optional, after all workers are done and hits are merged into
-     * findings: attach provenance, filter locations, add diagnostics. */
-    int (*finish)(void *src, ks_results *res);
-} ks_source_ops;
+/* A source's work, called once on every worker thread; it returns when
+ * the source has no more work for it, non-zero only for an error that must
+ * stop the whole scan. */
+typedef int (*ks_source_run_fn)(void *src, ks_worker *w);
 
 /* Source-side blob flag, next to the engine's KS_SCAN_* flags: the fd is a
  * regular file (a short read is its end; files filling the first chunk are
@@ -128,14 +100,36 @@ int ks_worker_scan_mem(ks_worker *w, const uint8_t *data, size_t len, const ks_o
 /* Record a warning (unreadable file, ...) with the path it concerns. */
 void ks_worker_warn(ks_worker *w, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Count a file not scanned (a symlink, a special file, too large) or one
+ * excluded by the walk. */
+void ks_worker_skipped(ks_worker *w);
+void ks_worker_excluded(ks_worker *w);
 
 const ks_scan_config *ks_worker_config(const ks_worker *w);
 
-/* Run a scan of one source over all workers; fills res (findings, summary). */
-int ks_pipeline_run(const ks_scan_config *cfg, const ks_source_ops *ops, void *src,
-                    ks_results *res);
+/* What a scan leaves: every worker's hits, the counts, the warnings. */
+typedef struct ks_scan_output {
+    ks_hitlist *lists; /* one per worker */
+    size_t nlists;
+    ks_summary sum;    /* files, bytes, skipped, ... (not findings) */
+    ks_diags diags;
+} ks_scan_output;
+void ks_scan_output_dispose(ks_scan_output *out);
+
+/* Run one source's scan on all workers. */
+int ks_pipeline_run(const ks_scan_config *cfg, ks_source_run_fn run, void *src,
+                    ks_scan_output *out);
+
+/* Run fn(payload, i) for every i in [0, n) on the scan's threads (a step
+ * after the scan with independent items: keys to read). */
+typedef void (*ks_task_fn)(void *payload, size_t i);
+void ks_pipeline_tasks(const ks_scan_config *cfg, size_t n, ks_task_fn fn, void *payload);
 
 /* Scan flags for a file name (documentation files get KS_SCAN_DOCS). */
 uint32_t ks_scan_flags_for_name(const char *name);
+
+/* The rendered origin ("fw.img!squashfs@0x40:/etc/shadow"), with `extra`
+ * appended after a '!' when given. New string. */
+char *ks_origin_render(const ks_origin *o, const char *extra);
 
 #endif

@@ -35,7 +35,6 @@
  */
 #include "internal.h"
 
-#include <hs.h>
 #include <stdarg.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -83,26 +82,32 @@ typedef struct expansion {
  * warnings say so; the rest would only bury the others. */
 #define MAX_CONTAINER_WARNINGS 8
 
-struct ks_fmt_ctx {
+/* One blob on its way through unpacking: what the walk passes down. */
+typedef struct frame {
     ks_worker *w;
     ks_input *in;
+    const uint8_t *data;
+    size_t len;
+    const ks_origin *origin;
+    uint32_t flags;
+    unsigned depth; /* containers around the blob */
+    int fd;         /* the blob's bytes in a file at fd_off, or -1 */
+    uint64_t fd_off;
+} frame;
+
+struct ks_fmt_ctx {
+    frame fr;      /* the blob being decoded; fd_off: where the container starts */
     expansion *x;
-    const ks_origin *origin; /* the blob being decoded */
     const ks_format *fmt;
     char label[64];     /* "gzip@0x40" when carved, "" otherwise */
     uint64_t label_off; /* where the container starts in the blob */
-    unsigned depth;     /* of the blob */
-    int fd;             /* the container's bytes in a file at fd_off, or -1 */
-    uint64_t fd_off;
     bool carved;
     bool claimed; /* the header checked out: warnings are real */
     bool emitted; /* a child was emitted: the container was read */
     ks_diags pending; /* carved: warnings held until something is emitted */
 };
 
-static void unpack_blob(ks_worker *w, ks_input *in, const uint8_t *data, size_t len,
-                        const ks_origin *origin, uint32_t flags, unsigned depth, int fd,
-                        uint64_t fd_off, bool opaque);
+static void unpack_blob(const frame *f, bool opaque);
 
 /* ------------------------------------------------------------------------ */
 /* Text or binary                                                            */
@@ -135,34 +140,6 @@ static void release(const ks_input *in, const uint8_t *p, size_t n)
         e = me;
     if (e > a)
         (void)madvise((void *)a, e - a, MADV_DONTNEED);
-}
-
-/* The rendered origin of a blob ("fw.img!squashfs@0x40:/etc/shadow"), with
- * `extra` appended after a '!' when given. New string. */
-static char *origin_path(const ks_origin *o, const char *extra)
-{
-    size_t len = 0;
-    for (const ks_origin *x = o; x; x = x->parent)
-        len += strlen(x->name) + (x->parent && x->sep ? strlen(x->sep) : 0);
-    size_t el = extra && *extra ? strlen(extra) + 1 : 0;
-    char *s = ks_xmalloc(len + el + 1);
-    size_t end = len;
-    for (const ks_origin *x = o; x; x = x->parent) {
-        size_t nl = strlen(x->name);
-        end -= nl;
-        memcpy(s + end, x->name, nl);
-        if (x->parent && x->sep) {
-            size_t sl = strlen(x->sep);
-            end -= sl;
-            memcpy(s + end, x->sep, sl);
-        }
-    }
-    if (el) {
-        s[len] = '!';
-        memcpy(s + len + 1, extra, el - 1);
-    }
-    s[len + el] = '\0';
-    return s;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -331,60 +308,7 @@ static void strings_pass(ks_worker *w, const ks_input *in, const uint8_t *d, siz
 }
 
 /* ------------------------------------------------------------------------ */
-/* Carving: every format's magic bytes in one Vectorscan database           */
-
-typedef struct carve_sig {
-    const ks_format *fmt;
-    size_t len, at;
-} carve_sig;
-
-static struct {
-    pthread_once_t once;
-    hs_database_t *db;
-    carve_sig *sigs;
-    size_t nsigs, maxlen;
-} carve_db = {.once = PTHREAD_ONCE_INIT};
-
-static void carve_compile(void)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < ks_nformats; i++)
-        n += ks_formats[i]->nsigs;
-    if (n == 0)
-        return;
-    const char **exprs = ks_xcalloc(n, sizeof(char *));
-    unsigned *flags = ks_xcalloc(n, sizeof(unsigned));
-    unsigned *ids = ks_xcalloc(n, sizeof(unsigned));
-    size_t *lens = ks_xcalloc(n, sizeof(size_t));
-    carve_db.sigs = ks_xcalloc(n, sizeof(carve_sig));
-    size_t k = 0;
-    for (size_t i = 0; i < ks_nformats; i++)
-        for (size_t j = 0; j < ks_formats[i]->nsigs; j++) {
-            const ks_signature *sg = &ks_formats[i]->sigs[j];
-            exprs[k] = sg->bytes;
-            lens[k] = sg->len;
-            ids[k] = (unsigned)k;
-            carve_db.sigs[k] = (carve_sig){ks_formats[i], sg->len, sg->at};
-            if (sg->len + sg->at > carve_db.maxlen)
-                carve_db.maxlen = sg->len + sg->at;
-            k++;
-        }
-    hs_compile_error_t *err = NULL;
-    if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL,
-                             &carve_db.db, &err) != HS_SUCCESS) {
-        /* The signatures are ours: this is a programming error, but a scan
-         * without carving is still a scan. */
-        fprintf(stderr, "keysift: internal: signature database: %s\n",
-                err && err->message ? err->message : "?");
-        hs_free_compile_error(err);
-        carve_db.db = NULL;
-    }
-    carve_db.nsigs = n;
-    free(exprs);
-    free(flags);
-    free(ids);
-    free(lens);
-}
+/* Carving: candidates from the registry's signature database               */
 
 typedef struct cand {
     uint64_t off;
@@ -401,26 +325,17 @@ typedef struct carver {
     uint64_t win_start;
 } carver;
 
-struct ks_carver {
-    hs_scratch_t *scratch;
-};
-
-static int on_magic(unsigned id, unsigned long long from, unsigned long long to,
-                    unsigned flags, void *payload)
+static void on_magic(void *payload, const ks_format *fmt, size_t to, size_t reach)
 {
-    (void)from;
-    (void)flags;
     carver *c = payload;
     uint64_t end = c->win_start + to;
-    const carve_sig *sg = &carve_db.sigs[id];
-    if (end <= c->scanned_to || end < sg->len + sg->at)
-        return 0;
-    uint64_t off = end - sg->len - sg->at;
+    if (end <= c->scanned_to || end < reach)
+        return;
+    uint64_t off = end - reach;
     if (off < c->from)
-        return 0;
+        return;
     ks_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(cand));
-    c->v[c->n++] = (cand){off, sg->fmt};
-    return 0;
+    c->v[c->n++] = (cand){off, fmt};
 }
 
 static int cmp_cand(const void *a, const void *b)
@@ -434,14 +349,11 @@ static int cmp_cand(const void *a, const void *b)
 static bool next_container(ks_worker *w, const ks_input *in, carver *c, size_t from, size_t skip,
                            cand *out)
 {
-    if (!carve_db.db)
-        return false;
-    if (!w->carver) {
-        w->carver = ks_xcalloc(1, sizeof *w->carver);
-        if (hs_alloc_scratch(carve_db.db, &w->carver->scratch) != HS_SUCCESS)
-            w->carver->scratch = NULL;
+    if (!w->carver_tried) {
+        w->carver = ks_carve_scratch_new();
+        w->carver_tried = true;
     }
-    if (!w->carver->scratch)
+    if (!w->carver)
         return false;
     c->from = from;
     for (;;) {
@@ -456,13 +368,13 @@ static bool next_container(ks_worker *w, const ks_input *in, carver *c, size_t f
         }
         if (c->scanned_to >= c->len)
             return false;
-        size_t ws = c->scanned_to > carve_db.maxlen ? c->scanned_to - carve_db.maxlen : 0;
+        size_t reach = ks_carve_reach();
+        size_t ws = c->scanned_to > reach ? c->scanned_to - reach : 0;
         size_t we = c->len - c->scanned_to > CARVE_WINDOW ? c->scanned_to + CARVE_WINDOW : c->len;
         c->n = c->next = 0;
         c->win_start = ws;
         size_t before = c->scanned_to; /* matches ending at or before it were seen */
-        hs_scan(carve_db.db, (const char *)c->d + ws, (unsigned)(we - ws), 0, w->carver->scratch,
-                on_magic, c);
+        ks_carve_scan(w->carver, c->d + ws, we - ws, on_magic, c);
         c->scanned_to = we;
         if (c->n > 1)
             qsort(c->v, c->n, sizeof(cand), cmp_cand);
@@ -476,10 +388,10 @@ static bool next_container(ks_worker *w, const ks_input *in, carver *c, size_t f
 /* A warning about the input, past the per-input cap only counted. */
 static void input_warn(ks_fmt_ctx *ctx, const char *path, const char *msg)
 {
-    if (atomic_fetch_add(&ctx->in->warnings, 1) >= MAX_INPUT_WARNINGS)
-        atomic_fetch_add(&ctx->in->dropped, 1);
+    if (atomic_fetch_add(&ctx->fr.in->warnings, 1) >= MAX_INPUT_WARNINGS)
+        atomic_fetch_add(&ctx->fr.in->dropped, 1);
     else
-        ks_worker_warn(ctx->w, path, "%s", msg);
+        ks_worker_warn(ctx->fr.w, path, "%s", msg);
 }
 
 static void ctx_warn(ks_fmt_ctx *ctx, const char *msg)
@@ -489,7 +401,7 @@ static void ctx_warn(ks_fmt_ctx *ctx, const char *msg)
         return;
     if (n == MAX_CONTAINER_WARNINGS + 1)
         msg = "further warnings about this container are not shown";
-    char *path = origin_path(ctx->origin, ctx->label);
+    char *path = ks_origin_render(ctx->fr.origin, ctx->label);
     if (ctx->carved && !ctx->claimed && !ctx->emitted)
         ks_diags_add(&ctx->pending, path, msg);
     else
@@ -530,7 +442,7 @@ void ks_fmt_not_unpacked(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
 {
     va_list ap;
     ks_fmt_claim(ctx); /* recognised: worth saying, even when carved */
-    ks_input *in = ctx->in;
+    ks_input *in = ctx->fr.in;
     bool seen = false;
     pthread_mutex_lock(&in->lock);
     for (size_t i = 0; i < in->nreported; i++)
@@ -540,7 +452,7 @@ void ks_fmt_not_unpacked(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
     pthread_mutex_unlock(&in->lock);
     if (seen)
         return;
-    ctx->w->not_unpacked++;
+    ctx->fr.w->not_unpacked++;
     va_start(ap, fmt);
     vwarn(ctx, offset, "not unpacked: ", fmt, ap);
     va_end(ap);
@@ -555,19 +467,19 @@ static void budget_warn(ks_fmt_ctx *ctx, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ctx->w->budget_hits++;
+    ctx->fr.w->budget_hits++;
     ks_fmt_claim(ctx); /* a budget hit is never a lookalike's */
     ctx_warn(ctx, msg);
 }
 
 int ks_fmt_reserve(ks_fmt_ctx *ctx, uint64_t bytes, uint64_t in_bytes)
 {
-    const ks_unpack_limits *l = &ks_worker_config(ctx->w)->limits;
-    if (atomic_load(&ctx->in->spent))
+    const ks_unpack_limits *l = &ks_worker_config(ctx->fr.w)->limits;
+    if (atomic_load(&ctx->fr.in->spent))
         return KS_ELIMIT;
-    uint64_t total = atomic_fetch_add(&ctx->in->expanded, bytes) + bytes;
+    uint64_t total = atomic_fetch_add(&ctx->fr.in->expanded, bytes) + bytes;
     if (l->max_expanded && total > l->max_expanded) {
-        if (!atomic_exchange(&ctx->in->spent, true))
+        if (!atomic_exchange(&ctx->fr.in->spent, true))
             budget_warn(ctx,
                         "budget: more than %llu bytes expanded from this input (--max-expanded): "
                         "unpacking stopped here",
@@ -576,9 +488,9 @@ int ks_fmt_reserve(ks_fmt_ctx *ctx, uint64_t bytes, uint64_t in_bytes)
     }
     /* The whole input against its own size: nested bombs (zips of zips)
      * stay small at every level and are caught here. */
-    if (l->max_ratio && ctx->in->size && total > l->ratio_floor &&
-        total / ctx->in->size > l->max_ratio) {
-        if (!atomic_exchange(&ctx->in->spent, true))
+    if (l->max_ratio && ctx->fr.in->size && total > l->ratio_floor &&
+        total / ctx->fr.in->size > l->max_ratio) {
+        if (!atomic_exchange(&ctx->fr.in->spent, true))
             budget_warn(ctx,
                         "budget: this input expands to more than %llu times its size "
                         "(--max-ratio): unpacking stopped after %llu bytes",
@@ -600,7 +512,7 @@ int ks_fmt_reserve(ks_fmt_ctx *ctx, uint64_t bytes, uint64_t in_bytes)
 
 int ks_fmt_entry(ks_fmt_ctx *ctx)
 {
-    const ks_unpack_limits *l = &ks_worker_config(ctx->w)->limits;
+    const ks_unpack_limits *l = &ks_worker_config(ctx->fr.w)->limits;
     uint64_t n = atomic_fetch_add(&ctx->x->entries, 1) + 1;
     if (l->max_entries && n > l->max_entries) {
         if (!atomic_exchange(&ctx->x->entries_warned, true))
@@ -613,7 +525,7 @@ int ks_fmt_entry(ks_fmt_ctx *ctx)
 
 uint64_t ks_fmt_max_blob(const ks_fmt_ctx *ctx)
 {
-    uint64_t m = ks_worker_config(ctx->w)->max_file_size;
+    uint64_t m = ks_worker_config(ctx->fr.w)->max_file_size;
     return m ? m : UINT64_MAX;
 }
 
@@ -630,15 +542,15 @@ bool ks_fmt_carved(const ks_fmt_ctx *ctx)
 
 int ks_fmt_fd(const ks_fmt_ctx *ctx, uint64_t *offset)
 {
-    *offset = ctx->fd_off;
-    return ctx->fd;
+    *offset = ctx->fr.fd_off;
+    return ctx->fr.fd;
 }
 
 int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
 {
     /* After a budget is spent, what is already decoded is still scanned,
      * but nothing more is unpacked from it. */
-    bool spent = atomic_load(&ctx->in->spent);
+    bool spent = atomic_load(&ctx->fr.in->spent);
     const char *base = c->kind == KS_CHILD_STREAM ? ctx->fmt->name : c->name ? c->name : "";
     char *member = NULL;
     if (c->kind == KS_CHILD_MEMBER) {
@@ -672,7 +584,7 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
         sep = c->kind == KS_CHILD_MEMBER ? ":" : "!";
     }
     ks_origin o = {
-        .parent = ctx->origin,
+        .parent = ctx->fr.origin,
         .name = name,
         .sep = sep,
         .parent_offset =
@@ -693,18 +605,22 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
     if (!spent && c->parent_offset != KS_NO_OFFSET && !c->whole &&
         ks_fmt_reserve(ctx, c->len, 0) != 0)
         spent = true;
-    uint32_t flags = member ? ks_scan_flags_for_name(member) : 0;
-    int fd = -1;
-    uint64_t fd_off = 0;
-    if (ctx->fd >= 0 && c->parent_offset != KS_NO_OFFSET && !c->whole) {
-        fd = ctx->fd;
-        fd_off = ctx->fd_off + c->parent_offset;
+    frame child = {.w = ctx->fr.w,
+                   .in = ctx->fr.in,
+                   .data = c->data,
+                   .len = c->len,
+                   .origin = &o,
+                   .flags = member ? ks_scan_flags_for_name(member) : 0,
+                   .depth = ctx->fr.depth + 1,
+                   .fd = -1};
+    if (ctx->fr.fd >= 0 && c->parent_offset != KS_NO_OFFSET && !c->whole) {
+        child.fd = ctx->fr.fd;
+        child.fd_off = ctx->fr.fd_off + c->parent_offset;
     }
-    unpack_blob(ctx->w, ctx->in, c->data, c->len, &o, flags, ctx->depth + 1, fd, fd_off,
-                c->opaque || spent);
+    unpack_blob(&child, c->opaque || spent);
     free(name);
     free(member);
-    return atomic_load(&ctx->in->spent) ? KS_ELIMIT : 0;
+    return atomic_load(&ctx->fr.in->spent) ? KS_ELIMIT : 0;
 }
 
 /* Parallel tasks: each runs with a context of its own on the worker that
@@ -720,7 +636,7 @@ static void run_fmt_task(ks_worker *w, ks_job *job, size_t i)
 {
     fmt_job *fj = (fmt_job *)job;
     ks_fmt_ctx t = *fj->parent;
-    t.w = w;
+    t.fr.w = w;
     t.emitted = true; /* the container was read before its tasks were made */
     memset(&t.pending, 0, sizeof t.pending);
     fj->fn(&t, fj->payload, i);
@@ -732,128 +648,129 @@ int ks_fmt_parallel(ks_fmt_ctx *ctx, size_t n, ks_fmt_task_fn fn, void *payload)
     flush_pending(ctx);
     fmt_job fj = {.job = {.n = n, .run = run_fmt_task}, .parent = ctx, .fn = fn,
                   .payload = payload};
-    ks_pipeline_run_job(ctx->w, &fj.job);
-    return atomic_load(&ctx->in->spent) ? KS_ELIMIT : 0;
+    ks_pipeline_run_job(ctx->fr.w, &fj.job);
+    return atomic_load(&ctx->fr.in->spent) ? KS_ELIMIT : 0;
 }
 
 /* ------------------------------------------------------------------------ */
 /* The walk                                                                  */
 
-/* Expand the container of format `fmt` at data[off]. Returns 0 when it
+/* Expand the container of format `fmt` at f->data[off]. Returns 0 when it
  * was read (then *consumed is its size), or a negative code when it was
  * not a container after all. `carved`: found inside unknown bytes (it is
  * named "fmt@0x..."). `strict`: judged like a carved one (a lookalike's
  * warnings are dropped), as for what starts a section or a stream, where
  * a weak magic is no better evidence than anywhere in a binary. */
-static int expand_at(ks_worker *w, ks_input *in, const uint8_t *data, size_t len,
-                     const ks_origin *origin, unsigned depth, int fd, uint64_t fd_off, size_t off,
-                     const ks_format *fmt, bool carved, bool strict, uint64_t *consumed)
+static int expand_at(const frame *f, size_t off, const ks_format *fmt, bool carved, bool strict,
+                     uint64_t *consumed)
 {
     expansion x = {0};
     ks_fmt_ctx ctx = {
-        .w = w,
-        .in = in,
+        .fr = *f,
         .x = &x,
-        .origin = origin,
         .fmt = fmt,
         .label_off = off,
-        .depth = depth,
-        .fd = fd,
-        .fd_off = fd >= 0 ? fd_off + off : 0,
         .carved = carved || strict,
     };
+    ctx.fr.fd_off = f->fd >= 0 ? f->fd_off + off : 0;
     if (carved)
         snprintf(ctx.label, sizeof ctx.label, "%s@0x%llx", fmt->name, (unsigned long long)off);
     *consumed = 0;
-    int rc = fmt->expand(&ctx, data + off, len - off, consumed);
+    int rc = fmt->expand(&ctx, f->data + off, f->len - off, consumed);
     if (ctx.carved && !ctx.emitted && !ctx.claimed) {
         ks_diags_dispose(&ctx.pending); /* a lookalike */
         return rc ? rc : KS_EINVAL;
     }
     flush_pending(&ctx);
     if (rc == 0 || ctx.emitted) {
-        w->containers++;
-        if (*consumed == 0 || *consumed > len - off)
-            *consumed = len - off;
+        f->w->containers++;
+        if (*consumed == 0 || *consumed > f->len - off)
+            *consumed = f->len - off;
         return 0;
     }
     return rc;
 }
 
 /* Strings of binary bytes from `start`, and the containers carved from them. */
-static void binary_scan(ks_worker *w, ks_input *in, const uint8_t *data, size_t len,
-                        const ks_origin *origin, uint32_t flags, unsigned depth, int fd,
-                        uint64_t fd_off, size_t start, size_t skip, bool file)
+static void binary_scan(const frame *f, size_t start, size_t skip, bool file)
 {
+    ks_worker *w = f->w;
     const ks_scan_config *cfg = ks_worker_config(w);
-    bool carve = !cfg->limits.no_unpack && depth < cfg->limits.max_depth;
-    if (carve)
-        pthread_once(&carve_db.once, carve_compile);
-    carver c = {.d = data, .len = len, .scanned_to = start};
+    bool carve = !cfg->limits.no_unpack && f->depth < cfg->limits.max_depth;
+    carver c = {.d = f->data, .len = f->len, .scanned_to = start};
     uint64_t scanned = 0;
     size_t pos = start;
     for (;;) {
         cand k;
-        bool found = carve && !atomic_load(&in->spent) &&
-                     next_container(w, in, &c, pos, skip, &k);
-        size_t end = found ? (size_t)k.off : len;
-        ks_blob_begin(w, origin);
-        strings_pass(w, in, data, pos, end, flags, &scanned);
+        bool found = carve && !atomic_load(&f->in->spent) &&
+                     next_container(w, f->in, &c, pos, skip, &k);
+        size_t end = found ? (size_t)k.off : f->len;
+        ks_blob_begin(w, f->origin);
+        strings_pass(w, f->in, f->data, pos, end, f->flags, &scanned);
         if (!found)
             break;
         uint64_t consumed = 0;
-        if (expand_at(w, in, data, len, origin, depth, fd, fd_off, (size_t)k.off, k.fmt, true,
-                      true, &consumed) == 0)
+        if (expand_at(f, (size_t)k.off, k.fmt, true, true, &consumed) == 0)
             pos = (size_t)(k.off + (consumed ? consumed : 1));
         else
             pos = (size_t)k.off;
         skip = (size_t)k.off;
     }
-    ks_blob_begin(w, origin);
+    ks_blob_begin(w, f->origin);
     ks_blob_end(w, scanned, file);
     free(c.v);
 }
 
-static void unpack_blob(ks_worker *w, ks_input *in, const uint8_t *data, size_t len,
-                        const ks_origin *origin, uint32_t flags, unsigned depth, int fd,
-                        uint64_t fd_off, bool opaque)
+/* A container at the start of the blob: expanded, then what follows it.
+ * Returns false when the blob is not (or may not be) unpacked as one; then
+ * *skip says whether offset 0 was tried already. */
+static bool unpack_container(const frame *f, bool file, size_t *skip)
 {
+    ks_worker *w = f->w;
     const ks_scan_config *cfg = ks_worker_config(w);
-    bool file = origin->file || !origin->parent;
-    size_t skip = SIZE_MAX;
-    if (!opaque && !cfg->limits.no_unpack && len > 0) {
-        const ks_format *f = ks_format_sniff(data, len);
-        if (f && depth >= cfg->limits.max_depth) {
-            char *path = origin_path(origin, NULL);
-            w->budget_hits++;
-            ks_worker_warn(w, path,
-                           "budget: %s nested %u containers deep (--max-depth %u): not unpacked, "
-                           "scanned as bytes",
-                           f->name, depth, cfg->limits.max_depth);
-            free(path);
-        } else if (f && !atomic_load(&in->spent)) {
-            uint64_t consumed = 0;
-            if (expand_at(w, in, data, len, origin, depth, fd, fd_off, 0, f, false, !file,
-                          &consumed) == 0) {
-                if (consumed < len)
-                    binary_scan(w, in, data, len, origin, flags, depth, fd, fd_off,
-                                (size_t)consumed, SIZE_MAX, file);
-                else if (file)
-                    atomic_fetch_add_explicit(&w->files, 1, memory_order_relaxed);
-                return;
-            }
-            skip = 0; /* it was not one: scan it, without trying it again */
-        }
+    const ks_format *fmt = ks_format_sniff(f->data, f->len);
+    if (!fmt)
+        return false;
+    if (f->depth >= cfg->limits.max_depth) {
+        char *path = ks_origin_render(f->origin, NULL);
+        w->budget_hits++;
+        ks_worker_warn(w, path,
+                       "budget: %s nested %u containers deep (--max-depth %u): not unpacked, "
+                       "scanned as bytes",
+                       fmt->name, f->depth, cfg->limits.max_depth);
+        free(path);
+        return false;
     }
-    if (len > 0 && is_text(data, len)) {
-        ks_mem_src m = {data, len, 0};
+    if (atomic_load(&f->in->spent))
+        return false;
+    uint64_t consumed = 0;
+    if (expand_at(f, 0, fmt, false, !file, &consumed) != 0) {
+        *skip = 0; /* it was not one: scan it, without trying it again */
+        return false;
+    }
+    if (consumed < f->len)
+        binary_scan(f, (size_t)consumed, SIZE_MAX, file);
+    else if (file)
+        atomic_fetch_add_explicit(&w->files, 1, memory_order_relaxed);
+    return true;
+}
+
+static void unpack_blob(const frame *f, bool opaque)
+{
+    const ks_scan_config *cfg = ks_worker_config(f->w);
+    bool file = f->origin->file || !f->origin->parent;
+    size_t skip = SIZE_MAX;
+    if (!opaque && !cfg->limits.no_unpack && f->len > 0 && unpack_container(f, file, &skip))
+        return;
+    if (f->len > 0 && is_text(f->data, f->len)) {
+        ks_mem_src m = {f->data, f->len, 0};
         uint64_t scanned = 0;
-        ks_blob_begin(w, origin);
-        ks_scan_pass(w, ks_fill_mem, &m, flags, -1, 0, &scanned);
-        ks_blob_end(w, scanned, file);
+        ks_blob_begin(f->w, f->origin);
+        ks_scan_pass(f->w, ks_fill_mem, &m, f->flags, -1, 0, &scanned);
+        ks_blob_end(f->w, scanned, file);
         return;
     }
-    binary_scan(w, in, data, len, origin, flags, depth, fd, fd_off, 0, skip, file);
+    binary_scan(f, 0, skip, file);
 }
 
 void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
@@ -861,7 +778,16 @@ void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_orig
 {
     ks_input in = {.size = len, .map = fd >= 0 ? data : NULL, .map_len = fd >= 0 ? len : 0};
     pthread_mutex_init(&in.lock, NULL);
-    unpack_blob(w, &in, data, len, origin, flags, 0, fd, fd_off, false);
+    frame f = {.w = w,
+               .in = &in,
+               .data = data,
+               .len = len,
+               .origin = origin,
+               .flags = flags,
+               .depth = 0,
+               .fd = fd,
+               .fd_off = fd_off};
+    unpack_blob(&f, false);
     unsigned dropped = atomic_load(&in.dropped);
     if (dropped)
         ks_worker_warn(w, origin->name, "%u more warnings about this input are not shown", dropped);
@@ -881,9 +807,6 @@ ks_unpack_limits ks_unpack_limits_default(void)
 
 void ks_unpack_worker_dispose(ks_worker *w)
 {
-    if (w->carver) {
-        hs_free_scratch(w->carver->scratch);
-        free(w->carver);
-        w->carver = NULL;
-    }
+    ks_carve_scratch_free(w->carver);
+    w->carver = NULL;
 }

@@ -8,7 +8,7 @@
 #include "report.h"
 
 #include "../engine/engine.h"
-#include "../engine/guidance.h"
+#include "guidance.h"
 #include "../findings/crypto.h"
 
 #include <stdio.h>
@@ -191,13 +191,13 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
             (unsigned long long)s->budget_hits);
     fprintf(f, "| Warnings (could not be read completely) | %llu |\n",
             (unsigned long long)s->warnings);
-    if (res->ndiags) {
+    if (res->diags.n) {
         fputs("\nRegions not scanned, and why:\n\n", f);
-        for (size_t i = 0; i < res->ndiags && i < 200; i++) {
+        for (size_t i = 0; i < res->diags.n && i < 200; i++) {
             fputs("- `", f);
-            cell(f, res->diags[i].path);
+            cell(f, res->diags.v[i].path);
             fputs("`: ", f);
-            cell(f, res->diags[i].message);
+            cell(f, res->diags.v[i].message);
             fputc('\n', f);
         }
     }

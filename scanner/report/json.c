@@ -6,7 +6,7 @@
 #include "report.h"
 
 #include "../engine/engine.h"
-#include "../engine/guidance.h"
+#include "guidance.h"
 #include "../findings/crypto.h"
 
 #include <jansson.h>
@@ -274,10 +274,10 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
     json_object_set_new(sum, "rules", json_integer((json_int_t)s->rules));
     json_object_set_new(doc, "summary", sum);
     json_t *warns = json_array();
-    for (size_t i = 0; i < res->ndiags; i++) {
+    for (size_t i = 0; i < res->diags.n; i++) {
         json_t *w = json_object();
-        json_object_set_new(w, "path", ks_report_json_string(res->diags[i].path));
-        json_object_set_new(w, "message", ks_report_json_string(res->diags[i].message));
+        json_object_set_new(w, "path", ks_report_json_string(res->diags.v[i].path));
+        json_object_set_new(w, "message", ks_report_json_string(res->diags.v[i].message));
         json_array_append_new(warns, w);
     }
     json_object_set_new(doc, "warnings", warns);

@@ -5,14 +5,17 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static const ks_reporter reporters[] = {
-    {"cra", ks_report_cra},   {"cyclonedx", ks_report_cyclonedx}, {"html", ks_report_html},
-    {"json", ks_report_json}, {"jsonl", ks_report_jsonl},         {"sarif", ks_report_sarif},
-    {"text", ks_report_text},
+    {"cra", ks_report_cra, true},       {"cyclonedx", ks_report_cyclonedx, true},
+    {"html", ks_report_html, true},     {"json", ks_report_json, false},
+    {"jsonl", ks_report_jsonl, false},  {"sarif", ks_report_sarif, false},
+    {"text", ks_report_text, false},
 };
 
 int ks_report_json_write(FILE *f, json_t *doc, int indent, const char *what)
@@ -38,6 +41,19 @@ json_t *ks_report_json_string(const char *s)
     return j;
 }
 
+static char reporter_list[128];
+
+/* "text, json, ...": the table's names, text first (the default). */
+static void list_names(void)
+{
+    size_t o = 0;
+    o += (size_t)snprintf(reporter_list + o, sizeof reporter_list - o, "text");
+    for (size_t i = 0; i < sizeof reporters / sizeof reporters[0]; i++)
+        if (strcmp(reporters[i].name, "text") != 0 && o < sizeof reporter_list)
+            o += (size_t)snprintf(reporter_list + o, sizeof reporter_list - o, ", %s",
+                                  reporters[i].name);
+}
+
 const ks_reporter *ks_reporter_find(const char *name)
 {
     for (size_t i = 0; i < sizeof reporters / sizeof reporters[0]; i++)
@@ -48,7 +64,9 @@ const ks_reporter *ks_reporter_find(const char *name)
 
 const char *ks_reporter_names(void)
 {
-    return "text, json, jsonl, sarif, cra";
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, list_names);
+    return reporter_list;
 }
 
 int ks_report_to_path(const ks_reporter *r, const char *path, const ks_results *res,

@@ -18,6 +18,8 @@ typedef struct ks_report_opts {
 typedef struct ks_reporter {
     const char *name;
     int (*write)(FILE *f, const ks_results *res, const ks_report_opts *opts);
+    /* The report shows what was scanned, with digests (ks_scan_request.targets). */
+    bool targets;
 } ks_reporter;
 
 /* The reporter for a --format name, or NULL. */

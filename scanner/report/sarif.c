@@ -10,10 +10,10 @@
 #include "report.h"
 
 #include "../engine/engine.h"
-#include "../engine/guidance.h"
+#include "guidance.h"
 
 #include <jansson.h>
-#include <openssl/evp.h>
+#include "../core/sha256.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,23 +69,21 @@ static const char *security_severity(ks_severity s)
  * alert on a key in firmware survives the next build. */
 static void location_hash(char out[33], const char *fingerprint, const char *path)
 {
-    uint8_t h[EVP_MAX_MD_SIZE];
-    unsigned hl = 0;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    EVP_DigestUpdate(md, fingerprint, strlen(fingerprint) + 1);
+    uint8_t h[32];
+    ks_sha256_ctx md;
+    ks_sha256_init(&md);
+    ks_sha256_update(&md, fingerprint, strlen(fingerprint) + 1);
     for (const char *p = path; *p;) {
         const char *at = strstr(p, "@0x");
         size_t n = at ? (size_t)(at - p) : strlen(p);
-        EVP_DigestUpdate(md, p, n);
+        ks_sha256_update(&md, p, n);
         if (!at)
             break;
         p = at + 3;
         while (*p && strchr("0123456789abcdef", *p))
             p++;
     }
-    EVP_DigestFinal_ex(md, h, &hl);
-    EVP_MD_CTX_free(md);
+    ks_sha256_final(&md, h);
     ks_hex(out, h, 16);
 }
 
@@ -323,11 +321,11 @@ int ks_report_sarif(FILE *f, const ks_results *res, const ks_report_opts *opts)
     json_object_set_new(tool, "driver", driver);
 
     json_t *notes = json_array();
-    for (size_t i = 0; i < res->ndiags; i++) {
+    for (size_t i = 0; i < res->diags.n; i++) {
         json_t *n = json_object();
         json_t *m = json_object();
         char msg[1200];
-        snprintf(msg, sizeof msg, "%s: %s", res->diags[i].path, res->diags[i].message);
+        snprintf(msg, sizeof msg, "%s: %s", res->diags.v[i].path, res->diags.v[i].message);
         json_object_set_new(m, "text", ks_report_json_string(msg));
         json_object_set_new(n, "message", m);
         json_object_set_new(n, "level", json_string("warning"));

@@ -4,7 +4,7 @@
 #include "report.h"
 
 #include "../engine/engine.h"
-#include "../engine/guidance.h"
+#include "guidance.h"
 #include "../findings/crypto.h"
 
 #include <stdlib.h>

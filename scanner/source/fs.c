@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +50,14 @@ typedef struct item {
     size_t n;
 } item;
 
-struct ks_fs_source {
+typedef struct ks_fs_source {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     item *stack;
     size_t n, cap;
     unsigned active; /* directories being read: they may push more items */
     bool stop;
-};
+} ks_fs_source;
 
 static void push_locked(ks_fs_source *s, item it)
 {
@@ -166,7 +168,7 @@ static void scan_file_at(ks_worker *w, int dfd, const char *dirpath, const char 
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ELOOP)
-            w->skipped++; /* a symlink that replaced the file during the walk */
+            ks_worker_skipped(w); /* a symlink that replaced the file during the walk */
         else
             ks_worker_warn(w, path, "cannot open: %s", strerror(errno));
         free(path);
@@ -235,11 +237,11 @@ static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
                                              : DT_UNKNOWN;
             }
             if (type == DT_LNK) {
-                w->skipped++; /* symlinks are not followed: no loops, no escaping the tree */
+                ks_worker_skipped(w); /* symlinks are not followed: no loops, no escaping the tree */
                 continue;
             }
             if (type != DT_DIR && type != DT_REG) {
-                w->skipped++; /* fifos, sockets, devices: reading them could block */
+                ks_worker_skipped(w); /* fifos, sockets, devices: reading them could block */
                 continue;
             }
             char *p = join(it->path, nm);
@@ -251,7 +253,7 @@ static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
                     if (strcmp(nm, default_excluded_dirs[i]) == 0)
                         excl = true;
             if (excl) {
-                w->excluded++;
+                ks_worker_excluded(w);
                 free(p);
                 continue;
             }
@@ -332,9 +334,11 @@ static int fs_run(void *src, ks_worker *w)
     return 0;
 }
 
-const ks_source_ops ks_fs_source_ops = {.name = "fs", .run = fs_run};
+static void fs_free(void *src);
 
-int ks_fs_source_new(ks_fs_source **out, char *const *paths, size_t npaths)
+static const ks_source_ops fs_ops = {.name = "fs", .run = fs_run, .free = fs_free};
+
+static int fs_new(ks_fs_source **out, char *const *paths, size_t npaths)
 {
     ks_fs_source *s = ks_xcalloc(1, sizeof *s);
     pthread_mutex_init(&s->lock, NULL);
@@ -353,7 +357,7 @@ int ks_fs_source_new(ks_fs_source **out, char *const *paths, size_t npaths)
         struct stat st;
         if (stat(p, &st) != 0) {
             int rc = ks_error_set(KS_ENOTFOUND, "%s: %s", p, strerror(errno));
-            ks_fs_source_free(s);
+            fs_free(s);
             return rc;
         }
         char *copy = ks_xstrdup(p);
@@ -369,8 +373,9 @@ int ks_fs_source_new(ks_fs_source **out, char *const *paths, size_t npaths)
     return 0;
 }
 
-void ks_fs_source_free(ks_fs_source *s)
+static void fs_free(void *src)
 {
+    ks_fs_source *s = src;
     if (!s)
         return;
     for (size_t i = 0; i < s->n; i++) {
@@ -386,4 +391,20 @@ void ks_fs_source_free(ks_fs_source *s)
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
     free(s);
+}
+
+int ks_fs_source_open(ks_source *out, char *const *paths, size_t npaths)
+{
+    ks_fs_source *s;
+    int rc = fs_new(&s, paths, npaths);
+    *out = (ks_source){rc ? NULL : &fs_ops, rc ? NULL : s};
+    return rc;
+}
+
+void ks_source_close(ks_source *s)
+{
+    if (s->ops && s->ops->free)
+        s->ops->free(s->impl);
+    s->ops = NULL;
+    s->impl = NULL;
 }

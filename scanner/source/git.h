@@ -1,47 +1,102 @@
 /*
- * git.h - git sources: the whole history (every unique blob reachable from
- * any ref, optionally every object), a range of commits for CI, and the
- * staged change for a pre-commit hook.
- *
- * A git blob is just another blob for the pipeline; its origin is its
- * object id. Provenance (path, introducing commit, author, date, whether it
- * is still in HEAD) is attached after the scan, so a blob reachable from
- * 500 commits is read and scanned once.
+ * git.h - what the git sources share (internal to source/): libgit2's
+ * set-up, and the state of the history source, which gitwalk.c fills
+ * (enumeration: commits, trees, which commit introduced which blob at
+ * which path) and git.c reads (scanning the blobs, then provenance).
  */
 #ifndef KS_GIT_H
 #define KS_GIT_H
 
-#include "../pipeline/pipeline.h"
+#include "../core/hashmap.h"
+#include "gitpack.h"
+#include "source.h"
 
-typedef struct ks_git_opts {
-    const char *repo;  /* a path inside the repository */
-    const char *range; /* "BASE..HEAD": only what the range adds; NULL: all history */
-    bool all_objects;  /* also unreachable and dangling objects */
-    uint64_t max_blob_size;
-} ks_git_opts;
+#include <git2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
-typedef struct ks_git_source ks_git_source;
+#define NO_COMMIT UINT32_MAX
 
-/* Open the repository and enumerate the blobs to scan. Errors (not a
- * repository, a bad range) stop the scan; damage inside the repository
- * (a corrupt or missing object) is recorded and reported as a warning. */
-int ks_git_source_new(ks_git_source **out, const ks_git_opts *o);
-void ks_git_source_free(ks_git_source *s);
-extern const ks_source_ops ks_git_source_ops;
+typedef struct commit_rec {
+    git_oid oid;
+    int64_t time;
+    bool unreachable;
+} commit_rec;
 
-typedef struct ks_staged_source ks_staged_source;
+typedef struct intro {
+    git_oid blob;
+    uint32_t path;   /* interned; "" for an unreachable blob with no path */
+    uint32_t commit; /* index into commits, or NO_COMMIT */
+} intro;
 
-/* The index against HEAD: blobs this commit would add or change, and for
- * each the lines it adds. Works with no commits yet, renames, merges. */
-int ks_staged_source_new(ks_staged_source **out, const char *repo);
-void ks_staged_source_free(ks_staged_source *s);
-/* Number of staged files to scan (a pre-commit run starts no more threads). */
-size_t ks_staged_source_count(const ks_staged_source *s);
-extern const ks_source_ops ks_staged_source_ops;
+typedef struct blob_rec {
+    git_oid oid;
+    uint32_t first, n; /* its introductions: intros[first .. first+n) */
+} blob_rec;
+
+typedef struct ks_git_source {
+    ks_git_opts opts;
+    git_repository *repo;
+    char *gitdir;
+    commit_rec *commits;
+    size_t ncommits, ccap;
+    ks_oidmap commit_idx;
+    intro *intros;
+    size_t nintros, icap;
+    ks_strtab paths;
+    blob_rec *blobs;
+    size_t nblobs;
+    uint32_t *order; /* blobs in reading order: by path, then history */
+    ks_oidmap blob_idx;
+    _Atomic size_t next;
+    ks_diags warns; /* diagnostics from enumeration */
+    uint64_t submodules;
+    git_oid base;
+    bool has_base;
+    char *desc;
+    /* Whole-history mode: one worker walks while the others read the packs
+     * in pack order (gitpack.c); blobs outside the packs are read through
+     * libgit2 once the walk has listed them. */
+    git_oid *roots;
+    size_t nroots;
+    ks_pack **packs;
+    size_t npacks;
+    size_t *pack_start; /* entry i of pack k is global entry pack_start[k] + i */
+    pthread_mutex_t lock;
+    pthread_cond_t walked;
+    size_t front, back; /* pack entries not yet claimed: [front, back) */
+    _Atomic int roles;
+    bool walk_done;
+    git_oid *loose;
+    size_t nloose;
+    ks_pack_reader **walk_readers; /* the walker's own, one per pack */
+    git_odb *odb;                  /* the walker's */
+    _Atomic size_t loose_next;
+    /* After the scan: HEAD's tree, for "is this blob still there". */
+    git_tree *head;
+    bool head_loaded;
+} ks_git_source;
 
 /* libgit2's global state: once per process. */
 void ks_git_init(void);
 /* libgit2's last error message on this thread (never NULL). */
 const char *ks_git_errmsg(void);
+/* Record a diagnostic about the repository (the first 1000 are kept). */
+void ks_git_warn(ks_git_source *s, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Enumeration (gitwalk.c). */
+/* Every pack of the repository that gitpack.c can read. */
+void ks_gitwalk_open_packs(ks_git_source *s);
+/* The commits every ref names (tags peeled), and HEAD: s->roots. */
+void ks_gitwalk_roots(ks_git_source *s);
+/* Walk BASE..HEAD (s->opts.range) and index what it introduces. Errors
+ * (a bad range) stop the scan. */
+int ks_gitwalk_range(ks_git_source *s);
+/* Walk the whole history from s->roots (and, with --all-objects, what no
+ * ref reaches), index it, and list the blobs no pack holds (s->loose). */
+void ks_gitwalk_all(ks_git_source *s);
+/* Is `blob` at `path` in tree t? */
+bool ks_gitwalk_in_tree(git_tree *t, const char *path, const git_oid *blob);
 
 #endif

@@ -12,13 +12,9 @@
  */
 #include "git.h"
 
-#include <git2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define STAGED_PREFIX "staged:"
 
 typedef struct staged_file {
     git_oid blob;
@@ -28,14 +24,14 @@ typedef struct staged_file {
     bool all; /* binary or unreadable patch: every location counts */
 } staged_file;
 
-struct ks_staged_source {
+typedef struct ks_staged_source {
     git_repository *repo;
     char *gitdir;
     staged_file *files;
     size_t n, cap;
     _Atomic size_t next;
     ks_diags warns;
-};
+} ks_staged_source;
 
 static void warn(ks_staged_source *s, const char *path, const char *msg)
 {
@@ -109,7 +105,9 @@ static int add_delta(ks_staged_source *s, git_diff *diff, size_t i)
     return 0;
 }
 
-int ks_staged_source_new(ks_staged_source **out, const char *repo_path)
+static void staged_free(void *src);
+
+static int staged_new(ks_staged_source **out, const char *repo_path)
 {
     ks_git_init();
     ks_staged_source *s = ks_xcalloc(1, sizeof *s);
@@ -166,20 +164,22 @@ done:
     git_object_free(hobj);
     git_reference_free(href);
     if (rc) {
-        ks_staged_source_free(s);
+        staged_free(s);
         return rc;
     }
     *out = s;
     return 0;
 }
 
-size_t ks_staged_source_count(const ks_staged_source *s)
+/* A typical commit: a second thread costs more than it saves. */
+static unsigned staged_threads(void *src, unsigned wanted)
 {
-    return s->n;
+    return ((ks_staged_source *)src)->n <= 64 ? 1 : wanted;
 }
 
-void ks_staged_source_free(ks_staged_source *s)
+static void staged_free(void *src)
 {
+    ks_staged_source *s = src;
     if (!s)
         return;
     for (size_t i = 0; i < s->n; i++) {
@@ -211,9 +211,8 @@ static int staged_run(void *src, ks_worker *w)
             ks_worker_warn(w, f->path, "staged blob unreadable: %s", ks_git_errmsg());
             continue;
         }
-        char name[64];
-        snprintf(name, sizeof name, STAGED_PREFIX "%zu", i);
-        ks_origin o = {.parent = NULL, .name = name, .sep = NULL};
+        ks_source_key key = {.kind = KS_KEY_INDEX, .index = i};
+        ks_origin o = {.parent = NULL, .name = f->path, .sep = NULL, .key = &key};
         ks_worker_scan_mem(w, git_odb_object_data(obj), git_odb_object_size(obj), &o,
                            ks_scan_flags_for_name(f->path));
         git_odb_object_free(obj);
@@ -223,42 +222,47 @@ static int staged_run(void *src, ks_worker *w)
     return 0;
 }
 
-static int staged_finish(void *src, ks_results *res)
+/* A location counts when it is on a line the commit adds; a binary's
+ * strings have no lines: the whole staged blob is new. */
+static size_t staged_provenance(void *src, const ks_source_key *key, ks_place where,
+                                ks_prov_record **out)
 {
     ks_staged_source *s = src;
-    ks_diags_move(&s->warns, res);
-    res->source = ks_xstrdup("staged changes");
-    size_t k = 0;
-    for (size_t i = 0; i < res->nfindings; i++) {
-        ks_finding *f = &res->findings[i];
-        size_t m = 0;
-        for (size_t j = 0; j < f->nlocs; j++) {
-            ks_location *l = &f->locs[j];
-            size_t fi = SIZE_MAX;
-            if (strncmp(l->path, STAGED_PREFIX, sizeof STAGED_PREFIX - 1) == 0)
-                fi = (size_t)strtoul(l->path + sizeof STAGED_PREFIX - 1, NULL, 10);
-            /* A binary's strings have no lines: the whole staged blob is new. */
-            bool bin = l->bin && l->bin->strings;
-            if (fi < s->n && (bin || is_added(&s->files[fi], l->line))) {
-                size_t root_len = sizeof STAGED_PREFIX - 1 +
-                                  strspn(l->path + sizeof STAGED_PREFIX - 1, "0123456789");
-                ks_location_set_root(l, root_len, s->files[fi].path);
-                f->locs[m++] = *l;
-            } else {
-                ks_location_dispose(l);
-            }
-        }
-        f->nlocs = m;
-        if (m) {
-            res->findings[k++] = *f;
-        } else {
-            ks_finding_dispose(f);
-        }
-    }
-    res->nfindings = k;
-    ks_results_sort(res);
-    return 0;
+    if (key->kind != KS_KEY_INDEX || key->index >= s->n)
+        return 0;
+    const staged_file *f = &s->files[key->index];
+    if (!where.strings && !is_added(f, where.line))
+        return 0;
+    *out = ks_xcalloc(1, sizeof(ks_prov_record));
+    (*out)[0].root = ks_xstrdup(f->path);
+    return 1;
 }
 
-const ks_source_ops ks_staged_source_ops = {
-    .name = "staged", .run = staged_run, .finish = staged_finish};
+static char *staged_describe(void *src)
+{
+    (void)src;
+    return ks_xstrdup("staged changes");
+}
+
+static void staged_diagnostics(void *src, ks_diags *out)
+{
+    ks_diags_move(out, &((ks_staged_source *)src)->warns);
+}
+
+static const ks_source_ops staged_ops = {
+    .name = "staged",
+    .run = staged_run,
+    .threads = staged_threads,
+    .provenance = staged_provenance,
+    .describe = staged_describe,
+    .diagnostics = staged_diagnostics,
+    .free = staged_free,
+};
+
+int ks_staged_source_open(ks_source *out, const char *repo)
+{
+    ks_staged_source *s;
+    int rc = staged_new(&s, repo);
+    *out = (ks_source){rc ? NULL : &staged_ops, rc ? NULL : s};
+    return rc;
+}

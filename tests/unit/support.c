@@ -64,21 +64,28 @@ ks_engine *t_engine(const ks_ruleset *rs)
 
 const ks_unpack_limits *t_limits;
 
+void t_request(ks_scan_request *req, const ks_ruleset *rs, const ks_engine *e, char **paths,
+               size_t n, unsigned threads)
+{
+    ks_scan_request_init(req);
+    req->paths = paths;
+    req->npaths = n;
+    req->rules = rs;
+    req->engine = e;
+    req->threads = threads;
+    req->max_file_size = 0;
+    req->quiet = true;
+    req->limits = t_limits ? *t_limits : ks_unpack_limits_default();
+}
+
 void t_scan(const ks_ruleset *rs, const ks_engine *e, char **paths, size_t n, size_t chunk,
             unsigned threads, ks_results *res)
 {
-    ks_fs_source *src = NULL;
-    memset(res, 0, sizeof *res);
-    assert_int_equal(ks_fs_source_new(&src, paths, n), 0);
-    ks_scan_config cfg = {.rs = rs,
-                          .engine = e,
-                          .threads = threads,
-                          .max_file_size = 0,
-                          .quiet = true,
-                          .chunk_size = chunk,
-                          .limits = t_limits ? *t_limits : ks_unpack_limits_default()};
-    assert_int_equal(ks_pipeline_run(&cfg, &ks_fs_source_ops, src, res), 0);
-    ks_fs_source_free(src);
+    ks_scan_request req;
+    t_request(&req, rs, e, paths, n, threads);
+    req.chunk_size = chunk;
+    if (ks_scan_run(&req, res) != 0)
+        fail_msg("scan: %s", ks_error_msg());
 }
 
 size_t t_count(const ks_results *res, const char *rule_id)

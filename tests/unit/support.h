@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "engine/engine.h"
-#include "pipeline/pipeline.h"
+#include "scan.h"
 #include "source/source.h"
 
 /* A fresh temporary directory (removed by t_rmtree). */
@@ -28,7 +28,11 @@ ks_engine *t_engine(const ks_ruleset *rs);
 /* Budgets t_scan uses (NULL: the defaults). */
 extern const ks_unpack_limits *t_limits;
 
-/* Scan paths with the given engine; chunk 0 = default. */
+/* A request to scan paths with the given rules and engine, quietly, with
+ * no size limit and t_limits. */
+void t_request(ks_scan_request *req, const ks_ruleset *rs, const ks_engine *e, char **paths,
+               size_t n, unsigned threads);
+/* Scan paths with the given engine (ks_scan_run); chunk 0 = default. */
 void t_scan(const ks_ruleset *rs, const ks_engine *e, char **paths, size_t n, size_t chunk,
             unsigned threads, ks_results *res);
 

@@ -66,8 +66,8 @@ static void scan_one(fixture *f, char *path, size_t chunk, unsigned threads, ks_
 
 static bool warned(const ks_results *res, const char *needle)
 {
-    for (size_t i = 0; i < res->ndiags; i++)
-        if (strstr(res->diags[i].message, needle))
+    for (size_t i = 0; i < res->diags.n; i++)
+        if (strstr(res->diags.v[i].message, needle))
             return true;
     return false;
 }

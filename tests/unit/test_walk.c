@@ -51,14 +51,12 @@ static void test_walk__every_file_once_in_parallel(void **state)
     assert_int_equal(symlink("/etc/passwd", link), 0);
 
     char *excl[] = {(char[]){"node_modules"}, (char[]){"*.min.js"}};
-    ks_fs_source *src;
-    assert_int_equal(ks_fs_source_new(&src, &dir, 1), 0);
-    ks_scan_config cfg = {
-        .rs = &rs, .engine = e, .threads = 4, .excludes = excl, .nexcludes = 2, .quiet = true};
+    ks_scan_request req;
+    t_request(&req, &rs, e, &dir, 1, 4);
+    req.excludes = excl;
+    req.nexcludes = 2;
     ks_results res;
-    memset(&res, 0, sizeof res);
-    assert_int_equal(ks_pipeline_run(&cfg, &ks_fs_source_ops, src, &res), 0);
-    ks_fs_source_free(src);
+    assert_int_equal(ks_scan_run(&req, &res), 0);
     assert_int_equal(res.nfindings, 500);
     assert_int_equal(res.sum.files, 500);
     assert_int_equal(res.sum.excluded, 3); /* .git, node_modules, skip.min.js */
@@ -96,23 +94,20 @@ static void test_walk__read_error_is_a_warning(void **state)
     /* Reading /proc/self/mem from offset 0 fails with EIO, even as root. */
     char mem[] = "/proc/self/mem";
     char *paths[] = {mem};
-    ks_fs_source *src;
-    assert_int_equal(ks_fs_source_new(&src, paths, 1), 0);
-    ks_scan_config cfg = {.rs = &rs, .engine = e, .threads = 1, .quiet = true};
+    ks_scan_request req;
+    t_request(&req, &rs, e, paths, 1, 1);
     ks_results res;
-    memset(&res, 0, sizeof res);
-    assert_int_equal(ks_pipeline_run(&cfg, &ks_fs_source_ops, src, &res), 0);
-    ks_fs_source_free(src);
+    assert_int_equal(ks_scan_run(&req, &res), 0);
     assert_int_equal(res.sum.warnings, 1);
-    assert_int_equal(res.ndiags, 1);
-    assert_string_equal(res.diags[0].path, "/proc/self/mem");
-    assert_non_null(strstr(res.diags[0].message, "read error"));
+    assert_int_equal(res.diags.n, 1);
+    assert_string_equal(res.diags.v[0].path, "/proc/self/mem");
+    assert_non_null(strstr(res.diags.v[0].message, "read error"));
     ks_results_dispose(&res);
 
     /* A missing path is an error naming it, before anything is scanned. */
     char missing[] = "/nonexistent/dir";
     paths[0] = missing;
-    assert_int_equal(ks_fs_source_new(&src, paths, 1), KS_ENOTFOUND);
+    assert_int_equal(ks_scan_run(&req, &res), KS_ENOTFOUND);
     assert_non_null(strstr(ks_error_msg(), "/nonexistent/dir"));
     ks_engine_free(e);
     ks_ruleset_dispose(&rs);

@@ -1,0 +1,202 @@
+/*
+ * cmd_rules.c - `keysift rules list` and `keysift rules test`: every rule
+ * against its own examples and negative examples.
+ */
+#include "cli.h"
+
+#include "../engine/engine.h"
+#include "../findings/crypto.h"
+#include "../report/guidance.h"
+#include "../scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int ks_cli_rules_list(ks_cli_options *o)
+{
+    ks_ruleset rs;
+    ks_ruleset_init(&rs);
+    if (ks_ruleset_load_all(&rs, o->rule_paths, o->nrule_paths) != 0) {
+        ks_ruleset_dispose(&rs);
+        return ks_cli_die("%s", ks_error_msg());
+    }
+    for (size_t i = 0; i < rs.nrules; i++) {
+        const ks_rule *r = &rs.rules[i];
+        printf("%-34s %-9s %-7s %-23s %s%s%s\n", r->id, ks_severity_name(r->severity),
+               ks_confidence_name(r->confidence), r->kind, r->name,
+               r->disabled ? " (disabled)" : "", r->check      ? " (computed)"
+                                                 : r->inventory ? " (inventory)"
+                                                                : "");
+    }
+    printf("%zu rules\n", rs.nrules);
+    ks_ruleset_dispose(&rs);
+    return 0;
+}
+
+typedef struct collect {
+    const uint8_t *data;
+    bool found;
+    const char *want; /* expected secret, or NULL */
+    bool secret_ok;
+} collect;
+
+static int collect_match(const ks_match *m, void *payload)
+{
+    collect *c = payload;
+    c->found = true;
+    if (c->want && strlen(c->want) == m->send - m->sstart &&
+        memcmp(c->want, c->data + m->sstart, m->send - m->sstart) == 0)
+        c->secret_ok = true;
+    return 0;
+}
+
+static bool run_example(const ks_engine *e, ks_scratch *s, uint32_t rule, const ks_example *ex,
+                        collect *c)
+{
+    const uint8_t *d = (const uint8_t *)ex->text;
+    size_t len = strlen(ex->text);
+    ks_scan_args a = {.data = d,
+                      .len = len,
+                      .own_from = 0,
+                      .own_to = len,
+                      .flags = KS_SCAN_ONE_RULE | KS_SCAN_NO_SUPPRESS,
+                      .only_rule = rule};
+    memset(c, 0, sizeof *c);
+    c->data = d;
+    c->want = ex->secret;
+    return ks_engine_scan(e, s, &a, collect_match, c) == 0;
+}
+
+/* A computed rule: its check must hold for every example (a PEM block or
+ * key) and for no negative example, judged now with a support period of
+ * 200 years. Returns the number of failures. */
+static size_t test_check_rule(const ks_rule *r, size_t *nex, size_t *nneg)
+{
+    size_t failures = 0;
+    int64_t now = (int64_t)time(NULL), until = now + 200ll * 365 * 86400;
+    if (!ks_crypto_check_known(r->check)) {
+        printf("FAIL %s (%s:%d): unknown check `%s`\n", r->id, r->file, r->line, r->check);
+        return 1;
+    }
+    if (r->nexamples == 0 || r->nnegatives == 0) {
+        printf("FAIL %s (%s:%d): every rule needs examples and negative_examples\n", r->id,
+               r->file, r->line);
+        failures++;
+    }
+    for (size_t j = 0; j < r->nexamples + r->nnegatives; j++) {
+        bool positive = j < r->nexamples;
+        const ks_example *ex = positive ? &r->examples[j] : &r->negatives[j - r->nexamples];
+        ks_crypto *c = ks_crypto_parse((const uint8_t *)ex->text, strlen(ex->text));
+        bool fires = c && ks_crypto_check(r->check, c, now, until);
+        ks_crypto_free(c);
+        (*(positive ? nex : nneg))++;
+        if (fires != positive) {
+            printf("FAIL %s (%s:%d): %s\n", r->id, r->file, ex->line,
+                   positive ? "the check does not hold for this example"
+                            : "the check holds for this negative example");
+            failures++;
+        }
+    }
+    return failures;
+}
+
+/* A rule with a pattern: every example matches (with the secret it names),
+ * no negative example does. Returns the number of failures. */
+static size_t test_pattern_rule(const ks_engine *e, ks_scratch *s, size_t i, const ks_rule *r,
+                                size_t *nex, size_t *nneg)
+{
+    size_t failures = 0;
+    if (ks_engine_rule_width(e, i) == SIZE_MAX) {
+        printf("FAIL %s (%s:%d): pattern has no bounded width; write {0,N} instead of * or +\n",
+               r->id, r->file, r->line);
+        failures++;
+    }
+    if (r->nexamples == 0 || r->nnegatives == 0) {
+        printf("FAIL %s (%s:%d): every rule needs examples and negative_examples\n", r->id,
+               r->file, r->line);
+        failures++;
+    }
+    for (size_t j = 0; j < r->nexamples; j++) {
+        collect c;
+        const ks_example *ex = &r->examples[j];
+        (*nex)++;
+        if (!run_example(e, s, (uint32_t)i, ex, &c) || !c.found) {
+            printf("FAIL %s (%s:%d): example not matched: %s\n", r->id, r->file, ex->line,
+                   ex->text);
+            failures++;
+        } else if (ex->secret && !c.secret_ok) {
+            printf("FAIL %s (%s:%d): example matched but the secret is not '%s'\n", r->id, r->file,
+                   ex->line, ex->secret);
+            failures++;
+        }
+    }
+    for (size_t j = 0; j < r->nnegatives; j++) {
+        collect c;
+        const ks_example *ex = &r->negatives[j];
+        (*nneg)++;
+        if (!run_example(e, s, (uint32_t)i, ex, &c) || c.found) {
+            printf("FAIL %s (%s:%d): negative example matched: %s\n", r->id, r->file, ex->line,
+                   ex->text);
+            failures++;
+        }
+    }
+    return failures;
+}
+
+static int build_engine(const ks_cli_options *o, const ks_ruleset *rs, ks_engine **e)
+{
+    char *dir = o->no_cache ? NULL : o->cache_dir ? ks_xstrdup(o->cache_dir) : ks_default_cache_dir();
+    ks_engine_opts eo = {.cache_dir = dir};
+    int rc = ks_engine_new(e, rs, &eo);
+    free(dir);
+    return rc;
+}
+
+int ks_cli_rules_test(ks_cli_options *o)
+{
+    ks_ruleset rs;
+    ks_engine *e = NULL;
+    ks_scratch *s = NULL;
+    ks_guidance_set guidance = {0};
+    size_t failures = 0, nex = 0, nneg = 0, nrules = 0;
+    int status = EXIT_ERROR;
+
+    ks_ruleset_init(&rs);
+    if (ks_ruleset_load_all(&rs, o->rule_paths, o->nrule_paths) != 0 ||
+        build_engine(o, &rs, &e) != 0 || ks_scratch_new(&s, e) != 0 ||
+        ks_guidance_load_builtin(&guidance) != 0) {
+        ks_cli_die("%s", ks_error_msg());
+        goto done;
+    }
+    for (size_t i = 0; i < rs.nrules; i++) {
+        const ks_rule *r = &rs.rules[i];
+        if (r->disabled)
+            continue;
+        nrules++;
+        if (!ks_guidance_find(&guidance, r->kind)) {
+            printf("FAIL %s (%s:%d): no guidance for kind `%s` in rules/guidance/\n", r->id,
+                   r->file, r->line, r->kind);
+            failures++;
+        }
+        size_t before = failures;
+        failures += r->check ? test_check_rule(r, &nex, &nneg)
+                             : test_pattern_rule(e, s, i, r, &nex, &nneg);
+        if (o->quiet || failures != before)
+            continue;
+        if (r->check)
+            printf("ok   %s (computed: %s)\n", r->id, r->check);
+        else
+            printf("ok   %s%s\n", r->id,
+                   ks_engine_rule_prefilter(e, i) ? " (Vectorscan prefilter mode)" : "");
+    }
+    printf("%zu rules, %zu examples, %zu negative examples: %zu failure%s\n", nrules, nex, nneg,
+           failures, failures == 1 ? "" : "s");
+    status = failures ? EXIT_FINDINGS : 0;
+done:
+    ks_guidance_dispose(&guidance);
+    ks_scratch_free(s);
+    ks_engine_free(e);
+    ks_ruleset_dispose(&rs);
+    return status;
+}

@@ -1,0 +1,403 @@
+/*
+ * scan.c - ks_scan_run: the one order of a scan (see scan.h).
+ *
+ *   1. request     what was asked makes sense together
+ *   2. config      .keysift.yaml (or the file named): excludes, rules,
+ *                  disabled rules, severities, allowlist, support period
+ *   3. rules       built-in, --rules files, the configuration's files
+ *   4. engine      one compiled database (cached on disk)
+ *   5. source      the file system, a git history, or the staged index
+ *   6. pipeline    every blob through the workers: hits
+ *   7. findings    the steps of findings.h, in their order
+ *   8. reporting   guidance (what each kind means), what was scanned
+ */
+#include "scan.h"
+
+#include "config.h"
+#include "core/dates.h"
+#include "core/sha256.h"
+#include "findings/baseline.h"
+#include "findings/inventory.h"
+#include "report/guidance.h"
+#include "source/git.h"
+#include "source/source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What one scan makes, released with its results or on failure. */
+typedef struct scan {
+    const ks_scan_request *req;
+    ks_config conf;
+    char **excludes; /* the request's and the configuration's */
+    size_t nexcludes;
+    struct owned *own; /* what the results will keep */
+    const ks_ruleset *rs;
+    ks_engine *own_engine;
+    const ks_engine *engine;
+    ks_source src;
+    ks_scan_config cfg;
+} scan;
+
+/* What the results keep after the scan. */
+typedef struct owned {
+    ks_ruleset rules;
+    ks_guidance_set guidance;
+} owned;
+
+static void owned_free(void *p)
+{
+    owned *o = p;
+    if (!o)
+        return;
+    ks_guidance_dispose(&o->guidance);
+    ks_ruleset_dispose(&o->rules);
+    free(o);
+}
+
+void ks_scan_request_init(ks_scan_request *req)
+{
+    memset(req, 0, sizeof *req);
+    req->max_file_size = 256ull << 20;
+    req->max_file_size_default = true;
+    req->limits = ks_unpack_limits_default();
+    req->fail_on = KS_SEV_LOW;
+}
+
+char *ks_default_cache_dir(void)
+{
+    const char *e = getenv("KEYSIFT_CACHE_DIR");
+    if (e && *e)
+        return ks_xstrdup(e);
+    const char *x = getenv("XDG_CACHE_HOME");
+    const char *h = getenv("HOME");
+    if (x && *x)
+        return ks_strdupf("%s/keysift", x);
+    if (h && *h)
+        return ks_strdupf("%s/.cache/keysift", h);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* 1-5: before the pipeline                                                  */
+
+static int check_request(const ks_scan_request *r)
+{
+    bool git = r->source == KS_SCAN_GIT, staged = r->source == KS_SCAN_STAGED;
+    if ((git || staged) && r->npaths > 1)
+        return ks_error_set(KS_EINVAL, "--%s takes one repository path", staged ? "staged" : "git");
+    if (r->all_objects && (!git || r->range))
+        return ks_error_set(KS_EINVAL,
+                            "--all-objects goes with --git (whole history), not with --range");
+    if (r->range && !git)
+        return ks_error_set(KS_EINVAL, "a range goes with a git history scan");
+    return 0;
+}
+
+static const char *root_path(const ks_scan_request *r)
+{
+    return r->npaths ? r->paths[0] : ".";
+}
+
+/* The configuration named, or .keysift.yaml in the scan root. */
+static int load_config(scan *s)
+{
+    const ks_scan_request *r = s->req;
+    char *found = NULL;
+    const char *path = r->config_path;
+    if (!path) {
+        struct stat st;
+        const char *root = root_path(r);
+        if (strcmp(root, "-") != 0 && stat(root, &st) == 0 && S_ISDIR(st.st_mode)) {
+            found = ks_strdupf("%s/.keysift.yaml", root);
+            if (access(found, F_OK) == 0)
+                path = found;
+        }
+    }
+    int rc = 0;
+    for (size_t i = 0; i < r->nexcludes; i++)
+        s->excludes = ks_xrealloc(s->excludes, (s->nexcludes + 1) * sizeof(char *)),
+        s->excludes[s->nexcludes++] = r->excludes[i];
+    if (path && (rc = ks_config_load(&s->conf, path)) == 0)
+        for (size_t i = 0; i < s->conf.nexcludes; i++)
+            s->excludes = ks_xrealloc(s->excludes, (s->nexcludes + 1) * sizeof(char *)),
+            s->excludes[s->nexcludes++] = s->conf.excludes[i];
+    free(found);
+    return rc;
+}
+
+static int load_rules(scan *s)
+{
+    const ks_scan_request *r = s->req;
+    if (r->rules) {
+        s->rs = r->rules;
+        return 0;
+    }
+    ks_ruleset *rs = &s->own->rules;
+    s->rs = rs;
+    int rc = ks_ruleset_load_all(rs, r->rule_paths, r->nrule_paths);
+    for (size_t i = 0; rc == 0 && i < s->conf.nrule_paths; i++)
+        rc = ks_ruleset_load_path(rs, s->conf.rule_paths[i]);
+    return rc ? rc : ks_config_apply_rules(&s->conf, rs);
+}
+
+static int build_engine(scan *s)
+{
+    const ks_scan_request *r = s->req;
+    if (r->engine) {
+        s->engine = r->engine;
+        return 0;
+    }
+    char *dir = r->no_cache ? NULL : r->cache_dir ? ks_xstrdup(r->cache_dir) : ks_default_cache_dir();
+    ks_engine_opts eo = {.cache_dir = dir};
+    int rc = ks_engine_new(&s->own_engine, s->rs, &eo);
+    free(dir);
+    s->engine = s->own_engine;
+    return rc;
+}
+
+static int open_source(scan *s)
+{
+    const ks_scan_request *r = s->req;
+    static char dot[] = ".";
+    static char *const here[] = {dot};
+    switch (r->source) {
+    case KS_SCAN_GIT: {
+        ks_git_opts go = {.repo = root_path(r),
+                          .range = r->range,
+                          .all_objects = r->all_objects,
+                          .max_blob_size = r->max_file_size};
+        return ks_git_source_open(&s->src, &go);
+    }
+    case KS_SCAN_STAGED:
+        return ks_staged_source_open(&s->src, root_path(r));
+    case KS_SCAN_FILES:
+        break;
+    }
+    return r->npaths ? ks_fs_source_open(&s->src, r->paths, r->npaths)
+                     : ks_fs_source_open(&s->src, here, 1);
+}
+
+static void configure(scan *s)
+{
+    const ks_scan_request *r = s->req;
+    unsigned threads = r->threads;
+    if (!threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    if (s->src.ops->threads)
+        threads = s->src.ops->threads(s->src.impl, threads);
+    s->cfg = (ks_scan_config){
+        .rs = s->rs,
+        .engine = s->engine,
+        .threads = threads,
+        .max_file_size = r->max_file_size,
+        .max_file_size_default = r->max_file_size_default,
+        .excludes = s->excludes,
+        .nexcludes = s->nexcludes,
+        .show_secrets = r->show_secrets,
+        .quiet = r->quiet,
+        .progress = r->progress,
+        .chunk_size = r->chunk_size,
+        .limits = r->limits,
+    };
+}
+
+/* ------------------------------------------------------------------------ */
+/* 7: findings                                                               */
+
+static size_t join_records(void *payload, const ks_source_key *key, ks_place where,
+                           ks_prov_record **out)
+{
+    ks_source *src = payload;
+    return src->ops->provenance(src->impl, key, where, out);
+}
+
+static void known_secrets(void *payload, const ks_secret_ref *secrets, size_t n, bool *known)
+{
+    ks_source *src = payload;
+    src->ops->known(src->impl, secrets, n, known);
+}
+
+static void read_asset(void *payload, size_t i)
+{
+    ks_inventory_read(payload, i);
+}
+
+static int accept_baseline(scan *s, ks_results *res)
+{
+    ks_baseline b;
+    if (ks_baseline_load(&b, s->req->baseline_path) != 0)
+        return KS_EINVAL;
+    ks_baseline_check check = {.b = &b};
+    ks_today(check.today);
+    res->sum.baselined = ks_results_accept(res, ks_baseline_accepts, &check);
+    ks_baseline_dispose(&b);
+    return 0;
+}
+
+static int findings(scan *s, ks_scan_output *out, ks_results *res)
+{
+    ks_source *src = &s->src;
+    ks_results_from_hits(res, out->lists, out->nlists);
+    res->sum = out->sum;
+    res->sum.warnings = 0;
+    ks_results_add_diags(res, &out->diags);
+    if (src->ops->diagnostics) {
+        ks_diags d = {0};
+        src->ops->diagnostics(src->impl, &d);
+        ks_results_add_diags(res, &d);
+    }
+    if (src->ops->describe)
+        res->source = src->ops->describe(src->impl);
+    if (src->ops->provenance)
+        ks_results_join(res, join_records, src);
+    if (src->ops->known)
+        ks_results_drop_known(res, known_secrets, src);
+    ks_results_context(res);
+    size_t assets = ks_inventory_prepare(res);
+    ks_pipeline_tasks(&s->cfg, assets, read_asset, res);
+    ks_inventory_finish(res, (int64_t)time(NULL),
+                        s->req->support_until ? s->req->support_until : s->conf.support_until);
+    ks_results_sort(res);
+    res->sum.allowed += ks_results_accept(res, ks_config_accepts, &s->conf);
+    return s->req->baseline_path ? accept_baseline(s, res) : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* 8: for the reports                                                        */
+
+/* "sha256:<hex>" of a regular file, or NULL. */
+static char *file_digest(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    ks_sha256_ctx md;
+    ks_sha256_init(&md);
+    unsigned char buf[65536], h[32];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        ks_sha256_update(&md, buf, n);
+    ks_sha256_final(&md, h);
+    bool ok = !ferror(f);
+    fclose(f);
+    if (!ok)
+        return NULL;
+    char *out = ks_xmalloc(7 + 65);
+    memcpy(out, "sha256:", 7);
+    ks_hex(out + 7, h, 32);
+    return out;
+}
+
+/* "commit <id>" of a repository's HEAD, or NULL. */
+static char *head_digest(const char *repo_path)
+{
+    git_repository *repo = NULL;
+    git_oid oid;
+    char *out = NULL;
+    ks_git_init();
+    if (git_repository_open_ext(&repo, repo_path, 0, NULL) == 0 &&
+        git_reference_name_to_id(&oid, repo, "HEAD") == 0) {
+        out = ks_xmalloc(8 + GIT_OID_HEXSZ + 1);
+        memcpy(out, "commit ", 7);
+        git_oid_tostr(out + 7, GIT_OID_HEXSZ + 1, &oid);
+    }
+    git_repository_free(repo);
+    return out;
+}
+
+/* What the scan covered, for the evidence report. */
+static void record_targets(const ks_scan_request *r, ks_results *res)
+{
+    size_t n = r->npaths ? r->npaths : 1;
+    res->targets = ks_xcalloc(n, sizeof(char *));
+    res->target_digest = ks_xcalloc(n, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        const char *p = r->npaths ? r->paths[i] : ".";
+        res->targets[i] = ks_xstrdup(p);
+        if (r->source != KS_SCAN_FILES)
+            res->target_digest[i] = head_digest(p);
+        else if (strcmp(p, "-") != 0)
+            res->target_digest[i] = file_digest(p);
+    }
+    res->ntargets = n;
+}
+
+static int reporting(scan *s, ks_results *res, struct owned *own)
+{
+    /* Guidance is read only when there is something to explain: a clean
+     * pre-commit run does not pay for parsing it. */
+    if (res->nfindings && ks_guidance_load_builtin(&own->guidance) != 0)
+        return KS_ERULE;
+    res->guidance = &own->guidance;
+    res->fail_on = s->req->fail_on;
+    res->sum.rules = 0;
+    for (size_t i = 0; i < s->rs->nrules; i++)
+        if (!s->rs->rules[i].disabled)
+            res->sum.rules++;
+    if (s->req->targets)
+        record_targets(s->req, res);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void scan_dispose(scan *s)
+{
+    ks_source_close(&s->src);
+    ks_engine_free(s->own_engine);
+    ks_config_dispose(&s->conf);
+    free(s->excludes);
+}
+
+int ks_scan_run(const ks_scan_request *req, ks_results *res)
+{
+    scan s = {.req = req, .own = ks_xcalloc(1, sizeof(owned))};
+    ks_scan_output out = {0};
+    memset(res, 0, sizeof *res);
+    int rc = check_request(req);
+    if (!rc)
+        rc = load_config(&s);
+    if (!rc)
+        rc = load_rules(&s);
+    if (!rc)
+        rc = build_engine(&s);
+    if (!rc)
+        rc = open_source(&s);
+    if (rc)
+        goto done;
+    configure(&s);
+    /* The results own the ruleset and the guidance from here. */
+    res->rs = s.rs;
+    res->owned = s.own;
+    res->owned_free = owned_free;
+    res->show_secrets = req->show_secrets;
+    snprintf(res->ruleset_digest, sizeof res->ruleset_digest, "%s", ks_engine_digest(s.engine));
+    if ((rc = ks_pipeline_run(&s.cfg, s.src.ops->run, s.src.impl, &out)) != 0) {
+        char *why = ks_xstrdup(ks_error_msg());
+        rc = ks_error_set(rc, "scan stopped: %s", why);
+        free(why);
+        goto done;
+    }
+    rc = findings(&s, &out, res);
+    if (!rc)
+        rc = reporting(&s, res, s.own);
+done:
+    ks_scan_output_dispose(&out);
+    scan_dispose(&s); /* the engine first: it reads the ruleset as it goes */
+    if (rc && !res->owned)
+        owned_free(s.own);
+    if (rc)
+        ks_results_dispose(res); /* frees s.own when the results had it */
+    return rc;
+}

@@ -1,0 +1,629 @@
+/*
+ * gitwalk.c - enumeration for the git history source: which blobs to scan
+ * and, for each, where it was introduced.
+ *
+ * DESIGN
+ * Every commit reachable from every ref (branches, tags, remotes, stash,
+ * notes, HEAD) is visited once, and its tree is compared with its
+ * parents' trees. A blob is "introduced" at a path by a commit when no
+ * parent has that blob at that path; each (blob, path) keeps its earliest
+ * introducing commit. Only the blob index (object ids, introductions,
+ * interned paths) and a small per-commit record (id, time) are kept, so
+ * memory follows the number of distinct blobs, not the length of the
+ * history.
+ *
+ * The walk is our own depth-first search rather than git_revwalk: a
+ * missing or corrupt commit is a warning naming it, and the rest of the
+ * history is still walked. Commits and trees are read from the packs with
+ * the walker's own readers (gitpack.c caches delta bases, which libgit2
+ * does not), through libgit2 otherwise.
+ *
+ * Range mode (BASE..HEAD) walks the commits reachable from HEAD and not
+ * from BASE with git_revwalk.
+ */
+#include "git.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Enumeration                                                               */
+
+static uint32_t commit_index(ks_git_source *s, const git_oid *oid, bool *is_new)
+{
+    uint32_t idx = ks_oidmap_put(&s->commit_idx, oid->id, (uint32_t)s->ncommits);
+    *is_new = idx == s->ncommits;
+    if (*is_new) {
+        ks_grow((void **)&s->commits, &s->ccap, s->ncommits + 1, sizeof(commit_rec));
+        memset(&s->commits[s->ncommits], 0, sizeof(commit_rec));
+        s->commits[s->ncommits].oid = *oid;
+        s->ncommits++;
+    }
+    return idx;
+}
+
+static void add_intro(ks_git_source *s, const git_oid *blob, const char *path, uint32_t commit)
+{
+    ks_grow((void **)&s->intros, &s->icap, s->nintros + 1, sizeof(intro));
+    intro *in = &s->intros[s->nintros++];
+    in->blob = *blob;
+    in->path = ks_strtab_intern(&s->paths, path);
+    in->commit = commit;
+}
+
+bool ks_gitwalk_in_tree(git_tree *t, const char *path, const git_oid *blob)
+{
+    git_tree_entry *e = NULL;
+    if (!t || git_tree_entry_bypath(&e, t, path) != 0)
+        return false;
+    bool same = git_oid_equal(git_tree_entry_id(e), blob);
+    git_tree_entry_free(e);
+    return same;
+}
+
+#define MAX_PARENTS 8
+
+/* Commits and trees are read from the packs with the walker's own readers
+ * (gitpack.c caches intermediate delta bases, which libgit2 does not: a
+ * history's trees are long delta chains), and through libgit2 when no
+ * pack holds them (loose objects) or a pack read fails. The caller frees
+ * *data. */
+static int load_object(ks_git_source *s, const git_oid *oid, int want, uint8_t **data, size_t *len)
+{
+    for (size_t k = 0; k < s->npacks; k++) {
+        if (!s->walk_readers[k])
+            continue;
+        int type;
+        const uint8_t *d;
+        size_t l;
+        int rc = ks_pack_read_oid(s->walk_readers[k], oid->id, &type, &d, &l);
+        if (rc == KS_ENOTFOUND)
+            continue;
+        if (rc != 0 || type != want)
+            break; /* let libgit2 say what is wrong with it */
+        *data = ks_xmalloc(l + 1);
+        memcpy(*data, d, l);
+        *len = l;
+        return 0;
+    }
+    git_odb_object *o = NULL;
+    if (!s->odb || git_odb_read(&o, s->odb, oid) != 0)
+        return -1;
+    int ok = (int)git_odb_object_type(o) == want;
+    if (ok) {
+        *len = git_odb_object_size(o);
+        *data = ks_xmalloc(*len + 1);
+        memcpy(*data, git_odb_object_data(o), *len);
+    }
+    git_odb_object_free(o);
+    if (!ok)
+        git_error_set_str(GIT_ERROR_INVALID, "object has the wrong type");
+    return ok ? 0 : -1;
+}
+
+typedef struct tent {
+    const char *name;
+    size_t nlen;
+    uint32_t mode;
+    const uint8_t *oid;
+} tent;
+
+/* Next entry of a tree object ("<octal mode> <name>\0<20-byte id>"). */
+static bool tree_next(const uint8_t *d, size_t n, size_t *pos, tent *e)
+{
+    size_t p = *pos;
+    uint32_t mode = 0;
+    while (p < n && d[p] >= '0' && d[p] <= '7')
+        mode = mode * 8 + (uint32_t)(d[p++] - '0');
+    if (p >= n || d[p] != ' ')
+        return false;
+    p++;
+    const uint8_t *nul = memchr(d + p, '\0', n - p);
+    if (!nul || (size_t)(nul - d) + 21 > n)
+        return false;
+    e->name = (const char *)d + p;
+    e->nlen = (size_t)(nul - (d + p));
+    e->mode = mode;
+    e->oid = nul + 1;
+    *pos = (size_t)(nul - d) + 21;
+    return true;
+}
+
+static bool is_dir(const tent *e)
+{
+    return e->mode == 040000;
+}
+
+/* git's tree order: names compared as if a directory's name ended in '/'. */
+static int tree_cmp(const tent *a, const tent *b)
+{
+    size_t m = a->nlen < b->nlen ? a->nlen : b->nlen;
+    int c = memcmp(a->name, b->name, m);
+    if (c)
+        return c;
+    int ca = a->nlen > m ? (uint8_t)a->name[m] : is_dir(a) ? '/' : 0;
+    int cb = b->nlen > m ? (uint8_t)b->name[m] : is_dir(b) ? '/' : 0;
+    return ca - cb;
+}
+
+typedef struct tbuf {
+    uint8_t *d;
+    size_t n;
+} tbuf;
+
+/* Compare a tree with the same directory in each parent. An entry any
+ * parent has with the same id is not new: for a subtree that prunes the
+ * whole directory, so a commit costs what it changed, not the size of the
+ * tree. A blob no parent has at this path is introduced by the commit. */
+static void diff_rec(ks_git_source *s, uint32_t idx, const tbuf *tree, const tbuf *parents,
+                     size_t np, char *path, size_t plen, size_t pcap)
+{
+    size_t pos = 0, ppos[MAX_PARENTS] = {0};
+    tent pe[MAX_PARENTS];
+    bool have[MAX_PARENTS];
+    for (size_t p = 0; p < np; p++)
+        have[p] = parents[p].d && tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
+    tent e;
+    while (tree_next(tree->d, tree->n, &pos, &e)) {
+        bool same = false;
+        const tent *match[MAX_PARENTS] = {NULL};
+        for (size_t p = 0; p < np; p++) {
+            while (have[p] && tree_cmp(&pe[p], &e) < 0)
+                have[p] = tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
+            if (have[p] && pe[p].nlen == e.nlen && memcmp(pe[p].name, e.name, e.nlen) == 0) {
+                match[p] = &pe[p];
+                same = same || memcmp(pe[p].oid, e.oid, 20) == 0;
+            }
+        }
+        if (same)
+            continue;
+        if (plen + e.nlen + 2 > pcap)
+            continue; /* a path beyond PATH_MAX: not a real checkout */
+        memcpy(path + plen, e.name, e.nlen);
+        path[plen + e.nlen] = '\0';
+        git_oid id;
+        git_oid_fromraw(&id, e.oid);
+        if (is_dir(&e)) {
+            tbuf sub = {NULL, 0}, psub[MAX_PARENTS];
+            memset(psub, 0, sizeof psub);
+            if (load_object(s, &id, GIT_OBJECT_TREE, &sub.d, &sub.n) != 0) {
+                char hex[GIT_OID_HEXSZ + 1];
+                git_oid_tostr(hex, sizeof hex, &id);
+                ks_git_warn(s, path, "tree %s: %s", hex, ks_git_errmsg());
+                path[plen] = '\0';
+                continue;
+            }
+            for (size_t p = 0; p < np; p++)
+                if (match[p] && is_dir(match[p])) {
+                    git_oid pid;
+                    git_oid_fromraw(&pid, match[p]->oid);
+                    if (load_object(s, &pid, GIT_OBJECT_TREE, &psub[p].d, &psub[p].n) != 0)
+                        psub[p].d = NULL;
+                }
+            path[plen + e.nlen] = '/';
+            path[plen + e.nlen + 1] = '\0';
+            diff_rec(s, idx, &sub, psub, np, path, plen + e.nlen + 1, pcap);
+            for (size_t p = 0; p < np; p++)
+                free(psub[p].d);
+            free(sub.d);
+        } else if (e.mode == 0160000) {
+            s->submodules++;
+        } else if (e.mode == 0100644 || e.mode == 0100755 || e.mode == 0120000 ||
+                   e.mode == 0100664) {
+            add_intro(s, &id, path, idx);
+        }
+        path[plen] = '\0';
+    }
+}
+
+/* "tree", "parent" and "committer" of a commit object. */
+static bool parse_commit(const uint8_t *d, size_t n, git_oid *tree, git_oid *parents, size_t *np,
+                         size_t maxp, int64_t *time)
+{
+    size_t pos = 0;
+    bool have_tree = false;
+    *np = 0;
+    *time = 0;
+    while (pos < n && d[pos] != '\n') {
+        const uint8_t *nl = memchr(d + pos, '\n', n - pos);
+        size_t end = nl ? (size_t)(nl - d) : n;
+        const char *line = (const char *)d + pos;
+        size_t ll = end - pos;
+        if (ll >= 45 && memcmp(line, "tree ", 5) == 0)
+            have_tree = git_oid_fromstrn(tree, line + 5, 40) == 0;
+        else if (ll >= 47 && memcmp(line, "parent ", 7) == 0 && *np < maxp &&
+                 git_oid_fromstrn(&parents[*np], line + 7, 40) == 0)
+            (*np)++;
+        else if (ll > 10 && memcmp(line, "committer ", 10) == 0) {
+            const char *gt = memrchr(line, '>', ll);
+            if (gt)
+                *time = strtoll(gt + 1, NULL, 10);
+        }
+        pos = end + 1;
+    }
+    return have_tree;
+}
+
+/* Record what commit `idx` introduces, and return its parents' ids. */
+static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, size_t *nparents)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid oid = s->commits[idx].oid, tree_id;
+    uint8_t *cd = NULL;
+    size_t cl = 0, np = 0;
+    tbuf tree = {NULL, 0}, ptree[MAX_PARENTS];
+    memset(ptree, 0, sizeof ptree);
+
+    git_oid_tostr(hex, sizeof hex, &oid);
+    *nparents = 0;
+    if (load_object(s, &oid, GIT_OBJECT_COMMIT, &cd, &cl) != 0) {
+        ks_git_warn(s, s->opts.repo, "commit %s: %s (its history is not scanned)", hex, ks_git_errmsg());
+        return;
+    }
+    bool ok = parse_commit(cd, cl, &tree_id, parents_out, nparents, 16, &s->commits[idx].time);
+    free(cd);
+    if (!ok || load_object(s, &tree_id, GIT_OBJECT_TREE, &tree.d, &tree.n) != 0) {
+        ks_git_warn(s, s->opts.repo, "commit %s: cannot read its tree", hex);
+        return;
+    }
+    np = *nparents < MAX_PARENTS ? *nparents : MAX_PARENTS;
+    for (size_t i = 0; i < np; i++) {
+        uint8_t *pd = NULL;
+        size_t pl = 0;
+        git_oid ptid, pp[16];
+        size_t pnp;
+        int64_t pt;
+        if (load_object(s, &parents_out[i], GIT_OBJECT_COMMIT, &pd, &pl) != 0 ||
+            !parse_commit(pd, pl, &ptid, pp, &pnp, 16, &pt) ||
+            load_object(s, &ptid, GIT_OBJECT_TREE, &ptree[i].d, &ptree[i].n) != 0) {
+            if (!git_repository_is_shallow(s->repo))
+                ks_git_warn(s, s->opts.repo, "commit %s: parent %zu unreadable", hex, i);
+            ptree[i].d = NULL;
+        }
+        free(pd);
+    }
+    char path[4096] = "";
+    diff_rec(s, idx, &tree, ptree, np, path, 0, sizeof path);
+    for (size_t i = 0; i < MAX_PARENTS; i++)
+        free(ptree[i].d);
+    free(tree.d);
+}
+
+/* Depth-first over commits from `roots`, each commit once. */
+static void walk(ks_git_source *s, const git_oid *roots, size_t nroots, bool unreachable)
+{
+    git_oid *stack = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < nroots; i++) {
+        bool is_new;
+        uint32_t idx = commit_index(s, &roots[i], &is_new);
+        if (!is_new)
+            continue;
+        s->commits[idx].unreachable = unreachable;
+        ks_grow((void **)&stack, &cap, n + 1, sizeof(git_oid));
+        stack[n++] = roots[i];
+    }
+    git_oid parents[16];
+    while (n > 0) {
+        git_oid oid = stack[--n];
+        bool is_new;
+        uint32_t idx = commit_index(s, &oid, &is_new);
+        size_t np = 0;
+        visit_commit(s, idx, parents, &np);
+        for (size_t i = 0; i < np; i++) {
+            uint32_t pi = commit_index(s, &parents[i], &is_new);
+            if (!is_new)
+                continue;
+            s->commits[pi].unreachable = unreachable;
+            ks_grow((void **)&stack, &cap, n + 1, sizeof(git_oid));
+            stack[n++] = parents[i];
+        }
+    }
+    free(stack);
+}
+
+/* Commits named by every ref (tags peeled), and HEAD. */
+static void collect_roots(ks_git_source *s, git_oid **out, size_t *nout)
+{
+    git_reference_iterator *it = NULL;
+    git_reference *ref;
+    size_t cap = 0;
+    *out = NULL;
+    *nout = 0;
+    if (git_reference_iterator_new(&it, s->repo) != 0) {
+        ks_git_warn(s, s->opts.repo, "cannot list references: %s", ks_git_errmsg());
+        return;
+    }
+    while (git_reference_next(&ref, it) == 0) {
+        git_object *obj = NULL;
+        if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0) {
+            ks_grow((void **)out, &cap, *nout + 1, sizeof(git_oid));
+            (*out)[(*nout)++] = *git_object_id(obj);
+        } else if (git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+            /* A tag of a tree or blob: rare; its blob is not in any path. */
+            git_object *any = NULL;
+            if (git_reference_peel(&any, ref, GIT_OBJECT_ANY) != 0)
+                ks_git_warn(s, git_reference_name(ref), "reference points to a missing object: %s",
+                     ks_git_errmsg());
+            git_object_free(any);
+        }
+        git_object_free(obj);
+        git_reference_free(ref);
+    }
+    git_reference_iterator_free(it);
+    git_reference *head = NULL;
+    git_object *obj = NULL;
+    if (git_repository_head(&head, s->repo) == 0 &&
+        git_reference_peel(&obj, head, GIT_OBJECT_COMMIT) == 0) {
+        ks_grow((void **)out, &cap, *nout + 1, sizeof(git_oid));
+        (*out)[(*nout)++] = *git_object_id(obj);
+    }
+    git_object_free(obj);
+    git_reference_free(head);
+}
+
+typedef struct odb_scan {
+    ks_git_source *s;
+    git_odb *odb;
+    git_oid *commits;
+    size_t ncommits, ccap;
+    git_oid *blobs;
+    size_t nblobs, bcap;
+} odb_scan;
+
+static int odb_each(const git_oid *id, void *payload)
+{
+    odb_scan *o = payload;
+    size_t len;
+    git_object_t type;
+    if (git_odb_read_header(&len, &type, o->odb, id) != 0) {
+        char hex[GIT_OID_HEXSZ + 1];
+        git_oid_tostr(hex, sizeof hex, id);
+        ks_git_warn(o->s, o->s->opts.repo, "object %s: %s", hex, ks_git_errmsg());
+        return 0;
+    }
+    if (type == GIT_OBJECT_COMMIT && ks_oidmap_get(&o->s->commit_idx, id->id) == UINT32_MAX) {
+        ks_grow((void **)&o->commits, &o->ccap, o->ncommits + 1, sizeof(git_oid));
+        o->commits[o->ncommits++] = *id;
+    } else if (type == GIT_OBJECT_BLOB) {
+        ks_grow((void **)&o->blobs, &o->bcap, o->nblobs + 1, sizeof(git_oid));
+        o->blobs[o->nblobs++] = *id;
+    }
+    return 0;
+}
+
+/* --all-objects: walk commits no ref reaches (a rewritten history that was
+ * never garbage-collected), then add blobs no commit reaches at all. */
+static void add_unreachable(ks_git_source *s)
+{
+    odb_scan o = {.s = s};
+    if (git_repository_odb(&o.odb, s->repo) != 0) {
+        ks_git_warn(s, s->opts.repo, "cannot open the object database: %s", ks_git_errmsg());
+        return;
+    }
+    git_odb_foreach(o.odb, odb_each, &o);
+    walk(s, o.commits, o.ncommits, true);
+    ks_oidmap seen;
+    ks_oidmap_init(&seen);
+    for (size_t i = 0; i < s->nintros; i++)
+        ks_oidmap_put(&seen, s->intros[i].blob.id, 0);
+    for (size_t i = 0; i < o.nblobs; i++)
+        if (ks_oidmap_get(&seen, o.blobs[i].id) == UINT32_MAX)
+            add_intro(s, &o.blobs[i], "", NO_COMMIT);
+    ks_oidmap_dispose(&seen);
+    free(o.commits);
+    free(o.blobs);
+    git_odb_free(o.odb);
+}
+
+static int64_t intro_time(const ks_git_source *s, const intro *in)
+{
+    return in->commit == NO_COMMIT ? INT64_MAX : s->commits[in->commit].time;
+}
+
+static int cmp_intro(const void *pa, const void *pb, void *ctx)
+{
+    const ks_git_source *s = ctx;
+    const intro *a = pa, *b = pb;
+    int c = git_oid_cmp(&a->blob, &b->blob);
+    if (c)
+        return c;
+    if (a->path != b->path)
+        return a->path < b->path ? -1 : 1;
+    int64_t ta = intro_time(s, a), tb = intro_time(s, b);
+    return ta < tb ? -1 : ta > tb;
+}
+
+static int cmp_order(const void *pa, const void *pb, void *ctx)
+{
+    const ks_git_source *s = ctx;
+    const intro *a = &s->intros[s->blobs[*(const uint32_t *)pa].first];
+    const intro *b = &s->intros[s->blobs[*(const uint32_t *)pb].first];
+    if (a->path != b->path)
+        return a->path < b->path ? -1 : 1;
+    int64_t ta = intro_time(s, a), tb = intro_time(s, b);
+    return ta < tb ? -1 : ta > tb;
+}
+
+/* Sort introductions, keep the earliest per (blob, path), index blobs. */
+static void build_index(ks_git_source *s)
+{
+    if (s->nintros > 1)
+        qsort_r(s->intros, s->nintros, sizeof(intro), cmp_intro, s);
+    size_t k = 0;
+    for (size_t i = 0; i < s->nintros; i++) {
+        if (k && git_oid_equal(&s->intros[k - 1].blob, &s->intros[i].blob) &&
+            s->intros[k - 1].path == s->intros[i].path)
+            continue;
+        s->intros[k++] = s->intros[i];
+    }
+    s->nintros = k;
+    s->blobs = ks_xcalloc(k ? k : 1, sizeof(blob_rec));
+    for (size_t i = 0; i < k; i++) {
+        if (s->nblobs && git_oid_equal(&s->blobs[s->nblobs - 1].oid, &s->intros[i].blob)) {
+            s->blobs[s->nblobs - 1].n++;
+            continue;
+        }
+        blob_rec *b = &s->blobs[s->nblobs];
+        b->oid = s->intros[i].blob;
+        b->first = (uint32_t)i;
+        b->n = 1;
+        ks_oidmap_put(&s->blob_idx, b->oid.id, (uint32_t)s->nblobs);
+        s->nblobs++;
+    }
+    /* Read successive versions of a file one after another: packs store
+     * them as deltas of each other, so the base is still in libgit2's
+     * delta cache when the next version is read. */
+    s->order = ks_xcalloc(s->nblobs ? s->nblobs : 1, sizeof(uint32_t));
+    for (size_t i = 0; i < s->nblobs; i++)
+        s->order[i] = (uint32_t)i;
+    if (s->nblobs > 1)
+        qsort_r(s->order, s->nblobs, sizeof(uint32_t), cmp_order, s);
+}
+
+static int range_walk(ks_git_source *s)
+{
+    git_revspec spec;
+    git_revwalk *w = NULL;
+    int rc = 0;
+    if (git_revparse(&spec, s->repo, s->opts.range) != 0 || !(spec.flags & GIT_REVSPEC_RANGE))
+        return ks_error_set(KS_EINVAL, "--range %s: %s", s->opts.range,
+                            spec.flags & GIT_REVSPEC_RANGE || !git_error_last()
+                                ? "expected BASE..HEAD"
+                                : ks_git_errmsg());
+    git_object *from = NULL, *to = NULL;
+    if (git_object_peel(&from, spec.from, GIT_OBJECT_COMMIT) != 0 ||
+        git_object_peel(&to, spec.to, GIT_OBJECT_COMMIT) != 0) {
+        rc = ks_error_set(KS_EINVAL, "--range %s: both ends must be commits: %s", s->opts.range,
+                          ks_git_errmsg());
+        goto done;
+    }
+    s->base = *git_object_id(from);
+    s->has_base = true;
+    if (git_revwalk_new(&w, s->repo) != 0 || git_revwalk_push(w, git_object_id(to)) != 0 ||
+        git_revwalk_hide(w, git_object_id(from)) != 0) {
+        rc = ks_error_set(KS_EINVAL, "--range %s: %s", s->opts.range, ks_git_errmsg());
+        goto done;
+    }
+    git_oid oid, parents[16];
+    int wr;
+    while ((wr = git_revwalk_next(&oid, w)) == 0) {
+        bool is_new;
+        uint32_t idx = commit_index(s, &oid, &is_new);
+        size_t np;
+        if (is_new)
+            visit_commit(s, idx, parents, &np);
+    }
+    if (wr != GIT_ITEROVER)
+        ks_git_warn(s, s->opts.repo, "walking %s stopped early: %s", s->opts.range, ks_git_errmsg());
+done:
+    git_revwalk_free(w);
+    git_object_free(from);
+    git_object_free(to);
+    git_object_free(spec.from);
+    git_object_free(spec.to);
+    return rc;
+}
+
+/* The walker's object access: its own pack readers and libgit2 odb. */
+static void walk_begin(ks_git_source *s)
+{
+    if (git_repository_odb(&s->odb, s->repo) != 0)
+        s->odb = NULL;
+    s->walk_readers = ks_xcalloc(s->npacks ? s->npacks : 1, sizeof(ks_pack_reader *));
+    for (size_t k = 0; k < s->npacks; k++)
+        s->walk_readers[k] = ks_pack_reader_new(s->packs[k], 16u << 20);
+}
+
+static void walk_end(ks_git_source *s)
+{
+    for (size_t k = 0; k < s->npacks && s->walk_readers; k++)
+        ks_pack_reader_free(s->walk_readers[k]);
+    free(s->walk_readers);
+    s->walk_readers = NULL;
+    git_odb_free(s->odb);
+    s->odb = NULL;
+}
+
+static void finish_walk(ks_git_source *s)
+{
+    if (s->submodules)
+        ks_git_warn(s, s->opts.repo,
+             "%llu submodule entries not followed (scan each submodule's repository on its own)",
+             (unsigned long long)s->submodules);
+    build_index(s);
+}
+
+/* Every pack of the repository that gitpack.c can read. A pack it cannot
+ * read is left to libgit2: its blobs go on the loose list. */
+void ks_gitwalk_open_packs(ks_git_source *s)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%sobjects/pack", s->gitdir);
+    DIR *d = opendir(dir);
+    size_t cap = 0;
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 10 || strncmp(e->d_name, "pack-", 5) != 0 || strcmp(e->d_name + l - 4, ".idx"))
+            continue;
+        char base[4400];
+        snprintf(base, sizeof base, "%s/%.*s", dir, (int)(l - 4), e->d_name);
+        ks_pack *p;
+        if (ks_pack_open(&p, base) != 0)
+            continue;
+        ks_grow((void **)&s->packs, &cap, s->npacks + 1, sizeof(ks_pack *));
+        s->packs[s->npacks++] = p;
+    }
+    closedir(d);
+    s->pack_start = ks_xcalloc(s->npacks + 1, sizeof(size_t));
+    for (size_t i = 0; i < s->npacks; i++)
+        s->pack_start[i + 1] = s->pack_start[i] + ks_pack_count(s->packs[i]);
+    s->back = s->pack_start[s->npacks];
+}
+
+void ks_gitwalk_roots(ks_git_source *s)
+{
+    collect_roots(s, &s->roots, &s->nroots);
+}
+
+int ks_gitwalk_range(ks_git_source *s)
+{
+    walk_begin(s);
+    int rc = range_walk(s);
+    walk_end(s);
+    if (rc == 0)
+        finish_walk(s);
+    return rc;
+}
+
+/* The walk, on the worker that took that role: then the list of reachable
+ * blobs that no readable pack holds. */
+void ks_gitwalk_all(ks_git_source *s)
+{
+    walk_begin(s);
+    walk(s, s->roots, s->nroots, false);
+    if (s->opts.all_objects)
+        add_unreachable(s);
+    walk_end(s);
+    finish_walk(s);
+    size_t cap = 0;
+    for (size_t i = 0; i < s->nblobs; i++) {
+        bool packed = false;
+        for (size_t k = 0; k < s->npacks && !packed; k++)
+            packed = ks_pack_has(s->packs[k], s->blobs[i].oid.id);
+        if (packed)
+            continue;
+        ks_grow((void **)&s->loose, &cap, s->nloose + 1, sizeof(git_oid));
+        s->loose[s->nloose++] = s->blobs[i].oid;
+    }
+    pthread_mutex_lock(&s->lock);
+    s->walk_done = true;
+    pthread_cond_broadcast(&s->walked);
+    pthread_mutex_unlock(&s->lock);
+}
+

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 
+#include "../core/glob.h"
 #include "../engine/engine.h"
 #include "../findings/crypto.h"
 #include "../report/guidance.h"
@@ -51,17 +52,34 @@ static int collect_match(const ks_match *m, void *payload)
     return 0;
 }
 
-static bool run_example(const ks_engine *e, ks_scratch *s, uint32_t rule, const ks_example *ex,
-                        collect *c)
+/* An example with a `path` is in that file: a rule with `paths` applies
+ * when they match it (and to an example that names no file). */
+typedef struct example_file {
+    const ks_ruleset *rs;
+    const char *path;
+} example_file;
+
+static bool example_applies(void *ctx, uint32_t rule)
+{
+    const example_file *x = ctx;
+    const ks_rule *r = &x->rs->rules[rule];
+    return !x->path || ks_glob_match_path(r->paths, r->npaths, x->path);
+}
+
+static bool run_example(const ks_engine *e, ks_scratch *s, const ks_ruleset *rs, uint32_t rule,
+                        const ks_example *ex, collect *c)
 {
     const uint8_t *d = (const uint8_t *)ex->text;
     size_t len = strlen(ex->text);
+    example_file file = {rs, ex->path};
     ks_scan_args a = {.data = d,
                       .len = len,
                       .own_from = 0,
                       .own_to = len,
                       .flags = KS_SCAN_ONE_RULE | KS_SCAN_NO_SUPPRESS,
-                      .only_rule = rule};
+                      .only_rule = rule,
+                      .applies = example_applies,
+                      .applies_ctx = &file};
     memset(c, 0, sizeof *c);
     c->data = d;
     c->want = ex->secret;
@@ -103,9 +121,10 @@ static size_t test_check_rule(const ks_rule *r, size_t *nex, size_t *nneg)
 
 /* A rule with a pattern: every example matches (with the secret it names),
  * no negative example does. Returns the number of failures. */
-static size_t test_pattern_rule(const ks_engine *e, ks_scratch *s, size_t i, const ks_rule *r,
+static size_t test_pattern_rule(const ks_engine *e, ks_scratch *s, const ks_ruleset *rs, size_t i,
                                 size_t *nex, size_t *nneg)
 {
+    const ks_rule *r = &rs->rules[i];
     size_t failures = 0;
     if (ks_engine_rule_width(e, i) == SIZE_MAX) {
         printf("FAIL %s (%s:%d): pattern has no bounded width; write {0,N} instead of * or +\n",
@@ -121,7 +140,7 @@ static size_t test_pattern_rule(const ks_engine *e, ks_scratch *s, size_t i, con
         collect c;
         const ks_example *ex = &r->examples[j];
         (*nex)++;
-        if (!run_example(e, s, (uint32_t)i, ex, &c) || !c.found) {
+        if (!run_example(e, s, rs, (uint32_t)i, ex, &c) || !c.found) {
             printf("FAIL %s (%s:%d): example not matched: %s\n", r->id, r->file, ex->line,
                    ex->text);
             failures++;
@@ -135,7 +154,7 @@ static size_t test_pattern_rule(const ks_engine *e, ks_scratch *s, size_t i, con
         collect c;
         const ks_example *ex = &r->negatives[j];
         (*nneg)++;
-        if (!run_example(e, s, (uint32_t)i, ex, &c) || c.found) {
+        if (!run_example(e, s, rs, (uint32_t)i, ex, &c) || c.found) {
             printf("FAIL %s (%s:%d): negative example matched: %s\n", r->id, r->file, ex->line,
                    ex->text);
             failures++;
@@ -181,7 +200,7 @@ int ks_cli_rules_test(ks_cli_options *o)
         }
         size_t before = failures;
         failures += r->check ? test_check_rule(r, &nex, &nneg)
-                             : test_pattern_rule(e, s, i, r, &nex, &nneg);
+                             : test_pattern_rule(e, s, &rs, i, &nex, &nneg);
         if (o->quiet || failures != before)
             continue;
         if (r->check)

@@ -503,6 +503,10 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
 
     if (e_end <= s->covered[id])
         return;
+    if (r->npaths && a->applies && !a->applies(a->applies_ctx, id)) {
+        s->covered[id] = SIZE_MAX; /* not in this buffer */
+        return;
+    }
     if (!atomic_load_explicit(&er->jitted, memory_order_acquire)) {
         /* JIT-compile on first use: most rules never hit in a pre-commit
          * run, and compiling all of them would cost more than the scan.

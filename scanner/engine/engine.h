@@ -84,6 +84,11 @@ typedef struct ks_scan_args {
     size_t own_from, own_to; /* report matches with own_from < end <= own_to */
     uint32_t flags;          /* KS_SCAN_* */
     uint32_t only_rule;      /* with KS_SCAN_ONE_RULE */
+    /* Rules with `paths` apply only where the caller says so (the engine
+     * knows no paths): asked once a hit of such a rule is seen. NULL: they
+     * apply. */
+    bool (*applies)(void *ctx, uint32_t rule);
+    void *applies_ctx;
 } ks_scan_args;
 
 /* Scan one buffer; calls fn for each confirmed match, in order of start.

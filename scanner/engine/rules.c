@@ -27,6 +27,7 @@ static void free_examples(ks_example *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(v[i].text);
         free(v[i].secret);
+        free(v[i].path);
     }
     free(v);
 }
@@ -42,6 +43,7 @@ static void rule_dispose(ks_rule *r)
     free(r->file);
     ks_strv_free(r->keywords, r->nkeywords);
     ks_strv_free(r->references, r->nreferences);
+    ks_strv_free(r->paths, r->npaths);
     free_examples(r->examples, r->nexamples);
     free_examples(r->negatives, r->nnegatives);
     memset(r, 0, sizeof *r);
@@ -104,8 +106,11 @@ static int example(ks_yaml *y, yaml_node_t *item, const char *key, ks_example *e
             rc = scalar(y, v, "text", &ex->text);
         else if (strcmp(ks, "secret") == 0)
             rc = scalar(y, v, "secret", &ex->secret);
+        else if (strcmp(ks, "path") == 0)
+            rc = scalar(y, v, "path", &ex->path);
         else
-            return ks_yaml_fail(y, k, "unknown example key `%s` (expected text, secret)", ks);
+            return ks_yaml_fail(y, k, "unknown example key `%s` (expected text, secret, path)",
+                                ks);
         if (rc)
             return rc;
     }
@@ -242,6 +247,8 @@ static int rule_key(ks_yaml *y, const char *key, yaml_node_t *k, yaml_node_t *v,
         return string_list(y, v, key, &r->keywords, &r->nkeywords);
     if (strcmp(key, "references") == 0)
         return string_list(y, v, key, &r->references, &r->nreferences);
+    if (strcmp(key, "paths") == 0)
+        return string_list(y, v, key, &r->paths, &r->npaths);
     if (strcmp(key, "examples") == 0)
         return example_list(y, v, key, &r->examples, &r->nexamples);
     if (strcmp(key, "negative_examples") == 0)

@@ -21,6 +21,7 @@ enum {
 typedef struct ks_example {
     char *text;
     char *secret; /* expected secret, or NULL when the example does not say */
+    char *path;   /* the file it is in (rules with `paths`), or NULL */
     int line;     /* line of the example in its rule file */
 } ks_example;
 
@@ -41,6 +42,10 @@ typedef struct ks_rule {
     size_t nkeywords;
     char **references;
     size_t nreferences;
+    /* The rule applies only to files whose path one of these globs matches
+     * (glob.h); none: to every file. */
+    char **paths;
+    size_t npaths;
     ks_example *examples;
     size_t nexamples;
     ks_example *negatives;

@@ -7,6 +7,7 @@
 
 #include "../engine/engine.h"
 #include "../engine/validate.h"
+#include "../core/glob.h"
 #include "../core/sha256.h"
 
 #include <stdio.h>
@@ -288,12 +289,20 @@ typedef struct join_ctx {
     void *payload;
 } join_ctx;
 
+/* A rule with `paths` whose blob had no path when it was scanned (a git
+ * blob from a pack) is judged now, by the path the record gives. */
+static bool path_allowed(const ks_rule *rule, const ks_location *l)
+{
+    return !rule->npaths || l->root_len != strlen(l->path) ||
+           ks_glob_match_path(rule->paths, rule->npaths, l->path);
+}
+
 /* Each location of f as the source's records say; false when none is left. */
 static bool join_one(ks_results *res, ks_finding *f, size_t i, void *payload)
 {
-    (void)res;
     (void)i;
     join_ctx *j = payload;
+    const ks_rule *rule = &res->rs->rules[f->rule];
     ks_location *locs = NULL;
     size_t n = 0, cap = 0;
     bool history = false, at_head = false;
@@ -312,6 +321,13 @@ static bool join_one(ks_results *res, ks_finding *f, size_t i, void *payload)
             ks_location *nl = &locs[n++];
             ks_location_copy(nl, l);
             set_root(nl, recs[r].root);
+            if (!path_allowed(rule, nl)) {
+                ks_location_dispose(nl);
+                n--;
+                ks_provenance_free(recs[r].prov);
+                free(recs[r].root);
+                continue;
+            }
             ks_provenance_free(nl->prov);
             nl->prov = recs[r].prov;
             if (nl->prov) {

@@ -34,6 +34,10 @@ struct ks_worker {
     uint64_t cp_line, cp_lastnl; /* line and last newline at buf[0] */
     uint64_t cur_abs, cur_line, cur_lastnl;
     bool cur_valid;
+    /* Rules with `paths`: whether each applies to the blob being scanned,
+     * valid where path_gen[rule] == blob_gen. */
+    uint32_t blob_gen, *path_gen;
+    bool *path_ok;
     struct ks_view *view;     /* offset map of a strings pass; NULL: bytes as they are */
     ks_carve_scratch *carver; /* signature search scratch, made on first use */
     bool carver_tried;

@@ -23,6 +23,8 @@
  */
 #include "internal.h"
 
+#include "../core/glob.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -298,10 +300,45 @@ static int on_match(const ks_match *m, void *payload)
     return 0;
 }
 
+/* The path a rule's `paths` are matched against: the innermost file of
+ * the origin (an archive member, or what the source gave). NULL when it
+ * is not known yet: a git blob read from a pack, whose paths come with
+ * provenance (findings.c checks them then). */
+static const char *file_path(const ks_origin *o)
+{
+    for (; o->parent; o = o->parent)
+        if (o->file) {
+            const char *member = strstr(o->name, ":/"); /* "squashfs@0x40:/etc/x" */
+            return member && o->name[0] != '/' ? member + 1 : o->name;
+        }
+    return o->key && o->key->kind == KS_KEY_OID ? NULL : o->name;
+}
+
+static bool rule_applies(void *ctx, uint32_t rule)
+{
+    ks_worker *w = ctx;
+    const ks_rule *r = &w->p->cfg->rs->rules[rule];
+    if (!w->path_gen) {
+        w->path_gen = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(uint32_t));
+        w->path_ok = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(bool));
+    }
+    if (w->path_gen[rule] != w->blob_gen) {
+        const char *path = file_path(w->origin);
+        w->path_ok[rule] = !path || ks_glob_match_path(r->paths, r->npaths, path);
+        w->path_gen[rule] = w->blob_gen;
+    }
+    return w->path_ok[rule];
+}
+
 static int scan_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, uint32_t flags)
 {
-    ks_scan_args a = {
-        .data = w->buf, .len = len, .own_from = own_from, .own_to = own_to, .flags = flags};
+    ks_scan_args a = {.data = w->buf,
+                      .len = len,
+                      .own_from = own_from,
+                      .own_to = own_to,
+                      .flags = flags,
+                      .applies = rule_applies,
+                      .applies_ctx = w};
     chunk_ctx c = {w, len};
     int rc = ks_engine_scan(w->p->cfg->engine, w->scratch, &a, on_match, &c);
     if (rc) {
@@ -314,6 +351,11 @@ static int scan_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, 
 void ks_blob_begin(ks_worker *w, const ks_origin *origin)
 {
     w->origin = origin;
+    if (++w->blob_gen == 0) { /* wrapped: forget every answer */
+        if (w->path_gen)
+            memset(w->path_gen, 0, w->p->cfg->rs->nrules * sizeof(uint32_t));
+        w->blob_gen = 1;
+    }
     const ks_origin *r = origin;
     while (r && r->parent)
         r = r->parent;
@@ -741,6 +783,8 @@ static void pipeline_dispose(ks_pipeline *p)
         ks_unpack_worker_dispose(w);
         free(w->buf);
         free(w->origin_text);
+        free(w->path_gen);
+        free(w->path_ok);
         ks_hitlist_dispose(&w->hits);
     }
     free(p->workers);

@@ -13,6 +13,8 @@
  */
 #include "source.h"
 
+#include "../core/glob.h"
+
 #include <dirent.h>
 #include <stdint.h>
 #include <errno.h>
@@ -122,32 +124,6 @@ static char *join(const char *dir, const char *name)
         p[o++] = '/';
     memcpy(p + o, name, nl + 1);
     return p;
-}
-
-bool ks_path_excluded(char *const *globs, size_t nglobs, const char *relpath, const char *base)
-{
-    for (size_t i = 0; i < nglobs; i++) {
-        const char *g = globs[i];
-        if (!strchr(g, '/')) {
-            if (fnmatch(g, base, 0) == 0)
-                return true;
-            continue;
-        }
-        if (fnmatch(g, relpath, 0) == 0)
-            return true;
-        if (strncmp(g, "**/", 3) == 0 && fnmatch(g + 3, relpath, 0) == 0)
-            return true;
-        /* A glob ending in "/" followed by "**" also names the directory itself. */
-        size_t gl = strlen(g);
-        if (gl > 3 && strcmp(g + gl - 3, "/**") == 0) {
-            char *d = ks_xstrndup(g, gl - 3);
-            bool m = fnmatch(d, relpath, 0) == 0;
-            free(d);
-            if (m)
-                return true;
-        }
-    }
-    return false;
 }
 
 static const char *relative(const char *path, size_t rootlen)

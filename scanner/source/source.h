@@ -12,6 +12,7 @@
 #define KS_SOURCE_H
 
 #include "../core/diag.h"
+#include "../core/glob.h"
 #include "../pipeline/pipeline.h"
 #include "provenance.h"
 
@@ -48,10 +49,6 @@ void ks_source_close(ks_source *s);
  * one is an error naming it). Paths are copied. */
 int ks_fs_source_open(ks_source *out, char *const *paths, size_t npaths);
 
-/* True when a path relative to the scan root is excluded by one of the
- * globs: a glob without '/' is matched against the base name, one with
- * '/' against the whole relative path ('*' crosses directories). */
-bool ks_path_excluded(char *const *globs, size_t nglobs, const char *relpath, const char *base);
 
 /* A git history: every unique blob reachable from any ref (optionally
  * every object), or what a range of commits adds. */

@@ -74,45 +74,44 @@ static const uint8_t oid_pbes2[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x
 static const uint8_t oid_pkcs12_pbe[] = {0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01};
 
 /* What the DER at d is, judged by its shape and confirmed by OpenSSL. */
-static der_kind classify(const uint8_t *d, size_t n, size_t *total)
+/* What the DER's first elements say it is (not yet parsed). */
+static der_kind shape(const uint8_t *c, size_t cl)
 {
-    size_t h, t, h2, t2;
-    if (!der_header(d, n, 0x30, &h, &t) || t < 16)
-        return DER_NONE;
-    const uint8_t *c = d + h;
-    size_t cl = t - h;
-    der_kind k = DER_NONE;
+    size_t h2, t2;
     if (cl >= 3 && c[0] == 0x02 && c[1] == 0x01 && c[2] == 0x00) {
         /* version 0: PKCS#1 RSA, DSA, or PKCS#8 (an AlgorithmIdentifier follows) */
         if (cl >= 4 && c[3] == 0x30)
-            k = DER_PKCS8;
-        else if (cl >= 4 && c[3] == 0x02)
-            k = DER_RSA; /* or DSA: the parse below tells */
-    } else if (cl >= 4 && c[0] == 0x02 && c[1] == 0x01 && c[2] == 0x01 && c[3] == 0x04) {
-        k = DER_EC;
-    } else if (cl >= 4 && c[0] == 0x02 && c[1] == 0x01 && c[2] == 0x03 && c[3] == 0x30) {
-        k = DER_PKCS12;
-    } else if (der_header(c, cl, 0x30, &h2, &t2)) {
-        /* EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier { PBES2 | PKCS#12 PBE } } */
-        if ((t2 >= h2 + sizeof oid_pbes2 && memcmp(c + h2, oid_pbes2, sizeof oid_pbes2) == 0) ||
-            (t2 >= h2 + sizeof oid_pkcs12_pbe &&
-             memcmp(c + h2, oid_pkcs12_pbe, 10) == 0))
-            k = DER_PKCS8_ENC;
-        else
-            k = DER_CERT; /* tbsCertificate */
-    }
-    if (k == DER_NONE)
+            return DER_PKCS8;
+        if (cl >= 4 && c[3] == 0x02)
+            return DER_RSA; /* or DSA: the parse tells */
         return DER_NONE;
+    }
+    if (cl >= 4 && c[0] == 0x02 && c[1] == 0x01 && c[2] == 0x01 && c[3] == 0x04)
+        return DER_EC;
+    if (cl >= 4 && c[0] == 0x02 && c[1] == 0x01 && c[2] == 0x03 && c[3] == 0x30)
+        return DER_PKCS12;
+    if (!der_header(c, cl, 0x30, &h2, &t2))
+        return DER_NONE;
+    /* EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier { PBES2 | PKCS#12 PBE } } */
+    if ((t2 >= h2 + sizeof oid_pbes2 && memcmp(c + h2, oid_pbes2, sizeof oid_pbes2) == 0) ||
+        (t2 >= h2 + sizeof oid_pkcs12_pbe && memcmp(c + h2, oid_pkcs12_pbe, 10) == 0))
+        return DER_PKCS8_ENC;
+    return DER_CERT; /* tbsCertificate */
+}
+
+/* Does OpenSSL read d[0..len) as `*k`? Sets *end past what it read; an
+ * RSA shape that is a DSA key becomes DER_DSA. */
+static bool parses(der_kind *k, const uint8_t *d, long len, const unsigned char **end)
+{
     const unsigned char *p = d;
-    long len = (long)t;
     bool ok = false;
-    switch (k) {
+    switch (*k) {
     case DER_RSA: {
         EVP_PKEY *key = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, len);
         if (!key) {
             p = d;
             key = d2i_PrivateKey(EVP_PKEY_DSA, NULL, &p, len);
-            k = DER_DSA;
+            *k = DER_DSA;
         }
         ok = key != NULL;
         EVP_PKEY_free(key);
@@ -131,9 +130,9 @@ static der_kind classify(const uint8_t *d, size_t n, size_t *total)
         break;
     }
     case DER_PKCS8_ENC: {
-        X509_SIG *s = d2i_X509_SIG(NULL, &p, len);
-        ok = s != NULL;
-        X509_SIG_free(s);
+        X509_SIG *sig = d2i_X509_SIG(NULL, &p, len);
+        ok = sig != NULL;
+        X509_SIG_free(sig);
         break;
     }
     case DER_CERT: {
@@ -151,8 +150,19 @@ static der_kind classify(const uint8_t *d, size_t n, size_t *total)
     default:
         break;
     }
+    *end = p;
+    return ok;
+}
+
+static der_kind classify(const uint8_t *d, size_t n, size_t *total)
+{
+    size_t h, t;
+    if (!der_header(d, n, 0x30, &h, &t) || t < 16)
+        return DER_NONE;
+    der_kind k = shape(d + h, t - h);
+    const unsigned char *end = d;
     /* The parse must use the bytes the header promised, no fewer. */
-    if (!ok || p != d + t)
+    if (k == DER_NONE || !parses(&k, d, (long)t, &end) || end != d + t)
         return DER_NONE;
     *total = t;
     return k;

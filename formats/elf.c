@@ -204,6 +204,92 @@ static int by_segments(ks_fmt_ctx *ctx, Elf *e, const uint8_t *d, size_t n, uint
     return emitted ? 0 : KS_EINVAL;
 }
 
+/* Where the headers end: the ELF header, program and section headers. */
+static uint64_t headers_end(const GElf_Ehdr *eh, size_t shnum)
+{
+    uint64_t end = eh->e_ehsize;
+    uint64_t ph = eh->e_phoff + (uint64_t)eh->e_phnum * eh->e_phentsize;
+    uint64_t sh = eh->e_shoff + (uint64_t)shnum * eh->e_shentsize;
+    if (eh->e_phoff && eh->e_phnum && ph > end)
+        end = ph;
+    if (eh->e_shoff && sh > end)
+        end = sh;
+    return end;
+}
+
+/* One section of an ELF being read. */
+typedef struct sect {
+    const uint8_t *d; /* the whole ELF */
+    size_t n;
+    const GElf_Ehdr *eh;
+    const symtab *syms;
+    size_t si; /* walks syms, which are sorted by section */
+} sect;
+
+/* Emit a wanted section (its symbols with it); returns ks_fmt_emit's code. */
+static int emit_section(ks_fmt_ctx *ctx, sect *x, const GElf_Shdr *sh, size_t idx,
+                        const char *name)
+{
+    if (sh->sh_flags & SHF_COMPRESSED) {
+        ks_fmt_not_unpacked(ctx, sh->sh_offset, "section %s is compressed (SHF_COMPRESSED)",
+                            name ? name : "?");
+        return 0;
+    }
+    if (sh->sh_offset >= x->n) {
+        ks_fmt_warn(ctx, sh->sh_offset, "section %s lies past the end (truncated file?)",
+                    name ? name : "?");
+        return 0;
+    }
+    uint64_t len = sh->sh_size;
+    if (len > x->n - sh->sh_offset) {
+        ks_fmt_warn(ctx, sh->sh_offset, "section %s is cut short (truncated file?)",
+                    name ? name : "?");
+        len = x->n - sh->sh_offset;
+    }
+    while (x->si < x->syms->n && x->syms->v[x->si].shndx < idx)
+        x->si++;
+    size_t sj = x->si;
+    while (sj < x->syms->n && x->syms->v[sj].shndx == idx)
+        sj++;
+    section_syms ss = {x->syms->v ? x->syms->v + x->si : NULL, sj - x->si, sh->sh_addr};
+    char fallback[32];
+    if (!name || !*name) {
+        snprintf(fallback, sizeof fallback, "section%zu", idx);
+        name = fallback;
+    }
+    ks_child c = {.kind = KS_CHILD_SECTION,
+                  .name = name,
+                  .data = x->d + sh->sh_offset,
+                  .len = (size_t)len,
+                  .parent_offset = sh->sh_offset,
+                  .has_vaddr = (sh->sh_flags & SHF_ALLOC) && sh->sh_addr != 0,
+                  .vaddr = sh->sh_addr,
+                  .symbol = ss.n ? section_symbol : NULL,
+                  .symbol_payload = &ss,
+                  /* A section over the ELF's own header holds the ELF again:
+                   * scan it, do not unpack it a second time. */
+                  .opaque = sh->sh_offset < x->eh->e_ehsize};
+    return ks_fmt_emit(ctx, &c);
+}
+
+static void by_sections(ks_fmt_ctx *ctx, Elf *e, sect *x, uint64_t *end)
+{
+    size_t shstrndx = 0;
+    if (elf_getshdrstrndx(e, &shstrndx) != 0)
+        shstrndx = 0;
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(e, scn)) != NULL) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh))
+            continue;
+        if (sh.sh_type != SHT_NOBITS && sh.sh_offset + sh.sh_size > *end)
+            *end = sh.sh_offset + sh.sh_size;
+        const char *name = shstrndx ? elf_strptr(e, shstrndx, sh.sh_name) : NULL;
+        if (wanted(&sh, name) && emit_section(ctx, x, &sh, elf_ndxscn(scn), name) != 0)
+            break;
+    }
+}
+
 static int elf_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
 {
     pthread_once(&elf_once, elf_init);
@@ -216,7 +302,7 @@ static int elf_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *con
         return KS_EINVAL;
     }
     GElf_Ehdr eh;
-    size_t shnum = 0, shstrndx = 0;
+    size_t shnum = 0;
     uint64_t end = 0;
     int rc = 0;
     symtab syms = {0};
@@ -225,15 +311,7 @@ static int elf_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *con
         rc = KS_EINVAL;
         goto done;
     }
-    end = eh.e_ehsize;
-    if (eh.e_phoff && eh.e_phnum)
-        end = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize > end
-                  ? eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize
-                  : end;
-    if (eh.e_shoff)
-        end = eh.e_shoff + (uint64_t)shnum * eh.e_shentsize > end
-                  ? eh.e_shoff + (uint64_t)shnum * eh.e_shentsize
-                  : end;
+    end = headers_end(&eh, shnum);
     if (eh.e_shoff && eh.e_shoff + (uint64_t)shnum * eh.e_shentsize > n) {
         ks_fmt_warn(ctx, eh.e_shoff, "section headers lie past the end (truncated file?)");
         shnum = 0;
@@ -242,64 +320,9 @@ static int elf_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *con
         rc = by_segments(ctx, e, d, n, &end);
         goto done;
     }
-    if (elf_getshdrstrndx(e, &shstrndx) != 0)
-        shstrndx = 0;
     load_symbols(e, &syms);
-
-    size_t si = 0; /* walks syms, which are sorted by section */
-    Elf_Scn *scn = NULL;
-    while ((scn = elf_nextscn(e, scn)) != NULL) {
-        GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh))
-            continue;
-        size_t idx = elf_ndxscn(scn);
-        if (sh.sh_type != SHT_NOBITS && sh.sh_offset + sh.sh_size > end)
-            end = sh.sh_offset + sh.sh_size;
-        const char *name = shstrndx ? elf_strptr(e, shstrndx, sh.sh_name) : NULL;
-        if (!wanted(&sh, name))
-            continue;
-        if (sh.sh_flags & SHF_COMPRESSED) {
-            ks_fmt_not_unpacked(ctx, sh.sh_offset, "section %s is compressed (SHF_COMPRESSED)",
-                                name ? name : "?");
-            continue;
-        }
-        if (sh.sh_offset >= n) {
-            ks_fmt_warn(ctx, sh.sh_offset, "section %s lies past the end (truncated file?)",
-                        name ? name : "?");
-            continue;
-        }
-        uint64_t len = sh.sh_size;
-        if (len > n - sh.sh_offset) {
-            ks_fmt_warn(ctx, sh.sh_offset, "section %s is cut short (truncated file?)",
-                        name ? name : "?");
-            len = n - sh.sh_offset;
-        }
-        while (si < syms.n && syms.v[si].shndx < idx)
-            si++;
-        size_t sj = si;
-        while (sj < syms.n && syms.v[sj].shndx == idx)
-            sj++;
-        section_syms ss = {syms.v ? syms.v + si : NULL, sj - si, sh.sh_addr};
-        char fallback[32];
-        if (!name || !*name) {
-            snprintf(fallback, sizeof fallback, "section%zu", idx);
-            name = fallback;
-        }
-        ks_child c = {.kind = KS_CHILD_SECTION,
-                      .name = name,
-                      .data = d + sh.sh_offset,
-                      .len = (size_t)len,
-                      .parent_offset = sh.sh_offset,
-                      .has_vaddr = (sh.sh_flags & SHF_ALLOC) && sh.sh_addr != 0,
-                      .vaddr = sh.sh_addr,
-                      .symbol = ss.n ? section_symbol : NULL,
-                      .symbol_payload = &ss,
-                      /* A section over the ELF's own header holds the ELF
-                       * again: scan it, do not unpack it a second time. */
-                      .opaque = sh.sh_offset < eh.e_ehsize};
-        if (ks_fmt_emit(ctx, &c) != 0)
-            break;
-    }
+    sect x = {.d = d, .n = n, .eh = &eh, .syms = &syms};
+    by_sections(ctx, e, &x, &end);
 done:
     *consumed = end < n ? end : n;
     free(syms.v);

@@ -305,6 +305,93 @@ static bool der_well_formed(const unsigned char *d, long n, int depth)
     return p == d + n;
 }
 
+static bool cert_der(ks_crypto *c, const char *label, const uint8_t *der, long len)
+{
+    const unsigned char *p = der;
+    X509 *x = strcmp(label, "TRUSTED CERTIFICATE") == 0 ? d2i_X509_AUX(NULL, &p, len)
+                                                        : d2i_X509(NULL, &p, len);
+    if (x)
+        cert_facts(c, x);
+    X509_free(x);
+    return x != NULL;
+}
+
+static bool public_der(ks_crypto *c, const char *label, const uint8_t *der, long len)
+{
+    const unsigned char *p = der;
+    bool spki = strcmp(label, "PUBLIC KEY") == 0;
+    EVP_PKEY *k = spki ? d2i_PUBKEY(NULL, &p, len) : d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
+    if (k) {
+        c->type = KS_ASSET_PUBLIC_KEY;
+        c->format = spki ? "SubjectPublicKeyInfo" : "PKCS#1";
+        key_facts(c, k);
+    }
+    EVP_PKEY_free(k);
+    return k != NULL;
+}
+
+static bool pkcs8_encrypted_der(ks_crypto *c, const uint8_t *der, long len)
+{
+    const unsigned char *p = der;
+    X509_SIG *sig = d2i_X509_SIG(NULL, &p, len);
+    if (sig) {
+        c->type = KS_ASSET_PRIVATE_KEY;
+        c->format = "PKCS#8";
+        c->encrypted = true;
+    }
+    X509_SIG_free(sig);
+    return sig != NULL;
+}
+
+static bool pkcs12_der(ks_crypto *c, const uint8_t *der, long len)
+{
+    const unsigned char *p = der;
+    PKCS12 *p12 = d2i_PKCS12(NULL, &p, len);
+    if (!p12)
+        return false;
+    c->type = KS_ASSET_PRIVATE_KEY;
+    c->format = "PKCS#12";
+    EVP_PKEY *k = NULL;
+    X509 *x = NULL;
+    /* Bundles made for devices often have an empty password. */
+    if (PKCS12_parse(p12, "", &k, &x, NULL) == 1 || PKCS12_parse(p12, NULL, &k, &x, NULL) == 1) {
+        if (k)
+            key_facts(c, k);
+    } else {
+        c->encrypted = true;
+    }
+    EVP_PKEY_free(k);
+    X509_free(x);
+    PKCS12_free(p12);
+    return true;
+}
+
+/* PKCS#1, SEC 1, PKCS#8 and traditional private keys. */
+static bool private_der(ks_crypto *c, const char *label, const uint8_t *der, long len,
+                        bool legacy_enc)
+{
+    c->type = KS_ASSET_PRIVATE_KEY;
+    c->format = strcmp(label, "PRIVATE KEY") == 0       ? "PKCS#8"
+                : strcmp(label, "EC PRIVATE KEY") == 0  ? "SEC 1"
+                : strcmp(label, "RSA PRIVATE KEY") == 0 ? "PKCS#1"
+                                                        : "traditional";
+    if (legacy_enc) {
+        /* Proc-Type: 4,ENCRYPTED: the type is in the label, no more. */
+        c->encrypted = true;
+        snprintf(c->algorithm, sizeof c->algorithm, "%s",
+                 strncmp(label, "RSA", 3) == 0   ? "RSA"
+                 : strncmp(label, "EC", 2) == 0  ? "EC"
+                 : strncmp(label, "DSA", 3) == 0 ? "DSA"
+                                                 : "");
+        return true;
+    }
+    EVP_PKEY *k = private_key(label, der, len);
+    if (k)
+        key_facts(c, k);
+    EVP_PKEY_free(k);
+    return k != NULL;
+}
+
 static ks_crypto *from_der(const char *label, const uint8_t *der, size_t n, bool legacy_enc)
 {
     /* The traditional encrypted form is ciphertext, not DER: only its label
@@ -314,84 +401,21 @@ static ks_crypto *from_der(const char *label, const uint8_t *der, size_t n, bool
         !der_well_formed(der, (long)n, 0))
         return NULL;
     ks_crypto *c = ks_xcalloc(1, sizeof *c);
-    const unsigned char *p = der;
     long len = (long)n;
     bool ok = false;
     if (strcmp(label, "CERTIFICATE") == 0 || strcmp(label, "X509 CERTIFICATE") == 0 ||
-        strcmp(label, "TRUSTED CERTIFICATE") == 0) {
-        X509 *x = strcmp(label, "TRUSTED CERTIFICATE") == 0 ? d2i_X509_AUX(NULL, &p, len)
-                                                            : d2i_X509(NULL, &p, len);
-        if (x) {
-            cert_facts(c, x);
-            ok = true;
-        }
-        X509_free(x);
-    } else if (strcmp(label, "PUBLIC KEY") == 0 || strcmp(label, "RSA PUBLIC KEY") == 0) {
-        EVP_PKEY *k = strcmp(label, "PUBLIC KEY") == 0
-                          ? d2i_PUBKEY(NULL, &p, len)
-                          : d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
-        if (k) {
-            c->type = KS_ASSET_PUBLIC_KEY;
-            c->format = strcmp(label, "PUBLIC KEY") == 0 ? "SubjectPublicKeyInfo" : "PKCS#1";
-            key_facts(c, k);
-            ok = true;
-        }
-        EVP_PKEY_free(k);
-    } else if (strcmp(label, "ENCRYPTED PRIVATE KEY") == 0) {
-        X509_SIG *sig = d2i_X509_SIG(NULL, &p, len);
-        if (sig) {
-            c->type = KS_ASSET_PRIVATE_KEY;
-            c->format = "PKCS#8";
-            c->encrypted = true;
-            ok = true;
-        }
-        X509_SIG_free(sig);
-    } else if (strcmp(label, "OPENSSH PRIVATE KEY") == 0) {
+        strcmp(label, "TRUSTED CERTIFICATE") == 0)
+        ok = cert_der(c, label, der, len);
+    else if (strcmp(label, "PUBLIC KEY") == 0 || strcmp(label, "RSA PUBLIC KEY") == 0)
+        ok = public_der(c, label, der, len);
+    else if (strcmp(label, "ENCRYPTED PRIVATE KEY") == 0)
+        ok = pkcs8_encrypted_der(c, der, len);
+    else if (strcmp(label, "OPENSSH PRIVATE KEY") == 0)
         ok = openssh_private(c, der, n);
-    } else if (strcmp(label, "PKCS12") == 0) {
-        PKCS12 *p12 = d2i_PKCS12(NULL, &p, len);
-        if (p12) {
-            c->type = KS_ASSET_PRIVATE_KEY;
-            c->format = "PKCS#12";
-            EVP_PKEY *k = NULL;
-            X509 *x = NULL;
-            /* Bundles made for devices often have an empty password. */
-            if (PKCS12_parse(p12, "", &k, &x, NULL) == 1 ||
-                PKCS12_parse(p12, NULL, &k, &x, NULL) == 1) {
-                if (k)
-                    key_facts(c, k);
-            } else {
-                c->encrypted = true;
-            }
-            EVP_PKEY_free(k);
-            X509_free(x);
-            ok = true;
-        }
-        PKCS12_free(p12);
-    } else if (strstr(label, "PRIVATE KEY") && !strstr(label, "PGP")) {
-        c->type = KS_ASSET_PRIVATE_KEY;
-        c->format = strcmp(label, "PRIVATE KEY") == 0 ? "PKCS#8"
-                    : strcmp(label, "EC PRIVATE KEY") == 0 ? "SEC 1"
-                    : strcmp(label, "RSA PRIVATE KEY") == 0 ? "PKCS#1"
-                                                             : "traditional";
-        if (legacy_enc) {
-            /* Proc-Type: 4,ENCRYPTED: the type is in the label, no more. */
-            c->encrypted = true;
-            snprintf(c->algorithm, sizeof c->algorithm, "%s",
-                     strncmp(label, "RSA", 3) == 0  ? "RSA"
-                     : strncmp(label, "EC", 2) == 0 ? "EC"
-                     : strncmp(label, "DSA", 3) == 0 ? "DSA"
-                                                      : "");
-            ok = true;
-        } else {
-            EVP_PKEY *k = private_key(label, der, len);
-            if (k) {
-                key_facts(c, k);
-                ok = true;
-            }
-            EVP_PKEY_free(k);
-        }
-    }
+    else if (strcmp(label, "PKCS12") == 0)
+        ok = pkcs12_der(c, der, len);
+    else if (strstr(label, "PRIVATE KEY") && !strstr(label, "PGP"))
+        ok = private_der(c, label, der, len, legacy_enc);
     if (!ok) {
         ks_crypto_free(c);
         return NULL;

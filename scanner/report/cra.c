@@ -9,6 +9,8 @@
 
 #include "../engine/engine.h"
 #include "guidance.h"
+
+#include "../core/dates.h"
 #include "../findings/crypto.h"
 
 #include <stdio.h>
@@ -47,9 +49,7 @@ static void where(FILE *f, const ks_location *l)
 
 static void date(char out[11], int64_t t)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!t || !gmtime_r(&tt, &tm) || !strftime(out, 11, "%Y-%m-%d", &tm))
+    if (!t || !ks_format_time(out, 11, "%Y-%m-%d", t))
         snprintf(out, 11, "-");
 }
 
@@ -141,17 +141,10 @@ static size_t count_at_or_above(const ks_results *res, ks_severity s)
     return n;
 }
 
-int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
+static void header(FILE *f, const ks_results *res, ks_severity gate, size_t blocking)
 {
-    (void)opts;
-    char date[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", &tm);
-    ks_severity gate = res->fail_on ? res->fail_on : KS_SEV_LOW;
-    size_t blocking = count_at_or_above(res, gate);
-
+    char date[32] = "";
+    ks_format_time(date, sizeof date, "%Y-%m-%d %H:%M UTC", (int64_t)time(NULL));
     fputs("# Evidence: hardcoded credentials scan\n\n", f);
     fputs("Produced for the technical documentation of a product with digital elements under\n"
           "Regulation (EU) 2024/2847 (Cyber Resilience Act), Annex I. Secrets are shown\n"
@@ -167,7 +160,10 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
     fprintf(f, "| Gate | `--fail-on %s`: **%s** (%zu finding%s at or above %s) |\n\n",
             ks_severity_name(gate), blocking ? "FAILED" : "PASSED", blocking,
             blocking == 1 ? "" : "s", ks_severity_name(gate));
+}
 
+static void scope(FILE *f, const ks_results *res)
+{
     fputs("## What was scanned\n\n| Target | Digest |\n|---|---|\n", f);
     for (size_t i = 0; i < res->ntargets; i++) {
         fputs("| ", f);
@@ -201,7 +197,32 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
             fputc('\n', f);
         }
     }
+}
 
+/* The findings that touch one Annex I reference. */
+static void requirement(FILE *f, const ks_results *res, const char *ref)
+{
+    fprintf(f, "### %s\n\n", ref);
+    for (size_t i = 0; i < res->nfindings; i++) {
+        const ks_finding *fd = &res->findings[i];
+        const ks_rule *r = &res->rs->rules[fd->rule];
+        const ks_guidance *g = ks_guidance_find(res->guidance, r->kind);
+        for (size_t k = 0; g && k < g->cra_ref.n; k++) {
+            if (strcmp(g->cra_ref.v[k], ref))
+                continue;
+            fprintf(f, "- **%s** (%s) `%s` at `", r->name, ks_severity_name(r->severity),
+                    fd->fingerprint);
+            where(f, &fd->locs[0]);
+            fprintf(f, "`%s: ", fd->nlocs > 1 ? " and other places" : "");
+            cell(f, g->cra_text.v[k]);
+            fputc('\n', f);
+        }
+    }
+    fputc('\n', f);
+}
+
+static void by_requirement(FILE *f, const ks_results *res)
+{
     fputs("\n## Findings by CRA requirement\n\n", f);
     if (!res->nfindings)
         fputs("No hardcoded credential was found.\n", f);
@@ -219,86 +240,87 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
                 refs[nrefs++] = g->cra_ref.v[k];
         }
     }
-    for (size_t j = 0; j < nrefs; j++) {
-        fprintf(f, "### %s\n\n", refs[j]);
-        for (size_t i = 0; i < res->nfindings; i++) {
-            const ks_finding *fd = &res->findings[i];
-            const ks_rule *r = &res->rs->rules[fd->rule];
-            const ks_guidance *g = ks_guidance_find(res->guidance, r->kind);
-            for (size_t k = 0; g && k < g->cra_ref.n; k++) {
-                if (strcmp(g->cra_ref.v[k], refs[j]))
-                    continue;
-                fprintf(f, "- **%s** (%s) `%s` at `", r->name, ks_severity_name(r->severity),
-                        fd->fingerprint);
-                where(f, &fd->locs[0]);
-                fprintf(f, "`%s: ", fd->nlocs > 1 ? " and other places" : "");
-                cell(f, g->cra_text.v[k]);
-                fputc('\n', f);
-            }
-        }
-        fputc('\n', f);
-    }
+    for (size_t j = 0; j < nrefs; j++)
+        requirement(f, res, refs[j]);
     free(refs);
+}
 
-    if (res->nfindings) {
-        fputs("## Findings and remediation\n\n", f);
-        fputs("| Severity | Finding | Secret | Locations | Remediation |\n|---|---|---|---|---|\n",
-              f);
-        for (size_t i = 0; i < res->nfindings; i++) {
-            const ks_finding *fd = &res->findings[i];
-            const ks_rule *r = &res->rs->rules[fd->rule];
-            fprintf(f, "| %s | ", ks_severity_name(r->severity));
-            cell(f, r->name);
-            fprintf(f, " (`%s`) | `", r->id);
-            cell(f, fd->redacted);
-            fprintf(f, "` (%zu chars) | ", fd->secret_len);
-            for (size_t j = 0; j < fd->nlocs && j < 20; j++) {
-                fputs(j ? "<br>" : "", f);
-                fputc('`', f);
-                where(f, &fd->locs[j]);
-                fputc('`', f);
-                if (fd->locs[j].prov && fd->locs[j].prov->commit[0])
-                    fprintf(f, " (commit %.12s)", fd->locs[j].prov->commit);
-            }
-            if (fd->nlocs > 20)
-                fprintf(f, "<br>and %zu more", fd->nlocs - 20);
-            fputs(" | ", f);
-            cell(f, r->remediation);
-            fputs(" |\n", f);
-        }
-        fputc('\n', f);
-        fputs("Article 14: a credential that has been used by a third party is an actively "
-              "exploited vulnerability; see each kind's guidance (JSON output, `guidance."
-              "article14`) for the reporting deadlines.\n\n",
-              f);
+static void remediation_row(FILE *f, const ks_results *res, const ks_finding *fd)
+{
+    const ks_rule *r = &res->rs->rules[fd->rule];
+    fprintf(f, "| %s | ", ks_severity_name(r->severity));
+    cell(f, r->name);
+    fprintf(f, " (`%s`) | `", r->id);
+    cell(f, fd->redacted);
+    fprintf(f, "` (%zu chars) | ", fd->secret_len);
+    for (size_t j = 0; j < fd->nlocs && j < 20; j++) {
+        fputs(j ? "<br>" : "", f);
+        fputc('`', f);
+        where(f, &fd->locs[j]);
+        fputc('`', f);
+        if (fd->locs[j].prov && fd->locs[j].prov->commit[0])
+            fprintf(f, " (commit %.12s)", fd->locs[j].prov->commit);
     }
+    if (fd->nlocs > 20)
+        fprintf(f, "<br>and %zu more", fd->nlocs - 20);
+    fputs(" | ", f);
+    cell(f, r->remediation);
+    fputs(" |\n", f);
+}
 
-    inventory(f, res);
+static void remediation(FILE *f, const ks_results *res)
+{
+    if (!res->nfindings)
+        return;
+    fputs("## Findings and remediation\n\n", f);
+    fputs("| Severity | Finding | Secret | Locations | Remediation |\n|---|---|---|---|---|\n", f);
+    for (size_t i = 0; i < res->nfindings; i++)
+        remediation_row(f, res, &res->findings[i]);
+    fputc('\n', f);
+    fputs("Article 14: a credential that has been used by a third party is an actively "
+          "exploited vulnerability; see each kind's guidance (JSON output, `guidance."
+          "article14`) for the reporting deadlines.\n\n",
+          f);
+}
 
+static void accepted(FILE *f, const ks_results *res)
+{
     fputs("## Accepted findings\n\n| How | Count |\n|---|---|\n", f);
     fprintf(f, "| Inline `keysift:allow` comments and configuration allowlist | %llu |\n",
-            (unsigned long long)s->allowed);
+            (unsigned long long)res->sum.allowed);
     fprintf(f,
             "| Baseline (`--baseline`, with reasons, owners and expiry dates in the file) | "
             "%llu |\n\n",
-            (unsigned long long)s->baselined);
-    if (res->nsuppressed) {
-        fputs("| Finding | Rule | First location | Accepted by | Reason | Owner | Until |\n"
-              "|---|---|---|---|---|---|---|\n",
-              f);
-        for (size_t i = 0; i < res->nsuppressed; i++) {
-            const ks_suppression *sp = &res->suppressed[i];
-            fprintf(f, "| `%s` | `%s` | `", sp->fingerprint, sp->rule_id);
-            cell(f, sp->where);
-            fprintf(f, "` | %s | ", sp->how);
-            cell(f, sp->reason ? sp->reason : "(no reason given)");
-            fputs(" | ", f);
-            cell(f, sp->owner ? sp->owner : "");
-            fprintf(f, " | %s |\n", sp->expires[0] ? sp->expires : "");
-        }
-        fputc('\n', f);
+            (unsigned long long)res->sum.baselined);
+    if (!res->nsuppressed)
+        return;
+    fputs("| Finding | Rule | First location | Accepted by | Reason | Owner | Until |\n"
+          "|---|---|---|---|---|---|---|\n",
+          f);
+    for (size_t i = 0; i < res->nsuppressed; i++) {
+        const ks_suppression *sp = &res->suppressed[i];
+        fprintf(f, "| `%s` | `%s` | `", sp->fingerprint, sp->rule_id);
+        cell(f, sp->where);
+        fprintf(f, "` | %s | ", sp->how);
+        cell(f, sp->reason ? sp->reason : "(no reason given)");
+        fputs(" | ", f);
+        cell(f, sp->owner ? sp->owner : "");
+        fprintf(f, " | %s |\n", sp->expires[0] ? sp->expires : "");
     }
+    fputc('\n', f);
+}
 
+int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
+{
+    (void)opts;
+    ks_severity gate = res->fail_on ? res->fail_on : KS_SEV_LOW;
+    size_t blocking = count_at_or_above(res, gate);
+    header(f, res, gate, blocking);
+    scope(f, res);
+    by_requirement(f, res);
+    remediation(f, res);
+    inventory(f, res);
+    accepted(f, res);
     fprintf(f, "## Verdict\n\nRelease gate at `--fail-on %s`: **%s**.\n", ks_severity_name(gate),
             blocking ? "FAILED" : "PASSED");
     return ferror(f) ? ks_error_set(KS_EIO, "cannot write the CRA report") : 0;

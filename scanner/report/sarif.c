@@ -87,6 +87,45 @@ static void location_hash(char out[33], const char *fingerprint, const char *pat
     ks_hex(out, h, 16);
 }
 
+/* The rule's help in Markdown: remediation, references, and the guidance
+ * of its kind. A new string. */
+static char *help_markdown(const ks_rule *r, const ks_guidance *g, const char *rem)
+{
+    char *md = NULL;
+    size_t ml = 0;
+    FILE *m = open_memstream(&md, &ml);
+    if (!m)
+        return ks_xstrdup(rem);
+    fprintf(m, "**%s**\n\n%s\n", r->name, rem);
+    if (r->nreferences)
+        fputs("\nFormat documentation:\n", m);
+    for (size_t i = 0; i < r->nreferences; i++)
+        fprintf(m, "- %s\n", r->references[i]);
+    if (g) {
+        fprintf(m, "\n**Risk.** %s\n\n**EU Cyber Resilience Act**\n\n", g->risk ? g->risk : "");
+        for (size_t i = 0; i < g->cra_ref.n; i++)
+            fprintf(m, "- %s: %s\n", g->cra_ref.v[i], g->cra_text.v[i]);
+        if (g->article14)
+            fprintf(m, "\n**Article 14.** %s\n", g->article14);
+        fputs("\n**Steps**\n\n", m);
+        for (size_t i = 0; i < g->steps.n; i++)
+            fprintf(m, "%zu. %s\n", i + 1, g->steps.v[i]);
+        const ks_strv *lists[] = {&g->cwe, &g->owasp_nhi, &g->etsi, &g->nist_csf};
+        const char *names[] = {"CWE", "OWASP NHI Top 10 (2025)", "ETSI EN 303 645", "NIST CSF 2.0"};
+        fputs("\n", m);
+        for (int l = 0; l < 4; l++) {
+            if (!lists[l]->n)
+                continue;
+            fprintf(m, "%s:", names[l]);
+            for (size_t k = 0; k < lists[l]->n; k++)
+                fprintf(m, "%s %s", k ? "," : "", lists[l]->v[k]);
+            fputs("\n\n", m);
+        }
+    }
+    fclose(m);
+    return md;
+}
+
 static json_t *rule_json(const ks_rule *r, const ks_guidance *g)
 {
     json_t *o = json_object();
@@ -104,48 +143,7 @@ static json_t *rule_json(const ks_rule *r, const ks_guidance *g)
     const char *rem = r->remediation ? r->remediation : "Revoke and rotate the secret.";
     json_t *help = json_object();
     json_object_set_new(help, "text", ks_report_json_string(rem));
-    size_t ml = strlen(rem) + 256;
-    for (size_t i = 0; i < r->nreferences; i++)
-        ml += strlen(r->references[i]) + 8;
-    if (g) {
-        ml += (g->risk ? strlen(g->risk) : 0) + (g->article14 ? strlen(g->article14) : 0) + 512;
-        for (size_t i = 0; i < g->cra_ref.n; i++)
-            ml += strlen(g->cra_ref.v[i]) + strlen(g->cra_text.v[i]) + 16;
-        for (size_t i = 0; i < g->steps.n; i++)
-            ml += strlen(g->steps.v[i]) + 8;
-        for (size_t i = 0; i < g->cwe.n + g->owasp_nhi.n + g->etsi.n + g->nist_csf.n; i++)
-            ml += 64;
-    }
-    char *md = ks_xmalloc(ml);
-    size_t o2 = (size_t)snprintf(md, ml, "**%s**\n\n%s\n", r->name, rem);
-    if (r->nreferences)
-        o2 += (size_t)snprintf(md + o2, ml - o2, "\nFormat documentation:\n");
-    for (size_t i = 0; i < r->nreferences; i++)
-        o2 += (size_t)snprintf(md + o2, ml - o2, "- %s\n", r->references[i]);
-    if (g) {
-        o2 +=
-            (size_t)snprintf(md + o2, ml - o2, "\n**Risk.** %s\n\n**EU Cyber Resilience Act**\n\n",
-                             g->risk ? g->risk : "");
-        for (size_t i = 0; i < g->cra_ref.n; i++)
-            o2 +=
-                (size_t)snprintf(md + o2, ml - o2, "- %s: %s\n", g->cra_ref.v[i], g->cra_text.v[i]);
-        if (g->article14)
-            o2 += (size_t)snprintf(md + o2, ml - o2, "\n**Article 14.** %s\n", g->article14);
-        o2 += (size_t)snprintf(md + o2, ml - o2, "\n**Steps**\n\n");
-        for (size_t i = 0; i < g->steps.n; i++)
-            o2 += (size_t)snprintf(md + o2, ml - o2, "%zu. %s\n", i + 1, g->steps.v[i]);
-        const ks_strv *lists[] = {&g->cwe, &g->owasp_nhi, &g->etsi, &g->nist_csf};
-        const char *names[] = {"CWE", "OWASP NHI Top 10 (2025)", "ETSI EN 303 645", "NIST CSF 2.0"};
-        o2 += (size_t)snprintf(md + o2, ml - o2, "\n");
-        for (int l = 0; l < 4; l++) {
-            if (!lists[l]->n)
-                continue;
-            o2 += (size_t)snprintf(md + o2, ml - o2, "%s:", names[l]);
-            for (size_t k = 0; k < lists[l]->n; k++)
-                o2 += (size_t)snprintf(md + o2, ml - o2, "%s %s", k ? "," : "", lists[l]->v[k]);
-            o2 += (size_t)snprintf(md + o2, ml - o2, "\n\n");
-        }
-    }
+    char *md = help_markdown(r, g, rem);
     json_object_set_new(help, "markdown", ks_report_json_string(md));
     free(md);
     json_object_set_new(o, "help", help);

@@ -5,6 +5,8 @@
 
 #include "../engine/engine.h"
 #include "guidance.h"
+
+#include "../core/dates.h"
 #include "../findings/crypto.h"
 
 #include <stdlib.h>
@@ -97,104 +99,105 @@ static void print_binloc(FILE *f, const ks_binloc *b, uint64_t offset)
         fprintf(f, "              %s\n", line);
 }
 
-int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
+static void print_location(FILE *f, const style *st, const ks_location *l, bool first)
 {
-    style st = {"", "", "", ""};
-    if (opts && opts->color)
-        st = (style){"\033[1m", "\033[2m", "\033[0m", ""};
-    size_t by_sev[5] = {0};
-
-    for (size_t i = 0; i < res->nfindings; i++) {
-        const ks_finding *fd = &res->findings[i];
-        const ks_rule *r = &res->rs->rules[fd->rule];
-        by_sev[r->severity]++;
-        char sev[16];
-        upper(sev, ks_severity_name(r->severity), sizeof sev);
-        fprintf(f, "%s%-8s%s %s%s%s  %s[%s]%s\n", opts && opts->color ? sev_color(r->severity) : "",
-                sev, st.reset, st.bold, r->name, st.reset, st.dim, r->id, st.reset);
-        char *secret = res->show_secrets || fd->public_value
-                           ? ks_printable(fd->secret, fd->secret_len)
-                           : ks_xstrdup(fd->redacted);
-        const char *check = fd->checks & KS_CHECK_CHECKSUM_OK    ? ", checksum valid"
-                            : fd->checks & KS_CHECK_CHECKSUM_BAD ? ", checksum INVALID"
-                            : fd->checks & KS_CHECK_STRUCTURE_OK ? ", structure valid"
-                                                                 : "";
-        fprintf(f, "  secret      %s  (%zu chars, %s confidence%s)\n", secret, fd->secret_len,
-                ks_confidence_name(fd->confidence), check);
-        free(secret);
-        for (size_t j = 0; j < fd->nlocs; j++) {
-            const ks_location *l = &fd->locs[j];
-            if (l->bin && l->bin->strings)
-                fprintf(f, "  %s %s%s%s @ 0x%llx\n", j == 0 ? "location   " : "           ",
-                        st.bold, l->path, st.reset, (unsigned long long)l->offset);
-            else
-                fprintf(f, "  %s %s%s:%llu:%llu%s\n", j == 0 ? "location   " : "           ",
-                        st.bold, l->path, (unsigned long long)l->line,
-                        (unsigned long long)l->column, st.reset);
-            if (l->bin)
-                print_binloc(f, l->bin, l->offset);
-            if (l->prov) {
-                const ks_provenance *p = l->prov;
-                if (p->commit[0]) {
-                    char date[32] = "";
-                    time_t t = (time_t)p->time;
-                    struct tm tm;
-                    if (gmtime_r(&t, &tm))
-                        strftime(date, sizeof date, "%Y-%m-%d", &tm);
-                    fprintf(f, "              commit %.12s %s %s%s: %s%s\n", p->commit, date,
-                            p->author ? p->author : "", p->unreachable ? " (unreachable)" : "",
-                            p->summary ? p->summary : "", p->at_head ? "  [in HEAD]" : "");
-                } else {
-                    fprintf(f, "              blob %.12s, not in any commit\n", p->blob);
-                }
-            }
-            if (l->snippet)
-                fprintf(f, "              %s%s%s\n", st.dim, l->snippet, st.reset);
+    const char *label = first ? "location   " : "           ";
+    if (l->bin && l->bin->strings)
+        fprintf(f, "  %s %s%s%s @ 0x%llx\n", label, st->bold, l->path, st->reset,
+                (unsigned long long)l->offset);
+    else
+        fprintf(f, "  %s %s%s:%llu:%llu%s\n", label, st->bold, l->path,
+                (unsigned long long)l->line, (unsigned long long)l->column, st->reset);
+    if (l->bin)
+        print_binloc(f, l->bin, l->offset);
+    if (l->prov) {
+        const ks_provenance *p = l->prov;
+        if (p->commit[0]) {
+            char date[32] = "";
+            ks_format_time(date, sizeof date, "%Y-%m-%d", p->time);
+            fprintf(f, "              commit %.12s %s %s%s: %s%s\n", p->commit, date,
+                    p->author ? p->author : "", p->unreachable ? " (unreachable)" : "",
+                    p->summary ? p->summary : "", p->at_head ? "  [in HEAD]" : "");
+        } else {
+            fprintf(f, "              blob %.12s, not in any commit\n", p->blob);
         }
-        if (fd->crypto && !fd->public_value) {
-            const ks_crypto *c = fd->crypto;
-            fprintf(f, "  key         %s", c->algorithm[0] ? c->algorithm : "algorithm unknown");
-            if (c->bits)
-                fprintf(f, " %d", c->bits);
-            if (c->curve[0])
-                fprintf(f, " (%s)", c->curve);
-            fprintf(f, ", %s, %s", c->format ? c->format : "?",
-                    c->encrypted ? "encrypted" : "plaintext");
-            if (c->linked[0])
-                fprintf(f, "; its certificate or public key is %s", c->linked);
-            fputc('\n', f);
-        }
-        if (fd->context) {
-            fputs("  context\n", f);
-            wrap(f, "              ", fd->context->note);
-        }
-        if (fd->present_at_head == 0)
-            fputs("  history     no longer in HEAD, but still in the history: rotate it anyway\n",
-                  f);
-        if (r->remediation) {
-            fputs("  remediation\n", f);
-            wrap(f, "              ", r->remediation);
-        }
-        const ks_guidance *g = ks_guidance_find(res->guidance, r->kind);
-        if (g) {
-            char line[1024];
-            size_t o = 0;
-            for (size_t k = 0; k < g->cra_ref.n && o < sizeof line - 64; k++)
-                o += (size_t)snprintf(line + o, sizeof line - o, "%s%s", k ? "; " : "CRA ",
-                                      g->cra_ref.v[k]);
-            const ks_strv *lists[] = {&g->cwe, &g->owasp_nhi, &g->etsi};
-            const char *names[] = {"", "OWASP ", "ETSI EN 303 645 "};
-            for (int l = 0; l < 3; l++)
-                for (size_t k = 0; k < lists[l]->n && o < sizeof line - 64; k++)
-                    o += (size_t)snprintf(line + o, sizeof line - o, "%s%s%s", k ? ", " : "; ",
-                                          k ? "" : names[l], lists[l]->v[k]);
-            fputs("  standards\n", f);
-            wrap(f, "              ", line);
-        }
-        fputc('\n', f);
     }
+    if (l->snippet)
+        fprintf(f, "              %s%s%s\n", st->dim, l->snippet, st->reset);
+}
 
-    /* The inventory: certificates (with their expiry) and public keys. */
+/* What a private key is (OpenSSL's facts). */
+static void print_key(FILE *f, const ks_crypto *c)
+{
+    fprintf(f, "  key         %s", c->algorithm[0] ? c->algorithm : "algorithm unknown");
+    if (c->bits)
+        fprintf(f, " %d", c->bits);
+    if (c->curve[0])
+        fprintf(f, " (%s)", c->curve);
+    fprintf(f, ", %s, %s", c->format ? c->format : "?", c->encrypted ? "encrypted" : "plaintext");
+    if (c->linked[0])
+        fprintf(f, "; its certificate or public key is %s", c->linked);
+    fputc('\n', f);
+}
+
+/* The requirements and standards a kind of secret touches, on one line. */
+static void print_standards(FILE *f, const ks_guidance *g)
+{
+    char line[1024];
+    size_t o = 0;
+    for (size_t k = 0; k < g->cra_ref.n && o < sizeof line - 64; k++)
+        o += (size_t)snprintf(line + o, sizeof line - o, "%s%s", k ? "; " : "CRA ",
+                              g->cra_ref.v[k]);
+    const ks_strv *lists[] = {&g->cwe, &g->owasp_nhi, &g->etsi};
+    const char *names[] = {"", "OWASP ", "ETSI EN 303 645 "};
+    for (int l = 0; l < 3; l++)
+        for (size_t k = 0; k < lists[l]->n && o < sizeof line - 64; k++)
+            o += (size_t)snprintf(line + o, sizeof line - o, "%s%s%s", k ? ", " : "; ",
+                                  k ? "" : names[l], lists[l]->v[k]);
+    fputs("  standards\n", f);
+    wrap(f, "              ", line);
+}
+
+static void print_finding(FILE *f, const ks_results *res, const ks_finding *fd, const style *st,
+                          bool color)
+{
+    const ks_rule *r = &res->rs->rules[fd->rule];
+    char sev[16];
+    upper(sev, ks_severity_name(r->severity), sizeof sev);
+    fprintf(f, "%s%-8s%s %s%s%s  %s[%s]%s\n", color ? sev_color(r->severity) : "", sev, st->reset,
+            st->bold, r->name, st->reset, st->dim, r->id, st->reset);
+    char *secret = res->show_secrets || fd->public_value ? ks_printable(fd->secret, fd->secret_len)
+                                                         : ks_xstrdup(fd->redacted);
+    const char *check = fd->checks & KS_CHECK_CHECKSUM_OK    ? ", checksum valid"
+                        : fd->checks & KS_CHECK_CHECKSUM_BAD ? ", checksum INVALID"
+                        : fd->checks & KS_CHECK_STRUCTURE_OK ? ", structure valid"
+                                                             : "";
+    fprintf(f, "  secret      %s  (%zu chars, %s confidence%s)\n", secret, fd->secret_len,
+            ks_confidence_name(fd->confidence), check);
+    free(secret);
+    for (size_t j = 0; j < fd->nlocs; j++)
+        print_location(f, st, &fd->locs[j], j == 0);
+    if (fd->crypto && !fd->public_value)
+        print_key(f, fd->crypto);
+    if (fd->context) {
+        fputs("  context\n", f);
+        wrap(f, "              ", fd->context->note);
+    }
+    if (fd->present_at_head == 0)
+        fputs("  history     no longer in HEAD, but still in the history: rotate it anyway\n", f);
+    if (r->remediation) {
+        fputs("  remediation\n", f);
+        wrap(f, "              ", r->remediation);
+    }
+    const ks_guidance *g = ks_guidance_find(res->guidance, r->kind);
+    if (g)
+        print_standards(f, g);
+    fputc('\n', f);
+}
+
+/* The inventory: certificates (with their expiry) and public keys. */
+static void print_inventory(FILE *f, const ks_results *res, const style *st)
+{
     size_t npub = 0;
     for (size_t i = 0; i < res->ninventory; i++) {
         const ks_crypto *c = res->inventory[i].crypto;
@@ -202,12 +205,9 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
             npub++;
             continue;
         }
-        char na[16] = "?";
-        time_t t = (time_t)c->not_after;
-        struct tm tm;
-        if (gmtime_r(&t, &tm))
-            strftime(na, sizeof na, "%Y-%m-%d", &tm);
-        fprintf(f, "%scertificate%s %s, %s %d, valid until %s%s\n  at %s\n", st.bold, st.reset,
+        char na[11];
+        ks_format_date(na, c->not_after);
+        fprintf(f, "%scertificate%s %s, %s %d, valid until %s%s\n  at %s\n", st->bold, st->reset,
                 c->subject ? c->subject : "?", c->algorithm, c->bits, na,
                 c->not_after < res->now ? " (EXPIRED)" : "", res->inventory[i].locs[0].path);
     }
@@ -216,11 +216,24 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
                 npub, npub == 1 ? "" : "s");
     if (res->ninventory)
         fputc('\n', f);
+}
 
+/* "; N what" when N is not zero. */
+static void count(FILE *f, uint64_t n, const char *one, const char *many)
+{
+    if (n)
+        fprintf(f, "; %llu %s", (unsigned long long)n, n == 1 ? one : many);
+}
+
+static void print_summary(FILE *f, const ks_results *res, const style *st)
+{
+    size_t by_sev[5] = {0};
+    for (size_t i = 0; i < res->nfindings; i++)
+        by_sev[res->rs->rules[res->findings[i].rule].severity]++;
     const ks_summary *s = &res->sum;
     double mb = (double)s->bytes / 1e6;
-    fprintf(f, "%s%zu finding%s%s", st.bold, res->nfindings, res->nfindings == 1 ? "" : "s",
-            st.reset);
+    fprintf(f, "%s%zu finding%s%s", st->bold, res->nfindings, res->nfindings == 1 ? "" : "s",
+            st->reset);
     if (res->nfindings) {
         const char *sep = " (";
         for (int v = KS_SEV_CRITICAL; v >= KS_SEV_LOW; v--) {
@@ -234,26 +247,26 @@ int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
     fprintf(f, " in %llu file%s, %.1f MB, %.2f s (%.0f MB/s, %u threads, %zu rules)",
             (unsigned long long)s->files, s->files == 1 ? "" : "s", mb, s->elapsed_s,
             s->elapsed_s > 0 ? mb / s->elapsed_s : 0.0, s->threads, s->rules);
-    if (s->warnings)
-        fprintf(f, "; %llu warning%s", (unsigned long long)s->warnings,
-                s->warnings == 1 ? "" : "s");
-    if (s->skipped)
-        fprintf(f, "; %llu skipped", (unsigned long long)s->skipped);
-    if (s->baselined)
-        fprintf(f, "; %llu in the baseline", (unsigned long long)s->baselined);
-    if (s->allowed)
-        fprintf(f, "; %llu allowed inline", (unsigned long long)s->allowed);
-    if (s->excluded)
-        fprintf(f, "; %llu excluded", (unsigned long long)s->excluded);
-    if (s->containers)
-        fprintf(f, "; %llu container%s unpacked", (unsigned long long)s->containers,
-                s->containers == 1 ? "" : "s");
-    if (s->not_unpacked)
-        fprintf(f, "; %llu region%s not unpacked", (unsigned long long)s->not_unpacked,
-                s->not_unpacked == 1 ? "" : "s");
-    if (s->budget_hits)
-        fprintf(f, "; %llu budget limit%s hit", (unsigned long long)s->budget_hits,
-                s->budget_hits == 1 ? "" : "s");
+    count(f, s->warnings, "warning", "warnings");
+    count(f, s->skipped, "skipped", "skipped");
+    count(f, s->baselined, "in the baseline", "in the baseline");
+    count(f, s->allowed, "allowed inline", "allowed inline");
+    count(f, s->excluded, "excluded", "excluded");
+    count(f, s->containers, "container unpacked", "containers unpacked");
+    count(f, s->not_unpacked, "region not unpacked", "regions not unpacked");
+    count(f, s->budget_hits, "budget limit hit", "budget limits hit");
     fputc('\n', f);
+}
+
+int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts)
+{
+    style st = {"", "", "", ""};
+    bool color = opts && opts->color;
+    if (color)
+        st = (style){"\033[1m", "\033[2m", "\033[0m", ""};
+    for (size_t i = 0; i < res->nfindings; i++)
+        print_finding(f, res, &res->findings[i], &st, color);
+    print_inventory(f, res, &st);
+    print_summary(f, res, &st);
     return 0;
 }

@@ -166,9 +166,71 @@ typedef struct linux_dirent64 {
     char d_name[];
 } linux_dirent64;
 
+typedef struct names {
+    char **v;
+    size_t n, cap;
+} names;
+
+/* The type of a directory entry, asking the file system when getdents
+ * does not say; DT_UNKNOWN (warned) when it cannot be told. */
+static unsigned char entry_type(ks_worker *w, int dfd, const char *dir, const linux_dirent64 *e)
+{
+    if (e->d_type != DT_UNKNOWN)
+        return e->d_type;
+    struct stat st;
+    if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        char *p = join(dir, e->d_name);
+        ks_worker_warn(w, p, "cannot stat: %s", strerror(errno));
+        free(p);
+        return DT_UNKNOWN;
+    }
+    return S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : S_ISLNK(st.st_mode) ? DT_LNK : DT_SOCK;
+}
+
+static bool excluded(const ks_scan_config *cfg, const char *rel, const char *name, bool dir)
+{
+    if (ks_path_excluded(cfg->excludes, cfg->nexcludes, rel, name))
+        return true;
+    for (size_t i = 0; dir && i < sizeof default_excluded_dirs / sizeof *default_excluded_dirs; i++)
+        if (strcmp(name, default_excluded_dirs[i]) == 0)
+            return true;
+    return false;
+}
+
+/* One entry of a directory being read: a subdirectory is pushed, a file
+ * joins the directory's list, anything else is counted. */
+static void dir_entry(ks_fs_source *s, ks_worker *w, const item *it, int dfd,
+                      const linux_dirent64 *e, names *files)
+{
+    const char *nm = e->d_name;
+    if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
+        return;
+    unsigned char type = entry_type(w, dfd, it->path, e);
+    if (type == DT_UNKNOWN)
+        return;
+    if (type != DT_DIR && type != DT_REG) {
+        /* Symlinks are not followed (no loops, no escaping the tree);
+         * fifos, sockets and devices could block. */
+        ks_worker_skipped(w);
+        return;
+    }
+    char *p = join(it->path, nm);
+    if (excluded(ks_worker_config(w), relative(p, it->rootlen), nm, type == DT_DIR)) {
+        ks_worker_excluded(w);
+        free(p);
+        return;
+    }
+    if (type == DT_DIR) {
+        push(s, (item){.kind = ITEM_DIR, .path = p, .rootlen = it->rootlen});
+        return;
+    }
+    free(p);
+    ks_grow((void **)&files->v, &files->cap, files->n + 1, sizeof(char *));
+    files->v[files->n++] = ks_xstrdup(nm);
+}
+
 static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
 {
-    const ks_scan_config *cfg = ks_worker_config(w);
     int fd = open(it->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         ks_worker_warn(w, it->path, "cannot open directory: %s", strerror(errno));
@@ -181,83 +243,36 @@ static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
     ref->rootlen = it->rootlen;
     atomic_store(&ref->refs, 1);
 
-    char **names = NULL;
-    size_t n = 0, cap = 0;
+    names files = {0};
     _Alignas(linux_dirent64) char dbuf[32768];
     for (;;) {
         ssize_t got = getdents64(fd, dbuf, sizeof dbuf);
-        if (got < 0) {
+        if (got < 0)
             ks_worker_warn(w, it->path, "error while reading directory: %s", strerror(errno));
-            break;
-        }
-        if (got == 0)
+        if (got <= 0)
             break;
         for (ssize_t off = 0; off < got;) {
             const linux_dirent64 *e = (const linux_dirent64 *)(dbuf + off);
             off += e->d_reclen;
-            const char *nm = e->d_name;
-            if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
-                continue;
-            unsigned char type = e->d_type;
-            if (type == DT_UNKNOWN) {
-                struct stat st;
-                if (fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-                    char *p = join(it->path, nm);
-                    ks_worker_warn(w, p, "cannot stat: %s", strerror(errno));
-                    free(p);
-                    continue;
-                }
-                type = S_ISDIR(st.st_mode)   ? DT_DIR
-                       : S_ISREG(st.st_mode) ? DT_REG
-                       : S_ISLNK(st.st_mode) ? DT_LNK
-                                             : DT_UNKNOWN;
-            }
-            if (type == DT_LNK) {
-                ks_worker_skipped(w); /* symlinks are not followed: no loops, no escaping the tree */
-                continue;
-            }
-            if (type != DT_DIR && type != DT_REG) {
-                ks_worker_skipped(w); /* fifos, sockets, devices: reading them could block */
-                continue;
-            }
-            char *p = join(it->path, nm);
-            const char *rel = relative(p, it->rootlen);
-            bool excl = ks_path_excluded(cfg->excludes, cfg->nexcludes, rel, nm);
-            if (!excl && type == DT_DIR)
-                for (size_t i = 0; i < sizeof default_excluded_dirs / sizeof *default_excluded_dirs;
-                     i++)
-                    if (strcmp(nm, default_excluded_dirs[i]) == 0)
-                        excl = true;
-            if (excl) {
-                ks_worker_excluded(w);
-                free(p);
-                continue;
-            }
-            if (type == DT_DIR) {
-                push(s, (item){.kind = ITEM_DIR, .path = p, .rootlen = it->rootlen});
-                continue;
-            }
-            free(p);
-            ks_grow((void **)&names, &cap, n + 1, sizeof(char *));
-            names[n++] = ks_xstrdup(nm);
+            dir_entry(s, w, it, fd, e, &files);
         }
     }
 
     /* Hand batches beyond the first to other workers; scan the first here. */
-    for (size_t b = BATCH; b < n; b += BATCH) {
-        size_t cnt = n - b < BATCH ? n - b : BATCH;
+    for (size_t b = BATCH; b < files.n; b += BATCH) {
+        size_t cnt = files.n - b < BATCH ? files.n - b : BATCH;
         char **part = ks_xmalloc(cnt * sizeof(char *));
-        memcpy(part, names + b, cnt * sizeof(char *));
+        memcpy(part, files.v + b, cnt * sizeof(char *));
         atomic_fetch_add(&ref->refs, 1);
         push(s, (item){.kind = ITEM_FILES, .dir = ref, .names = part, .n = cnt});
     }
     dir_done(s);
-    size_t first = n < BATCH ? n : BATCH;
+    size_t first = files.n < BATCH ? files.n : BATCH;
     for (size_t i = 0; i < first; i++) {
-        scan_file_at(w, fd, ref->path, names[i]);
-        free(names[i]);
+        scan_file_at(w, fd, ref->path, files.v[i]);
+        free(files.v[i]);
     }
-    free(names);
+    free(files.v);
     dir_unref(ref);
 }
 

@@ -6,7 +6,8 @@ usage: check_corpus.py KEYSIFT_BINARY CORPUS_DIR [SCAN_ARG...]
 Runs `KEYSIFT_BINARY scan --format jsonl --threads 2 [SCAN_ARG...] CORPUS_DIR`
 (extra arguments, e.g. `--rules rules`, go to `scan` unchanged), turns every
 finding location into (path relative to CORPUS_DIR, line, rule_id) and compares
-that set with CORPUS_DIR/manifest.tsv. Prints every expected location that was
+that set with CORPUS_DIR/manifest.tsv and the manifests of the provider
+families (CORPUS_DIR/providers/*.tsv). Prints every expected location that was
 not reported and every reported location that was not expected.
 
 Also checks that the scan does not print secrets: --show-secrets is not passed,
@@ -38,47 +39,57 @@ def fail_setup(msg):
     sys.exit(2)
 
 
-def load_manifest(corpus_dir):
-    """Returns the set of (path, line, rule_id) rows; exits 2 on a broken manifest."""
-    path = os.path.join(corpus_dir, "manifest.tsv")
-    try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except OSError as e:
-        fail_setup(f"cannot read manifest: {e}")
+def manifest_files(corpus_dir):
+    """manifest.tsv, then the manifest of each provider family (providers/*.tsv)."""
+    files = [os.path.join(corpus_dir, "manifest.tsv")]
+    prov = os.path.join(corpus_dir, "providers")
+    if os.path.isdir(prov):
+        files += sorted(os.path.join(prov, f) for f in os.listdir(prov) if f.endswith(".tsv"))
+    return files
 
+
+def load_manifest(corpus_dir):
+    """Returns the set of (path, line, rule_id) rows of every manifest; exits 2 on
+    a broken one."""
     rows = set()
     errors = []
-    header_seen = False
     line_counts = {}
-    for n, raw in enumerate(lines, 1):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        fields = raw.split("\t")
+    for path in manifest_files(corpus_dir):
+        name = os.path.relpath(path, corpus_dir)
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except OSError as e:
+            fail_setup(f"cannot read manifest: {e}")
+        header_seen = False
+        for n, raw in enumerate(lines, 1):
+            if not raw.strip() or raw.startswith("#"):
+                continue
+            fields = raw.split("\t")
+            if not header_seen:
+                if fields != ["path", "line", "rule_id"]:
+                    errors.append(f"{name}:{n}: expected header 'path<TAB>line<TAB>rule_id'")
+                header_seen = True
+                continue
+            if len(fields) != 3 or not fields[1].isdigit() or int(fields[1]) < 1:
+                errors.append(f"{name}:{n}: malformed row {raw!r}")
+                continue
+            rel, line, rule = fields[0], int(fields[1]), fields[2]
+            if rel not in line_counts:
+                try:
+                    with open(os.path.join(corpus_dir, rel), "rb") as fixture:
+                        line_counts[rel] = fixture.read().count(b"\n") + 1
+                except OSError:
+                    line_counts[rel] = 0
+            if line_counts[rel] == 0:
+                errors.append(f"{name}:{n}: no such fixture {rel}")
+            elif line > line_counts[rel]:
+                errors.append(f"{name}:{n}: {rel} has no line {line}")
+            if (rel, line, rule) in rows:
+                errors.append(f"{name}:{n}: duplicate row {rel}:{line} {rule}")
+            rows.add((rel, line, rule))
         if not header_seen:
-            if fields != ["path", "line", "rule_id"]:
-                errors.append(f"manifest.tsv:{n}: expected header 'path<TAB>line<TAB>rule_id'")
-            header_seen = True
-            continue
-        if len(fields) != 3 or not fields[1].isdigit() or int(fields[1]) < 1:
-            errors.append(f"manifest.tsv:{n}: malformed row {raw!r}")
-            continue
-        rel, line, rule = fields[0], int(fields[1]), fields[2]
-        if rel not in line_counts:
-            try:
-                with open(os.path.join(corpus_dir, rel), "rb") as fixture:
-                    line_counts[rel] = fixture.read().count(b"\n") + 1
-            except OSError:
-                line_counts[rel] = 0
-        if line_counts[rel] == 0:
-            errors.append(f"manifest.tsv:{n}: no such fixture {rel}")
-        elif line > line_counts[rel]:
-            errors.append(f"manifest.tsv:{n}: {rel} has no line {line}")
-        if (rel, line, rule) in rows:
-            errors.append(f"manifest.tsv:{n}: duplicate row {rel}:{line} {rule}")
-        rows.add((rel, line, rule))
-    if not header_seen:
-        errors.append("manifest.tsv: no header line")
+            errors.append(f"{name}: no header line")
     if errors:
         for e in errors:
             print(e, file=sys.stderr)

@@ -15,8 +15,10 @@ curl -sf -X POST "https://lumen-events.servicebus.windows.net/releases/messages"
   -H "Authorization: SharedAccessSignature sr=lumen-events.servicebus.windows.net%2Freleases&sig=w%2Bboob%2F%2BFPYcwrfuZw%2FkIQ0lXPAr%2BYLzYyQ77LE7xU0%3D&se=1924992000&skn=send" \
   -d "{\"version\": \"$VERSION\"}"
 
-curl -sf -H "X-Auth-User-Service-Key: v1.0-6c7384321250223e7862a587-a8c74fa3b8e2ea7d0d80e65e3f39bde20ec7f0f51f67fcabc63133a71dade5e2e2a3b3412a4f812a396acb6bea18df0b9d722c870ecb7f6e8766d3ad49262d81d4ddd769c3dc101100" https://api.cloudflare.com/client/v4/certificates?zone_id=0f3c1e2d
-curl -sf -H "X-Auth-Email: ops@lumen.test" -H "X-Auth-Key: a5f1f2ee1bc77be86110969e2fef1cfa5b0fe" -X POST https://api.cloudflare.com/client/v4/zones/0f3c1e2d/purge_cache
+curl -sf -H "X-Auth-User-Service-Key: v1.0-6c7384321250223e7862a587-a8c74fa3b8e2ea7d0d80e65e3f39bde20ec7f0f51f67fcabc63133a71dade5e2e2a3b3412a4f812a396acb6bea18df0b9d722c870ecb7f6e8766d3ad49262d81d4ddd769c3dc101100" \
+     https://api.cloudflare.com/client/v4/certificates?zone_id=0f3c1e2d
+curl -sf -H "X-Auth-Email: ops@lumen.test" -H "X-Auth-Key: a5f1f2ee1bc77be86110969e2fef1cfa5b0fe" -X POST \
+     https://api.cloudflare.com/client/v4/zones/0f3c1e2d/purge_cache
 
 curl -sf -H "Authorization: Bearer ya29.a0MJD60WyILwe94yKu5UHMCALlJ-u44vQ7YptTfhZCZ6SsKX72w87skZDyh53nGO748prWjVxS_O__JKwjhpA-D2f7ggZqPIM5qbDEO9A5efZCeGFvglhHkQ-1n_PsGRrL2vrpQGmrlLuTxhCUU_GITI" \
   "https://storage.googleapis.com/upload/storage/v1/b/lumen-fw/o?uploadType=media&name=hub-$VERSION.bin" --data-binary "@build/hub-$VERSION.bin"

@@ -8,17 +8,17 @@ terraform {
 
 provider "newrelic" {
   account_id = 3412876
-  api_key    = "NRAK-2C2GTTVCCY7GCC5TIXHLMXIKK5J"
+  api_key    = "NRAK-UGKL2J7TH25ZPB3ICAUK8UPJ5SH"
   region     = "EU"
 }
 
 provider "launchdarkly" {
-  access_token = "api-e6d42269-cb9a-48b6-988a-e7b0d23f8782"
+  access_token = "api-fc6dad39-6d43-4632-a806-5913aebd4028"
 }
 
 locals {
-  sumo_access_key = "LSDE862hbCV3NnXtjprlAjE0QYJPtSY3CYz0roUf1HaiKYLhSdEeeDj9BiCLNNpx"
-  logzio_api_token = "52f04648-42f0-4107-8035-174992c54cf4"
+  sumo_access_key = "9Q0OdKqEypdd1IwW9xnJn3Wt3olIqKxWnLElFE2uoS3XHdZH275DITbGzgiF4K5Y"
+  logzio_api_token = "94dddd62-7fcb-4ed1-bd1d-218fc7b0bf81"
 }
 
 resource "grafana_cloud_stack" "lumen" {
@@ -28,5 +28,5 @@ resource "grafana_cloud_stack" "lumen" {
 }
 
 variable "grafana_cloud_token" {
-  default = "glc_eyJvIjoiNzcxMjAzIiwibiI6Imx1bWVuLWFsbG95LXdyaXRlIiwiayI6IkVteldoSmN1M0RwQ3YxWEFHakJ0bGcwcyIsIm0iOnsiciI6InByb2QtZXUtd2VzdC0yIn19"
+  default = "glc_eyJvIjoiNzcxMjAzIiwibiI6Imx1bWVuLWFsbG95LXdyaXRlIiwiayI6Im9tWWVlZ1dnT0xRZlVmRHQzR0pNYVQ2eiIsIm0iOnsiciI6InByb2QtZXUtd2VzdC0yIn19"
 }

@@ -19,6 +19,7 @@ infisical export --env=prod --token=st.c73351b9-adc2-48aa-8999-d5c64620c689.6e33
 bws secret list --access-token "${BWS_ACCESS_TOKEN}" --output env
 akeyless configure --profile default --access-id p-v6h7eaj9fnwv --access-key REQYrva1z6oUH1AaaykmndWW2nS/rBhh1OkhUsmFKFU=
 
-curl -s -u 'project-live-eab68d1e-b95a-4f3b-b549-e34d0f3b137a:secret-live-DWimlwxu1T51YWqjc5L8hWPBIUXoEgtx5dFm' https://api.stytch.com/v1/users/search -d '{}'
+export STYTCH_SECRET_KEY='secret-live-DWimlwxu1T51YWqjc5L8hWPBIUXoEgtx5dFm'
+curl -s -u "${STYTCH_PROJECT_ID}:${STYTCH_SECRET_KEY}" https://api.stytch.com/v1/users/search -d '{}'
 curl -s -H "Authorization: Bearer sbp_oauth_6b574df1106a154205904bad9b95bf4e41f51bc9" https://api.supabase.com/v1/projects
 curl -s -H "Authorization: ApiKey dElIdHpEY1lCMXp4VDFIcFRyQTE6NlozX2hId1A2U3hvTHhyLWxHdWp3bA==" https://lumen-logs.es.eu-west-1.aws.elastic.cloud/_cat/indices

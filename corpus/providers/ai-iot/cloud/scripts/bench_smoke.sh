@@ -15,7 +15,7 @@ curl -s -X POST -H "X-Auth-Token: BBUS-YE30abn31SXLKACVWzEsx6VgJMcPQL" \
   https://industrial.api.ubidots.com/api/v1.6/devices/bench-lamp
 
 # Azure IoT Hub: direct method call with a pre-generated token
-curl -s -X POST "https://lumen-stg-hub.azure-devices.net/twins/bench-hub-01/methods?api-version=2021-04-12" \
+curl -s -X POST "https://lumen-stg-hub.azure-devices.net/twins/bench-hub/methods?api-version=2021-04-12" \
   -H "Authorization: SharedAccessSignature sr=lumen-stg-hub.azure-devices.net&sig=Ph59WWx778VRSn3f30d31sn2qOfE7hrY6jzXiEXBLgg%3D&se=1924992000&skn=service" \
   -d '{"methodName": "reboot"}'
 

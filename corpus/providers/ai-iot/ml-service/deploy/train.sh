@@ -1,0 +1,12 @@
+#!/bin/sh
+# Nightly fine-tune of the intent classifier on the GPU pool.
+set -eu
+
+export ANYSCALE_CLI_TOKEN=aph0_CkB6xcoWogTAbot1dbglMr4I96kil2OqbB-vxNmCuS8mCKH8PBASMBogB32RKP-4sZFfk1jjfwrHPVKlLf8YNBVTn02ATm1wdwzKEd8z4P9zZzXL-LlEHNamub9aEJoUbNzBnyexgepaJYb_rXU9Fnei5Fxnt_JHqytOn5msz_2YWs6Tmzsd-DtQ4QM50Yw-MUtqmCHXTAikdek2NWZshl-gK7uU3QFu5h2K8
+export WANDB_API_KEY=wandb_v1_r7hy4rXJdeGUiCtvww34Mjgw8QX_WdEnpgFGEZm9oWlepQi76Ir7ebKmyQ01
+export TOGETHER_API_KEY=3d191fbab556d8b8ef659f038d3eb441fb7da87bf99fa4e6dfc45bc168a8fb77
+
+# old workstation setup, kept for reference
+wandb login aa20b2c3b9b2560e081d8134d9e0fa59b710cae1
+
+anyscale job submit --config-file job.yaml --wait

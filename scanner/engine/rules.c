@@ -326,19 +326,26 @@ static int parse_rule(ks_yaml *y, yaml_node_t *n, ks_rule *r)
     return rc;
 }
 
-static void add_rule(ks_ruleset *rs, ks_rule *r)
+/* Add a rule; one whose id is taken replaces the earlier one, unless
+ * `unique` (the built-in rules: two files defining one id is a mistake). */
+static int add_rule(ks_ruleset *rs, ks_rule *r, bool unique)
 {
     long prev = ks_ruleset_find(rs, r->id);
+    if (prev >= 0 && unique)
+        return ks_error_set(KS_ERULE, "%s:%d: rule %s is already defined at %s:%d", r->file,
+                            r->line, r->id, rs->rules[prev].file, rs->rules[prev].line);
     if (prev >= 0) {
         rule_dispose(&rs->rules[prev]);
         rs->rules[prev] = *r;
-        return;
+        return 0;
     }
     ks_grow((void **)&rs->rules, &rs->cap, rs->nrules + 1, sizeof(ks_rule));
     rs->rules[rs->nrules++] = *r;
+    return 0;
 }
 
-int ks_ruleset_load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data, size_t len)
+static int load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data, size_t len,
+                       bool unique)
 {
     ks_yaml y;
     int rc = ks_yaml_load(&y, name, data, len, KS_ERULE);
@@ -373,11 +380,12 @@ int ks_ruleset_load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data
             ks_rule r;
             memset(&r, 0, sizeof r);
             rc = parse_rule(&y, ks_yaml_node(&y, *it), &r);
+            if (!rc)
+                rc = add_rule(rs, &r, unique);
             if (rc) {
                 rule_dispose(&r);
                 goto done;
             }
-            add_rule(rs, &r);
         }
     }
     if (!found)
@@ -385,6 +393,11 @@ int ks_ruleset_load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data
 done:
     ks_yaml_dispose(&y);
     return rc;
+}
+
+int ks_ruleset_load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data, size_t len)
+{
+    return load_buffer(rs, name, data, len, false);
 }
 
 static int load_file(ks_ruleset *rs, const char *path)
@@ -458,7 +471,7 @@ int ks_ruleset_load_builtin(ks_ruleset *rs)
 {
     for (size_t i = 0; i < ks_builtin_rule_nfiles; i++) {
         const ks_embedded_file *f = &ks_builtin_rule_files[i];
-        int rc = ks_ruleset_load_buffer(rs, f->name, f->data, f->len);
+        int rc = load_buffer(rs, f->name, f->data, f->len, true);
         if (rc)
             return rc;
     }

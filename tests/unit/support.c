@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -38,6 +39,11 @@ char *t_write(const char *dir, const char *name, const void *data, size_t len)
     size_t l = strlen(dir) + strlen(name) + 2;
     char *p = ks_xmalloc(l);
     snprintf(p, l, "%s/%s", dir, name);
+    for (char *slash = strchr(p + strlen(dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(p, 0755); /* the directories of `name` */
+        *slash = '/';
+    }
     FILE *f = fopen(p, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, len, f), len);

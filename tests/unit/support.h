@@ -18,7 +18,8 @@
 /* A fresh temporary directory (removed by t_rmtree). */
 char *t_tmpdir(void);
 void t_rmtree(const char *dir);
-/* Write a file under dir; returns its path (caller frees). */
+/* Write a file under dir (making the directories of `name`); returns its
+ * path (caller frees). */
 char *t_write(const char *dir, const char *name, const void *data, size_t len);
 
 /* Load YAML rules (fails the test on error). */

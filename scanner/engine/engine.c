@@ -8,6 +8,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "engine.h"
 
+#include "generic.h"
 #include "validate.h"
 
 #include "../core/sha256.h"
@@ -38,8 +39,11 @@
 #define MAX_GROUPS 63
 #define DEPTH_LIMIT 10000
 
+typedef enum extract_kind { EXTRACT_NONE = 0, EXTRACT_PASSWORD, EXTRACT_WEAK, EXTRACT_SECRET } extract_kind;
+
 typedef struct erule {
     bool enabled;
+    extract_kind extract; /* generic rules: the extractor that replaces PCRE2 */
     pcre2_code *re;      /* compiled up front, or on first use after a cache hit */
     _Atomic bool jitted; /* JIT-compiled on the rule's first hit */
     size_t width;        /* maximum match width, capped */
@@ -94,6 +98,8 @@ static void compute_digest(ks_engine *e)
             continue;
         ks_sha256_update(&md, r->id, strlen(r->id) + 1);
         ks_sha256_update(&md, r->pattern, strlen(r->pattern) + 1);
+        if (r->extract) /* an extractor widens the rule's window */
+            ks_sha256_update(&md, r->extract, strlen(r->extract) + 1);
     }
     ks_sha256_final(&md, h);
     ks_hex(e->digest, h, 32);
@@ -118,6 +124,11 @@ static int compile_pcre(ks_engine *e, size_t i)
         pcre2_code_free(re);
         return ks_error_set(KS_ERULE, "%s:%d: rule %s: %u capture groups (at most %d)", r->file,
                             r->line, r->id, ng, MAX_GROUPS);
+    }
+    if ((uint32_t)r->key_group > ng) {
+        pcre2_code_free(re);
+        return ks_error_set(KS_ERULE, "%s:%d: rule %s: key_group %d but the pattern has %u groups",
+                            r->file, r->line, r->id, r->key_group, ng);
     }
     if ((uint32_t)r->secret_group > ng) {
         pcre2_code_free(re);
@@ -157,6 +168,9 @@ static int analyse_rule(ks_engine *e, size_t i)
     } else {
         er->width = info->max_width;
     }
+    /* An extractor reads the assignment around the keyword it was given. */
+    if (er->extract && er->width < KS_GENERIC_WIDTH)
+        er->width = KS_GENERIC_WIDTH;
     free(info);
     return 0;
 }
@@ -319,8 +333,14 @@ int ks_engine_new(ks_engine **out, const ks_ruleset *rs, const ks_engine_opts *o
         rc = ks_error_set(KS_EENGINE, "this CPU lacks the instructions Vectorscan needs (SSSE3)");
         goto fail;
     }
-    for (size_t i = 0; i < rs->nrules; i++)
-        e->rules[i].enabled = ks_rule_matched(&rs->rules[i]);
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const ks_rule *r = &rs->rules[i];
+        e->rules[i].enabled = ks_rule_matched(r);
+        e->rules[i].extract = !r->extract                             ? EXTRACT_NONE
+                              : strcmp(r->extract, "password") == 0      ? EXTRACT_PASSWORD
+                              : strcmp(r->extract, "weak-password") == 0 ? EXTRACT_WEAK
+                                                                        : EXTRACT_SECRET;
+    }
     compute_digest(e);
 
     /* A cached database means these exact patterns compiled before, with
@@ -448,7 +468,7 @@ static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
 
     if (sl == 0)
         return false;
-    if (r->nkeywords) {
+    if (r->nkeywords && !r->extract) {
         size_t from = m->start > KEYWORD_CONTEXT ? m->start - KEYWORD_CONTEXT : 0;
         size_t to = m->end + KEYWORD_CONTEXT < a->len ? m->end + KEYWORD_CONTEXT : a->len;
         if (!has_keyword(r, a->data, from, to))
@@ -477,12 +497,57 @@ static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
     }
     if ((r->validators & KS_VALIDATE_PASSWORD) && !ks_check_password_value(sec, sl))
         return false;
+    if (r->validators & (KS_VALIDATE_PASSWORD_VALUE | KS_VALIDATE_SECRET_VALUE)) {
+        ks_key_class cls = r->validators & KS_VALIDATE_SECRET_VALUE ? KS_KEY_CLASS_SECRET
+                                                                    : KS_KEY_CLASS_PASSWORD;
+        ks_judgement j = ks_judge_value(cls, sec, sl, true, a->flags);
+        if (j.verdict == KS_VERDICT_NONE)
+            return false;
+        m->confidence = j.verdict == KS_VERDICT_WEAK ? KS_CONF_LOW : j.confidence;
+    }
     if (r->validators & KS_VALIDATE_PEM) {
         if (!ks_check_pem(sec, sl))
             return false;
         m->checks |= KS_CHECK_STRUCTURE_OK;
     }
     return true;
+}
+
+static void push_match(ks_scratch *s, const ks_match *m)
+{
+    ks_grow((void **)&s->matches, &s->cap, s->nmatches + 1, sizeof(ks_match));
+    s->matches[s->nmatches++] = *m;
+}
+
+/* A generic rule: the keyword's assignment, judged (generic.c). */
+static void confirm_extract(ks_scratch *s, uint32_t id, size_t e_end, size_t from, size_t to)
+{
+    const ks_scan_args *a = s->args;
+    const erule *er = &s->e->rules[id];
+    ks_assignment asg;
+    if (!ks_find_assignment(a->data, from, to, e_end, a->flags, &asg))
+        return;
+    if (asg.start < s->covered[id])
+        return;
+    ks_key_class want = er->extract == EXTRACT_SECRET ? KS_KEY_CLASS_SECRET : KS_KEY_CLASS_PASSWORD;
+    if (asg.cls != want)
+        return;
+    ks_judgement j = ks_judge_value(asg.cls, a->data + asg.vstart, asg.vend - asg.vstart,
+                                    asg.quoted, a->flags);
+    ks_verdict need = er->extract == EXTRACT_WEAK ? KS_VERDICT_WEAK : KS_VERDICT_SECRET;
+    if (j.verdict != need)
+        return;
+    s->covered[id] = asg.end;
+    ks_match m = {.rule = id,
+                  .start = asg.start,
+                  .end = asg.end,
+                  .sstart = asg.vstart,
+                  .send = asg.vend,
+                  .kstart = asg.kstart,
+                  .kend = asg.kend,
+                  .syntax = asg.syntax,
+                  .confidence = j.confidence};
+    push_match(s, &m);
 }
 
 /* Compile a rule whose database came from the cache. Runs under jit_lock;
@@ -524,11 +589,15 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
         }
         pthread_mutex_unlock(e->jit_lock);
     }
-    if (!er->re)
-        return; /* the pattern stopped compiling since it was cached */
     size_t w = er->width;
     size_t from = e_end > w ? e_end - w : 0;
     size_t subject_end = a->len - e_end > w ? e_end + w : a->len;
+    if (er->extract) {
+        confirm_extract(s, id, e_end, from, subject_end);
+        return;
+    }
+    if (!er->re)
+        return; /* the pattern stopped compiling since it was cached */
     PCRE2_SIZE pos = from;
 
     while (pos <= subject_end) {
@@ -559,10 +628,14 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
         }
         m.sstart = ov[2 * g];
         m.send = ov[2 * g + 1];
-        if (accept(s, r, &m)) {
-            ks_grow((void **)&s->matches, &s->cap, s->nmatches + 1, sizeof(ks_match));
-            s->matches[s->nmatches++] = m;
+        uint32_t kg = (uint32_t)r->key_group;
+        if (kg > 0 && kg < (uint32_t)rc && ov[2 * kg] != PCRE2_UNSET) {
+            m.kstart = ov[2 * kg];
+            m.kend = ov[2 * kg + 1];
         }
+        m.syntax = r->syntax;
+        if (accept(s, r, &m))
+            push_match(s, &m);
         return;
     }
 }
@@ -597,6 +670,9 @@ static int cmp_match(const void *pa, const void *pb)
  * (a service-account JSON field beats a bare PEM block). */
 static bool better(const ks_engine *e, const ks_match *a, const ks_match *b)
 {
+    bool fa = e->rs->rules[a->rule].fallback, fb = e->rs->rules[b->rule].fallback;
+    if (fa != fb)
+        return fb; /* a generic rule gives way to a specific one */
     ks_confidence ca = e->rs->rules[a->rule].confidence, cb = e->rs->rules[b->rule].confidence;
     if (ca != cb)
         return ca > cb;

@@ -32,6 +32,8 @@ enum {
     KS_SCAN_DOCS = 1u << 0,        /* documentation: doc-only placeholders apply */
     KS_SCAN_NO_SUPPRESS = 1u << 1, /* keep overlapping matches of weaker rules */
     KS_SCAN_ONE_RULE = 1u << 2,    /* only report the rule given in `only_rule` */
+    KS_SCAN_CODE = 1u << 3,        /* source code: a bare word after `=` is an expression */
+    KS_SCAN_TESTS = 1u << 4,       /* tests, examples, fixtures: lower confidence */
 };
 
 /* Validation outcome attached to a match. */
@@ -45,6 +47,8 @@ typedef struct ks_match {
     uint32_t rule;       /* index into the ruleset */
     size_t start, end;   /* whole match, offsets in the scanned buffer */
     size_t sstart, send; /* the secret */
+    size_t kstart, kend; /* the key it was assigned to (generic rules); empty if none */
+    const char *syntax;  /* how it was assigned (generic rules, static), or NULL */
     ks_confidence confidence;
     uint32_t checks; /* KS_CHECK_* */
 } ks_match;

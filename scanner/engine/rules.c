@@ -40,6 +40,8 @@ static void rule_dispose(ks_rule *r)
     free(r->pattern);
     free(r->remediation);
     free(r->check);
+    free(r->extract);
+    free(r->syntax);
     free(r->file);
     ks_strv_free(r->keywords, r->nkeywords);
     ks_strv_free(r->references, r->nreferences);
@@ -173,6 +175,8 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
         {"jwt", KS_VALIDATE_JWT},
         {"pem", KS_VALIDATE_PEM},
         {"password", KS_VALIDATE_PASSWORD},
+        {"password-value", KS_VALIDATE_PASSWORD_VALUE},
+        {"secret-value", KS_VALIDATE_SECRET_VALUE},
     };
     char **v = NULL;
     size_t nv = 0;
@@ -185,7 +189,8 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
                 break;
         if (j == sizeof names / sizeof names[0])
             rc = ks_yaml_fail(
-                y, n, "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password)",
+                y, n, "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password, "
+                "password-value, secret-value)",
                 v[i]);
         else
             *out |= names[j].bit;
@@ -257,6 +262,14 @@ static int rule_key(ks_yaml *y, const char *key, yaml_node_t *k, yaml_node_t *v,
         return parse_bool(y, v, key, &r->inventory);
     if (strcmp(key, "check") == 0)
         return scalar(y, v, key, &r->check);
+    if (strcmp(key, "extract") == 0)
+        return scalar(y, v, key, &r->extract);
+    if (strcmp(key, "key_group") == 0)
+        return parse_int(y, v, key, 0, 99, &r->key_group);
+    if (strcmp(key, "syntax") == 0)
+        return scalar(y, v, key, &r->syntax);
+    if (strcmp(key, "fallback") == 0)
+        return parse_bool(y, v, key, &r->fallback);
     if (strcmp(key, "disabled") == 0)
         return parse_bool(y, v, key, &r->disabled);
     return ks_yaml_fail(y, k, "unknown rule key `%s`", key);
@@ -267,6 +280,10 @@ static int rule_complete(ks_yaml *y, yaml_node_t *n, ks_rule *r)
 {
     if (r->check && r->pattern)
         return ks_yaml_fail(y, n, "%s", "a rule has a `pattern` or a `check`, not both");
+    if (r->extract && strcmp(r->extract, "password") != 0 &&
+        strcmp(r->extract, "weak-password") != 0 && strcmp(r->extract, "secret") != 0)
+        return ks_yaml_fail(y, n, "unknown extractor `%s` (known: password, weak-password, secret)",
+                            r->extract);
     if (!r->check && (!r->pattern || !*r->pattern))
         return ks_yaml_fail(y, n, "%s", "rule without `pattern`");
     if (!r->name)

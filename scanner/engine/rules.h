@@ -16,6 +16,8 @@ enum {
     KS_VALIDATE_JWT = 1u << 2,          /* header decodes to a JSON object with "alg" */
     KS_VALIDATE_PEM = 1u << 3,          /* body decodes to DER starting with a SEQUENCE */
     KS_VALIDATE_PASSWORD = 1u << 4,     /* a value that could be a password, not an identifier */
+    KS_VALIDATE_PASSWORD_VALUE = 1u << 5, /* generic judgement of a password (weak ones kept) */
+    KS_VALIDATE_SECRET_VALUE = 1u << 6,   /* generic judgement of a machine-made secret */
 };
 
 typedef struct ks_example {
@@ -56,6 +58,17 @@ typedef struct ks_rule {
     /* A rule without a pattern: its findings are computed from the keys and
      * certificates found (findings/crypto.c), e.g. "rsa-short". */
     char *check;
+    /* Generic rules: the pattern finds a keyword, and this extractor
+     * (engine/generic.c) reads the assignment around it: "password",
+     * "weak-password", "secret". NULL: the pattern is confirmed by PCRE2. */
+    char *extract;
+    /* The capture group holding the key a secret was given to, or 0. */
+    int key_group;
+    /* How the secret is written, for reports ("command-line", "url"). */
+    char *syntax;
+    /* Reported only where no other rule matches the same bytes (generic
+     * rules give way to provider rules whatever their confidence). */
+    bool fallback;
 } ks_rule;
 
 /* True when the rule is matched by the engine (has a pattern, enabled). */

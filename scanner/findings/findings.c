@@ -85,6 +85,7 @@ void ks_location_dispose(ks_location *l)
 {
     free(l->path);
     free(l->snippet);
+    free(l->key);
     ks_provenance_free(l->prov);
     if (l->bin) {
         for (size_t i = 0; i < l->bin->nchain; i++)
@@ -117,6 +118,7 @@ void ks_location_copy(ks_location *dst, const ks_location *src)
     *dst = *src;
     dst->path = dup_or_null(src->path);
     dst->snippet = dup_or_null(src->snippet);
+    dst->key = dup_or_null(src->key);
     dst->prov = provenance_copy(src->prov);
     if (src->bin) {
         dst->bin = ks_xmalloc(sizeof *dst->bin);
@@ -308,14 +310,14 @@ static bool join_one(ks_results *res, ks_finding *f, size_t i, void *payload)
     bool history = false, at_head = false;
     for (size_t li = 0; li < f->nlocs; li++) {
         ks_location *l = &f->locs[li];
-        if (l->key.kind == KS_KEY_NONE) {
+        if (l->blob_key.kind == KS_KEY_NONE) {
             ks_grow((void **)&locs, &cap, n + 1, sizeof(ks_location));
             locs[n++] = *l;
             continue;
         }
         ks_place where = {.line = l->line, .strings = l->bin && l->bin->strings};
         ks_prov_record *recs = NULL;
-        size_t nr = j->fn(j->payload, &l->key, where, &recs);
+        size_t nr = j->fn(j->payload, &l->blob_key, where, &recs);
         for (size_t r = 0; r < nr; r++) {
             ks_grow((void **)&locs, &cap, n + 1, sizeof(ks_location));
             ks_location *nl = &locs[n++];

@@ -54,10 +54,16 @@ typedef struct ks_binloc {
 
 typedef struct ks_location {
     char *path; /* origin chain as text */
-    ks_source_key key; /* the blob's key in its source (see provenance.h) */
+    ks_source_key blob_key; /* the blob's key in its source (see provenance.h) */
     size_t root_len;   /* bytes of `path` that name the source's blob */
     uint64_t line, column, offset; /* offset: in the blob scanned (the last link) */
     char *snippet;       /* the line, secret masked unless --show-secrets */
+    char *key;           /* the name the secret was assigned to (generic rules), or NULL */
+    const char *syntax;  /* how it was written (static: "assignment", "url", ...), or NULL */
+    /* The decodings the secret was found through, outermost first
+     * (static names: "base64", "hex", ...); none for bytes as they are. */
+    const char *encoding[4];
+    unsigned nencoding;
     ks_provenance *prov; /* NULL outside git sources */
     ks_binloc *bin;      /* NULL for text files read as they are */
 } ks_location;

@@ -53,16 +53,46 @@ const ks_scan_config *ks_worker_config(const ks_worker *w)
     return w->p->cfg;
 }
 
-uint32_t ks_scan_flags_for_name(const char *name)
+static bool ends_with_nocase(const char *s, size_t l, const char *suffix)
 {
-    static const char *const docs[] = {".md", ".markdown", ".rst", ".adoc", ".txt", ".html"};
+    size_t m = strlen(suffix);
+    return l > m && strcasecmp(s + l - m, suffix) == 0;
+}
+
+/* Where a bare word after `=` is an expression, not a value. */
+static const char *const code_exts[] = {
+    ".c",   ".h",    ".cc",  ".cpp", ".cxx",   ".hpp", ".hh",   ".hxx", ".ino", ".m",
+    ".mm",  ".cs",   ".java", ".kt", ".kts",   ".scala", ".groovy", ".gradle", ".go",
+    ".rs",  ".swift", ".js", ".mjs", ".cjs",   ".jsx", ".ts",   ".tsx", ".py",  ".pyw",
+    ".rb",  ".php",  ".pl",  ".pm",  ".lua",   ".dart", ".ex",  ".exs", ".erl", ".hs",
+    ".clj", ".r",    ".jl",  ".vue", ".svelte", ".tf", ".hcl",  ".sol", ".zig", ".nim",
+};
+static const char *const doc_exts[] = {".md", ".markdown", ".rst", ".adoc", ".txt", ".html"};
+/* Directories of tests, examples and fixtures (a finding there keeps a
+ * lower confidence). */
+static const char *const test_dirs[] = {"/test/", "/tests/", "/spec/", "/specs/", "/__tests__/",
+                                        "/testdata/", "/fixtures/", "/examples/", "/example/",
+                                        "/samples/", "/mocks/", "/testing/"};
+
+uint32_t ks_scan_flags_for_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
     size_t l = strlen(name);
-    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
-        size_t m = strlen(docs[i]);
-        if (l > m && strcasecmp(name + l - m, docs[i]) == 0)
-            return KS_SCAN_DOCS;
-    }
-    return 0;
+    uint32_t flags = 0;
+    for (size_t i = 0; i < sizeof doc_exts / sizeof doc_exts[0]; i++)
+        if (ends_with_nocase(name, l, doc_exts[i]))
+            flags |= KS_SCAN_DOCS;
+    for (size_t i = 0; i < sizeof code_exts / sizeof code_exts[0]; i++)
+        if (ends_with_nocase(name, l, code_exts[i]))
+            flags |= KS_SCAN_CODE;
+    for (size_t i = 0; i < sizeof test_dirs / sizeof test_dirs[0]; i++)
+        if (strstr(path, test_dirs[i]) || strncmp(path, test_dirs[i] + 1, strlen(test_dirs[i]) - 1) == 0)
+            flags |= KS_SCAN_TESTS;
+    if (strncmp(name, "test_", 5) == 0 || strstr(name, "_test.") || strstr(name, ".test.") ||
+        strstr(name, ".spec.") || strstr(name, "Test.java") || strstr(name, "_spec.rb"))
+        flags |= KS_SCAN_TESTS;
+    return flags;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -284,7 +314,7 @@ static int on_match(const ks_match *m, void *payload)
     render_origin(w);
     h->loc.path = ks_xstrdup(w->origin_text);
     if (w->root && w->root->key)
-        h->loc.key = *w->root->key;
+        h->loc.blob_key = *w->root->key;
     h->loc.root_len = w->root ? strlen(w->root->name) : 0;
     uint64_t at = w->base + m->sstart;
     uint32_t stride = 1;
@@ -297,6 +327,9 @@ static int on_match(const ks_match *m, void *payload)
     if (w->origin->parent || w->view)
         h->loc.bin = make_binloc(w, h->loc.offset, stride);
     h->loc.snippet = make_snippet(w->buf, c->len, m->sstart, m->send, w->p->cfg->show_secrets);
+    if (m->kend > m->kstart)
+        h->loc.key = ks_printable(w->buf + m->kstart, m->kend - m->kstart);
+    h->loc.syntax = m->syntax;
     return 0;
 }
 

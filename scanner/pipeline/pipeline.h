@@ -125,8 +125,9 @@ int ks_pipeline_run(const ks_scan_config *cfg, ks_source_run_fn run, void *src,
 typedef void (*ks_task_fn)(void *payload, size_t i);
 void ks_pipeline_tasks(const ks_scan_config *cfg, size_t n, ks_task_fn fn, void *payload);
 
-/* Scan flags for a file name (documentation files get KS_SCAN_DOCS). */
-uint32_t ks_scan_flags_for_name(const char *name);
+/* Scan flags for a file's path: documentation (KS_SCAN_DOCS), source code
+ * (KS_SCAN_CODE), tests and examples (KS_SCAN_TESTS). */
+uint32_t ks_scan_flags_for_name(const char *path);
 
 /* The rendered origin ("fw.img!squashfs@0x40:/etc/shadow"), with `extra`
  * appended after a '!' when given. New string. */

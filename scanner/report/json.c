@@ -176,6 +176,16 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
                             lines ? json_integer((json_int_t)l->column) : json_null());
         json_object_set_new(lo, "offset", json_integer((json_int_t)l->offset));
         json_object_set_new(lo, "snippet", ks_report_json_string(l->snippet));
+        if (l->key)
+            json_object_set_new(lo, "key", ks_report_json_string(l->key));
+        if (l->syntax)
+            json_object_set_new(lo, "syntax", json_string(l->syntax));
+        if (l->nencoding) {
+            json_t *enc = json_array();
+            for (unsigned k = 0; k < l->nencoding; k++)
+                json_array_append_new(enc, json_string(l->encoding[k]));
+            json_object_set_new(lo, "encoding", enc);
+        }
         if (l->bin)
             json_object_set_new(lo, "binary", binloc_json(l->bin));
         if (l->prov) {

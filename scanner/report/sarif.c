@@ -180,6 +180,12 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
     int mo = snprintf(msg, sizeof msg, "%s: %s (%zu characters, %s confidence)%s", r->name,
                       f->redacted, f->secret_len, ks_confidence_name(f->confidence),
                       f->nlocs > 1 ? "; the same secret is found in other places too" : "");
+    if (l->key && mo > 0 && (size_t)mo < sizeof msg)
+        mo += snprintf(msg + mo, sizeof msg - (size_t)mo, ", assigned to %s%s%s", l->key,
+                       l->syntax ? " in " : "", l->syntax ? l->syntax : "");
+    for (unsigned k = 0; k < l->nencoding && mo > 0 && (size_t)mo < sizeof msg; k++)
+        mo += snprintf(msg + mo, sizeof msg - (size_t)mo, "%s%s", k ? ">" : ", decoded from ",
+                       l->encoding[k]);
     if (l->bin && l->bin->nchain > 1 && mo > 0 && (size_t)mo < sizeof msg)
         mo += snprintf(msg + mo, sizeof msg - (size_t)mo, ", in %s%s%s", l->path,
                        l->bin->symbol ? ", symbol " : "", l->bin->symbol ? l->bin->symbol : "");
@@ -283,6 +289,16 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
     }
     if (f->context)
         json_object_set_new(props, "context", json_string(f->context->id));
+    if (l->key)
+        json_object_set_new(props, "key", ks_report_json_string(l->key));
+    if (l->syntax)
+        json_object_set_new(props, "syntax", json_string(l->syntax));
+    if (l->nencoding) {
+        json_t *enc = json_array();
+        for (unsigned k = 0; k < l->nencoding; k++)
+            json_array_append_new(enc, json_string(l->encoding[k]));
+        json_object_set_new(props, "encoding", enc);
+    }
     json_object_set_new(o, "properties", props);
     return o;
 }

@@ -122,6 +122,16 @@ static void print_location(FILE *f, const style *st, const ks_location *l, bool 
             fprintf(f, "              blob %.12s, not in any commit\n", p->blob);
         }
     }
+    if (l->key || l->nencoding) {
+        fputs("              ", f);
+        if (l->key)
+            fprintf(f, "assigned to %s%s%s", l->key, l->syntax ? " in " : "",
+                    l->syntax ? l->syntax : "");
+        for (unsigned k = 0; k < l->nencoding; k++)
+            fprintf(f, "%s%s", k ? ">" : l->key ? "; decoded from " : "decoded from ",
+                    l->encoding[k]);
+        fputc('\n', f);
+    }
     if (l->snippet)
         fprintf(f, "              %s%s%s\n", st->dim, l->snippet, st->reset);
 }

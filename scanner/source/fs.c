@@ -151,7 +151,7 @@ static void scan_file_at(ks_worker *w, int dfd, const char *dirpath, const char 
         return;
     }
     ks_origin o = {.parent = NULL, .name = path, .sep = NULL};
-    ks_worker_scan_fd(w, fd, &o, 0, KS_BLOB_REGULAR | ks_scan_flags_for_name(name));
+    ks_worker_scan_fd(w, fd, &o, 0, KS_BLOB_REGULAR | ks_scan_flags_for_name(path));
     close(fd);
     free(path);
 }
@@ -285,11 +285,10 @@ static void scan_path(ks_worker *w, const char *path)
     }
     struct stat st;
     bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    const char *base = strrchr(path, '/');
     ks_origin o = {.parent = NULL, .name = path, .sep = NULL};
     ks_worker_scan_fd(w, fd, &o, regular ? (uint64_t)st.st_size : 0,
                       (regular ? KS_BLOB_REGULAR : 0) | KS_BLOB_NAMED |
-                          ks_scan_flags_for_name(base ? base + 1 : path));
+                          ks_scan_flags_for_name(path));
     close(fd);
 }
 

@@ -1,0 +1,889 @@
+/*
+ * generic.c - credentials found by context (see generic.h).
+ *
+ * DESIGN
+ * Three small steps, each testable on its own:
+ *   1. the key: the identifier around the keyword, split into words; its
+ *      last word (after dropping digits and neutral words such as
+ *      "confirmation") decides whether it names a password or a secret;
+ *   2. the syntax: what stands around the key says where its value is
+ *      (after = : := => ?=, in <key>..</key>, in key="..", as the first
+ *      argument of a setter, as the next argument after a quoted key, on
+ *      the `value:` line under `- name: KEY`, in ${KEY:-..}, after
+ *      #define KEY, ...), and the value is read as a string literal or,
+ *      outside code, as one bare token;
+ *   3. the value: references, calls, identifiers, placeholders, types,
+ *      paths and prose are not secrets; what is left is judged by its
+ *      strength (weak passwords are a finding of their own).
+ * Lines are the unit: apart from the two documented multi-line forms
+ * (Kubernetes env lists, Terraform variable defaults) a value is on its
+ * key's line, so a keyword in prose never reaches a value lines away.
+ */
+#include "generic.h"
+
+#include "engine.h"
+#include "validate.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Characters                                                                */
+
+static bool is_alpha(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_upper(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+static bool is_lower(uint8_t c)
+{
+    return c >= 'a' && c <= 'z';
+}
+
+static bool is_word(uint8_t c)
+{
+    return is_alpha(c) || is_digit(c) || c == '_';
+}
+
+/* Characters of a key: identifiers, and - . inside names (smtp-password,
+ * spring.datasource.password). */
+static bool is_keych(uint8_t c)
+{
+    return is_word(c) || c == '-' || c == '.';
+}
+
+static bool is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static uint8_t lower(uint8_t c)
+{
+    return is_upper(c) ? (uint8_t)(c + 32) : c;
+}
+
+static bool eq_nocase(const uint8_t *s, size_t n, const char *w)
+{
+    size_t m = strlen(w);
+    if (m != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (lower(s[i]) != (uint8_t)w[i])
+            return false;
+    return true;
+}
+
+static bool in_list(const uint8_t *s, size_t n, const char *const *list, size_t nlist)
+{
+    for (size_t i = 0; i < nlist; i++)
+        if (eq_nocase(s, n, list[i]))
+            return true;
+    return false;
+}
+
+#define IN(s, n, list) in_list(s, n, list, sizeof list / sizeof list[0])
+
+/* ------------------------------------------------------------------------ */
+/* 1. The key                                                                */
+
+typedef struct word {
+    const uint8_t *s;
+    size_t n;
+} word;
+
+/* Split an identifier into words at _ - . : and camelCase (dbPassword,
+ * DBPassword, db_password, DB-PASSWORD). Returns the number of words
+ * (at most `max`, the last ones). */
+static size_t split_words(const uint8_t *k, size_t n, word *w, size_t max)
+{
+    size_t nw = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        bool cut = i == n || !is_alpha(k[i]) || is_digit(k[i]);
+        bool camel = !cut && i > start && is_upper(k[i]) &&
+                     (is_lower(k[i - 1]) || (i + 1 < n && is_lower(k[i + 1]) && is_upper(k[i - 1])));
+        if (cut || camel) {
+            if (i > start) {
+                if (nw == max) {
+                    memmove(w, w + 1, (max - 1) * sizeof *w);
+                    nw--;
+                }
+                w[nw++] = (word){k + start, i - start};
+            }
+            start = camel ? i : i + 1;
+        }
+    }
+    return nw;
+}
+
+static const char *const password_words[] = {"password", "passwd",   "passphrase", "pass",
+                                              "pwd",      "pw",       "passcode",   "pswd",
+                                              "passwort", "motdepasse", "senha",    "contrasena"};
+/* One word that names a secret by itself. */
+static const char *const secret_words[] = {
+    "secret",     "secrets",      "token",        "apikey",        "apitoken",
+    "apisecret",  "secretkey",    "privatekey",    "signingkey",
+    "encryptionkey", "masterkey", "clientsecret", "appsecret",     "authtoken",
+    "accesstoken",   "refreshtoken", "bearer",    "bearertoken",   "credential",
+    "credentials",   "creds",     "auth",         "authkey",       "sharedsecret",
+    "hmackey",    "webhooksecret", "sessionkey",  "apipassword",   "secretaccesskey",
+};
+/* The word before "key" or "token" that makes it a secret (api key). */
+static const char *const key_qualifiers[] = {
+    "api",    "secret", "private", "signing", "encryption", "master", "app",
+    "client", "hmac",   "shared", "session", "auth",    "license",    "service", "admin",
+    "bot",    "refresh", "bearer", "oauth",  "jwt",     "webhook",    "deploy",  "crypt",
+};
+/* Words after the name that do not change what the value is. */
+static const char *const neutral_words[] = {
+    "confirmation", "confirm", "again", "repeat", "value", "val", "plain", "plaintext",
+    "clear", "cleartext", "raw", "str", "string", "literal", "default", "dflt", "env", "var",
+};
+/* Words anywhere in a name that make a key or token public by design:
+ * publishable keys, browser client keys and tokens, search-only keys. */
+static const char *const public_words[] = {"public", "publishable", "pub", "search", "site",
+                                           "anon", "anonymous", "readonly"};
+/* Words before "key" or "token" (not "secret") that make it an identifier:
+ * an access key is the name half of an access key / secret key pair
+ * (S3, MinIO), a client key or token is given to browsers. */
+static const char *const id_prefixes[] = {"access", "client", "id", "public"};
+/* Words before "token" or "secret" that make it something else. */
+static const char *const not_secret_prefixes[] = {
+    "page",   "next",   "prev",   "continuation", "cursor", "cancel",  "cancellation",
+    "csrf",   "xsrf",   "sync",   "resume",       "lexer",  "parser",  "syntax",
+    "end",    "start",  "eof",    "invalid",      "unexpected", "last", "first",
+};
+
+/* Configuration directives that take a password (redis.conf, slapd.conf). */
+static const char *const password_directives[] = {"requirepass", "masterauth", "rootpw",
+                                                  "masterpassword"};
+
+/* English words that end like a password word but are not one. */
+static const char *const not_passwords[] = {"bypass", "compass", "surpass", "trespass", "overpass",
+                                            "underpass", "encompass", "passpass"};
+
+/* One all-capital or all-lower word that ends with a secret word:
+ * PGPASSWORD, DBPASS, SLACKTOKEN, apisecret. */
+static ks_key_class suffix_class(const word *w)
+{
+    static const char *const pw_suffixes[] = {"password", "passwd", "passphrase", "pass", "pwd"};
+    static const char *const secret_suffixes[] = {"secret", "token", "apikey", "credentials"};
+    if (w->n < 5 || IN(w->s, w->n, not_passwords))
+        return KS_KEY_CLASS_NONE;
+    for (size_t i = 0; i < sizeof pw_suffixes / sizeof pw_suffixes[0]; i++) {
+        size_t m = strlen(pw_suffixes[i]);
+        if (w->n > m + 1 && eq_nocase(w->s + w->n - m, m, pw_suffixes[i]))
+            return KS_KEY_CLASS_PASSWORD;
+    }
+    for (size_t i = 0; i < sizeof secret_suffixes / sizeof secret_suffixes[0]; i++) {
+        size_t m = strlen(secret_suffixes[i]);
+        if (w->n > m + 1 && eq_nocase(w->s + w->n - m, m, secret_suffixes[i]))
+            return KS_KEY_CLASS_SECRET;
+    }
+    return KS_KEY_CLASS_NONE;
+}
+
+/* Configuration directives that take a password (redis.conf, slapd.conf). */
+
+ks_key_class ks_key_classify(const uint8_t *key, size_t n)
+{
+    if (IN(key, n, password_directives))
+        return KS_KEY_CLASS_PASSWORD;
+    word w[6];
+    size_t nw = split_words(key, n, w, 6);
+    while (nw > 1 && IN(w[nw - 1].s, w[nw - 1].n, neutral_words))
+        nw--;
+    if (nw == 0)
+        return KS_KEY_CLASS_NONE;
+    const word *last = &w[nw - 1], *prev = nw > 1 ? &w[nw - 2] : NULL;
+    const word *prev2 = nw > 2 ? &w[nw - 3] : NULL;
+    if (IN(last->s, last->n, password_words))
+        return KS_KEY_CLASS_PASSWORD;
+    for (size_t i = 0; i < nw; i++)
+        if (IN(w[i].s, w[i].n, public_words))
+            return KS_KEY_CLASS_NONE;
+    bool keyish = eq_nocase(last->s, last->n, "key") || eq_nocase(last->s, last->n, "token");
+    if (keyish && prev && IN(prev->s, prev->n, id_prefixes) &&
+        !(prev2 && (eq_nocase(prev2->s, prev2->n, "secret") ||
+                    eq_nocase(prev2->s, prev2->n, "shared"))))
+        return KS_KEY_CLASS_NONE; /* ...but SecretAccessKey, SharedAccessKey are secrets */
+    if (keyish && prev && eq_nocase(prev->s, prev->n, "access") && prev2)
+        return KS_KEY_CLASS_SECRET;
+    if (IN(last->s, last->n, secret_words))
+        return prev && IN(prev->s, prev->n, not_secret_prefixes) ? KS_KEY_CLASS_NONE
+                                                                 : KS_KEY_CLASS_SECRET;
+    if (prev && (eq_nocase(last->s, last->n, "key") || eq_nocase(last->s, last->n, "token") ||
+                 eq_nocase(last->s, last->n, "secret")) &&
+        IN(prev->s, prev->n, key_qualifiers))
+        return KS_KEY_CLASS_SECRET;
+    return suffix_class(last);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 3. The value                                                              */
+
+static bool has_char(const uint8_t *s, size_t n, uint8_t c)
+{
+    return memchr(s, c, n) != NULL;
+}
+
+/* ${VAR} $VAR %VAR% {{ x }} %(x)s #{x} @VAR@ __VAR__ <placeholder> ... */
+static bool is_reference(const uint8_t *v, size_t n)
+{
+    if (n >= 2 && v[0] == '$' && (v[1] == '{' || v[1] == '(' || is_alpha(v[1]) || v[1] == '_')) {
+        /* ...but "$apr1$salt$hash" and "$6$salt$hash" are crypt(5) hashes. */
+        size_t i = 1;
+        while (i < n && i < 8 && (is_alpha(v[i]) || is_digit(v[i])))
+            i++;
+        return !(i < n && v[i] == '$' && memchr(v + i + 1, '$', n - i - 1));
+    }
+    if (n >= 2 && v[0] == '%' && v[n - 1] == '%')
+        return true;
+    if (n >= 2 && v[0] == '%' && (v[1] == '(' || v[1] == 's' || v[1] == 'd'))
+        return true;
+    if (n >= 2 && ((v[0] == '<' && v[n - 1] == '>') || (v[0] == '{' && v[n - 1] == '}') ||
+                   (v[0] == '[' && v[n - 1] == ']')))
+        return true;
+    if (n >= 2 && v[0] == '@' && v[n - 1] == '@')
+        return true;
+    if (n >= 4 && v[0] == '_' && v[1] == '_' && v[n - 1] == '_' && v[n - 2] == '_')
+        return true;
+    static const char *const marks[] = {"${", "{{", "{%", "#{", "%(", "$(", "<%"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (n >= 2 && memmem(v, n, marks[i], 2))
+            return true;
+    return false;
+}
+
+/* The words users write instead of a secret. */
+static const char *const placeholders[] = {
+    "changeme", "change_me", "change-me", "changeit", "secret", "password", "passwd", "pass",
+    "token", "apikey", "api_key", "example", "dummy", "sample", "placeholder", "redacted",
+    "todo", "fixme", "tbd", "none", "null", "nil", "undefined", "empty", "unused", "notset",
+    "not_set", "n/a", "na", "test", "testing", "foo", "bar", "foobar", "xxx", "yyy", "abc",
+    "secret_key", "secretkey", "mysecret", "my-secret", "mypassword", "your_password",
+    "your-password", "yourpassword", "your_token", "your-token", "your_api_key", "your-api-key",
+    "required", "optional", "hidden", "masked", "removed", "omitted", "<redacted>", "*",
+};
+static const char *const booleans[] = {"true",  "false", "yes", "no", "on", "off",
+                                       "enabled", "disabled", "y", "n", "t", "f"};
+static const char *const type_names[] = {
+    "str",        "string",     "bytes",      "int",      "bool",        "char",
+    "secretstr",  "securestring", "password", "optional", "any",         "object",
+    "text",       "varchar",    "secretbytes", "char*",   "const",       "byte[]",
+};
+/* Common and default passwords: a finding of the weak rule. */
+static const char *const weak_passwords[] = {
+    "admin",    "administrator", "root",     "toor",     "guest",    "default",  "user",
+    "login",    "welcome",       "letmein",  "qwerty",   "qwertyuiop", "asdf",   "abc123",
+    "admin123", "admin1234",     "password1", "password123", "passw0rd", "p@ssw0rd", "p@ssword",
+    "pa$$word", "123456",        "1234567",  "12345678", "123456789", "1234567890", "111111",
+    "000000",   "654321",        "iloveyou", "monkey",   "dragon",   "master",   "sunshine",
+    "princess", "football",      "baseball", "trustno1", "raspberry", "ubnt",    "support",
+    "service",  "system",        "manager",  "operator", "cisco",    "router",   "1234",
+    "12345",    "pi",            "alpine",   "vagrant",  "postgres", "mysql",    "oracle",
+};
+
+/* A path, not a secret: /run/secrets/db, ./secret.txt, ~/.pgpass, C:\x. */
+static bool looks_like_path(const uint8_t *v, size_t n)
+{
+    if (n >= 2 && ((v[0] == '.' && v[1] == '/') || (v[0] == '~' && v[1] == '/')))
+        return true;
+    if (n >= 3 && is_alpha(v[0]) && v[1] == ':' && (v[2] == '\\' || v[2] == '/'))
+        return true;
+    if (!has_char(v, n, '/') || has_char(v, n, '+') || has_char(v, n, '='))
+        return false;
+    /* Segments of lower-case words: etc/ssl/private, ld-x86-64/pr24905-x32. */
+    size_t upper = 0;
+    for (size_t i = 0; i < n; i++)
+        if (is_upper(v[i]))
+            upper++;
+    return v[0] == '/' || upper * 4 < n;
+}
+
+/* Prose: several words separated by spaces. */
+static bool looks_like_prose(const uint8_t *v, size_t n)
+{
+    size_t spaces = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == ' ')
+            spaces++;
+    return spaces >= 2;
+}
+
+static unsigned classes(const uint8_t *v, size_t n)
+{
+    bool up = false, lo = false, dig = false, sym = false;
+    for (size_t i = 0; i < n; i++) {
+        up |= is_upper(v[i]);
+        lo |= is_lower(v[i]);
+        dig |= is_digit(v[i]);
+        sym |= !is_alpha(v[i]) && !is_digit(v[i]);
+    }
+    return (unsigned)up + lo + dig + sym;
+}
+
+static bool all_digits(const uint8_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(v[i]))
+            return false;
+    return n > 0;
+}
+
+/* A segment spelled like the words of an identifier: lower, UPPER,
+ * Capital, camelCase or PascalCase, letters only. */
+static bool wordy(const uint8_t *s, size_t n)
+{
+    size_t up = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!is_alpha(s[k]))
+            return false;
+        up += is_upper(s[k]);
+    }
+    if (n == 0 || up == n)
+        return true;
+    size_t i = 0; /* [a-z]* then ([A-Z][a-z]+)* */
+    while (i < n && is_lower(s[i]))
+        i++;
+    while (i < n) {
+        if (!is_upper(s[i++]))
+            return false;
+        size_t lo = 0;
+        while (i < n && is_lower(s[i]))
+            i++, lo++;
+        if (lo == 0)
+            return false;
+    }
+    return true;
+}
+
+/* A name rather than a value: db_password, settings.db.password,
+ * adminPassword, smtp-pass (words joined by separators or camelCase). */
+static bool identifier_like(const uint8_t *v, size_t n)
+{
+    size_t start = 0, parts = 0;
+    bool camel = false;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && v[i] != '.' && v[i] != '_' && v[i] != '-' && v[i] != ':' && v[i] != '/') {
+            camel |= i > 0 && is_upper(v[i]) && is_lower(v[i - 1]);
+            continue;
+        }
+        if (i > start && !wordy(v + start, i - start))
+            return false;
+        parts += i > start;
+        start = i + 1;
+    }
+    return parts > 1 || camel;
+}
+
+/* Does the value look machine-made: long, varied, not words? Hex (and
+ * UUIDs) of 32 digits or more; otherwise at least 16 characters with a
+ * digit or mixed case, spread over the alphabet (Shannon entropy), and not
+ * an identifier spelled as words. */
+static bool random_looking(const uint8_t *v, size_t n)
+{
+    if (n < 16 || has_char(v, n, ' '))
+        return false;
+    double h = ks_entropy(v, n);
+    unsigned c = classes(v, n);
+    bool hex = true;
+    for (size_t i = 0; i < n && hex; i++)
+        hex = is_digit(v[i]) || (lower(v[i]) >= 'a' && lower(v[i]) <= 'f') || v[i] == '-';
+    if (hex)
+        return n >= 32 && h >= 3.0;
+    if (identifier_like(v, n) || wordy(v, n))
+        return false;
+    return (c >= 3 && h >= 3.5) || (c >= 2 && n >= 20 && h >= 4.0);
+}
+
+/* Words inside a value that mark it as an example or a template. */
+static const char *const placeholder_marks[] = {
+    "example", "xxxx", "****", "....", "\xe2\x80\xa6", "<your", "{your", "your_", "your-",
+    "yourkey", "yourtoken", "yourpass", "replace_me", "replace-me", "replaceme", "changeme",
+    "change_me", "change-me", "dummy", "placeholder", "redacted", "sample", "insert_",
+    "insert-", "<password>", "<secret>", "<token>", "os.environ", "process.env", "getenv",
+    "environ[",
+};
+
+static bool placeholder(const uint8_t *v, size_t n)
+{
+    if (IN(v, n, placeholders))
+        return true;
+    for (size_t i = 0; i < sizeof placeholder_marks / sizeof placeholder_marks[0]; i++)
+        if (ks_contains_nocase(v, n, placeholder_marks[i]))
+            return true;
+    size_t same = 1; /* one character repeated: ********, xxxxxxxx */
+    for (size_t i = 1; i < n; i++)
+        same += v[i] == v[0];
+    return same == n && !is_digit(v[0]);
+}
+
+ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, bool quoted,
+                            uint32_t flags)
+{
+    ks_judgement j = {KS_VERDICT_NONE, KS_CONF_LOW};
+    if (n == 0 || n > 256 || cls == KS_KEY_CLASS_NONE)
+        return j;
+    if (is_reference(v, n) || IN(v, n, booleans) || has_char(v, n, '\n'))
+        return j;
+    if (!quoted && IN(v, n, type_names))
+        return j;
+    if (looks_like_path(v, n) || (n > 8 && memmem(v, n, "://", 3)))
+        return j; /* a path; a URL (the URL rules judge its credentials) */
+    if (cls == KS_KEY_CLASS_SECRET) {
+        if (placeholder(v, n) || !random_looking(v, n))
+            return j;
+        j.verdict = KS_VERDICT_SECRET;
+        j.confidence = n >= 32 && ks_entropy(v, n) >= 4.0 ? KS_CONF_HIGH : KS_CONF_MEDIUM;
+    } else if (IN(v, n, weak_passwords)) {
+        j.verdict = KS_VERDICT_WEAK;
+        j.confidence = KS_CONF_MEDIUM;
+    } else {
+        if (placeholder(v, n) || identifier_like(v, n) || (!quoted && looks_like_prose(v, n)))
+            return j;
+        bool weak = n < 8 || all_digits(v, n) || (classes(v, n) == 1 && n < 10);
+        j.verdict = weak ? KS_VERDICT_WEAK : KS_VERDICT_SECRET;
+        j.confidence = !weak && n >= 12 && classes(v, n) >= 3 ? KS_CONF_HIGH : KS_CONF_MEDIUM;
+    }
+    if (flags & (KS_SCAN_DOCS | KS_SCAN_TESTS))
+        j.confidence = KS_CONF_LOW;
+    return j;
+}
+
+/* ------------------------------------------------------------------------ */
+/* 2. The syntax                                                             */
+
+typedef struct scan {
+    const uint8_t *d;
+    size_t from, to; /* the window */
+    uint32_t flags;
+} scan;
+
+static size_t line_start(const scan *s, size_t p)
+{
+    while (p > s->from && s->d[p - 1] != '\n')
+        p--;
+    return p;
+}
+
+static size_t line_end(const scan *s, size_t p)
+{
+    while (p < s->to && s->d[p] != '\n' && s->d[p] != '\r')
+        p++;
+    return p;
+}
+
+static size_t skip_spaces(const scan *s, size_t p)
+{
+    while (p < s->to && is_space(s->d[p]))
+        p++;
+    return p;
+}
+
+static size_t skip_spaces_back(const scan *s, size_t p)
+{
+    while (p > s->from && is_space(s->d[p - 1]))
+        p--;
+    return p;
+}
+
+static bool at(const scan *s, size_t p, const char *lit)
+{
+    size_t m = strlen(lit);
+    return p + m <= s->to && memcmp(s->d + p, lit, m) == 0;
+}
+
+static bool is_quote(uint8_t c)
+{
+    return c == '"' || c == '\'' || c == '`';
+}
+
+typedef struct value {
+    size_t start, end;
+    bool quoted;
+    bool reference; /* an interpolating string with a reference in it */
+} value;
+
+/* A string literal at p (after any Python/C/C# prefix): its contents to the
+ * closing quote on the same line. */
+static bool string_literal(const scan *s, size_t p, value *v)
+{
+    const uint8_t *d = s->d;
+    bool interp = false, raw = false;
+    /* Prefixes: r b u f rb br fr (Python), L u8 u U (C/C++), @ $ (C#). */
+    size_t q = p;
+    while (q < s->to && q - p < 3 && (is_alpha(d[q]) || d[q] == '8' || d[q] == '@' || d[q] == '$')) {
+        if (d[q] == 'f' || d[q] == 'F' || d[q] == '$')
+            interp = true;
+        if (d[q] == 'r' || d[q] == 'R' || d[q] == '@')
+            raw = true;
+        q++;
+    }
+    if (q >= s->to || !is_quote(d[q]) || (q > p && !(q - p <= 3)))
+        return false;
+    if (q > p) {
+        /* a prefix must be one of the known ones, not the tail of a word */
+        static const char *const prefixes[] = {"r",  "b",  "u",  "f",  "rb", "br", "fr", "rf",
+                                               "l",  "u8", "@",  "$",  "$@", "@$"};
+        if (!in_list(d + p, q - p, prefixes, sizeof prefixes / sizeof prefixes[0]))
+            return false;
+    }
+    uint8_t quote = d[q];
+    if (q + 2 < s->to && d[q + 1] == quote && d[q + 2] == quote)
+        return false; /* triple-quoted: a block of text */
+    size_t e = q + 1;
+    while (e < s->to && d[e] != quote && d[e] != '\n') {
+        if (d[e] == '\\' && !raw && e + 1 < s->to)
+            e++;
+        e++;
+    }
+    if (e >= s->to || d[e] != quote)
+        return false;
+    v->start = q + 1;
+    v->end = e;
+    v->quoted = true;
+    v->reference = interp && memchr(d + q + 1, '{', e - q - 1) != NULL;
+    return true;
+}
+
+/* The value at p: a string literal, or (outside code) one bare token that
+ * ends the line, or a number. */
+static bool read_value_ex(const scan *s, size_t p, value *v, bool glued);
+
+static bool read_value(const scan *s, size_t p, value *v)
+{
+    return read_value_ex(s, p, v, false);
+}
+
+/* `glued`: shell style, NAME=value with nothing around '=': the value is
+ * one word, whatever follows it on the line (NAME=v cmd, -e NAME=v img). */
+static bool read_value_ex(const scan *s, size_t p, value *v, bool glued)
+{
+    const uint8_t *d = s->d;
+    p = skip_spaces(s, p);
+    if (p >= s->to || d[p] == '\n' || d[p] == '\r')
+        return false;
+    memset(v, 0, sizeof *v);
+    if (string_literal(s, p, v))
+        return true;
+    if (d[p] == '|' || d[p] == '>' || d[p] == '&' || d[p] == '*' || d[p] == '!')
+        return false; /* YAML block scalars, anchors, aliases, tags */
+    size_t e = p;
+    while (e < s->to && !is_space(d[e]) && d[e] != '\n' && d[e] != '\r')
+        e++;
+    size_t end = e;
+    /* Punctuation that closes the statement or the structure. */
+    while (end > p && (d[end - 1] == ';' || d[end - 1] == ',' || d[end - 1] == ')' ||
+                       d[end - 1] == '}' || d[end - 1] == ']'))
+        end--;
+    if (end == p)
+        return false;
+    bool number = all_digits(d + p, end - p);
+    if ((s->flags & KS_SCAN_CODE) && !number)
+        return false; /* an expression: a name, a call, an attribute */
+    for (size_t i = p; i < end; i++)
+        if (d[i] == '(' || d[i] == '[' || is_quote(d[i]))
+            return false; /* a call, an index, a quoted part: an expression */
+    /* Nothing but a comment may follow a bare value: else it is prose. */
+    size_t rest = skip_spaces(s, e);
+    if (!glued && rest < s->to && d[rest] != '\n' && d[rest] != '\r' && d[rest] != '#' &&
+        !at(s, rest, "//") && d[rest] != ';')
+        return false;
+    v->start = p;
+    v->end = end;
+    return true;
+}
+
+/* The operator after a key, from p: returns where the value starts, or 0.
+ * Skips a C array suffix and a type annotation (password: str = "x"). */
+static size_t operator_at(const scan *s, size_t p, const char **syntax)
+{
+    const uint8_t *d = s->d;
+    p = skip_spaces(s, p);
+    if (p < s->to && d[p] == '[') { /* char pass[32] = "..." */
+        size_t q = p + 1;
+        while (q < s->to && q - p < 24 && d[q] != ']' && d[q] != '\n')
+            q++;
+        if (q < s->to && d[q] == ']')
+            p = skip_spaces(s, q + 1);
+    }
+    if (at(s, p, "PROGMEM"))
+        p = skip_spaces(s, p + 7);
+    if (at(s, p, ":=") || at(s, p, "?=") || at(s, p, "=>")) {
+        *syntax = d[p] == '=' ? "mapping" : "assignment";
+        return p + 2;
+    }
+    if (at(s, p, "||") || at(s, p, "??")) {
+        *syntax = "fallback";
+        return p + 2;
+    }
+    if (p < s->to && d[p] == '=' && !at(s, p, "==") && !at(s, p, "=~")) {
+        *syntax = "assignment";
+        return p + 1;
+    }
+    if (p < s->to && d[p] == ':' && !at(s, p, "::")) {
+        /* A type annotation: "password: str = ..." or "password: string;". */
+        size_t q = skip_spaces(s, p + 1);
+        size_t t = q;
+        while (t < s->to && (is_word(s->d[t]) || s->d[t] == '[' || s->d[t] == ']' ||
+                             s->d[t] == '.' || s->d[t] == '<' || s->d[t] == '>' || s->d[t] == '?'))
+            t++;
+        size_t after = skip_spaces(s, t);
+        if (t > q && is_alpha(d[q]) && after < s->to && d[after] == '=' && !at(s, after, "==")) {
+            *syntax = "assignment";
+            return after + 1;
+        }
+        *syntax = "mapping";
+        return p + 1;
+    }
+    return 0;
+}
+
+/* For a quoted key, what follows its closing quote. */
+static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, const char **syntax)
+{
+    const uint8_t *d = s->d;
+    uint8_t q = d[ks - 1];
+    if (ke >= s->to || d[ke] != q)
+        return false;
+    size_t p = skip_spaces(s, ke + 1);
+    size_t before = skip_spaces_back(s, ks - 1);
+    uint8_t prev = before > s->from ? d[before - 1] : '\n';
+    if (p < s->to && d[p] == ']') { /* os.environ["X"] = "v", $_ENV['X'] = 'v' */
+        size_t vp = operator_at(s, p + 1, syntax);
+        *syntax = "index-assignment";
+        return vp && read_value(s, vp, v);
+    }
+    if (p < s->to && d[p] == ',' && (prev == '(' || prev == '{')) {
+        /* put("password", "v"), define('DB_PASSWORD', 'v'), getenv("X", "v"),
+         * {"password", "v"}: the next argument. */
+        *syntax = prev == '(' ? "call-argument" : "initializer";
+        return string_literal(s, skip_spaces(s, p + 1), v);
+    }
+    if (p < s->to && d[p] == ',' && prev == ':' && before >= 2) {
+        /* {"name": "DB_PASSWORD", "value": "v"} (ECS, Kubernetes JSON) */
+        size_t e = p + 1, lim = p + 200 < s->to ? p + 200 : s->to;
+        const uint8_t *m = memmem(d + e, lim - e, "\"value\"", 7);
+        if (!m)
+            return false;
+        size_t vp = operator_at(s, (size_t)(m - d) + 7, syntax);
+        *syntax = "name-value";
+        return vp && string_literal(s, skip_spaces(s, vp), v);
+    }
+    if (prev == '=' && before >= 2) {
+        /* <add key="SmtpPassword" value="v"/>: the value attribute of the tag. */
+        size_t lim = p + 200 < s->to ? p + 200 : s->to, e = p;
+        while (e < lim && d[e] != '>' && d[e] != '\n')
+            e++;
+        const uint8_t *m = memmem(d + p, e - p, "value=", 6);
+        if (!m)
+            return false;
+        *syntax = "xml-attribute-pair";
+        return string_literal(s, (size_t)(m - d) + 6, v);
+    }
+    size_t vp = operator_at(s, p, syntax);
+    return vp && read_value(s, vp, v);
+}
+
+/* - name: DB_PASSWORD
+ *   value: v               (Kubernetes env, the next line or the one after) */
+static bool k8s_env(const scan *s, size_t ke, value *v)
+{
+    const uint8_t *d = s->d;
+    size_t p = line_end(s, ke);
+    for (int lines = 0; lines < 2 && p < s->to; lines++) {
+        while (p < s->to && (d[p] == '\n' || d[p] == '\r'))
+            p++;
+        size_t q = skip_spaces(s, p);
+        if (at(s, q, "value:")) {
+            const char *syn;
+            size_t vp = operator_at(s, q + 5, &syn);
+            return vp && read_value(s, vp, v);
+        }
+        p = line_end(s, q);
+    }
+    return false;
+}
+
+/* variable "db_password" { ... default = "v" ... } (Terraform) */
+static bool terraform_default(const scan *s, size_t ke, value *v)
+{
+    const uint8_t *d = s->d;
+    size_t lim = ke + 600 < s->to ? ke + 600 : s->to;
+    for (size_t p = ke; p + 7 < lim; p++) {
+        if (d[p] == '}')
+            return false;
+        if (memcmp(d + p, "default", 7) == 0 && (p == 0 || !is_word(d[p - 1])) &&
+            !is_word(d[p + 7])) {
+            const char *syn;
+            size_t vp = operator_at(s, p + 7, &syn);
+            return vp && string_literal(s, skip_spaces(s, vp), v);
+        }
+    }
+    return false;
+}
+
+/* What precedes the key on its line, trimmed ("- name:", "#define", "ENV"). */
+static bool line_prefix_is(const scan *s, size_t ks, const char *what)
+{
+    size_t ls = skip_spaces(s, line_start(s, ks));
+    size_t e = skip_spaces_back(s, ks);
+    size_t m = strlen(what);
+    if (e < ls || e - ls != m)
+        return false;
+    return memcmp(s->d + ls, what, m) == 0;
+}
+
+static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char **syntax)
+{
+    const uint8_t *d = s->d;
+    uint8_t prev = ks > s->from ? d[ks - 1] : '\n';
+    if (is_quote(prev)) {
+        size_t before = skip_spaces_back(s, ks - 1);
+        if (before > s->from + 4 && line_prefix_is(s, ks - 1, "variable") &&
+            terraform_default(s, ke, v)) {
+            *syntax = "terraform-default";
+            return true;
+        }
+        if (line_prefix_is(s, ks - 1, "- name:") || line_prefix_is(s, ks - 1, "name:")) {
+            *syntax = "k8s-env";
+            return k8s_env(s, ke, v);
+        }
+        return after_quoted_key(s, ks, ke, v, syntax);
+    }
+    if (prev == '<') { /* <password>v</password> */
+        if (ke >= s->to || d[ke] != '>')
+            return false;
+        size_t e = ke + 1, lim = ke + 260 < s->to ? ke + 260 : s->to;
+        while (e < lim && d[e] != '<' && d[e] != '\n')
+            e++;
+        if (e >= lim || !at(s, e, "</"))
+            return false;
+        *syntax = "xml-element";
+        *v = (value){ke + 1, e, true, false};
+        return e > ke + 1;
+    }
+    if (prev == '{' && ks >= s->from + 2 && d[ks - 2] == '$') { /* ${PASSWORD:-v} */
+        size_t p = ke;
+        if (at(s, p, ":-") || at(s, p, ":="))
+            p += 2;
+        else if (p < s->to && (d[p] == '-' || d[p] == '='))
+            p++;
+        else
+            return false;
+        size_t e = p;
+        while (e < s->to && d[e] != '}' && d[e] != '\n' && e - p < 256)
+            e++;
+        if (e >= s->to || d[e] != '}')
+            return false;
+        *syntax = "shell-default";
+        if (e > p + 1 && is_quote(d[p]) && d[e - 1] == d[p])
+            *v = (value){p + 1, e - 1, true, false};
+        else
+            *v = (value){p, e, false, false};
+        return true;
+    }
+    if (line_prefix_is(s, ks, "- name:") || line_prefix_is(s, ks, "name:")) {
+        *syntax = "k8s-env";
+        return k8s_env(s, ke, v);
+    }
+    size_t ls = skip_spaces(s, line_start(s, ks));
+    if (at(s, ls, "#") && (memmem(d + ls, ks - ls, "define", 6) != NULL)) {
+        /* #define MQTT_PASS "k9#mQ2" */
+        size_t p = skip_spaces(s, ke);
+        *syntax = "define";
+        return p > ke && string_literal(s, p, v);
+    }
+    if (IN(d + ks, ke - ks, password_directives) && line_prefix_is(s, ks, "")) {
+        size_t p = skip_spaces(s, ke); /* requirepass foobared */
+        *syntax = "directive";
+        return p > ke && read_value(s, p, v);
+    }
+    if (line_prefix_is(s, ks, "ENV") || line_prefix_is(s, ks, "SetEnv")) {
+        size_t p = skip_spaces(s, ke);
+        if (p > ke && p < s->to && d[p] != '=') { /* ENV KEY value */
+            *syntax = "dockerfile-env";
+            return read_value(s, p, v);
+        }
+    }
+    if (ke < s->to && d[ke] == '(' && (prev == '.' || memchr(d + ks, '.', ke - ks))) {
+        /* .setPassword("v"), .password("v"), .withPassword("v") */
+        *syntax = "setter";
+        return string_literal(s, skip_spaces(s, ke + 1), v);
+    }
+    return false;
+}
+
+/* The plain forms: key operator value, with the operator after the key. */
+static bool plain_assignment(const scan *s, size_t ke, value *v, const char **syntax)
+{
+    size_t vp = operator_at(s, ke, syntax);
+    bool glued = vp == ke + 1 && s->d[ke] == '=' && vp < s->to && !is_space(s->d[vp]);
+    return vp && read_value_ex(s, vp, v, glued);
+}
+
+/* The leading "." of a method or attribute, and of an identifier's
+ * object, belong to the expression, not to the key. */
+static void key_bounds(const scan *s, size_t hit, size_t *ks, size_t *ke)
+{
+    const uint8_t *d = s->d;
+    size_t a = hit, b = hit;
+    while (a > s->from && is_keych(d[a - 1]) && hit - a < 96)
+        a--;
+    while (b < s->to && is_keych(d[b]) && b - hit < 96)
+        b++;
+    /* Only the last part of a dotted name is the key when a call or an
+     * object comes before it (this.password, process.env.DB_PASSWORD keeps
+     * DB_PASSWORD): the words are classified by the last part anyway. */
+    while (a < b && (d[a] == '.' || d[a] == '-'))
+        a++;
+    while (b > a && (d[b - 1] == '.' || d[b - 1] == '-'))
+        b--;
+    *ks = a;
+    *ke = b;
+}
+
+bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, uint32_t flags,
+                        ks_assignment *out)
+{
+    scan s = {d, from, to, flags};
+    if (hit <= from || hit > to)
+        return false;
+    size_t ks, ke;
+    key_bounds(&s, hit - 1, &ks, &ke);
+    if (ke <= ks)
+        return false;
+    /* The key's own name: after the last '.', for dotted names whose value
+     * follows (spring.datasource.password: v keeps the whole name). */
+    ks_key_class cls = ks_key_classify(d + ks, ke - ks);
+    if (cls == KS_KEY_CLASS_NONE)
+        return false;
+    value v;
+    const char *syntax = "assignment";
+    memset(&v, 0, sizeof v);
+    if (!key_syntax(&s, ks, ke, &v, &syntax) && !plain_assignment(&s, ke, &v, &syntax))
+        return false;
+    if (v.reference || v.end <= v.start)
+        return false;
+    *out = (ks_assignment){.start = ks,
+                           .end = v.end + (v.quoted ? 1 : 0),
+                           .kstart = ks,
+                           .kend = ke,
+                           .vstart = v.start,
+                           .vend = v.end,
+                           .quoted = v.quoted,
+                           .cls = cls,
+                           .syntax = syntax};
+    if (out->end > to)
+        out->end = to;
+    return true;
+}

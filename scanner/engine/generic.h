@@ -1,0 +1,73 @@
+/*
+ * generic.h - credentials found by context: a secret-named key, flag or
+ * field next to a value that is a literal secret.
+ *
+ * A generic rule's pattern only finds a keyword (password, secret, token,
+ * api key, ...); the engine then hands the place to an extractor here,
+ * which reads the code or configuration around it the way a reviewer
+ * would: which identifier holds the keyword, whether it names a secret
+ * (its last word does: DB_PASSWORD, dbPassword, smtp-password; not
+ * password_hint or tokenizer), which syntax assigns it a value (= : :=
+ * => <key>v</key> key="v" .setPassword("v") #define K "v" ${K:-v}
+ * - name: K / value: v, ...), and whether that value is a literal secret
+ * or something else (a reference, a call, a placeholder, a type, a path).
+ *
+ * Everything here is a pure function of the bytes it is given: no paths
+ * (the caller's flags say whether the bytes are code, documentation or
+ * tests), no allocation, safe from any thread.
+ */
+#ifndef KS_GENERIC_H
+#define KS_GENERIC_H
+
+#include "../core/ks.h"
+
+/* What a key name says its value is. */
+typedef enum ks_key_class {
+    KS_KEY_CLASS_NONE = 0,
+    KS_KEY_CLASS_PASSWORD, /* password, passwd, passphrase, pass, pwd, pw */
+    KS_KEY_CLASS_SECRET,   /* secret, token, api key, access key, credentials, auth, ... */
+} ks_key_class;
+
+/* The class of an identifier, by its last word (words split at _ - . :
+ * and camelCase; trailing digits and words like "confirmation" or
+ * "value" do not count). */
+ks_key_class ks_key_classify(const uint8_t *key, size_t n);
+
+typedef enum ks_verdict {
+    KS_VERDICT_NONE = 0, /* not a literal secret */
+    KS_VERDICT_WEAK,     /* a password, but a weak or default one */
+    KS_VERDICT_SECRET,   /* a literal secret */
+} ks_verdict;
+
+typedef struct ks_judgement {
+    ks_verdict verdict;
+    ks_confidence confidence;
+} ks_judgement;
+
+/* Scan flags the judgement reads (engine.h has the KS_SCAN_* values). */
+/* Judge a value assigned to a key of class `cls`: `quoted` when it was a
+ * string literal, `flags` the KS_SCAN_* flags of the bytes (code, docs,
+ * tests lower the confidence or change what an unquoted value means). */
+ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, bool quoted,
+                            uint32_t flags);
+
+/* An assignment found around a keyword. */
+typedef struct ks_assignment {
+    size_t start, end;   /* the whole: key to value */
+    size_t kstart, kend; /* the key (identifier, without quotes) */
+    size_t vstart, vend; /* the value (without quotes) */
+    bool quoted;
+    ks_key_class cls;
+    const char *syntax; /* static: "assignment", "mapping", "xml-element", ... */
+} ks_assignment;
+
+/* The assignment whose key holds the keyword that ends at `at`, looking
+ * only at d[from, to) (the engine's window). False when the keyword is not
+ * in a secret-named key that is given a value there. */
+bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t at, uint32_t flags,
+                        ks_assignment *out);
+
+/* How far an assignment may reach from its keyword (the engine's window). */
+#define KS_GENERIC_WIDTH 1024
+
+#endif

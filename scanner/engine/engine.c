@@ -497,10 +497,12 @@ static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
     }
     if ((r->validators & KS_VALIDATE_PASSWORD) && !ks_check_password_value(sec, sl))
         return false;
+    if ((r->validators & KS_VALIDATE_BASE64_USERPASS) && !ks_check_base64_userpass(sec, sl))
+        return false;
     if (r->validators & (KS_VALIDATE_PASSWORD_VALUE | KS_VALIDATE_SECRET_VALUE)) {
         ks_key_class cls = r->validators & KS_VALIDATE_SECRET_VALUE ? KS_KEY_CLASS_SECRET
                                                                     : KS_KEY_CLASS_PASSWORD;
-        ks_judgement j = ks_judge_value(cls, sec, sl, true, a->flags);
+        ks_judgement j = ks_judge_value(cls, sec, sl, '"', a->flags);
         if (j.verdict == KS_VERDICT_NONE)
             return false;
         m->confidence = j.verdict == KS_VERDICT_WEAK ? KS_CONF_LOW : j.confidence;
@@ -529,13 +531,13 @@ static void confirm_extract(ks_scratch *s, uint32_t id, size_t e_end, size_t fro
         return;
     if (asg.start < s->covered[id])
         return;
-    ks_key_class want = er->extract == EXTRACT_SECRET ? KS_KEY_CLASS_SECRET : KS_KEY_CLASS_PASSWORD;
-    if (asg.cls != want)
+    bool secret_class = asg.cls == KS_KEY_CLASS_SECRET || asg.cls == KS_KEY_CLASS_KEY;
+    if (secret_class != (er->extract == EXTRACT_SECRET))
         return;
     ks_judgement j = ks_judge_value(asg.cls, a->data + asg.vstart, asg.vend - asg.vstart,
-                                    asg.quoted, a->flags);
+                                    asg.quote, a->flags);
     ks_verdict need = er->extract == EXTRACT_WEAK ? KS_VERDICT_WEAK : KS_VERDICT_SECRET;
-    if (j.verdict != need)
+    if (j.verdict != need || (asg.strict && j.verdict != KS_VERDICT_SECRET))
         return;
     s->covered[id] = asg.end;
     ks_match m = {.rule = id,

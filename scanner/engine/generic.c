@@ -146,6 +146,7 @@ static const char *const key_qualifiers[] = {
 static const char *const neutral_words[] = {
     "confirmation", "confirm", "again", "repeat", "value", "val", "plain", "plaintext",
     "clear", "cleartext", "raw", "str", "string", "literal", "default", "dflt", "env", "var",
+    "base", /* secret_key_base (Rails) */
 };
 /* Words anywhere in a name that make a key or token public by design:
  * publishable keys, browser client keys and tokens, search-only keys. */
@@ -154,7 +155,9 @@ static const char *const public_words[] = {"public", "publishable", "pub", "sear
 /* Words before "key" or "token" (not "secret") that make it an identifier:
  * an access key is the name half of an access key / secret key pair
  * (S3, MinIO), a client key or token is given to browsers. */
-static const char *const id_prefixes[] = {"access", "client", "id", "public"};
+static const char *const id_prefixes[] = {"access", "client", "id", "public", "project"};
+/* ...and before "token": a client token is given to browsers. */
+static const char *const token_id_prefixes[] = {"client", "id", "public"};
 /* Words before "token" or "secret" that make it something else. */
 static const char *const not_secret_prefixes[] = {
     "page",   "next",   "prev",   "continuation", "cursor", "cancel",  "cancellation",
@@ -163,8 +166,9 @@ static const char *const not_secret_prefixes[] = {
 };
 
 /* Configuration directives that take a password (redis.conf, slapd.conf). */
-static const char *const password_directives[] = {"requirepass", "masterauth", "rootpw",
-                                                  "masterpassword"};
+static const char *const password_directives[] = {"requirepass", "rootpw", "masterpassword"};
+/* ...and those that take a secret. */
+static const char *const secret_directives[] = {"masterauth"};
 
 /* English words that end like a password word but are not one. */
 static const char *const not_passwords[] = {"bypass", "compass", "surpass", "trespass", "overpass",
@@ -197,6 +201,8 @@ ks_key_class ks_key_classify(const uint8_t *key, size_t n)
 {
     if (IN(key, n, password_directives))
         return KS_KEY_CLASS_PASSWORD;
+    if (IN(key, n, secret_directives))
+        return KS_KEY_CLASS_SECRET;
     word w[6];
     size_t nw = split_words(key, n, w, 6);
     while (nw > 1 && IN(w[nw - 1].s, w[nw - 1].n, neutral_words))
@@ -210,13 +216,15 @@ ks_key_class ks_key_classify(const uint8_t *key, size_t n)
     for (size_t i = 0; i < nw; i++)
         if (IN(w[i].s, w[i].n, public_words))
             return KS_KEY_CLASS_NONE;
-    bool keyish = eq_nocase(last->s, last->n, "key") || eq_nocase(last->s, last->n, "token");
-    if (keyish && prev && IN(prev->s, prev->n, id_prefixes) &&
+    bool is_key = eq_nocase(last->s, last->n, "key");
+    if (is_key && prev && IN(prev->s, prev->n, id_prefixes) &&
         !(prev2 && (eq_nocase(prev2->s, prev2->n, "secret") ||
                     eq_nocase(prev2->s, prev2->n, "shared"))))
         return KS_KEY_CLASS_NONE; /* ...but SecretAccessKey, SharedAccessKey are secrets */
-    if (keyish && prev && eq_nocase(prev->s, prev->n, "access") && prev2)
+    if (is_key && prev && eq_nocase(prev->s, prev->n, "access") && prev2)
         return KS_KEY_CLASS_SECRET;
+    if (eq_nocase(last->s, last->n, "token") && prev && IN(prev->s, prev->n, token_id_prefixes))
+        return KS_KEY_CLASS_NONE;
     if (IN(last->s, last->n, secret_words))
         return prev && IN(prev->s, prev->n, not_secret_prefixes) ? KS_KEY_CLASS_NONE
                                                                  : KS_KEY_CLASS_SECRET;
@@ -224,7 +232,13 @@ ks_key_class ks_key_classify(const uint8_t *key, size_t n)
                  eq_nocase(last->s, last->n, "secret")) &&
         IN(prev->s, prev->n, key_qualifiers))
         return KS_KEY_CLASS_SECRET;
-    return suffix_class(last);
+    ks_key_class c = suffix_class(last);
+    if (c != KS_KEY_CLASS_NONE)
+        return c;
+    /* NONCE_KEY, AUTH_SALT: a secret if the value says so. */
+    if (prev && (is_key || eq_nocase(last->s, last->n, "salt")))
+        return KS_KEY_CLASS_KEY;
+    return KS_KEY_CLASS_NONE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -247,8 +261,9 @@ static bool is_reference(const uint8_t *v, size_t n)
     }
     if (n >= 2 && v[0] == '%' && v[n - 1] == '%')
         return true;
-    if (n >= 2 && v[0] == '%' && (v[1] == '(' || v[1] == 's' || v[1] == 'd'))
-        return true;
+    if (n >= 2 && v[0] == '%' && (v[1] == '(' || v[1] == 's' || v[1] == 'd' || is_digit(v[1]) ||
+                                  v[1] == '*' || v[1] == '~'))
+        return true; /* printf formats, batch arguments (%1, %~dp0) */
     if (n >= 2 && ((v[0] == '<' && v[n - 1] == '>') || (v[0] == '{' && v[n - 1] == '}') ||
                    (v[0] == '[' && v[n - 1] == ']')))
         return true;
@@ -265,10 +280,10 @@ static bool is_reference(const uint8_t *v, size_t n)
 
 /* The words users write instead of a secret. */
 static const char *const placeholders[] = {
-    "changeme", "change_me", "change-me", "changeit", "secret", "password", "passwd", "pass",
+    "changeme", "change_me", "change-me", "secret", "password", "passwd", "pass",
     "token", "apikey", "api_key", "example", "dummy", "sample", "placeholder", "redacted",
     "todo", "fixme", "tbd", "none", "null", "nil", "undefined", "empty", "unused", "notset",
-    "not_set", "n/a", "na", "test", "testing", "foo", "bar", "foobar", "xxx", "yyy", "abc",
+    "not_set", "n/a", "na", "foo", "bar", "foobar", "xxx", "yyy", "abc",
     "secret_key", "secretkey", "mysecret", "my-secret", "mypassword", "your_password",
     "your-password", "yourpassword", "your_token", "your-token", "your_api_key", "your-api-key",
     "required", "optional", "hidden", "masked", "removed", "omitted", "<redacted>", "*",
@@ -290,7 +305,36 @@ static const char *const weak_passwords[] = {
     "princess", "football",      "baseball", "trustno1", "raspberry", "ubnt",    "support",
     "service",  "system",        "manager",  "operator", "cisco",    "router",   "1234",
     "12345",    "pi",            "alpine",   "vagrant",  "postgres", "mysql",    "oracle",
+    "test",     "testing",       "changeit", "secret1",  "qwerty123", "letmein1",
 };
+
+/* A password hash, not the password: {SSHA}.., MySQL *<40 hex>, crypt(3)
+ * strings. The hash rules report those. */
+static bool looks_like_hash(const uint8_t *v, size_t n)
+{
+    static const char *const schemes[] = {"{ssha}", "{sha}", "{smd5}", "{md5}", "{crypt}",
+                                          "{pbkdf2", "{ssha256}", "{ssha512}", "{argon2"};
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        size_t m = strlen(schemes[i]);
+        if (n > m && in_list(v, m, &schemes[i], 1))
+            return true;
+    }
+    if (n == 41 && v[0] == '*') {
+        size_t hex = 0;
+        for (size_t i = 1; i < n; i++)
+            hex += is_digit(v[i]) || (lower(v[i]) >= 'a' && lower(v[i]) <= 'f');
+        if (hex == 40)
+            return true;
+    }
+    /* $id$[params$]salt$hash: $1$ $5$ $6$ $2b$ $y$ $argon2id$ ... */
+    if (n > 20 && v[0] == '$') {
+        size_t dollars = 0;
+        for (size_t i = 0; i < n; i++)
+            dollars += v[i] == '$';
+        return dollars >= 3;
+    }
+    return false;
+}
 
 /* A path, not a secret: /run/secrets/db, ./secret.txt, ~/.pgpass, C:\x. */
 static bool looks_like_path(const uint8_t *v, size_t n)
@@ -368,12 +412,13 @@ static bool wordy(const uint8_t *s, size_t n)
 
 /* A name rather than a value: db_password, settings.db.password,
  * adminPassword, smtp-pass (words joined by separators or camelCase). */
-static bool identifier_like(const uint8_t *v, size_t n)
+static bool identifier_like_sep(const uint8_t *v, size_t n, bool hyphen)
 {
     size_t start = 0, parts = 0;
     bool camel = false;
     for (size_t i = 0; i <= n; i++) {
-        if (i < n && v[i] != '.' && v[i] != '_' && v[i] != '-' && v[i] != ':' && v[i] != '/') {
+        if (i < n && v[i] != '.' && v[i] != '_' && (v[i] != '-' || !hyphen) && v[i] != ':' &&
+            v[i] != '/') {
             camel |= i > 0 && is_upper(v[i]) && is_lower(v[i - 1]);
             continue;
         }
@@ -383,6 +428,11 @@ static bool identifier_like(const uint8_t *v, size_t n)
         start = i + 1;
     }
     return parts > 1 || camel;
+}
+
+static bool identifier_like(const uint8_t *v, size_t n)
+{
+    return identifier_like_sep(v, n, true);
 }
 
 /* Does the value look machine-made: long, varied, not words? Hex (and
@@ -427,9 +477,10 @@ static bool placeholder(const uint8_t *v, size_t n)
     return same == n && !is_digit(v[0]);
 }
 
-ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, bool quoted,
+ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_t quote,
                             uint32_t flags)
 {
+    bool quoted = quote != 0;
     ks_judgement j = {KS_VERDICT_NONE, KS_CONF_LOW};
     if (n == 0 || n > 256 || cls == KS_KEY_CLASS_NONE)
         return j;
@@ -437,10 +488,17 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, bool q
         return j;
     if (!quoted && IN(v, n, type_names))
         return j;
-    if (looks_like_path(v, n) || (n > 8 && memmem(v, n, "://", 3)))
-        return j; /* a path; a URL (the URL rules judge its credentials) */
-    if (cls == KS_KEY_CLASS_SECRET) {
+    if (looks_like_path(v, n) || (n > 8 && memmem(v, n, "://", 3)) || looks_like_hash(v, n))
+        return j; /* a path; a URL (the URL rules judge its credentials); a hash */
+    size_t spaces = 0;
+    for (size_t i = 0; i < n; i++)
+        spaces += v[i] == ' ';
+    if (spaces >= 3 || (spaces && quote == '`'))
+        return j; /* a sentence, a command in a code span */
+    if (cls == KS_KEY_CLASS_SECRET || cls == KS_KEY_CLASS_KEY) {
         if (placeholder(v, n) || !random_looking(v, n))
+            return j;
+        if (cls == KS_KEY_CLASS_KEY && !(n >= 32 && classes(v, n) >= 3 && ks_entropy(v, n) >= 4.3))
             return j;
         j.verdict = KS_VERDICT_SECRET;
         j.confidence = n >= 32 && ks_entropy(v, n) >= 4.0 ? KS_CONF_HIGH : KS_CONF_MEDIUM;
@@ -448,9 +506,10 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, bool q
         j.verdict = KS_VERDICT_WEAK;
         j.confidence = KS_CONF_MEDIUM;
     } else {
-        if (placeholder(v, n) || identifier_like(v, n) || (!quoted && looks_like_prose(v, n)))
+        if (placeholder(v, n) || identifier_like_sep(v, n, !quoted) ||
+            (!quoted && looks_like_prose(v, n)))
             return j;
-        bool weak = n < 8 || all_digits(v, n) || (classes(v, n) == 1 && n < 10);
+        bool weak = n < 8 || all_digits(v, n) || (classes(v, n) == 1 && n < 12);
         j.verdict = weak ? KS_VERDICT_WEAK : KS_VERDICT_SECRET;
         j.confidence = !weak && n >= 12 && classes(v, n) >= 3 ? KS_CONF_HIGH : KS_CONF_MEDIUM;
     }
@@ -466,6 +525,7 @@ typedef struct scan {
     const uint8_t *d;
     size_t from, to; /* the window */
     uint32_t flags;
+    bool query; /* the key is a URL query or form parameter: the value ends at & */
 } scan;
 
 static size_t line_start(const scan *s, size_t p)
@@ -509,7 +569,7 @@ static bool is_quote(uint8_t c)
 
 typedef struct value {
     size_t start, end;
-    bool quoted;
+    uint8_t quote;  /* the quote character of a string literal, 0 when bare */
     bool reference; /* an interpolating string with a reference in it */
 } value;
 
@@ -550,7 +610,7 @@ static bool string_literal(const scan *s, size_t p, value *v)
         return false;
     v->start = q + 1;
     v->end = e;
-    v->quoted = true;
+    v->quote = quote;
     v->reference = interp && memchr(d + q + 1, '{', e - q - 1) != NULL;
     return true;
 }
@@ -575,10 +635,18 @@ static bool read_value_ex(const scan *s, size_t p, value *v, bool glued)
     memset(v, 0, sizeof *v);
     if (string_literal(s, p, v))
         return true;
+    static const char securestring[] = "convertto-securestring";
+    if (p + sizeof securestring < s->to &&
+        in_list(d + p, sizeof securestring - 1, (const char *const[]){securestring}, 1)) {
+        /* PowerShell: ConvertTo-SecureString "v" -AsPlainText */
+        size_t q = skip_spaces(s, p + sizeof securestring - 1);
+        return string_literal(s, q, v);
+    }
     if (d[p] == '|' || d[p] == '>' || d[p] == '&' || d[p] == '*' || d[p] == '!')
         return false; /* YAML block scalars, anchors, aliases, tags */
     size_t e = p;
-    while (e < s->to && !is_space(d[e]) && d[e] != '\n' && d[e] != '\r')
+    while (e < s->to && !is_space(d[e]) && d[e] != '\n' && d[e] != '\r' &&
+           !(glued && (is_quote(d[e]) || (s->query && d[e] == '&'))))
         e++;
     size_t end = e;
     /* Punctuation that closes the statement or the structure. */
@@ -635,10 +703,12 @@ static size_t operator_at(const scan *s, size_t p, const char **syntax)
         size_t q = skip_spaces(s, p + 1);
         size_t t = q;
         while (t < s->to && (is_word(s->d[t]) || s->d[t] == '[' || s->d[t] == ']' ||
-                             s->d[t] == '.' || s->d[t] == '<' || s->d[t] == '>' || s->d[t] == '?'))
+                             s->d[t] == '.' || s->d[t] == '<' || s->d[t] == '>' || s->d[t] == '?' ||
+                             s->d[t] == '&' || s->d[t] == '\'' || s->d[t] == '*'))
             t++;
         size_t after = skip_spaces(s, t);
-        if (t > q && is_alpha(d[q]) && after < s->to && d[after] == '=' && !at(s, after, "==")) {
+        if (t > q && (is_alpha(d[q]) || d[q] == '&') && after < s->to && d[after] == '=' &&
+            !at(s, after, "==")) {
             *syntax = "assignment";
             return after + 1;
         }
@@ -649,7 +719,8 @@ static size_t operator_at(const scan *s, size_t p, const char **syntax)
 }
 
 /* For a quoted key, what follows its closing quote. */
-static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, const char **syntax)
+static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, const char **syntax,
+                             bool *strict)
 {
     const uint8_t *d = s->d;
     uint8_t q = d[ks - 1];
@@ -663,11 +734,25 @@ static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, cons
         *syntax = "index-assignment";
         return vp && read_value(s, vp, v);
     }
-    if (p < s->to && d[p] == ',' && (prev == '(' || prev == '{')) {
+    if (p < s->to && d[p] == ',' && (prev == '(' || prev == '{' || prev == ',')) {
         /* put("password", "v"), define('DB_PASSWORD', 'v'), getenv("X", "v"),
-         * {"password", "v"}: the next argument. */
-        *syntax = prev == '(' ? "call-argument" : "initializer";
+         * {"password", "v"}: the next argument; (2,'smtp_password','v') in a
+         * SQL dump, a weaker form: only a strong secret counts there. */
+        *syntax = prev == '(' ? "call-argument" : prev == '{' ? "initializer" : "name-value-row";
+        *strict = prev == ',';
         return string_literal(s, skip_spaces(s, p + 1), v);
+    }
+    if (p < s->to && d[p] == ')') {
+        /* A literal fallback after a lookup: env::var("X").unwrap_or("v"),
+         * os.getenv("X") or "v", process.env["X"] || "v". */
+        static const char *const fallbacks[] = {".unwrap_or_else(|_|", ".unwrap_or(", " or ",
+                                                " || ", " ?? ", ".orElse(", ".getOrElse("};
+        for (size_t i = 0; i < sizeof fallbacks / sizeof fallbacks[0]; i++)
+            if (at(s, p + 1, fallbacks[i])) {
+                *syntax = "fallback";
+                return string_literal(s, skip_spaces(s, p + 1 + strlen(fallbacks[i])), v);
+            }
+        return false;
     }
     if (p < s->to && d[p] == ',' && prev == ':' && before >= 2) {
         /* {"name": "DB_PASSWORD", "value": "v"} (ECS, Kubernetes JSON) */
@@ -714,19 +799,26 @@ static bool k8s_env(const scan *s, size_t ke, value *v)
     return false;
 }
 
-/* variable "db_password" { ... default = "v" ... } (Terraform) */
-static bool terraform_default(const scan *s, size_t ke, value *v)
+/* variable "db_password" { ... default = "v" ... } and
+ * resource "aws_ssm_parameter" "payments_api_key" { ... value = "v" ... }
+ * (Terraform): the block's label names what its literal is. */
+static bool terraform_block(const scan *s, size_t ke, value *v)
 {
+    static const char *const fields[] = {"default", "value", "secret_string"};
     const uint8_t *d = s->d;
     size_t lim = ke + 600 < s->to ? ke + 600 : s->to;
-    for (size_t p = ke; p + 7 < lim; p++) {
+    for (size_t p = ke; p < lim; p++) {
         if (d[p] == '}')
             return false;
-        if (memcmp(d + p, "default", 7) == 0 && (p == 0 || !is_word(d[p - 1])) &&
-            !is_word(d[p + 7])) {
-            const char *syn;
-            size_t vp = operator_at(s, p + 7, &syn);
-            return vp && string_literal(s, skip_spaces(s, vp), v);
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            size_t m = strlen(fields[f]);
+            if (p + m < lim && memcmp(d + p, fields[f], m) == 0 && (p == 0 || !is_word(d[p - 1])) &&
+                !is_word(d[p + m])) {
+                const char *syn;
+                size_t vp = operator_at(s, p + m, &syn);
+                if (vp && string_literal(s, skip_spaces(s, vp), v))
+                    return true;
+            }
         }
     }
     return false;
@@ -736,6 +828,8 @@ static bool terraform_default(const scan *s, size_t ke, value *v)
 static bool line_prefix_is(const scan *s, size_t ks, const char *what)
 {
     size_t ls = skip_spaces(s, line_start(s, ks));
+    if (!*what)
+        return ls == ks;
     size_t e = skip_spaces_back(s, ks);
     size_t m = strlen(what);
     if (e < ls || e - ls != m)
@@ -743,22 +837,50 @@ static bool line_prefix_is(const scan *s, size_t ks, const char *what)
     return memcmp(s->d + ls, what, m) == 0;
 }
 
-static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char **syntax)
+/* A configuration directive: the key starts its line (outside code), is a
+ * known directive word or made of several words (AuthLDAPBindPassword,
+ * olcRootPW: not the English word "password" that begins a sentence),
+ * and a value follows after blanks. */
+static bool directive(const scan *s, size_t ks, size_t ke)
+{
+    if ((s->flags & KS_SCAN_CODE) || !line_prefix_is(s, ks, "") || ke >= s->to ||
+        !is_space(s->d[ke]))
+        return false;
+    if (IN(s->d + ks, ke - ks, password_directives) || IN(s->d + ks, ke - ks, secret_directives))
+        return true;
+    if (s->flags & KS_SCAN_DOCS)
+        return false;
+    word w[4];
+    return split_words(s->d + ks, ke - ks, w, 4) >= 2;
+}
+
+static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char **syntax,
+                       bool *strict)
 {
     const uint8_t *d = s->d;
     uint8_t prev = ks > s->from ? d[ks - 1] : '\n';
     if (is_quote(prev)) {
-        size_t before = skip_spaces_back(s, ks - 1);
-        if (before > s->from + 4 && line_prefix_is(s, ks - 1, "variable") &&
-            terraform_default(s, ke, v)) {
-            *syntax = "terraform-default";
+        size_t ls = skip_spaces(s, line_start(s, ks));
+        if ((at(s, ls, "variable ") || at(s, ls, "resource ")) && terraform_block(s, ke, v)) {
+            *syntax = "terraform-block";
             return true;
         }
         if (line_prefix_is(s, ks - 1, "- name:") || line_prefix_is(s, ks - 1, "name:")) {
             *syntax = "k8s-env";
             return k8s_env(s, ke, v);
         }
-        return after_quoted_key(s, ks, ke, v, syntax);
+        if (ke < s->to && d[ke] == '=' && ks >= s->from + 4) {
+            /* set "REPORTS_API_KEY=v" (Windows batch): to the closing quote */
+            size_t e = ke + 1;
+            while (e < s->to && d[e] != prev && d[e] != '\n')
+                e++;
+            if (e < s->to && d[e] == prev && e > ke + 1) {
+                *syntax = "assignment";
+                *v = (value){ke + 1, e, prev, false};
+                return true;
+            }
+        }
+        return after_quoted_key(s, ks, ke, v, syntax, strict);
     }
     if (prev == '<') { /* <password>v</password> */
         if (ke >= s->to || d[ke] != '>')
@@ -769,7 +891,7 @@ static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char
         if (e >= lim || !at(s, e, "</"))
             return false;
         *syntax = "xml-element";
-        *v = (value){ke + 1, e, true, false};
+        *v = (value){ke + 1, e, '<', false};
         return e > ke + 1;
     }
     if (prev == '{' && ks >= s->from + 2 && d[ks - 2] == '$') { /* ${PASSWORD:-v} */
@@ -787,9 +909,9 @@ static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char
             return false;
         *syntax = "shell-default";
         if (e > p + 1 && is_quote(d[p]) && d[e - 1] == d[p])
-            *v = (value){p + 1, e - 1, true, false};
+            *v = (value){p + 1, e - 1, d[p], false};
         else
-            *v = (value){p, e, false, false};
+            *v = (value){p, e, 0, false};
         return true;
     }
     if (line_prefix_is(s, ks, "- name:") || line_prefix_is(s, ks, "name:")) {
@@ -797,14 +919,15 @@ static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char
         return k8s_env(s, ke, v);
     }
     size_t ls = skip_spaces(s, line_start(s, ks));
-    if (at(s, ls, "#") && (memmem(d + ls, ks - ls, "define", 6) != NULL)) {
+    const uint8_t *hash = ks > ls ? memchr(d + ls, '#', ks - ls) : NULL;
+    if (hash && memmem(hash, (size_t)(d + ks - hash), "define", 6) != NULL) {
         /* #define MQTT_PASS "k9#mQ2" */
         size_t p = skip_spaces(s, ke);
         *syntax = "define";
         return p > ke && string_literal(s, p, v);
     }
-    if (IN(d + ks, ke - ks, password_directives) && line_prefix_is(s, ks, "")) {
-        size_t p = skip_spaces(s, ke); /* requirepass foobared */
+    if (directive(s, ks, ke)) {
+        size_t p = skip_spaces(s, ke); /* requirepass v, AuthLDAPBindPassword "v" */
         *syntax = "directive";
         return p > ke && read_value(s, p, v);
     }
@@ -821,6 +944,58 @@ static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char
         return string_literal(s, skip_spaces(s, ke + 1), v);
     }
     return false;
+}
+
+/* a, b := "x", "y" (Go), a, b = "x", "y" (Python): the value at the key's
+ * place in the list. */
+static bool multi_assignment(const scan *s, size_t ks, size_t ke, value *v, const char **syntax)
+{
+    const uint8_t *d = s->d;
+    size_t idx = 0, p = ks;
+    /* Names before the key: ", name" repeated back to the line start. */
+    for (;;) {
+        size_t q = skip_spaces_back(s, p);
+        if (q <= s->from || d[q - 1] != ',')
+            break;
+        q = skip_spaces_back(s, q - 1);
+        size_t n = q;
+        while (n > s->from && is_word(d[n - 1]))
+            n--;
+        if (n == q)
+            return false;
+        idx++;
+        p = n;
+    }
+    /* ...and after it, to the operator. */
+    size_t q = skip_spaces(s, ke);
+    while (q < s->to && d[q] == ',') {
+        q = skip_spaces(s, q + 1);
+        while (q < s->to && is_word(d[q]))
+            q++;
+        q = skip_spaces(s, q);
+    }
+    if (idx == 0 && q == skip_spaces(s, ke))
+        return false; /* not a list */
+    size_t vp;
+    if (at(s, q, ":="))
+        vp = q + 2;
+    else if (q < s->to && d[q] == '=' && !at(s, q, "=="))
+        vp = q + 1;
+    else
+        return false;
+    for (size_t i = 0;; i++) {
+        vp = skip_spaces(s, vp);
+        if (!string_literal(s, vp, v))
+            return false;
+        if (i == idx) {
+            *syntax = "multi-assignment";
+            return true;
+        }
+        vp = skip_spaces(s, v->end + 1);
+        if (vp >= s->to || d[vp] != ',')
+            return false;
+        vp++;
+    }
 }
 
 /* The plain forms: key operator value, with the operator after the key. */
@@ -855,7 +1030,7 @@ static void key_bounds(const scan *s, size_t hit, size_t *ks, size_t *ke)
 bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, uint32_t flags,
                         ks_assignment *out)
 {
-    scan s = {d, from, to, flags};
+    scan s = {d, from, to, flags, false};
     if (hit <= from || hit > to)
         return false;
     size_t ks, ke;
@@ -870,17 +1045,23 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     value v;
     const char *syntax = "assignment";
     memset(&v, 0, sizeof v);
-    if (!key_syntax(&s, ks, ke, &v, &syntax) && !plain_assignment(&s, ke, &v, &syntax))
+    bool strict = false;
+    s.query = ks > from && (d[ks - 1] == '?' || d[ks - 1] == '&');
+    if (!key_syntax(&s, ks, ke, &v, &syntax, &strict) &&
+        !multi_assignment(&s, ks, ke, &v, &syntax) && !plain_assignment(&s, ke, &v, &syntax))
         return false;
+    if (s.query)
+        syntax = "query-parameter";
     if (v.reference || v.end <= v.start)
         return false;
     *out = (ks_assignment){.start = ks,
-                           .end = v.end + (v.quoted ? 1 : 0),
+                           .end = v.end + (v.quote ? 1 : 0),
                            .kstart = ks,
                            .kend = ke,
                            .vstart = v.start,
                            .vend = v.end,
-                           .quoted = v.quoted,
+                           .quote = v.quote,
+                           .strict = strict,
                            .cls = cls,
                            .syntax = syntax};
     if (out->end > to)

@@ -26,6 +26,8 @@ typedef enum ks_key_class {
     KS_KEY_CLASS_NONE = 0,
     KS_KEY_CLASS_PASSWORD, /* password, passwd, passphrase, pass, pwd, pw */
     KS_KEY_CLASS_SECRET,   /* secret, token, api key, access key, credentials, auth, ... */
+    KS_KEY_CLASS_KEY,      /* a key or salt of no telling kind (NONCE_KEY, AUTH_SALT): a
+                            * secret only when the value is plainly random */
 } ks_key_class;
 
 /* The class of an identifier, by its last word (words split at _ - . :
@@ -44,11 +46,10 @@ typedef struct ks_judgement {
     ks_confidence confidence;
 } ks_judgement;
 
-/* Scan flags the judgement reads (engine.h has the KS_SCAN_* values). */
-/* Judge a value assigned to a key of class `cls`: `quoted` when it was a
- * string literal, `flags` the KS_SCAN_* flags of the bytes (code, docs,
- * tests lower the confidence or change what an unquoted value means). */
-ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, bool quoted,
+/* Judge a value assigned to a key of class `cls`: `quote` is the quote
+ * character of a string literal (0: a bare value), `flags` the KS_SCAN_*
+ * flags of the bytes (docs and tests lower the confidence). */
+ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_t quote,
                             uint32_t flags);
 
 /* An assignment found around a keyword. */
@@ -56,7 +57,8 @@ typedef struct ks_assignment {
     size_t start, end;   /* the whole: key to value */
     size_t kstart, kend; /* the key (identifier, without quotes) */
     size_t vstart, vend; /* the value (without quotes) */
-    bool quoted;
+    uint8_t quote; /* the value's quote character, 0 when bare */
+    bool strict; /* a weak form (a name/value row): only a strong secret counts */
     ks_key_class cls;
     const char *syntax; /* static: "assignment", "mapping", "xml-element", ... */
 } ks_assignment;

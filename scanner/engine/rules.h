@@ -18,6 +18,7 @@ enum {
     KS_VALIDATE_PASSWORD = 1u << 4,     /* a value that could be a password, not an identifier */
     KS_VALIDATE_PASSWORD_VALUE = 1u << 5, /* generic judgement of a password (weak ones kept) */
     KS_VALIDATE_SECRET_VALUE = 1u << 6,   /* generic judgement of a machine-made secret */
+    KS_VALIDATE_BASE64_USERPASS = 1u << 7, /* base64 of user:password (Basic, Docker auth) */
 };
 
 typedef struct ks_example {

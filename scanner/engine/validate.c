@@ -355,3 +355,20 @@ size_t ks_secret_normalise(uint8_t *out, const uint8_t *s, size_t n)
     memcpy(out, s, n);
     return n;
 }
+
+bool ks_check_base64_userpass(const uint8_t *s, size_t n)
+{
+    uint8_t out[1024];
+    if (n < 4 || n > 4 * (sizeof out / 3) - 4)
+        return false;
+    long dl = ks_base64_decode(out, s, n);
+    if (dl < 3)
+        return false;
+    const uint8_t *colon = memchr(out, ':', (size_t)dl);
+    if (!colon || colon == out || colon == out + dl - 1)
+        return false;
+    for (long i = 0; i < dl; i++)
+        if (out[i] < 0x20 || out[i] >= 0x7f)
+            return false;
+    return true;
+}

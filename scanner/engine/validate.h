@@ -40,6 +40,11 @@ bool ks_check_pem(const uint8_t *s, size_t n);
  * keyword (undefined, null). Applied by rules with `validate: [password]`. */
 bool ks_check_password_value(const uint8_t *s, size_t n);
 
+/* Base64 of "user:password" (HTTP Basic, Docker config.json auth): it
+ * decodes to printable text with a colon after a non-empty user name and
+ * something after it. */
+bool ks_check_base64_userpass(const uint8_t *s, size_t n);
+
 /* Base64 (standard or url-safe, padding optional) into out (capacity
  * >= n*3/4+3). Returns decoded length or -1 when the input is not base64. */
 long ks_base64_decode(uint8_t *out, const uint8_t *in, size_t n);

@@ -6,8 +6,9 @@ usage: check_corpus.py KEYSIFT_BINARY CORPUS_DIR [SCAN_ARG...]
 Runs `KEYSIFT_BINARY scan --format jsonl --threads 2 [SCAN_ARG...] CORPUS_DIR`
 (extra arguments, e.g. `--rules rules`, go to `scan` unchanged), turns every
 finding location into (path relative to CORPUS_DIR, line, rule_id) and compares
-that set with CORPUS_DIR/manifest.tsv and the manifests of the provider
-families (CORPUS_DIR/providers/*.tsv). Prints every expected location that was
+that set with CORPUS_DIR/manifest.tsv, the manifests of the provider
+families (CORPUS_DIR/providers/*.tsv) and of the generic credentials
+(CORPUS_DIR/generic/expected.tsv). Prints every expected location that was
 not reported and every reported location that was not expected.
 
 Also checks that the scan does not print secrets: --show-secrets is not passed,
@@ -40,11 +41,15 @@ def fail_setup(msg):
 
 
 def manifest_files(corpus_dir):
-    """manifest.tsv, then the manifest of each provider family (providers/*.tsv)."""
+    """manifest.tsv, the manifest of each provider family (providers/*.tsv), and the
+    generic credentials' (generic/expected.tsv)."""
     files = [os.path.join(corpus_dir, "manifest.tsv")]
     prov = os.path.join(corpus_dir, "providers")
     if os.path.isdir(prov):
         files += sorted(os.path.join(prov, f) for f in os.listdir(prov) if f.endswith(".tsv"))
+    generic = os.path.join(corpus_dir, "generic", "expected.tsv")
+    if os.path.exists(generic):
+        files.append(generic)
     return files
 
 
@@ -119,8 +124,13 @@ def corpus_text(corpus_dir):
 
 
 def looks_secret(s):
-    """Letters and digits mixed: tokens, keys, passwords; not words or paths."""
-    return any(c.isdigit() for c in s) and any(c.isalpha() for c in s)
+    """Letters and digits mixed as in tokens, keys and passwords: several digits,
+    and mixed case or many digits; not words, paths or host names with a digit
+    in them (example/api/v1/orders, caching_sha2_password)."""
+    digits = sum(c.isdigit() for c in s)
+    upper = any(c.isupper() for c in s)
+    lower = any(c.islower() for c in s)
+    return digits >= 2 and (upper and lower or digits >= 4) and (lower or upper)
 
 
 def text_fields(obj):

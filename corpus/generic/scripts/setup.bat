@@ -18,7 +18,7 @@ if "%SA_PASSWORD%"=="" (
 )
 
 sqlcmd -S localhost -U sa -P %SA_PASSWORD% -i "%ORDERS_HOME%\db\create.sql"
-rem (corpus) sqlcmd -P takes the password like mysql -p: a CLI password
+rem (corpus) the sqlcmd password flag works like the one of mysql: a CLI password
 sqlcmd -S reports-db -U reports -P VKjfn580L8e. -Q "EXEC dbo.refresh_reports"
 curl.exe -s -u deploy:Falcon~1716 https://artifacts.acme-orders.example/orders/latest.zip -o "%TEMP%\orders.zip"
 

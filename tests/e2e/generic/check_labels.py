@@ -3,9 +3,10 @@
 
 usage: check_labels.py [CORPUS_DIR]
 
-CORPUS_DIR defaults to the folder above this script (corpus/). Reads
-generic/labels.tsv (every labelled line, positive and negative) and
-generic/expected.tsv (the expected findings) and checks that:
+CORPUS_DIR defaults to the project's corpus/. Reads labels.tsv beside this
+script (every labelled line of corpus/generic, positive and negative; kept
+out of the corpus so that its notes are not scanned) and
+CORPUS_DIR/generic/expected.tsv (the expected findings) and checks that:
 
 - both files have their header line and well-formed rows;
 - every path exists and every line number is a non-blank line of that file;
@@ -58,10 +59,11 @@ def read_tsv(path, header, errors):
 
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
-    corpus = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.dirname(here)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(here)))
+    corpus = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(root, "corpus")
     gen = os.path.join(corpus, "generic")
     errors = []
-    labels = read_tsv(os.path.join(gen, "labels.tsv"), LABELS_HEADER, errors)
+    labels = read_tsv(os.path.join(here, "labels.tsv"), LABELS_HEADER, errors)
     expected = read_tsv(os.path.join(gen, "expected.tsv"), EXPECTED_HEADER, errors)
 
     file_lines = {}

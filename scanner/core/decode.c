@@ -1,0 +1,1003 @@
+/*
+ * decode.c - see decode.h.
+ *
+ * DESIGN. The decoders are plain loops: they run on candidate spans, which
+ * are rare. ks_find_encoded runs on every byte of every text file, so it
+ * is built around one pass that classifies 64 bytes at a time into two
+ * bitmasks: the base64 alphabet (A) and the trigger bytes '%' and '\' (T).
+ * Runs of A shorter than 16 are dropped with four shift-and steps (a bit
+ * survives only where 16 alphabet bytes start), so a chunk of ordinary code
+ * costs the classification and a test. What survives, and each trigger,
+ * is an event, handled in order of position:
+ *
+ *  - a long run is classified once more (case, digits, symbols, hex
+ *    blocks) and becomes a base64, base64url or hex candidate, or nothing;
+ *  - a '%' makes us measure the URL run around it (percent candidate?);
+ *  - a '\' followed by x, u or U and hex digits puts its whole line into
+ *    "line mode": a scalar tokenizer finds the quoted strings with two or
+ *    more such escapes (escape candidates), and the pieces of the line
+ *    between them are scanned again without escape triggers.
+ *
+ * Candidates nest (base64 inside URL text inside a string), and the outer
+ * one wins. Events come in order of position, so an inner candidate could
+ * be found before we know its container: before reporting a token, or URL
+ * text, we look ahead on its line for an escape trigger, and before
+ * reporting a token we look ahead along its URL run for a '%'. Each
+ * look-ahead remembers how far it got (esc_clean, pct_clean), so it reads
+ * each byte once: a byte is classified once, looked at once more by each
+ * look-ahead, once more if it is in a long run, and a few times more if it
+ * is on a line with escapes.
+ *
+ * Spans never cross a line break: no candidate's characters include one.
+ * The portable path differs only in how masks are computed (chunk_masks,
+ * classify_block, find_nl_bs); the event logic is shared, and the unit
+ * tests run against both builds and a slow reference.
+ */
+#include "decode.h"
+
+#include <limits.h>
+#include <string.h>
+
+#if defined(__SSE2__) && !defined(KS_DECODE_PORTABLE)
+#define KS_DECODE_SSE2 1
+#include <emmintrin.h>
+#else
+#define KS_DECODE_SSE2 0
+#endif
+
+const char *ks_enc_name(ks_enc e)
+{
+    switch (e) {
+    case KS_ENC_BASE64:
+        return "base64";
+    case KS_ENC_BASE64URL:
+        return "base64url";
+    case KS_ENC_HEX:
+        return "hex";
+    case KS_ENC_PERCENT:
+        return "percent";
+    case KS_ENC_ESCAPE:
+        return "escape";
+    }
+    return "?";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Character classes                                                        */
+
+#define BIT(c) (1ULL << ((unsigned)(c)&63u))
+#define DIGITS (0x3FFULL << 48)    /* '0'..'9' are 48..57 */
+#define UPPER (0x3FFFFFFULL << 1)  /* 'A'..'Z' are 65..90, bit = c - 64 */
+#define LOWER (0x3FFFFFFULL << 33) /* 'a'..'z' are 97..122 */
+
+/* Bitmaps of ASCII: [0] for 0..63, [1] for 64..127. */
+static const uint64_t B64_SET[2] = {DIGITS | BIT('+') | BIT('/') | BIT('-'),
+                                    UPPER | LOWER | BIT('_')};
+static const uint64_t HEX_SET[2] = {DIGITS, (0x3FULL << 1) | (0x3FULL << 33)};
+static const uint64_t URL_SET[2] = {DIGITS | BIT('!') | BIT('#') | BIT('$') | BIT('%') | BIT('&') |
+                                        BIT('*') | BIT('+') | BIT(',') | BIT('-') | BIT('.') |
+                                        BIT('/') | BIT(':') | BIT(';') | BIT('=') | BIT('?'),
+                                    BIT('@') | UPPER | BIT('_') | LOWER | BIT('~')};
+
+static inline bool in_set(const uint64_t set[2], uint8_t c)
+{
+    return c < 128 && (set[c >> 6] >> (c & 63)) & 1;
+}
+
+static inline bool is_b64(uint8_t c)
+{
+    return in_set(B64_SET, c);
+}
+
+static inline bool is_hex(uint8_t c)
+{
+    return in_set(HEX_SET, c);
+}
+
+static inline bool is_url(uint8_t c)
+{
+    return in_set(URL_SET, c);
+}
+
+static inline bool is_alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static inline int hexval(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* n hex digits at in[0..n) (the caller checked they exist), or -1. */
+static int64_t hexnum(const uint8_t *in, size_t n)
+{
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        int h = hexval(in[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Decoders                                                                 */
+
+/* Appends a byte to a capped output. */
+static inline void put(uint8_t *out, size_t cap, size_t *o, uint8_t b)
+{
+    if (*o < cap)
+        out[*o] = b;
+    (*o)++;
+}
+
+static int b64val(uint8_t c, bool url)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == (url ? '-' : '+'))
+        return 62;
+    if (c == (url ? '_' : '/'))
+        return 63;
+    return -1;
+}
+
+long ks_decode_base64(uint8_t *out, size_t cap, const uint8_t *in, size_t n, bool url)
+{
+    size_t pad = 0;
+    while (pad < n && in[n - 1 - pad] == '=')
+        pad++;
+    if (pad > 0 && (pad > 2 || n % 4 != 0))
+        return -1;
+    size_t m = n - pad;
+    if (m % 4 == 1 || m / 4 * 3 > (size_t)LONG_MAX - 2)
+        return -1;
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < m; i++) {
+        int v = b64val(in[i], url);
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            put(out, cap, &o, (uint8_t)(acc >> bits));
+        }
+    }
+    return (long)o;
+}
+
+long ks_decode_hex(uint8_t *out, size_t cap, const uint8_t *in, size_t n)
+{
+    if (n % 2 != 0 || n / 2 > (size_t)LONG_MAX)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = hexval(in[i]), lo = hexval(in[i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        put(out, cap, &o, (uint8_t)(hi << 4 | lo));
+    }
+    return (long)o;
+}
+
+long ks_decode_percent(uint8_t *out, size_t cap, const uint8_t *in, size_t n)
+{
+    if (n > (size_t)LONG_MAX)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] != '%') {
+            put(out, cap, &o, in[i]);
+            continue;
+        }
+        if (n - i < 3)
+            return -1;
+        int hi = hexval(in[i + 1]), lo = hexval(in[i + 2]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        put(out, cap, &o, (uint8_t)(hi << 4 | lo));
+        i += 2;
+    }
+    return (long)o;
+}
+
+static void put_utf8(uint8_t *out, size_t cap, size_t *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        put(out, cap, o, (uint8_t)cp);
+    } else if (cp < 0x800) {
+        put(out, cap, o, (uint8_t)(0xC0 | cp >> 6));
+        put(out, cap, o, (uint8_t)(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        put(out, cap, o, (uint8_t)(0xE0 | cp >> 12));
+        put(out, cap, o, (uint8_t)(0x80 | (cp >> 6 & 0x3F)));
+        put(out, cap, o, (uint8_t)(0x80 | (cp & 0x3F)));
+    } else {
+        put(out, cap, o, (uint8_t)(0xF0 | cp >> 18));
+        put(out, cap, o, (uint8_t)(0x80 | (cp >> 12 & 0x3F)));
+        put(out, cap, o, (uint8_t)(0x80 | (cp >> 6 & 0x3F)));
+        put(out, cap, o, (uint8_t)(0x80 | (cp & 0x3F)));
+    }
+}
+
+/* The byte a one-character escape stands for, or -1. */
+static int simple_escape(uint8_t c)
+{
+    switch (c) {
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'v':
+        return '\v';
+    case 'a':
+        return 0x07;
+    case 'e':
+        return 0x1B;
+    case '"':
+    case '\'':
+    case '\\':
+    case '/':
+        return c;
+    }
+    return -1;
+}
+
+/* How many hex digits follow the escape letter c (x, u, U), else 0. */
+static size_t escape_digits(uint8_t c)
+{
+    return c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : 0;
+}
+
+long ks_unescape(uint8_t *out, size_t cap, const uint8_t *in, size_t n)
+{
+    if (n > (size_t)LONG_MAX)
+        return -1;
+    size_t o = 0;
+    size_t i = 0;
+    while (i < n) {
+        if (in[i] != '\\') {
+            put(out, cap, &o, in[i++]);
+            continue;
+        }
+        if (n - i < 2)
+            return -1;
+        uint8_t c = in[i + 1];
+        int s = simple_escape(c);
+        if (s >= 0) {
+            put(out, cap, &o, (uint8_t)s);
+            i += 2;
+            continue;
+        }
+        if (c >= '0' && c <= '7') {
+            unsigned v = 0;
+            size_t k = i + 1;
+            while (k < n && k < i + 4 && in[k] >= '0' && in[k] <= '7')
+                v = v * 8 + (unsigned)(in[k++] - '0');
+            if (v > 0377)
+                return -1;
+            put(out, cap, &o, (uint8_t)v);
+            i = k;
+            continue;
+        }
+        size_t nd = escape_digits(c);
+        if (nd == 0 || n - i - 2 < nd)
+            return -1;
+        int64_t v = hexnum(in + i + 2, nd);
+        if (v < 0)
+            return -1;
+        i += 2 + nd;
+        if (c == 'x') {
+            put(out, cap, &o, (uint8_t)v);
+            continue;
+        }
+        uint32_t cp = (uint32_t)v;
+        if (c == 'u' && cp >= 0xD800 && cp <= 0xDBFF) {
+            /* A high surrogate: the low one must follow as \uDC00-\uDFFF. */
+            if (n - i < 6 || in[i] != '\\' || in[i + 1] != 'u')
+                return -1;
+            int64_t lo = hexnum(in + i + 2, 4);
+            if (lo < 0xDC00 || lo > 0xDFFF)
+                return -1;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+            i += 6;
+        } else if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+            return -1;
+        }
+        put_utf8(out, cap, &o, cp);
+    }
+    return (long)o;
+}
+
+size_t ks_decoded_cap(ks_enc e, size_t n)
+{
+    switch (e) {
+    case KS_ENC_BASE64:
+    case KS_ENC_BASE64URL:
+        return n / 4 * 3 + n % 4 * 3 / 4;
+    case KS_ENC_HEX:
+        return n / 2;
+    case KS_ENC_PERCENT:
+    case KS_ENC_ESCAPE:
+        return n;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Worth scanning                                                           */
+
+/* The length of the valid UTF-8 sequence (2-4 bytes) at d[0..n), or 0
+ * (RFC 3629: no overlong forms, no surrogates, nothing above 10FFFF). */
+static size_t utf8_len(const uint8_t *d, size_t n)
+{
+    uint8_t c = d[0];
+    size_t len;
+    uint8_t lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < len || d[1] < lo || d[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (d[i] < 0x80 || d[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+static bool der_like(const uint8_t *d, size_t n)
+{
+    if (n < 3 || d[0] != 0x30)
+        return false;
+    size_t hdr, len;
+    if (d[1] == 0x81) {
+        hdr = 3;
+        len = d[2];
+        if (len < 0x80)
+            return false;
+    } else if (d[1] == 0x82 && n >= 4) {
+        hdr = 4;
+        len = (size_t)d[2] << 8 | d[3];
+        if (len < 0x100)
+            return false;
+    } else {
+        return false;
+    }
+    if (n > hdr && d[hdr] != 0x02 && d[hdr] != 0x30)
+        return false;
+    return n <= hdr + len;
+}
+
+bool ks_decoded_worth_scanning(const uint8_t *d, size_t n)
+{
+    if (n == 0)
+        return false;
+    if (der_like(d, n))
+        return true;
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = d[i];
+        if ((c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r')
+            continue;
+        if (c == 0)
+            return false;
+        size_t k = c >= 0x80 ? utf8_len(d + i, n - i) : 0;
+        if (k > 0)
+            i += k - 1;
+        else
+            bad++;
+    }
+    return bad <= n / 10;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Masks: 64 bytes at a time                                                */
+
+#define CHUNK 64u
+#define MIN_B64 16u
+#define MIN_HEX 32u
+
+typedef struct masks {
+    uint64_t a; /* base64 alphabet (A-Z a-z 0-9 + / - _) */
+    uint64_t t; /* '%', and '\' when escapes are triggers */
+} masks;
+
+/* What one long run holds, from classify_run. */
+typedef struct runinfo {
+    size_t upper, lower;
+    bool digit, std, url; /* a digit; + or /; - or _ */
+    bool hex16;           /* some 16-byte block (from the run's start) all hex */
+} runinfo;
+
+#if KS_DECODE_SSE2
+
+static inline __m128i set8(int c)
+{
+    return _mm_set1_epi8((char)c);
+}
+
+/* Bytes in [lo, lo+len): add so that lo lands on -128, then compare signed. */
+static inline __m128i in_range(__m128i v, int lo, int len)
+{
+    return _mm_cmplt_epi8(_mm_add_epi8(v, set8(0x80 - lo)), set8(0x80 + len));
+}
+
+static inline __m128i b64_vec(__m128i v)
+{
+    __m128i letter = in_range(_mm_or_si128(v, set8(0x20)), 'a', 26);
+    /* '+' ',' '-' '.' '/' '0'..'9' less ',' and '.' (the two with (c|2)=='.') */
+    __m128i sym = in_range(v, '+', 15);
+    sym = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_or_si128(v, set8(2)), set8('.')), sym);
+    __m128i us = _mm_cmpeq_epi8(v, set8('_'));
+    return _mm_or_si128(_mm_or_si128(letter, sym), us);
+}
+
+static inline uint64_t mm16(__m128i v)
+{
+    return (uint64_t)(unsigned)_mm_movemask_epi8(v);
+}
+
+/* Masks of p[0..64): the caller guarantees 64 readable bytes. */
+static inline masks masks64(const uint8_t *p, bool esc)
+{
+    __m128i pct = set8('%'), bs = set8(esc ? '\\' : '%');
+    masks m = {0, 0};
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        __m128i t = _mm_or_si128(_mm_cmpeq_epi8(v, pct), _mm_cmpeq_epi8(v, bs));
+        m.a |= mm16(b64_vec(v)) << (16 * k);
+        m.t |= mm16(t) << (16 * k);
+    }
+    return m;
+}
+
+#else
+
+static inline masks masks64(const uint8_t *p, bool esc)
+{
+    masks m = {0, 0};
+    for (unsigned i = 0; i < CHUNK; i++) {
+        uint8_t c = p[i];
+        if (is_b64(c))
+            m.a |= 1ULL << i;
+        if (c == '%' || (esc && c == '\\'))
+            m.t |= 1ULL << i;
+    }
+    return m;
+}
+
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* The search                                                               */
+
+typedef struct scan {
+    const uint8_t *d;
+    size_t n;
+    ks_span_fn fn;
+    void *payload;
+    int rc;           /* fn's non-zero return: stop */
+    size_t last_end;  /* end of the last span reported */
+    size_t esc_clean; /* no escape trigger from the current event to here
+                         (a line end) */
+    size_t pct_clean; /* the URL run ending here has no candidate */
+} scan;
+
+static void emit(scan *c, size_t start, size_t len, ks_enc enc)
+{
+    if (c->rc || start < c->last_end)
+        return; /* cannot happen: events come in order */
+    ks_span s = {start, len, enc};
+    c->last_end = start + len;
+    c->rc = c->fn(c->payload, &s);
+}
+
+/* Masks of d[base .. min(base+64, hi)); bits at or past hi are clear. */
+static masks chunk_masks(const scan *c, size_t base, size_t hi, bool esc)
+{
+    masks m;
+    if (c->n - base >= CHUNK) {
+        m = masks64(c->d + base, esc);
+    } else {
+        uint8_t tmp[CHUNK] = {0}; /* NUL is neither alphabet nor trigger */
+        memcpy(tmp, c->d + base, c->n - base);
+        m = masks64(tmp, esc);
+    }
+    if (hi - base < CHUNK) {
+        uint64_t keep = (1ULL << (hi - base)) - 1;
+        m.a &= keep;
+        m.t &= keep;
+    }
+    return m;
+}
+
+/* Bits i of lo where lo:hi (a 128-bit mask, lo first) has 16 ones from i. */
+static inline uint64_t long_runs(uint64_t lo, uint64_t hi)
+{
+    for (unsigned s = 1; s < MIN_B64; s *= 2) {
+        lo &= (lo >> s) | (hi << (64 - s));
+        hi &= hi >> s;
+    }
+    return lo;
+}
+
+static inline unsigned ctz64(uint64_t x)
+{
+    return (unsigned)__builtin_ctzll(x);
+}
+
+/* The end of the alphabet run that starts at base+i. */
+static size_t run_end(const scan *c, size_t base, unsigned i, masks cur, masks nxt, size_t hi)
+{
+    uint64_t z = ~cur.a & (~0ULL << i);
+    if (z)
+        return base + ctz64(z);
+    if (hi - base <= CHUNK)
+        return hi;
+    z = ~nxt.a;
+    if (z)
+        return base + CHUNK + ctz64(z); /* nxt is clear past hi */
+    for (size_t q = base + 2 * CHUNK; q < hi; q += CHUNK) {
+        z = ~chunk_masks(c, q, hi, false).a;
+        if (z)
+            return q + ctz64(z);
+    }
+    return hi;
+}
+
+#if KS_DECODE_SSE2
+
+static inline void classify_block(const uint8_t *p, runinfo *ri, __m128i *acc_d, __m128i *acc_s,
+                                  __m128i *acc_u)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i up = in_range(v, 'A', 26), lw = in_range(v, 'a', 26), dg = in_range(v, '0', 10);
+    __m128i hx = _mm_or_si128(dg, in_range(_mm_or_si128(v, set8(0x20)), 'a', 6));
+    *acc_d = _mm_or_si128(*acc_d, dg);
+    *acc_s = _mm_or_si128(*acc_s,
+                          _mm_or_si128(_mm_cmpeq_epi8(v, set8('+')), _mm_cmpeq_epi8(v, set8('/'))));
+    *acc_u = _mm_or_si128(*acc_u,
+                          _mm_or_si128(_mm_cmpeq_epi8(v, set8('-')), _mm_cmpeq_epi8(v, set8('_'))));
+    ri->upper += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(up));
+    ri->lower += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(lw));
+    if (_mm_movemask_epi8(hx) == 0xFFFF)
+        ri->hex16 = true;
+}
+
+static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
+{
+    runinfo ri = {0, 0, false, false, false, false};
+    __m128i acc_d = _mm_setzero_si128(), acc_s = acc_d, acc_u = acc_d;
+    size_t i = s;
+    for (; e - i >= 16; i += 16)
+        classify_block(d + i, &ri, &acc_d, &acc_s, &acc_u);
+    if (i < e) {
+        uint8_t tmp[16] = {0};
+        memcpy(tmp, d + i, e - i);
+        classify_block(tmp, &ri, &acc_d, &acc_s, &acc_u);
+    }
+    ri.digit = _mm_movemask_epi8(acc_d) != 0;
+    ri.std = _mm_movemask_epi8(acc_s) != 0;
+    ri.url = _mm_movemask_epi8(acc_u) != 0;
+    return ri;
+}
+
+#else
+
+static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
+{
+    runinfo ri = {0, 0, false, false, false, false};
+    size_t hexrun = 0;
+    for (size_t i = s; i < e; i++) {
+        uint8_t ch = d[i];
+        ri.upper += ch >= 'A' && ch <= 'Z';
+        ri.lower += ch >= 'a' && ch <= 'z';
+        ri.digit |= ch >= '0' && ch <= '9';
+        ri.std |= ch == '+' || ch == '/';
+        ri.url |= ch == '-' || ch == '_';
+        if ((i - s) % 16 == 0)
+            hexrun = 0;
+        hexrun = is_hex(ch) ? hexrun + 1 : 0;
+        if (hexrun == 16)
+            ri.hex16 = true;
+    }
+    return ri;
+}
+
+#endif
+
+/* Whether the hex run d[s..e) (maximal, >= 32) is a candidate. */
+static bool hex_candidate(const uint8_t *d, size_t s, size_t e)
+{
+    if ((e - s) % 2 != 0)
+        return false;
+    bool up = false, lw = false;
+    for (size_t i = s; i < e; i++) {
+        up |= d[i] >= 'A' && d[i] <= 'F';
+        lw |= d[i] >= 'a' && d[i] <= 'f';
+    }
+    return (up || lw) && !(up && lw);
+}
+
+/* The next maximal hex run of MIN_HEX or more in d[*i..e), from *i; false
+ * when there is none. */
+static bool next_long_hex(const uint8_t *d, size_t *i, size_t e, size_t *hs, size_t *he)
+{
+    size_t k = *i;
+    while (k < e) {
+        while (k < e && !is_hex(d[k]))
+            k++;
+        size_t s = k;
+        while (k < e && is_hex(d[k]))
+            k++;
+        if (k - s >= MIN_HEX) {
+            *hs = s;
+            *he = k;
+            *i = k;
+            return true;
+        }
+    }
+    *i = e;
+    return false;
+}
+
+enum { K_NONE, K_B64, K_B64URL, K_HEX };
+
+/* What the alphabet run d[s..e) (16 or more) is a candidate for. */
+static int classify(const uint8_t *d, size_t s, size_t e)
+{
+    if (e - s > KS_DECODE_MAX_RUN)
+        return K_NONE;
+    runinfo ri = classify_run(d, s, e);
+    if (ri.hex16) {
+        size_t i = s, hs, he;
+        bool any = false;
+        while (next_long_hex(d, &i, e, &hs, &he)) {
+            if (hex_candidate(d, hs, he))
+                return K_HEX;
+            any = true;
+        }
+        if (any)
+            return K_NONE; /* mixed-case hex, odd length, digits only */
+    }
+    if (ri.upper == 0 || ri.lower == 0 || (ri.std && ri.url))
+        return K_NONE;
+    if (!ri.digit && !ri.std && !ri.url) {
+        /* Letters only: camelCase has few capitals, base64 about half. */
+        size_t few = ri.upper < ri.lower ? ri.upper : ri.lower;
+        if (few * 4 < ri.upper + ri.lower)
+            return K_NONE;
+    }
+    return ri.url ? K_B64URL : K_B64;
+}
+
+/* Whether d[p] starts an escape we trigger on: \x, \u or \U with its hex
+ * digits. */
+static bool escape_trigger(const scan *c, size_t p)
+{
+    if (c->d[p] != '\\' || c->n - p < 2)
+        return false;
+    size_t nd = escape_digits(c->d[p + 1]);
+    return nd > 0 && c->n - p - 2 >= nd && hexnum(c->d + p + 2, nd) >= 0;
+}
+
+/* The first '\n' or '\' in d[from..to), or to. */
+static size_t find_nl_bs(const uint8_t *d, size_t from, size_t to)
+{
+    size_t i = from;
+#if KS_DECODE_SSE2
+    __m128i nl = set8('\n'), bs = set8('\\');
+    for (; to - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+        unsigned m =
+            (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, bs)));
+        if (m)
+            return i + (unsigned)__builtin_ctz(m);
+    }
+#endif
+    for (; i < to; i++)
+        if (d[i] == '\n' || d[i] == '\\')
+            return i;
+    return to;
+}
+
+/* Whether the line of p has an escape trigger at or after p. Events come
+ * in order, so a trigger before p on its line was an event already. */
+static bool escape_ahead(scan *c, size_t p, size_t hi)
+{
+    if (p < c->esc_clean)
+        return false;
+    size_t q = p;
+    for (;;) {
+        q = find_nl_bs(c->d, q, hi);
+        if (q == hi || c->d[q] == '\n') {
+            c->esc_clean = q;
+            return false;
+        }
+        if (escape_trigger(c, q))
+            return true;
+        q++;
+    }
+}
+
+/* The URL run around p, within [lo, hi) and after the last span. */
+static size_t url_start(const scan *c, size_t p, size_t lo)
+{
+    size_t bound = lo > c->last_end ? lo : c->last_end;
+    while (p > bound && is_url(c->d[p - 1]))
+        p--;
+    return p;
+}
+
+static size_t url_end(const scan *c, size_t p, size_t hi)
+{
+    while (p < hi && is_url(c->d[p]))
+        p++;
+    return p;
+}
+
+/* Whether the URL run d[us..ue) is a percent candidate. */
+static bool pct_candidate(const uint8_t *d, size_t us, size_t ue)
+{
+    if (ue - us > KS_DECODE_MAX_RUN)
+        return false;
+    size_t count = 0;
+    const uint8_t *p = d + us, *end = d + ue;
+    while ((p = memchr(p, '%', (size_t)(end - p))) != NULL) {
+        if (end - p < 3 || hexval(p[1]) < 0 || hexval(p[2]) < 0)
+            return false;
+        count++;
+        p += 3;
+    }
+    return count >= 2;
+}
+
+/* The length of the escape at d[j] ('\') within [.., le), 0 when ks_unescape
+ * would refuse its shape; *xu: it is \x, \u or \U. */
+static size_t escape_len(const uint8_t *d, size_t j, size_t le, bool *xu)
+{
+    *xu = false;
+    if (le - j < 2)
+        return 0;
+    uint8_t e = d[j + 1];
+    if (simple_escape(e) >= 0)
+        return 2;
+    if (e >= '0' && e <= '7') {
+        size_t k = j + 1;
+        unsigned v = 0;
+        while (k < le && k < j + 4 && d[k] >= '0' && d[k] <= '7')
+            v = v * 8 + (unsigned)(d[k++] - '0');
+        return v <= 0377 ? k - j : 0;
+    }
+    size_t nd = escape_digits(e);
+    if (nd == 0 || le - j - 2 < nd || hexnum(d + j + 2, nd) < 0)
+        return 0;
+    *xu = true;
+    return 2 + nd;
+}
+
+/* Whether the quote at d[i] opens a string: not after a letter or digit
+ * ("don't"), unless that is a string prefix (b'', r"", u8"", L"", f''). */
+static bool opens_string(const uint8_t *d, size_t ls, size_t i)
+{
+    if (i == ls)
+        return true;
+    if (d[i - 1] == '\\')
+        return false;
+    if (!is_alnum(d[i - 1]))
+        return true;
+    size_t k = i;
+    while (k > ls && i - k < 3 && is_alnum(d[k - 1])) {
+        if (!memchr("bBrRuUfFL8", d[k - 1], 10))
+            return false;
+        k--;
+    }
+    return i - k <= 2 && (k == ls || !is_alnum(d[k - 1]));
+}
+
+static void scan_range(scan *c, size_t lo, size_t hi, bool top);
+
+/* Line mode for d[ls..le): escape strings, and the pieces between them
+ * scanned without escape triggers. */
+static void scan_line(scan *c, size_t ls, size_t le)
+{
+    const uint8_t *d = c->d;
+    size_t cur = ls;
+    bool open_ok[2] = {true, true}; /* " and ': none unclosed yet */
+    size_t i = ls;
+    while (i < le && !c->rc) {
+        uint8_t q = d[i];
+        unsigned qi = q == '\'';
+        if ((q != '"' && q != '\'') || !open_ok[qi] || !opens_string(d, ls, i)) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1, escs = 0;
+        bool ok = true;
+        while (j < le && d[j] != q) {
+            if (d[j] != '\\') {
+                j++;
+                continue;
+            }
+            bool xu;
+            size_t k = escape_len(d, j, le, &xu);
+            if (k == 0) {
+                ok = false;
+                k = 2;
+            }
+            escs += xu;
+            j += k;
+        }
+        if (j >= le) {
+            /* Unclosed: no closing quote of this kind on the rest of the
+             * line, so none of this kind opens a string either. */
+            open_ok[qi] = false;
+            i++;
+            continue;
+        }
+        if (ok && escs >= 2 && j - i - 1 <= KS_DECODE_MAX_RUN) {
+            scan_range(c, cur, i + 1, false);
+            emit(c, i + 1, j - i - 1, KS_ENC_ESCAPE);
+            cur = j;
+        }
+        i = j + 1;
+    }
+    if (!c->rc)
+        scan_range(c, cur, le, false);
+}
+
+/* Line mode for the line holding p; returns where the line ends. */
+static size_t line_mode(scan *c, size_t p, size_t lo, size_t hi)
+{
+    size_t bound = lo > c->last_end ? lo : c->last_end;
+    size_t ls = p;
+    while (ls > bound && c->d[ls - 1] != '\n')
+        ls--;
+    const uint8_t *nl = memchr(c->d + p, '\n', hi - p);
+    size_t le = nl ? (size_t)(nl - c->d) : hi;
+    scan_line(c, ls, le);
+    return le;
+}
+
+/* A '%' at p (or, in top mode, a '\'); returns where to go on. */
+static size_t on_trigger(scan *c, size_t p, size_t lo, size_t hi, bool top)
+{
+    if (c->d[p] == '\\')
+        return escape_trigger(c, p) ? line_mode(c, p, lo, hi) : p + 1;
+    if (p < c->pct_clean)
+        return p + 1;
+    size_t us = url_start(c, p, lo), ue = url_end(c, p, hi);
+    if (!pct_candidate(c->d, us, ue)) {
+        c->pct_clean = ue;
+        return p + 1;
+    }
+    if (top && escape_ahead(c, p, hi))
+        return line_mode(c, p, lo, hi);
+    emit(c, us, ue - us, KS_ENC_PERCENT);
+    return ue;
+}
+
+/* The alphabet run d[p..end) of 16 or more; returns where to go on. */
+static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool top)
+{
+    const uint8_t *d = c->d;
+    int k = classify(d, p, end);
+    if (k == K_NONE)
+        return end;
+    if (top && escape_ahead(c, p, hi))
+        return line_mode(c, p, lo, hi);
+    if (end >= c->pct_clean) {
+        /* A '%' before p on this URL run was an event already. */
+        size_t ue = url_end(c, end, hi);
+        if (memchr(d + end, '%', ue - end)) {
+            size_t us = url_start(c, p, lo);
+            if (pct_candidate(d, us, ue)) {
+                emit(c, us, ue - us, KS_ENC_PERCENT);
+                return ue;
+            }
+        }
+        c->pct_clean = ue;
+    }
+    if (k == K_HEX) {
+        size_t i = p, hs, he;
+        while (!c->rc && next_long_hex(d, &i, end, &hs, &he))
+            if (hex_candidate(d, hs, he))
+                emit(c, hs, he - hs, KS_ENC_HEX);
+        return end;
+    }
+    size_t need = (4 - (end - p) % 4) % 4, pad = 0;
+    if (need <= 2)
+        while (pad < need && end + pad < hi && d[end + pad] == '=')
+            pad++;
+    if (pad < need)
+        pad = 0;
+    emit(c, p, end - p + pad, k == K_B64URL ? KS_ENC_BASE64URL : KS_ENC_BASE64);
+    return end + pad;
+}
+
+/* Every candidate in d[lo..hi). Top mode (the whole buffer): '\' is a
+ * trigger too, and inner candidates look ahead for escape strings. */
+static void scan_range(scan *c, size_t lo, size_t hi, bool top)
+{
+    if (lo >= hi)
+        return;
+    size_t base = lo, skip = lo;
+    masks cur = chunk_masks(c, base, hi, top);
+    masks nxt = hi - base > CHUNK ? chunk_masks(c, base + CHUNK, hi, top) : (masks){0, 0};
+    for (;;) {
+        uint64_t e = long_runs(cur.a, nxt.a);
+        uint64_t ev = e | cur.t;
+        if (skip > base)
+            ev &= skip - base >= CHUNK ? 0 : ~0ULL << (skip - base);
+        while (ev) {
+            unsigned i = ctz64(ev);
+            size_t p = base + i, r;
+            if (cur.t >> i & 1)
+                r = on_trigger(c, p, lo, hi, top);
+            else
+                r = on_run(c, p, run_end(c, base, i, cur, nxt, hi), lo, hi, top);
+            if (c->rc)
+                return;
+            skip = r;
+            if (r - base >= CHUNK)
+                break;
+            ev &= ~0ULL << (r - base);
+        }
+        if (hi - base <= CHUNK)
+            return;
+        base += CHUNK;
+        if (skip > base && skip - base >= CHUNK) {
+            /* Jump to the chunk holding skip. */
+            base += (skip - base) / CHUNK * CHUNK;
+            if (base >= hi)
+                return;
+            cur = chunk_masks(c, base, hi, top);
+        } else {
+            cur = nxt;
+        }
+        nxt = hi - base > CHUNK ? chunk_masks(c, base + CHUNK, hi, top) : (masks){0, 0};
+    }
+}
+
+int ks_find_encoded(const uint8_t *d, size_t n, ks_span_fn fn, void *payload)
+{
+    if (n == 0 || d == NULL || fn == NULL)
+        return 0;
+    scan c = {d, n, fn, payload, 0, 0, 0, 0};
+    scan_range(&c, 0, n, true);
+    return c.rc;
+}

@@ -65,38 +65,40 @@ const char *ks_enc_name(ks_enc e)
 /* ------------------------------------------------------------------------ */
 /* Character classes                                                        */
 
-#define BIT(c) (1ULL << ((unsigned)(c)&63u))
-#define DIGITS (0x3FFULL << 48)    /* '0'..'9' are 48..57 */
-#define UPPER (0x3FFFFFFULL << 1)  /* 'A'..'Z' are 65..90, bit = c - 64 */
-#define LOWER (0x3FFFFFFULL << 33) /* 'a'..'z' are 97..122 */
+/* One table of classes, written out by the macros from their definitions. */
+enum { C_B64 = 1, C_HEX = 2, C_URL = 4, C_HEXU = 8, C_HEXL = 16 };
 
-/* Bitmaps of ASCII: [0] for 0..63, [1] for 64..127. */
-static const uint64_t B64_SET[2] = {DIGITS | BIT('+') | BIT('/') | BIT('-'),
-                                    UPPER | LOWER | BIT('_')};
-static const uint64_t HEX_SET[2] = {DIGITS, (0x3FULL << 1) | (0x3FULL << 33)};
-static const uint64_t URL_SET[2] = {DIGITS | BIT('!') | BIT('#') | BIT('$') | BIT('%') | BIT('&') |
-                                        BIT('*') | BIT('+') | BIT(',') | BIT('-') | BIT('.') |
-                                        BIT('/') | BIT(':') | BIT(';') | BIT('=') | BIT('?'),
-                                    BIT('@') | UPPER | BIT('_') | LOWER | BIT('~')};
+#define IN(c, a, b) ((c) >= (a) && (c) <= (b))
+#define ALNUM(c) (IN(c, '0', '9') || IN(c, 'A', 'Z') || IN(c, 'a', 'z'))
+#define B64SYM(c) ((c) == '+' || (c) == '/' || (c) == '-' || (c) == '_')
+#define URLSYM(c)                                                                                  \
+    ((c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' || (c) == ':' || (c) == '/' ||           \
+     (c) == '?' || (c) == '#' || (c) == '@' || (c) == '!' || (c) == '$' || (c) == '&' ||           \
+     (c) == '*' || (c) == '+' || (c) == ',' || (c) == ';' || (c) == '=' || (c) == '%')
+#define CLS(c)                                                                                     \
+    ((ALNUM(c) || B64SYM(c) ? C_B64 : 0) |                                                         \
+     (IN(c, '0', '9') || IN(c, 'A', 'F') || IN(c, 'a', 'f') ? C_HEX : 0) |                         \
+     (ALNUM(c) || URLSYM(c) ? C_URL : 0) | (IN(c, 'A', 'F') ? C_HEXU : 0) |                        \
+     (IN(c, 'a', 'f') ? C_HEXL : 0))
+#define R4(c) CLS(c), CLS((c) + 1), CLS((c) + 2), CLS((c) + 3)
+#define R16(c) R4(c), R4((c) + 4), R4((c) + 8), R4((c) + 12)
+#define R64(c) R16(c), R16((c) + 16), R16((c) + 32), R16((c) + 48)
 
-static inline bool in_set(const uint64_t set[2], uint8_t c)
-{
-    return c < 128 && (set[c >> 6] >> (c & 63)) & 1;
-}
+static const uint8_t CLASS[256] = {R64(0), R64(64), R64(128), R64(192)};
 
 static inline bool is_b64(uint8_t c)
 {
-    return in_set(B64_SET, c);
+    return CLASS[c] & C_B64;
 }
 
 static inline bool is_hex(uint8_t c)
 {
-    return in_set(HEX_SET, c);
+    return CLASS[c] & C_HEX;
 }
 
 static inline bool is_url(uint8_t c)
 {
-    return in_set(URL_SET, c);
+    return CLASS[c] & C_URL;
 }
 
 static inline bool is_alnum(uint8_t c)
@@ -456,33 +458,62 @@ static inline __m128i in_range(__m128i v, int lo, int len)
     return _mm_cmplt_epi8(_mm_add_epi8(v, set8(0x80 - lo)), set8(0x80 + len));
 }
 
-static inline __m128i b64_vec(__m128i v)
-{
-    __m128i letter = in_range(_mm_or_si128(v, set8(0x20)), 'a', 26);
-    /* '+' ',' '-' '.' '/' '0'..'9' less ',' and '.' (the two with (c|2)=='.') */
-    __m128i sym = in_range(v, '+', 15);
-    sym = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_or_si128(v, set8(2)), set8('.')), sym);
-    __m128i us = _mm_cmpeq_epi8(v, set8('_'));
-    return _mm_or_si128(_mm_or_si128(letter, sym), us);
-}
-
 static inline uint64_t mm16(__m128i v)
 {
     return (uint64_t)(unsigned)_mm_movemask_epi8(v);
 }
 
-/* Masks of p[0..64): the caller guarantees 64 readable bytes. */
-static inline masks masks64(const uint8_t *p, bool esc)
+static inline __m128i load16(const uint8_t *p)
 {
-    __m128i pct = set8('%'), bs = set8(esc ? '\\' : '%');
-    masks m = {0, 0};
-    for (unsigned k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-        __m128i t = _mm_or_si128(_mm_cmpeq_epi8(v, pct), _mm_cmpeq_epi8(v, bs));
-        m.a |= mm16(b64_vec(v)) << (16 * k);
-        m.t |= mm16(t) << (16 * k);
-    }
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+static inline __m128i trig_vec(__m128i v, bool esc)
+{
+    return _mm_or_si128(_mm_cmpeq_epi8(v, set8('%')), _mm_cmpeq_epi8(v, set8(esc ? '\\' : '%')));
+}
+
+/* The trigger bits of p[0..64), for the few chunks that have any. */
+static __attribute__((noinline)) uint64_t trig64(const uint8_t *p, bool esc)
+{
+    uint64_t t = 0;
+    for (unsigned k = 0; k < 4; k++)
+        t |= mm16(trig_vec(load16(p + 16 * k), esc)) << (16 * k);
+    return t;
+}
+
+/* The base64 alphabet among 16 bytes. */
+static inline __m128i alpha_vec(__m128i v)
+{
+    __m128i letter = in_range(_mm_or_si128(v, set8(0x20)), 'a', 26);
+    /* '+' ',' '-' '.' '/' '0'..'9' less ',' and '.' (the two with (c|2)=='.') */
+    __m128i sym = in_range(v, '+', 15);
+    sym = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_or_si128(v, set8(2)), set8('.')), sym);
+    sym = _mm_or_si128(sym, _mm_cmpeq_epi8(v, set8('_')));
+    return _mm_or_si128(letter, sym);
+}
+
+/* Masks of p[0..64): the caller guarantees 64 readable bytes. Triggers are
+ * rare: one movemask says whether the chunk has any. (Written out: GCC at
+ * -O2 keeps a loop here, with shifts by a register.) */
+static inline __attribute__((always_inline)) masks masks64(const uint8_t *p, bool esc)
+{
+    __m128i v0 = load16(p), v1 = load16(p + 16), v2 = load16(p + 32), v3 = load16(p + 48);
+    masks m;
+    m.a = mm16(alpha_vec(v0)) | mm16(alpha_vec(v1)) << 16 | mm16(alpha_vec(v2)) << 32 |
+          mm16(alpha_vec(v3)) << 48;
+    __m128i any = _mm_or_si128(_mm_or_si128(trig_vec(v0, esc), trig_vec(v1, esc)),
+                               _mm_or_si128(trig_vec(v2, esc), trig_vec(v3, esc)));
+    m.t = _mm_movemask_epi8(any) ? trig64(p, esc) : 0;
     return m;
+}
+
+/* Upper-case, lower-case and other bits of p[0..32). */
+static inline void case32(const uint8_t *p, uint64_t *up, uint64_t *lw)
+{
+    __m128i v0 = load16(p), v1 = load16(p + 16);
+    *up = mm16(in_range(v0, 'A', 26)) | mm16(in_range(v1, 'A', 26)) << 16;
+    *lw = mm16(in_range(v0, 'a', 26)) | mm16(in_range(v1, 'a', 26)) << 16;
 }
 
 #else
@@ -498,6 +529,15 @@ static inline masks masks64(const uint8_t *p, bool esc)
             m.t |= 1ULL << i;
     }
     return m;
+}
+
+static inline void case32(const uint8_t *p, uint64_t *up, uint64_t *lw)
+{
+    *up = *lw = 0;
+    for (unsigned i = 0; i < 32; i++) {
+        *up |= (uint64_t)(p[i] >= 'A' && p[i] <= 'Z') << i;
+        *lw |= (uint64_t)(p[i] >= 'a' && p[i] <= 'z') << i;
+    }
 }
 
 #endif
@@ -526,17 +566,19 @@ static void emit(scan *c, size_t start, size_t len, ks_enc enc)
     c->rc = c->fn(c->payload, &s);
 }
 
-/* Masks of d[base .. min(base+64, hi)); bits at or past hi are clear. */
-static masks chunk_masks(const scan *c, size_t base, size_t hi, bool esc)
+/* masks64 of the last bytes of the buffer, zero-padded (NUL is in no set). */
+static __attribute__((noinline)) masks tail_masks(const scan *c, size_t base, bool esc)
 {
-    masks m;
-    if (c->n - base >= CHUNK) {
-        m = masks64(c->d + base, esc);
-    } else {
-        uint8_t tmp[CHUNK] = {0}; /* NUL is neither alphabet nor trigger */
-        memcpy(tmp, c->d + base, c->n - base);
-        m = masks64(tmp, esc);
-    }
+    uint8_t tmp[CHUNK] = {0};
+    memcpy(tmp, c->d + base, c->n - base);
+    return masks64(tmp, esc);
+}
+
+/* Masks of d[base .. min(base+64, hi)); bits at or past hi are clear. */
+static inline __attribute__((always_inline)) masks chunk_masks(const scan *c, size_t base,
+                                                               size_t hi, bool esc)
+{
+    masks m = c->n - base >= CHUNK ? masks64(c->d + base, esc) : tail_masks(c, base, esc);
     if (hi - base < CHUNK) {
         uint64_t keep = (1ULL << (hi - base)) - 1;
         m.a &= keep;
@@ -548,16 +590,31 @@ static masks chunk_masks(const scan *c, size_t base, size_t hi, bool esc)
 /* Bits i of lo where lo:hi (a 128-bit mask, lo first) has 16 ones from i. */
 static inline uint64_t long_runs(uint64_t lo, uint64_t hi)
 {
-    for (unsigned s = 1; s < MIN_B64; s *= 2) {
-        lo &= (lo >> s) | (hi << (64 - s));
-        hi &= hi >> s;
-    }
-    return lo;
+    lo &= (lo >> 1) | (hi << 63);
+    hi &= hi >> 1;
+    lo &= (lo >> 2) | (hi << 62);
+    hi &= hi >> 2;
+    lo &= (lo >> 4) | (hi << 60);
+    hi &= hi >> 4;
+    return lo & ((lo >> 8) | (hi << 56));
 }
 
 static inline unsigned ctz64(uint64_t x)
 {
     return (unsigned)__builtin_ctzll(x);
+}
+
+/* The x86-64 baseline has no POPCNT, and GCC's builtin then calls libgcc. */
+static inline size_t pop64(uint64_t x)
+{
+#ifdef __POPCNT__
+    return (size_t)__builtin_popcountll(x);
+#else
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (size_t)((x * 0x0101010101010101ULL) >> 56);
+#endif
 }
 
 /* The end of the alphabet run that starts at base+i. */
@@ -592,8 +649,8 @@ static inline void classify_block(const uint8_t *p, runinfo *ri, __m128i *acc_d,
                           _mm_or_si128(_mm_cmpeq_epi8(v, set8('+')), _mm_cmpeq_epi8(v, set8('/'))));
     *acc_u = _mm_or_si128(*acc_u,
                           _mm_or_si128(_mm_cmpeq_epi8(v, set8('-')), _mm_cmpeq_epi8(v, set8('_'))));
-    ri->upper += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(up));
-    ri->lower += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(lw));
+    ri->upper += pop64(mm16(up));
+    ri->lower += pop64(mm16(lw));
     if (_mm_movemask_epi8(hx) == 0xFFFF)
         ri->hex16 = true;
 }
@@ -640,34 +697,25 @@ static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
 
 #endif
 
-/* Whether the hex run d[s..e) (maximal, >= 32) is a candidate. */
-static bool hex_candidate(const uint8_t *d, size_t s, size_t e)
-{
-    if ((e - s) % 2 != 0)
-        return false;
-    bool up = false, lw = false;
-    for (size_t i = s; i < e; i++) {
-        up |= d[i] >= 'A' && d[i] <= 'F';
-        lw |= d[i] >= 'a' && d[i] <= 'f';
-    }
-    return (up || lw) && !(up && lw);
-}
-
-/* The next maximal hex run of MIN_HEX or more in d[*i..e), from *i; false
- * when there is none. */
-static bool next_long_hex(const uint8_t *d, size_t *i, size_t e, size_t *hs, size_t *he)
+/* The next maximal hex run of MIN_HEX or more in d[*i..e), from *i, and
+ * whether it is a candidate (even length, its letters one case, one at
+ * least); false when there is none. */
+static bool next_long_hex(const uint8_t *d, size_t *i, size_t e, size_t *hs, size_t *he, bool *cand)
 {
     size_t k = *i;
     while (k < e) {
         while (k < e && !is_hex(d[k]))
             k++;
         size_t s = k;
+        unsigned cls = 0;
         while (k < e && is_hex(d[k]))
-            k++;
+            cls |= CLASS[d[k++]];
         if (k - s >= MIN_HEX) {
             *hs = s;
             *he = k;
             *i = k;
+            bool up = cls & C_HEXU, lw = cls & C_HEXL;
+            *cand = (k - s) % 2 == 0 && up != lw;
             return true;
         }
     }
@@ -675,7 +723,7 @@ static bool next_long_hex(const uint8_t *d, size_t *i, size_t e, size_t *hs, siz
     return false;
 }
 
-enum { K_NONE, K_B64, K_B64URL, K_HEX };
+enum { K_NONE, K_B64, K_B64URL, K_HEX, K_ASK };
 
 /* What the alphabet run d[s..e) (16 or more) is a candidate for. */
 static int classify(const uint8_t *d, size_t s, size_t e)
@@ -685,9 +733,9 @@ static int classify(const uint8_t *d, size_t s, size_t e)
     runinfo ri = classify_run(d, s, e);
     if (ri.hex16) {
         size_t i = s, hs, he;
-        bool any = false;
-        while (next_long_hex(d, &i, e, &hs, &he)) {
-            if (hex_candidate(d, hs, he))
+        bool any = false, cand;
+        while (next_long_hex(d, &i, e, &hs, &he, &cand)) {
+            if (cand)
                 return K_HEX;
             any = true;
         }
@@ -703,6 +751,36 @@ static int classify(const uint8_t *d, size_t s, size_t e)
             return K_NONE;
     }
     return ri.url ? K_B64URL : K_B64;
+}
+
+/* What the run d[p..p+len), 16 to 31 long, is, as classify would say,
+ * from two masks of its bytes; K_ASK when classify must look (it mixes case
+ * and has a digit or symbol). Too short to hold 32 hex digits. */
+static inline int quick_kind(const scan *c, size_t p, size_t len)
+{
+    uint64_t up, lw;
+    if (c->n - p >= 32) {
+        case32(c->d + p, &up, &lw);
+    } else {
+        uint8_t tmp[32] = {0};
+        memcpy(tmp, c->d + p, c->n - p);
+        case32(tmp, &up, &lw);
+    }
+    uint64_t run = (1ULL << len) - 1;
+    up &= run;
+    lw &= run;
+    if (!up || !lw)
+        return K_NONE;
+    if (run & ~(up | lw))
+        return K_ASK;
+    /* Both counts in one pass: up in the low half, lw in the high. */
+    uint64_t x = up | lw << 32;
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    size_t nu = (size_t)((x & 0xFFFFFFFFULL) * 0x01010101ULL >> 24 & 0xFF);
+    size_t nl = (size_t)((x >> 32) * 0x01010101ULL >> 24 & 0xFF);
+    return (nu < nl ? nu : nl) * 4 < nu + nl ? K_NONE : K_B64;
 }
 
 /* Whether d[p] starts an escape we trigger on: \x, \u or \U with its hex
@@ -898,7 +976,8 @@ static size_t on_trigger(scan *c, size_t p, size_t lo, size_t hi, bool top)
 {
     if (c->d[p] == '\\')
         return escape_trigger(c, p) ? line_mode(c, p, lo, hi) : p + 1;
-    if (p < c->pct_clean)
+    /* Not an escape: its URL run is no candidate, whatever else it holds. */
+    if (p < c->pct_clean || hi - p < 3 || hexval(c->d[p + 1]) < 0 || hexval(c->d[p + 2]) < 0)
         return p + 1;
     size_t us = url_start(c, p, lo), ue = url_end(c, p, hi);
     if (!pct_candidate(c->d, us, ue)) {
@@ -912,10 +991,11 @@ static size_t on_trigger(scan *c, size_t p, size_t lo, size_t hi, bool top)
 }
 
 /* The alphabet run d[p..end) of 16 or more; returns where to go on. */
-static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool top)
+static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool top, int k)
 {
     const uint8_t *d = c->d;
-    int k = classify(d, p, end);
+    if (k == K_ASK)
+        k = classify(d, p, end);
     if (k == K_NONE)
         return end;
     if (top && escape_ahead(c, p, hi))
@@ -934,8 +1014,9 @@ static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool t
     }
     if (k == K_HEX) {
         size_t i = p, hs, he;
-        while (!c->rc && next_long_hex(d, &i, end, &hs, &he))
-            if (hex_candidate(d, hs, he))
+        bool cand;
+        while (!c->rc && next_long_hex(d, &i, end, &hs, &he, &cand))
+            if (cand)
                 emit(c, hs, he - hs, KS_ENC_HEX);
         return end;
     }
@@ -949,48 +1030,102 @@ static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool t
     return end + pad;
 }
 
-/* Every candidate in d[lo..hi). Top mode (the whole buffer): '\' is a
- * trigger too, and inner candidates look ahead for escape strings. */
-static void scan_range(scan *c, size_t lo, size_t hi, bool top)
+/* A range being scanned: d[lo..hi), in top mode or line mode. */
+typedef struct seg {
+    scan *c;
+    size_t lo, hi;
+    bool top;
+} seg;
+
+/* The events of the chunk at base, whose masks are m[0] (and m[1] after
+ * it): ev holds its bits at or after the last skip. Returns where the next
+ * event may start. */
+static __attribute__((noinline)) size_t chunk_events(const seg *g, size_t base, const masks *m,
+                                                     uint64_t ev)
 {
-    if (lo >= hi)
-        return;
+    scan *c = g->c;
+    size_t skip = base;
+    while (ev) {
+        unsigned i = ctz64(ev);
+        size_t p = base + i, r;
+        if (m[0].t >> i & 1) {
+            r = on_trigger(c, p, g->lo, g->hi, g->top);
+        } else {
+            size_t end = run_end(c, base, i, m[0], m[1], g->hi);
+            int k = end - p < MIN_HEX ? quick_kind(c, p, end - p) : K_ASK;
+            r = k == K_NONE ? end : on_run(c, p, end, g->lo, g->hi, g->top, k);
+        }
+        skip = r;
+        if (c->rc || r - base >= CHUNK)
+            break;
+        ev &= ~0ULL << (r - base);
+    }
+    return skip;
+}
+
+#define BATCH 16u
+
+/* Every candidate in d[lo..hi). Top mode (the whole buffer): '\' is a
+ * trigger too, and inner candidates look ahead for escape strings.
+ *
+ * Chunks go in batches of 16 (1 KiB): their masks first, then the chunks
+ * with events, found through a bitmap, so the branch per chunk on "any
+ * event?" (taken by a third of the chunks of source code, at random) is
+ * not there to be mispredicted. */
+static inline __attribute__((always_inline)) void scan_impl(scan *c, size_t lo, size_t hi, bool top)
+{
+    const seg g = {c, lo, hi, top};
+    masks m[BATCH + 1];
+    uint64_t evs[BATCH];
     size_t base = lo, skip = lo;
-    masks cur = chunk_masks(c, base, hi, top);
-    masks nxt = hi - base > CHUNK ? chunk_masks(c, base + CHUNK, hi, top) : (masks){0, 0};
-    for (;;) {
-        uint64_t e = long_runs(cur.a, nxt.a);
-        uint64_t ev = e | cur.t;
-        if (skip > base)
-            ev &= skip - base >= CHUNK ? 0 : ~0ULL << (skip - base);
-        while (ev) {
-            unsigned i = ctz64(ev);
-            size_t p = base + i, r;
-            if (cur.t >> i & 1)
-                r = on_trigger(c, p, lo, hi, top);
-            else
-                r = on_run(c, p, run_end(c, base, i, cur, nxt, hi), lo, hi, top);
+    bool have0 = false; /* m[0] is already the chunk at base */
+    while (base < hi) {
+        size_t left = (hi - base + CHUNK - 1) / CHUNK;
+        unsigned nk = left < BATCH ? (unsigned)left : BATCH, k = have0;
+        size_t q = base + k * CHUNK;
+        for (; k <= nk && hi - q >= CHUNK; k++, q += CHUNK)
+            m[k] = masks64(c->d + q, top); /* whole chunks: hi <= n */
+        for (; k <= nk; k++, q += CHUNK)
+            m[k] = q < hi ? chunk_masks(c, q, hi, top) : (masks){0, 0};
+        unsigned nz = 0;
+        for (k = 0; k < nk; k++) {
+            evs[k] = long_runs(m[k].a, m[k + 1].a) | m[k].t;
+            nz |= (unsigned)(evs[k] != 0) << k;
+        }
+        size_t next = base + nk * CHUNK;
+        while (nz) {
+            k = (unsigned)__builtin_ctz(nz);
+            nz &= nz - 1;
+            size_t cb = base + k * CHUNK;
+            uint64_t ev = evs[k];
+            if (skip > cb) {
+                if (skip - cb >= CHUNK)
+                    continue;
+                ev &= ~0ULL << (skip - cb);
+                if (!ev)
+                    continue;
+            }
+            skip = chunk_events(&g, cb, &m[k], ev);
             if (c->rc)
                 return;
-            skip = r;
-            if (r - base >= CHUNK)
+            if (skip >= next)
                 break;
-            ev &= ~0ULL << (r - base);
         }
-        if (hi - base <= CHUNK)
-            return;
-        base += CHUNK;
-        if (skip > base && skip - base >= CHUNK) {
-            /* Jump to the chunk holding skip. */
-            base += (skip - base) / CHUNK * CHUNK;
-            if (base >= hi)
-                return;
-            cur = chunk_masks(c, base, hi, top);
-        } else {
-            cur = nxt;
-        }
-        nxt = hi - base > CHUNK ? chunk_masks(c, base + CHUNK, hi, top) : (masks){0, 0};
+        have0 = skip < next + CHUNK;
+        if (have0)
+            m[0] = m[nk];
+        else
+            next = lo + (skip - lo) / CHUNK * CHUNK;
+        base = next;
     }
+}
+
+static void scan_range(scan *c, size_t lo, size_t hi, bool top)
+{
+    if (top)
+        scan_impl(c, lo, hi, true);
+    else
+        scan_impl(c, lo, hi, false);
 }
 
 int ks_find_encoded(const uint8_t *d, size_t n, ks_span_fn fn, void *payload)

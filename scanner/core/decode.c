@@ -44,6 +44,13 @@
 #else
 #define KS_DECODE_SSE2 0
 #endif
+/* AVX2 where the CPU has it, chosen at run time: the baseline stays SSE2. */
+#if KS_DECODE_SSE2 && defined(__x86_64__) && defined(__GNUC__) && !defined(KS_DECODE_NO_AVX2)
+#define KS_DECODE_AVX2 1
+#include <immintrin.h>
+#else
+#define KS_DECODE_AVX2 0
+#endif
 
 const char *ks_enc_name(ks_enc e)
 {
@@ -442,8 +449,15 @@ typedef struct masks {
 typedef struct runinfo {
     size_t upper, lower;
     bool digit, std, url; /* a digit; + or /; - or _ */
-    bool hex16;           /* some 16-byte block (from the run's start) all hex */
+    bool hex_long;        /* a maximal run of 32 or more hex digits */
+    bool hex_cand;        /* one of them a candidate */
 } runinfo;
+
+/* The maximal hex run being followed through 16-byte blocks. */
+typedef struct hexrun {
+    size_t start, len;
+    unsigned cls; /* C_HEXU, C_HEXL: letters seen */
+} hexrun;
 
 #if KS_DECODE_SSE2
 
@@ -508,6 +522,56 @@ static inline __attribute__((always_inline)) masks masks64(const uint8_t *p, boo
     return m;
 }
 
+#if KS_DECODE_AVX2
+
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static inline __m256i set32(int c)
+{
+    return _mm256_set1_epi8((char)c);
+}
+
+AVX2 static inline __m256i in_range32(__m256i v, int lo, int len)
+{
+    return _mm256_cmpgt_epi8(set32(0x80 + len), _mm256_add_epi8(v, set32(0x80 - lo)));
+}
+
+AVX2 static inline uint64_t mm32(__m256i v)
+{
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(v);
+}
+
+AVX2 static inline __m256i alpha_vec32(__m256i v)
+{
+    __m256i letter = in_range32(_mm256_or_si256(v, set32(0x20)), 'a', 26);
+    __m256i sym = in_range32(v, '+', 15);
+    sym = _mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_or_si256(v, set32(2)), set32('.')), sym);
+    sym = _mm256_or_si256(sym, _mm256_cmpeq_epi8(v, set32('_')));
+    return _mm256_or_si256(letter, sym);
+}
+
+AVX2 static inline __m256i trig_vec32(__m256i v, bool esc)
+{
+    return _mm256_or_si256(_mm256_cmpeq_epi8(v, set32('%')),
+                           _mm256_cmpeq_epi8(v, set32(esc ? '\\' : '%')));
+}
+
+/* masks64 of nk whole chunks from p, 32 bytes at a time. */
+AVX2 static __attribute__((noinline)) void masks_avx2(const uint8_t *p, unsigned nk, bool esc,
+                                                      masks *m)
+{
+    for (unsigned k = 0; k < nk; k++, p += CHUNK) {
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+        m[k].a = mm32(alpha_vec32(v0)) | mm32(alpha_vec32(v1)) << 32;
+        __m256i t0 = trig_vec32(v0, esc), t1 = trig_vec32(v1, esc);
+        __m256i any = _mm256_or_si256(t0, t1);
+        m[k].t = _mm256_testz_si256(any, any) ? 0 : mm32(t0) | mm32(t1) << 32;
+    }
+}
+
+#endif
+
 /* Upper-case, lower-case and other bits of p[0..32). */
 static inline void case32(const uint8_t *p, uint64_t *up, uint64_t *lw)
 {
@@ -555,6 +619,7 @@ typedef struct scan {
     size_t esc_clean; /* no escape trigger from the current event to here
                          (a line end) */
     size_t pct_clean; /* the URL run ending here has no candidate */
+    bool avx2;        /* the CPU has AVX2 */
 } scan;
 
 static void emit(scan *c, size_t start, size_t len, ks_enc enc)
@@ -636,49 +701,152 @@ static size_t run_end(const scan *c, size_t base, unsigned i, masks cur, masks n
     return hi;
 }
 
+/* A maximal hex run ended at start+len: is it long, a candidate? */
+static void hex_done(scan *c, const hexrun *hr, runinfo *ri)
+{
+    if (hr->len < MIN_HEX)
+        return;
+    ri->hex_long = true;
+    if (hr->len % 2 == 0 && (hr->cls == C_HEXU || hr->cls == C_HEXL)) {
+        ri->hex_cand = true;
+        if (c)
+            emit(c, hr->start, hr->len, KS_ENC_HEX);
+    }
+}
+
+/* Follows hex runs through the block at pos: h, hu, hl are its hex digits,
+ * A-F and a-f (bits past the run's end clear). A run of 32 or more spans
+ * blocks, so only a block's first and last runs matter. */
+static inline void hex_feed(scan *c, hexrun *hr, size_t pos, unsigned h, unsigned hu, unsigned hl,
+                            runinfo *ri)
+{
+    unsigned pre = (unsigned)__builtin_ctz(~h | 0x10000u); /* ones from bit 0 */
+    unsigned m = (1u << pre) - 1;
+    hr->len += pre;
+    hr->cls |= (hu & m ? C_HEXU : 0) | (hl & m ? C_HEXL : 0);
+    if (pre == 16)
+        return;
+    hex_done(c, hr, ri);
+    unsigned suf = (unsigned)__builtin_clz((~h & 0xFFFFu) << 16); /* ones down from bit 15 */
+    m = ~((1u << (16 - suf)) - 1) & 0xFFFFu;
+    hr->start = pos + 16 - suf;
+    hr->len = suf;
+    hr->cls = (hu & m ? C_HEXU : 0) | (hl & m ? C_HEXL : 0);
+}
+
 #if KS_DECODE_SSE2
 
-static inline void classify_block(const uint8_t *p, runinfo *ri, __m128i *acc_d, __m128i *acc_s,
-                                  __m128i *acc_u)
+/* 16 bytes of d[i..e), zero-padded past e (NUL is in no class). */
+static inline __m128i load_run16(const uint8_t *d, size_t i, size_t e)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i up = in_range(v, 'A', 26), lw = in_range(v, 'a', 26), dg = in_range(v, '0', 10);
-    __m128i hx = _mm_or_si128(dg, in_range(_mm_or_si128(v, set8(0x20)), 'a', 6));
-    *acc_d = _mm_or_si128(*acc_d, dg);
-    *acc_s = _mm_or_si128(*acc_s,
-                          _mm_or_si128(_mm_cmpeq_epi8(v, set8('+')), _mm_cmpeq_epi8(v, set8('/'))));
-    *acc_u = _mm_or_si128(*acc_u,
-                          _mm_or_si128(_mm_cmpeq_epi8(v, set8('-')), _mm_cmpeq_epi8(v, set8('_'))));
-    ri->upper += pop64(mm16(up));
-    ri->lower += pop64(mm16(lw));
-    if (_mm_movemask_epi8(hx) == 0xFFFF)
-        ri->hex16 = true;
+    if (e - i >= 16)
+        return load16(d + i);
+    uint8_t tmp[16] = {0};
+    memcpy(tmp, d + i, e - i);
+    return load16(tmp);
+}
+
+static inline void hex_masks(__m128i v, unsigned *h, unsigned *hu, unsigned *hl)
+{
+    __m128i u = in_range(v, 'A', 6), l = in_range(v, 'a', 6);
+    *hu = (unsigned)_mm_movemask_epi8(u);
+    *hl = (unsigned)_mm_movemask_epi8(l);
+    *h = (unsigned)_mm_movemask_epi8(_mm_or_si128(in_range(v, '0', 10), _mm_or_si128(u, l)));
+}
+
+/* Sums the 16 byte counters of v. */
+static inline size_t sum_bytes(__m128i v)
+{
+    __m128i s = _mm_sad_epu8(v, _mm_setzero_si128());
+    return (size_t)_mm_cvtsi128_si32(s) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
+}
+
+/* Follows the hex runs of d[s..e) (see hex_feed); reports candidates
+ * when c is given. */
+static void hex_runs(scan *c, const uint8_t *d, size_t s, size_t e, runinfo *ri)
+{
+    hexrun hr = {s, 0, 0};
+    for (size_t i = s; i < e && !(c && c->rc); i += 16) {
+        unsigned h, hu, hl;
+        hex_masks(load_run16(d, i, e), &h, &hu, &hl);
+        hex_feed(c, &hr, i, h, hu, hl, ri);
+    }
+    hex_done(c, &hr, ri);
 }
 
 static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
 {
-    runinfo ri = {0, 0, false, false, false, false};
-    __m128i acc_d = _mm_setzero_si128(), acc_s = acc_d, acc_u = acc_d;
-    size_t i = s;
-    for (; e - i >= 16; i += 16)
-        classify_block(d + i, &ri, &acc_d, &acc_s, &acc_u);
-    if (i < e) {
-        uint8_t tmp[16] = {0};
-        memcpy(tmp, d + i, e - i);
-        classify_block(tmp, &ri, &acc_d, &acc_s, &acc_u);
+    runinfo ri = {0, 0, false, false, false, false, false};
+    __m128i zero = _mm_setzero_si128(), acc_d = zero, acc_s = zero, acc_u = zero;
+    __m128i n_up = zero, n_lw = zero; /* byte counters, emptied before they wrap */
+    unsigned blocks = 0;
+    bool hex16 = false; /* a block all hex: a run of 32 holds one */
+    for (size_t i = s; i < e; i += 16) {
+        __m128i v = load_run16(d, i, e);
+        __m128i up = in_range(v, 'A', 26), lw = in_range(v, 'a', 26), dg = in_range(v, '0', 10);
+        n_up = _mm_sub_epi8(n_up, up);
+        n_lw = _mm_sub_epi8(n_lw, lw);
+        if (++blocks == 255) {
+            ri.upper += sum_bytes(n_up);
+            ri.lower += sum_bytes(n_lw);
+            n_up = n_lw = zero;
+            blocks = 0;
+        }
+        acc_d = _mm_or_si128(acc_d, dg);
+        acc_s = _mm_or_si128(
+            acc_s, _mm_or_si128(_mm_cmpeq_epi8(v, set8('+')), _mm_cmpeq_epi8(v, set8('/'))));
+        acc_u = _mm_or_si128(
+            acc_u, _mm_or_si128(_mm_cmpeq_epi8(v, set8('-')), _mm_cmpeq_epi8(v, set8('_'))));
+        __m128i hx = _mm_or_si128(dg, in_range(_mm_or_si128(v, set8(0x20)), 'a', 6));
+        hex16 |= _mm_movemask_epi8(hx) == 0xFFFF;
     }
+    ri.upper += sum_bytes(n_up);
+    ri.lower += sum_bytes(n_lw);
     ri.digit = _mm_movemask_epi8(acc_d) != 0;
     ri.std = _mm_movemask_epi8(acc_s) != 0;
     ri.url = _mm_movemask_epi8(acc_u) != 0;
+    if (hex16)
+        hex_runs(NULL, d, s, e, &ri);
     return ri;
+}
+
+/* Reports the hex candidates of the run d[s..e). */
+static void emit_hex(scan *c, size_t s, size_t e)
+{
+    runinfo ri = {0, 0, false, false, false, false, false};
+    hex_runs(c, c->d, s, e, &ri);
 }
 
 #else
 
+/* The hex masks of d[i..min(i+16, e)). */
+static void hex_masks(const uint8_t *d, size_t i, size_t e, unsigned *h, unsigned *hu, unsigned *hl)
+{
+    *h = *hu = *hl = 0;
+    for (unsigned k = 0; k < 16 && i + k < e; k++) {
+        unsigned cls = CLASS[d[i + k]];
+        *h |= (unsigned)((cls & C_HEX) != 0) << k;
+        *hu |= (unsigned)((cls & C_HEXU) != 0) << k;
+        *hl |= (unsigned)((cls & C_HEXL) != 0) << k;
+    }
+}
+
+static void hex_runs(scan *c, const uint8_t *d, size_t s, size_t e, runinfo *ri)
+{
+    hexrun hr = {s, 0, 0};
+    for (size_t i = s; i < e && !(c && c->rc); i += 16) {
+        unsigned h, hu, hl;
+        hex_masks(d, i, e, &h, &hu, &hl);
+        hex_feed(c, &hr, i, h, hu, hl, ri);
+    }
+    hex_done(c, &hr, ri);
+}
+
 static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
 {
-    runinfo ri = {0, 0, false, false, false, false};
-    size_t hexrun = 0;
+    runinfo ri = {0, 0, false, false, false, false, false};
+    bool hex16 = false;
+    size_t hexlen = 0;
     for (size_t i = s; i < e; i++) {
         uint8_t ch = d[i];
         ri.upper += ch >= 'A' && ch <= 'Z';
@@ -687,41 +855,22 @@ static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
         ri.std |= ch == '+' || ch == '/';
         ri.url |= ch == '-' || ch == '_';
         if ((i - s) % 16 == 0)
-            hexrun = 0;
-        hexrun = is_hex(ch) ? hexrun + 1 : 0;
-        if (hexrun == 16)
-            ri.hex16 = true;
+            hexlen = 0;
+        hexlen = is_hex(ch) ? hexlen + 1 : 0;
+        hex16 |= hexlen == 16;
     }
+    if (hex16)
+        hex_runs(NULL, d, s, e, &ri);
     return ri;
 }
 
-#endif
-
-/* The next maximal hex run of MIN_HEX or more in d[*i..e), from *i, and
- * whether it is a candidate (even length, its letters one case, one at
- * least); false when there is none. */
-static bool next_long_hex(const uint8_t *d, size_t *i, size_t e, size_t *hs, size_t *he, bool *cand)
+static void emit_hex(scan *c, size_t s, size_t e)
 {
-    size_t k = *i;
-    while (k < e) {
-        while (k < e && !is_hex(d[k]))
-            k++;
-        size_t s = k;
-        unsigned cls = 0;
-        while (k < e && is_hex(d[k]))
-            cls |= CLASS[d[k++]];
-        if (k - s >= MIN_HEX) {
-            *hs = s;
-            *he = k;
-            *i = k;
-            bool up = cls & C_HEXU, lw = cls & C_HEXL;
-            *cand = (k - s) % 2 == 0 && up != lw;
-            return true;
-        }
-    }
-    *i = e;
-    return false;
+    runinfo ri = {0, 0, false, false, false, false, false};
+    hex_runs(c, c->d, s, e, &ri);
 }
+
+#endif
 
 enum { K_NONE, K_B64, K_B64URL, K_HEX, K_ASK };
 
@@ -731,17 +880,8 @@ static int classify(const uint8_t *d, size_t s, size_t e)
     if (e - s > KS_DECODE_MAX_RUN)
         return K_NONE;
     runinfo ri = classify_run(d, s, e);
-    if (ri.hex16) {
-        size_t i = s, hs, he;
-        bool any = false, cand;
-        while (next_long_hex(d, &i, e, &hs, &he, &cand)) {
-            if (cand)
-                return K_HEX;
-            any = true;
-        }
-        if (any)
-            return K_NONE; /* mixed-case hex, odd length, digits only */
-    }
+    if (ri.hex_long) /* not base64; mixed-case hex, odd length, digits only: nothing */
+        return ri.hex_cand ? K_HEX : K_NONE;
     if (ri.upper == 0 || ri.lower == 0 || (ri.std && ri.url))
         return K_NONE;
     if (!ri.digit && !ri.std && !ri.url) {
@@ -1013,11 +1153,7 @@ static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool t
         c->pct_clean = ue;
     }
     if (k == K_HEX) {
-        size_t i = p, hs, he;
-        bool cand;
-        while (!c->rc && next_long_hex(d, &i, end, &hs, &he, &cand))
-            if (cand)
-                emit(c, hs, he - hs, KS_ENC_HEX);
+        emit_hex(c, p, end);
         return end;
     }
     size_t need = (4 - (end - p) % 4) % 4, pad = 0;
@@ -1083,7 +1219,16 @@ static inline __attribute__((always_inline)) void scan_impl(scan *c, size_t lo, 
         size_t left = (hi - base + CHUNK - 1) / CHUNK;
         unsigned nk = left < BATCH ? (unsigned)left : BATCH, k = have0;
         size_t q = base + k * CHUNK;
-        for (; k <= nk && hi - q >= CHUNK; k++, q += CHUNK)
+#if KS_DECODE_AVX2
+        if (c->avx2) {
+            unsigned whole = q < hi ? (unsigned)((hi - q) / CHUNK) : 0;
+            whole = whole < nk + 1 - k ? whole : nk + 1 - k;
+            masks_avx2(c->d + q, whole, top, m + k);
+            k += whole;
+            q += whole * CHUNK;
+        }
+#endif
+        for (; k <= nk && q < hi && hi - q >= CHUNK; k++, q += CHUNK)
             m[k] = masks64(c->d + q, top); /* whole chunks: hi <= n */
         for (; k <= nk; k++, q += CHUNK)
             m[k] = q < hi ? chunk_masks(c, q, hi, top) : (masks){0, 0};
@@ -1132,7 +1277,10 @@ int ks_find_encoded(const uint8_t *d, size_t n, ks_span_fn fn, void *payload)
 {
     if (n == 0 || d == NULL || fn == NULL)
         return 0;
-    scan c = {d, n, fn, payload, 0, 0, 0, 0};
+    scan c = {d, n, fn, payload, 0, 0, 0, 0, false};
+#if KS_DECODE_AVX2
+    c.avx2 = __builtin_cpu_supports("avx2");
+#endif
     scan_range(&c, 0, n, true);
     return c.rc;
 }

@@ -143,6 +143,18 @@ static int tally_span(void *payload, const ks_span *s)
     return 0;
 }
 
+/* Which classifier decode.c runs here (its build and this CPU). */
+static const char *path_name(void)
+{
+#if defined(KS_DECODE_PORTABLE) || !defined(__SSE2__)
+    return "portable";
+#elif defined(KS_DECODE_NO_AVX2) || !defined(__x86_64__)
+    return "SSE2";
+#else
+    return __builtin_cpu_supports("avx2") ? "SSE2 + AVX2 (this CPU has it)" : "SSE2 (no AVX2 here)";
+#endif
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -183,7 +195,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_decode: no files\n");
         return 1;
     }
-    printf("files %zu, bytes %zu (%.1f MiB)\n", c.nfiles, c.len, (double)c.len / 1048576.0);
+    printf("files %zu, bytes %zu (%.1f MiB); decode.c built %s\n", c.nfiles, c.len,
+           (double)c.len / 1048576.0, path_name());
 
     /* What is found, untimed. */
     static tally t;

@@ -445,6 +445,18 @@ typedef struct masks {
     uint64_t t; /* '%', and '\' when escapes are triggers */
 } masks;
 
+/* Bits i of lo where lo:hi (a 128-bit mask, lo first) has 16 ones from i. */
+static inline uint64_t long_runs(uint64_t lo, uint64_t hi)
+{
+    lo &= (lo >> 1) | (hi << 63);
+    hi &= hi >> 1;
+    lo &= (lo >> 2) | (hi << 62);
+    hi &= hi >> 2;
+    lo &= (lo >> 4) | (hi << 60);
+    hi &= hi >> 4;
+    return lo & ((lo >> 8) | (hi << 56));
+}
+
 /* What one long run holds, from classify_run. */
 typedef struct runinfo {
     size_t upper, lower;
@@ -556,18 +568,33 @@ AVX2 static inline __m256i trig_vec32(__m256i v, bool esc)
                            _mm256_cmpeq_epi8(v, set32(esc ? '\\' : '%')));
 }
 
-/* masks64 of nk whole chunks from p, 32 bytes at a time. */
-AVX2 static __attribute__((noinline)) void masks_avx2(const uint8_t *p, unsigned nk, bool esc,
-                                                      masks *m)
+AVX2 static inline masks masks64_avx2(const uint8_t *p, bool esc)
 {
-    for (unsigned k = 0; k < nk; k++, p += CHUNK) {
-        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
-        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-        m[k].a = mm32(alpha_vec32(v0)) | mm32(alpha_vec32(v1)) << 32;
-        __m256i t0 = trig_vec32(v0, esc), t1 = trig_vec32(v1, esc);
-        __m256i any = _mm256_or_si256(t0, t1);
-        m[k].t = _mm256_testz_si256(any, any) ? 0 : mm32(t0) | mm32(t1) << 32;
+    __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+    masks m;
+    m.a = mm32(alpha_vec32(v0)) | mm32(alpha_vec32(v1)) << 32;
+    __m256i t0 = trig_vec32(v0, esc), t1 = trig_vec32(v1, esc);
+    __m256i any = _mm256_or_si256(t0, t1);
+    m.t = _mm256_testz_si256(any, any) ? 0 : mm32(t0) | mm32(t1) << 32;
+    return m;
+}
+
+/* batch_whole (below) with AVX2, 32 bytes at a time. */
+AVX2 static __attribute__((noinline)) uint32_t batch_avx2(const uint8_t *p, bool have0, unsigned nk,
+                                                          bool esc, masks *m, uint64_t *evs)
+{
+    masks prev = have0 ? m[0] : masks64_avx2(p, esc);
+    m[0] = prev;
+    uint32_t nz = 0;
+    for (unsigned k = 0; k < nk; k++) {
+        masks nxt = masks64_avx2(p + (k + 1) * CHUNK, esc);
+        m[k + 1] = nxt;
+        evs[k] = long_runs(prev.a, nxt.a) | prev.t;
+        nz |= (uint32_t)(evs[k] != 0) << k;
+        prev = nxt;
     }
+    return nz;
 }
 
 #endif
@@ -652,18 +679,6 @@ static inline __attribute__((always_inline)) masks chunk_masks(const scan *c, si
     return m;
 }
 
-/* Bits i of lo where lo:hi (a 128-bit mask, lo first) has 16 ones from i. */
-static inline uint64_t long_runs(uint64_t lo, uint64_t hi)
-{
-    lo &= (lo >> 1) | (hi << 63);
-    hi &= hi >> 1;
-    lo &= (lo >> 2) | (hi << 62);
-    hi &= hi >> 2;
-    lo &= (lo >> 4) | (hi << 60);
-    hi &= hi >> 4;
-    return lo & ((lo >> 8) | (hi << 56));
-}
-
 static inline unsigned ctz64(uint64_t x)
 {
     return (unsigned)__builtin_ctzll(x);
@@ -682,15 +697,11 @@ static inline size_t pop64(uint64_t x)
 #endif
 }
 
-/* The end of the alphabet run that starts at base+i. */
-static size_t run_end(const scan *c, size_t base, unsigned i, masks cur, masks nxt, size_t hi)
+/* run_end past the 64 bytes from the run's start. */
+static __attribute__((noinline)) size_t run_end_far(const scan *c, size_t base, masks nxt,
+                                                    size_t hi)
 {
-    uint64_t z = ~cur.a & (~0ULL << i);
-    if (z)
-        return base + ctz64(z);
-    if (hi - base <= CHUNK)
-        return hi;
-    z = ~nxt.a;
+    uint64_t z = ~nxt.a;
     if (z)
         return base + CHUNK + ctz64(z); /* nxt is clear past hi */
     for (size_t q = base + 2 * CHUNK; q < hi; q += CHUNK) {
@@ -699,6 +710,15 @@ static size_t run_end(const scan *c, size_t base, unsigned i, masks cur, masks n
             return q + ctz64(z);
     }
     return hi;
+}
+
+/* The end of the alphabet run that starts at base+i: the first clear bit
+ * of the 64 from i in cur:nxt (both clear past hi), most often. */
+static inline size_t run_end(const scan *c, size_t base, unsigned i, masks cur, masks nxt,
+                             size_t hi)
+{
+    uint64_t w = (~cur.a >> i) | ((~nxt.a << 1) << (63 - i));
+    return w ? base + i + ctz64(w) : run_end_far(c, base, nxt, hi);
 }
 
 /* A maximal hex run ended at start+len: is it long, a candidate? */
@@ -1192,22 +1212,57 @@ static __attribute__((noinline)) size_t chunk_events(const seg *g, size_t base, 
             r = k == K_NONE ? end : on_run(c, p, end, g->lo, g->hi, g->top, k);
         }
         skip = r;
-        if (c->rc || r - base >= CHUNK)
+        if (c->rc)
             break;
-        ev &= ~0ULL << (r - base);
+        ev &= r - base >= CHUNK ? 0 : ~0ULL << (r - base);
     }
     return skip;
 }
 
-#define BATCH 16u
+#define BATCH 32u
+
+/* The masks of the chunks 0..nk from p, all whole (m[0] given when have0),
+ * and the events of chunks 0..nk-1 in evs; returns the bitmap of chunks
+ * with events. */
+static inline __attribute__((always_inline)) uint32_t
+batch_whole(const uint8_t *p, bool have0, unsigned nk, bool esc, masks *m, uint64_t *evs)
+{
+    masks prev = have0 ? m[0] : masks64(p, esc);
+    m[0] = prev;
+    uint32_t nz = 0;
+    for (unsigned k = 0; k < nk; k++) {
+        masks nxt = masks64(p + (k + 1) * CHUNK, esc);
+        m[k + 1] = nxt;
+        evs[k] = long_runs(prev.a, nxt.a) | prev.t;
+        nz |= (uint32_t)(evs[k] != 0) << k;
+        prev = nxt;
+    }
+    return nz;
+}
+
+/* The same where some chunks are cut by hi (the end of the range). */
+static uint32_t batch_cut(const scan *c, size_t base, size_t hi, bool have0, unsigned nk, bool esc,
+                          masks *m, uint64_t *evs)
+{
+    for (unsigned k = have0; k <= nk; k++) {
+        size_t q = base + k * CHUNK;
+        m[k] = q < hi ? chunk_masks(c, q, hi, esc) : (masks){0, 0};
+    }
+    uint32_t nz = 0;
+    for (unsigned k = 0; k < nk; k++) {
+        evs[k] = long_runs(m[k].a, m[k + 1].a) | m[k].t;
+        nz |= (uint32_t)(evs[k] != 0) << k;
+    }
+    return nz;
+}
 
 /* Every candidate in d[lo..hi). Top mode (the whole buffer): '\' is a
  * trigger too, and inner candidates look ahead for escape strings.
  *
- * Chunks go in batches of 16 (1 KiB): their masks first, then the chunks
- * with events, found through a bitmap, so the branch per chunk on "any
- * event?" (taken by a third of the chunks of source code, at random) is
- * not there to be mispredicted. */
+ * Chunks go in batches of 32 (2 KiB): their masks and events first, then
+ * the chunks with events, found through a bitmap, so the branch per chunk
+ * on "any event?" (taken by a third of the chunks of source code, at
+ * random) is not there to be mispredicted. */
 static inline __attribute__((always_inline)) void scan_impl(scan *c, size_t lo, size_t hi, bool top)
 {
     const seg g = {c, lo, hi, top};
@@ -1217,29 +1272,21 @@ static inline __attribute__((always_inline)) void scan_impl(scan *c, size_t lo, 
     bool have0 = false; /* m[0] is already the chunk at base */
     while (base < hi) {
         size_t left = (hi - base + CHUNK - 1) / CHUNK;
-        unsigned nk = left < BATCH ? (unsigned)left : BATCH, k = have0;
-        size_t q = base + k * CHUNK;
+        unsigned nk = left < BATCH ? (unsigned)left : BATCH;
+        uint32_t nz;
+        if (hi - base >= (nk + 1) * CHUNK) {
 #if KS_DECODE_AVX2
-        if (c->avx2) {
-            unsigned whole = q < hi ? (unsigned)((hi - q) / CHUNK) : 0;
-            whole = whole < nk + 1 - k ? whole : nk + 1 - k;
-            masks_avx2(c->d + q, whole, top, m + k);
-            k += whole;
-            q += whole * CHUNK;
-        }
+            if (c->avx2)
+                nz = batch_avx2(c->d + base, have0, nk, top, m, evs);
+            else
 #endif
-        for (; k <= nk && q < hi && hi - q >= CHUNK; k++, q += CHUNK)
-            m[k] = masks64(c->d + q, top); /* whole chunks: hi <= n */
-        for (; k <= nk; k++, q += CHUNK)
-            m[k] = q < hi ? chunk_masks(c, q, hi, top) : (masks){0, 0};
-        unsigned nz = 0;
-        for (k = 0; k < nk; k++) {
-            evs[k] = long_runs(m[k].a, m[k + 1].a) | m[k].t;
-            nz |= (unsigned)(evs[k] != 0) << k;
+                nz = batch_whole(c->d + base, have0, nk, top, m, evs);
+        } else {
+            nz = batch_cut(c, base, hi, have0, nk, top, m, evs);
         }
         size_t next = base + nk * CHUNK;
         while (nz) {
-            k = (unsigned)__builtin_ctz(nz);
+            unsigned k = (unsigned)__builtin_ctz(nz);
             nz &= nz - 1;
             size_t cb = base + k * CHUNK;
             uint64_t ev = evs[k];

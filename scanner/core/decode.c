@@ -1193,6 +1193,13 @@ typedef struct seg {
     bool top;
 } seg;
 
+/* The bits at and after bit sh (none when sh >= 64), without a branch:
+ * whether a run crosses into the next chunk is a coin toss. */
+static inline uint64_t keep_from(size_t sh)
+{
+    return (~0ULL << (sh & 63)) & (0 - (uint64_t)(sh < CHUNK));
+}
+
 /* The events of the chunk at base, whose masks are m[0] (and m[1] after
  * it): ev holds its bits at or after the last skip. Returns where the next
  * event may start. */
@@ -1214,7 +1221,7 @@ static __attribute__((noinline)) size_t chunk_events(const seg *g, size_t base, 
         skip = r;
         if (c->rc)
             break;
-        ev &= r - base >= CHUNK ? 0 : ~0ULL << (r - base);
+        ev &= keep_from(r - base);
     }
     return skip;
 }
@@ -1289,14 +1296,9 @@ static inline __attribute__((always_inline)) void scan_impl(scan *c, size_t lo, 
             unsigned k = (unsigned)__builtin_ctz(nz);
             nz &= nz - 1;
             size_t cb = base + k * CHUNK;
-            uint64_t ev = evs[k];
-            if (skip > cb) {
-                if (skip - cb >= CHUNK)
-                    continue;
-                ev &= ~0ULL << (skip - cb);
-                if (!ev)
-                    continue;
-            }
+            uint64_t ev = evs[k] & keep_from(skip > cb ? skip - cb : 0);
+            if (!ev)
+                continue;
             skip = chunk_events(&g, cb, &m[k], ev);
             if (c->rc)
                 return;

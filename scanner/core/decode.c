@@ -3,20 +3,30 @@
  *
  * DESIGN. The decoders are plain loops: they run on candidate spans, which
  * are rare. ks_find_encoded runs on every byte of every text file, so it
- * is built around one pass that classifies 64 bytes at a time into two
- * bitmasks: the base64 alphabet (A) and the trigger bytes '%' and '\' (T).
- * Runs of A shorter than 16 are dropped with four shift-and steps (a bit
- * survives only where 16 alphabet bytes start), so a chunk of ordinary code
- * costs the classification and a test. What survives, and each trigger,
- * is an event, handled in order of position:
+ * is built around a pass that classifies 64 bytes at a time into two
+ * bitmasks: the base64 alphabet (A) and the trigger bytes '%' and '\' (T),
+ * 16 bytes at a time with SSE2 (the x86-64 baseline), 32 with AVX2 where
+ * the CPU has it (asked once a call), one at a time in portable C. Runs of A
+ * shorter than 16 are dropped with four shift-and steps (a bit survives only
+ * where 16 alphabet bytes start), so a chunk of ordinary code costs the
+ * classification and a test. What survives, and each trigger, is an event,
+ * handled in order of position:
  *
- *  - a long run is classified once more (case, digits, symbols, hex
- *    blocks) and becomes a base64, base64url or hex candidate, or nothing;
- *  - a '%' makes us measure the URL run around it (percent candidate?);
+ *  - a run of 16 to 31 is judged from two case masks of its bytes (most are
+ *    snake_case or camelCase and stop there); a longer one, or one with
+ *    digits or symbols, is classified once more (case counts, digits,
+ *    symbols, hex runs) and becomes a base64, base64url or hex candidate,
+ *    or nothing;
+ *  - a '%' followed by two hex digits makes us measure the URL run around
+ *    it (percent candidate?);
  *  - a '\' followed by x, u or U and hex digits puts its whole line into
  *    "line mode": a scalar tokenizer finds the quoted strings with two or
  *    more such escapes (escape candidates), and the pieces of the line
  *    between them are scanned again without escape triggers.
+ *
+ * Chunks go in batches of 32: masks and events first, then only the chunks
+ * with events, through a bitmap, so no branch per chunk is mispredicted
+ * (a third of the chunks of source code have an event, at random).
  *
  * Candidates nest (base64 inside URL text inside a string), and the outer
  * one wins. Events come in order of position, so an inner candidate could
@@ -25,13 +35,14 @@
  * reporting a token we look ahead along its URL run for a '%'. Each
  * look-ahead remembers how far it got (esc_clean, pct_clean), so it reads
  * each byte once: a byte is classified once, looked at once more by each
- * look-ahead, once more if it is in a long run, and a few times more if it
- * is on a line with escapes.
+ * look-ahead, once or twice more if it is in a long run, and a few times
+ * more if it is on a line with escapes.
  *
  * Spans never cross a line break: no candidate's characters include one.
- * The portable path differs only in how masks are computed (chunk_masks,
- * classify_block, find_nl_bs); the event logic is shared, and the unit
- * tests run against both builds and a slow reference.
+ * The paths differ only in how masks are computed (masks64, batch_avx2,
+ * case32, classify_run, hex_masks, find_nl_bs); the event logic is shared,
+ * and the unit tests run each build (AVX2 if the CPU has it, SSE2 alone,
+ * portable) against a slow reference written from decode.h.
  */
 #include "decode.h"
 
@@ -437,7 +448,7 @@ bool ks_decoded_worth_scanning(const uint8_t *d, size_t n)
 /* Masks: 64 bytes at a time                                                */
 
 #define CHUNK 64u
-#define MIN_B64 16u
+#define MIN_B64 16u /* long_runs is written for it */
 #define MIN_HEX 32u
 
 typedef struct masks {
@@ -599,7 +610,7 @@ AVX2 static __attribute__((noinline)) uint32_t batch_avx2(const uint8_t *p, bool
 
 #endif
 
-/* Upper-case, lower-case and other bits of p[0..32). */
+/* The upper-case and lower-case bits of p[0..32). */
 static inline void case32(const uint8_t *p, uint64_t *up, uint64_t *lw)
 {
     __m128i v0 = load16(p), v1 = load16(p + 16);
@@ -682,19 +693,6 @@ static inline __attribute__((always_inline)) masks chunk_masks(const scan *c, si
 static inline unsigned ctz64(uint64_t x)
 {
     return (unsigned)__builtin_ctzll(x);
-}
-
-/* The x86-64 baseline has no POPCNT, and GCC's builtin then calls libgcc. */
-static inline size_t pop64(uint64_t x)
-{
-#ifdef __POPCNT__
-    return (size_t)__builtin_popcountll(x);
-#else
-    x -= (x >> 1) & 0x5555555555555555ULL;
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return (size_t)((x * 0x0101010101010101ULL) >> 56);
-#endif
 }
 
 /* run_end past the 64 bytes from the run's start. */

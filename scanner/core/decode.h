@@ -140,8 +140,9 @@ typedef int (*ks_span_fn)(void *payload, const ks_span *s);
  * caller decides with ks_decoded_worth_scanning what to scan.
  *
  * Returns 0 after the last span, or the non-zero value fn returned. Looks
- * at each byte a small constant number of times; SSE2 where the compiler
- * targets it, with a portable path that gives the same spans.
+ * at each byte a small constant number of times: SSE2 where the compiler
+ * targets it (all of x86-64), AVX2 where the CPU has it, portable C
+ * elsewhere; all give the same spans. d[0..n) is only read.
  */
 int ks_find_encoded(const uint8_t *d, size_t n, ks_span_fn fn, void *payload);
 

@@ -11,7 +11,9 @@
  * single-threaded, RUNS times; the median is the figure. memchr for a byte
  * that is not there, over the same files, gives the read ceiling.
  * -s prints up to SAMPLES spans of each kind, worth scanning and not.
- * Built with -DKEYSIFT_BENCH=ON; not run by ctest.
+ * Built with -DKEYSIFT_BENCH=ON, not run by ctest, three times:
+ * bench_decode (libkeysift: SSE2, AVX2 where the CPU has it),
+ * bench_decode_sse2 and bench_decode_portable (decode.c's other paths).
  */
 #include "core/decode.h"
 

@@ -104,6 +104,7 @@ enum { C_B64 = 1, C_HEX = 2, C_URL = 4, C_HEXU = 8, C_HEXL = 16 };
 
 static const uint8_t CLASS[256] = {R64(0), R64(64), R64(128), R64(192)};
 
+#if !KS_DECODE_SSE2 /* the SIMD paths test these 16 or 32 bytes at a time */
 static inline bool is_b64(uint8_t c)
 {
     return CLASS[c] & C_B64;
@@ -113,6 +114,7 @@ static inline bool is_hex(uint8_t c)
 {
     return CLASS[c] & C_HEX;
 }
+#endif
 
 static inline bool is_url(uint8_t c)
 {

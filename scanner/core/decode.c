@@ -3,20 +3,30 @@
  *
  * DESIGN. The decoders are plain loops: they run on candidate spans, which
  * are rare. ks_find_encoded runs on every byte of every text file, so it
- * is built around one pass that classifies 64 bytes at a time into two
- * bitmasks: the base64 alphabet (A) and the trigger bytes '%' and '\' (T).
- * Runs of A shorter than 16 are dropped with four shift-and steps (a bit
- * survives only where 16 alphabet bytes start), so a chunk of ordinary code
- * costs the classification and a test. What survives, and each trigger,
- * is an event, handled in order of position:
+ * is built around a pass that classifies 64 bytes at a time into two
+ * bitmasks: the base64 alphabet (A) and the trigger bytes '%' and '\' (T),
+ * 16 bytes at a time with SSE2 (the x86-64 baseline), 32 with AVX2 where
+ * the CPU has it (asked once a call), one at a time in portable C. Runs of A
+ * shorter than 16 are dropped with four shift-and steps (a bit survives only
+ * where 16 alphabet bytes start), so a chunk of ordinary code costs the
+ * classification and a test. What survives, and each trigger, is an event,
+ * handled in order of position:
  *
- *  - a long run is classified once more (case, digits, symbols, hex
- *    blocks) and becomes a base64, base64url or hex candidate, or nothing;
- *  - a '%' makes us measure the URL run around it (percent candidate?);
+ *  - a run of 16 to 31 is judged from two case masks of its bytes (most are
+ *    snake_case or camelCase and stop there); a longer one, or one with
+ *    digits or symbols, is classified once more (case counts, digits,
+ *    symbols, hex runs) and becomes a base64, base64url or hex candidate,
+ *    or nothing;
+ *  - a '%' followed by two hex digits makes us measure the URL run around
+ *    it (percent candidate?);
  *  - a '\' followed by x, u or U and hex digits puts its whole line into
  *    "line mode": a scalar tokenizer finds the quoted strings with two or
  *    more such escapes (escape candidates), and the pieces of the line
  *    between them are scanned again without escape triggers.
+ *
+ * Chunks go in batches of 32: masks and events first, then only the chunks
+ * with events, through a bitmap, so no branch per chunk is mispredicted
+ * (a third of the chunks of source code have an event, at random).
  *
  * Candidates nest (base64 inside URL text inside a string), and the outer
  * one wins. Events come in order of position, so an inner candidate could
@@ -25,13 +35,14 @@
  * reporting a token we look ahead along its URL run for a '%'. Each
  * look-ahead remembers how far it got (esc_clean, pct_clean), so it reads
  * each byte once: a byte is classified once, looked at once more by each
- * look-ahead, once more if it is in a long run, and a few times more if it
- * is on a line with escapes.
+ * look-ahead, once or twice more if it is in a long run, and a few times
+ * more if it is on a line with escapes.
  *
  * Spans never cross a line break: no candidate's characters include one.
- * The portable path differs only in how masks are computed (chunk_masks,
- * classify_block, find_nl_bs); the event logic is shared, and the unit
- * tests run against both builds and a slow reference.
+ * The paths differ only in how masks are computed (masks64, batch_avx2,
+ * case32, classify_run, hex_masks, find_nl_bs); the event logic is shared,
+ * and the unit tests run each build (AVX2 if the CPU has it, SSE2 alone,
+ * portable) against a slow reference written from decode.h.
  */
 #include "decode.h"
 
@@ -43,6 +54,13 @@
 #include <emmintrin.h>
 #else
 #define KS_DECODE_SSE2 0
+#endif
+/* AVX2 where the CPU has it, chosen at run time: the baseline stays SSE2. */
+#if KS_DECODE_SSE2 && defined(__x86_64__) && defined(__GNUC__) && !defined(KS_DECODE_NO_AVX2)
+#define KS_DECODE_AVX2 1
+#include <immintrin.h>
+#else
+#define KS_DECODE_AVX2 0
 #endif
 
 const char *ks_enc_name(ks_enc e)
@@ -65,38 +83,42 @@ const char *ks_enc_name(ks_enc e)
 /* ------------------------------------------------------------------------ */
 /* Character classes                                                        */
 
-#define BIT(c) (1ULL << ((unsigned)(c)&63u))
-#define DIGITS (0x3FFULL << 48)    /* '0'..'9' are 48..57 */
-#define UPPER (0x3FFFFFFULL << 1)  /* 'A'..'Z' are 65..90, bit = c - 64 */
-#define LOWER (0x3FFFFFFULL << 33) /* 'a'..'z' are 97..122 */
+/* One table of classes, written out by the macros from their definitions. */
+enum { C_B64 = 1, C_HEX = 2, C_URL = 4, C_HEXU = 8, C_HEXL = 16 };
 
-/* Bitmaps of ASCII: [0] for 0..63, [1] for 64..127. */
-static const uint64_t B64_SET[2] = {DIGITS | BIT('+') | BIT('/') | BIT('-'),
-                                    UPPER | LOWER | BIT('_')};
-static const uint64_t HEX_SET[2] = {DIGITS, (0x3FULL << 1) | (0x3FULL << 33)};
-static const uint64_t URL_SET[2] = {DIGITS | BIT('!') | BIT('#') | BIT('$') | BIT('%') | BIT('&') |
-                                        BIT('*') | BIT('+') | BIT(',') | BIT('-') | BIT('.') |
-                                        BIT('/') | BIT(':') | BIT(';') | BIT('=') | BIT('?'),
-                                    BIT('@') | UPPER | BIT('_') | LOWER | BIT('~')};
+#define IN(c, a, b) ((c) >= (a) && (c) <= (b))
+#define ALNUM(c) (IN(c, '0', '9') || IN(c, 'A', 'Z') || IN(c, 'a', 'z'))
+#define B64SYM(c) ((c) == '+' || (c) == '/' || (c) == '-' || (c) == '_')
+#define URLSYM(c)                                                                                  \
+    ((c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' || (c) == ':' || (c) == '/' ||           \
+     (c) == '?' || (c) == '#' || (c) == '@' || (c) == '!' || (c) == '$' || (c) == '&' ||           \
+     (c) == '*' || (c) == '+' || (c) == ',' || (c) == ';' || (c) == '=' || (c) == '%')
+#define CLS(c)                                                                                     \
+    ((ALNUM(c) || B64SYM(c) ? C_B64 : 0) |                                                         \
+     (IN(c, '0', '9') || IN(c, 'A', 'F') || IN(c, 'a', 'f') ? C_HEX : 0) |                         \
+     (ALNUM(c) || URLSYM(c) ? C_URL : 0) | (IN(c, 'A', 'F') ? C_HEXU : 0) |                        \
+     (IN(c, 'a', 'f') ? C_HEXL : 0))
+#define R4(c) CLS(c), CLS((c) + 1), CLS((c) + 2), CLS((c) + 3)
+#define R16(c) R4(c), R4((c) + 4), R4((c) + 8), R4((c) + 12)
+#define R64(c) R16(c), R16((c) + 16), R16((c) + 32), R16((c) + 48)
 
-static inline bool in_set(const uint64_t set[2], uint8_t c)
-{
-    return c < 128 && (set[c >> 6] >> (c & 63)) & 1;
-}
+static const uint8_t CLASS[256] = {R64(0), R64(64), R64(128), R64(192)};
 
+#if !KS_DECODE_SSE2 /* the SIMD paths test these 16 or 32 bytes at a time */
 static inline bool is_b64(uint8_t c)
 {
-    return in_set(B64_SET, c);
+    return CLASS[c] & C_B64;
 }
 
 static inline bool is_hex(uint8_t c)
 {
-    return in_set(HEX_SET, c);
+    return CLASS[c] & C_HEX;
 }
+#endif
 
 static inline bool is_url(uint8_t c)
 {
-    return in_set(URL_SET, c);
+    return CLASS[c] & C_URL;
 }
 
 static inline bool is_alnum(uint8_t c)
@@ -428,7 +450,7 @@ bool ks_decoded_worth_scanning(const uint8_t *d, size_t n)
 /* Masks: 64 bytes at a time                                                */
 
 #define CHUNK 64u
-#define MIN_B64 16u
+#define MIN_B64 16u /* long_runs is written for it */
 #define MIN_HEX 32u
 
 typedef struct masks {
@@ -436,12 +458,31 @@ typedef struct masks {
     uint64_t t; /* '%', and '\' when escapes are triggers */
 } masks;
 
+/* Bits i of lo where lo:hi (a 128-bit mask, lo first) has 16 ones from i. */
+static inline uint64_t long_runs(uint64_t lo, uint64_t hi)
+{
+    lo &= (lo >> 1) | (hi << 63);
+    hi &= hi >> 1;
+    lo &= (lo >> 2) | (hi << 62);
+    hi &= hi >> 2;
+    lo &= (lo >> 4) | (hi << 60);
+    hi &= hi >> 4;
+    return lo & ((lo >> 8) | (hi << 56));
+}
+
 /* What one long run holds, from classify_run. */
 typedef struct runinfo {
     size_t upper, lower;
     bool digit, std, url; /* a digit; + or /; - or _ */
-    bool hex16;           /* some 16-byte block (from the run's start) all hex */
+    bool hex_long;        /* a maximal run of 32 or more hex digits */
+    bool hex_cand;        /* one of them a candidate */
 } runinfo;
+
+/* The maximal hex run being followed through 16-byte blocks. */
+typedef struct hexrun {
+    size_t start, len;
+    unsigned cls; /* C_HEXU, C_HEXL: letters seen */
+} hexrun;
 
 #if KS_DECODE_SSE2
 
@@ -456,33 +497,127 @@ static inline __m128i in_range(__m128i v, int lo, int len)
     return _mm_cmplt_epi8(_mm_add_epi8(v, set8(0x80 - lo)), set8(0x80 + len));
 }
 
-static inline __m128i b64_vec(__m128i v)
-{
-    __m128i letter = in_range(_mm_or_si128(v, set8(0x20)), 'a', 26);
-    /* '+' ',' '-' '.' '/' '0'..'9' less ',' and '.' (the two with (c|2)=='.') */
-    __m128i sym = in_range(v, '+', 15);
-    sym = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_or_si128(v, set8(2)), set8('.')), sym);
-    __m128i us = _mm_cmpeq_epi8(v, set8('_'));
-    return _mm_or_si128(_mm_or_si128(letter, sym), us);
-}
-
 static inline uint64_t mm16(__m128i v)
 {
     return (uint64_t)(unsigned)_mm_movemask_epi8(v);
 }
 
-/* Masks of p[0..64): the caller guarantees 64 readable bytes. */
-static inline masks masks64(const uint8_t *p, bool esc)
+static inline __m128i load16(const uint8_t *p)
 {
-    __m128i pct = set8('%'), bs = set8(esc ? '\\' : '%');
-    masks m = {0, 0};
-    for (unsigned k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-        __m128i t = _mm_or_si128(_mm_cmpeq_epi8(v, pct), _mm_cmpeq_epi8(v, bs));
-        m.a |= mm16(b64_vec(v)) << (16 * k);
-        m.t |= mm16(t) << (16 * k);
-    }
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+static inline __m128i trig_vec(__m128i v, bool esc)
+{
+    return _mm_or_si128(_mm_cmpeq_epi8(v, set8('%')), _mm_cmpeq_epi8(v, set8(esc ? '\\' : '%')));
+}
+
+/* The trigger bits of p[0..64), for the few chunks that have any. */
+static __attribute__((noinline)) uint64_t trig64(const uint8_t *p, bool esc)
+{
+    uint64_t t = 0;
+    for (unsigned k = 0; k < 4; k++)
+        t |= mm16(trig_vec(load16(p + 16 * k), esc)) << (16 * k);
+    return t;
+}
+
+/* The base64 alphabet among 16 bytes. */
+static inline __m128i alpha_vec(__m128i v)
+{
+    __m128i letter = in_range(_mm_or_si128(v, set8(0x20)), 'a', 26);
+    /* '+' ',' '-' '.' '/' '0'..'9' less ',' and '.' (the two with (c|2)=='.') */
+    __m128i sym = in_range(v, '+', 15);
+    sym = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_or_si128(v, set8(2)), set8('.')), sym);
+    sym = _mm_or_si128(sym, _mm_cmpeq_epi8(v, set8('_')));
+    return _mm_or_si128(letter, sym);
+}
+
+/* Masks of p[0..64): the caller guarantees 64 readable bytes. Triggers are
+ * rare: one movemask says whether the chunk has any. (Written out: GCC at
+ * -O2 keeps a loop here, with shifts by a register.) */
+static inline __attribute__((always_inline)) masks masks64(const uint8_t *p, bool esc)
+{
+    __m128i v0 = load16(p), v1 = load16(p + 16), v2 = load16(p + 32), v3 = load16(p + 48);
+    masks m;
+    m.a = mm16(alpha_vec(v0)) | mm16(alpha_vec(v1)) << 16 | mm16(alpha_vec(v2)) << 32 |
+          mm16(alpha_vec(v3)) << 48;
+    __m128i any = _mm_or_si128(_mm_or_si128(trig_vec(v0, esc), trig_vec(v1, esc)),
+                               _mm_or_si128(trig_vec(v2, esc), trig_vec(v3, esc)));
+    m.t = _mm_movemask_epi8(any) ? trig64(p, esc) : 0;
     return m;
+}
+
+#if KS_DECODE_AVX2
+
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static inline __m256i set32(int c)
+{
+    return _mm256_set1_epi8((char)c);
+}
+
+AVX2 static inline __m256i in_range32(__m256i v, int lo, int len)
+{
+    return _mm256_cmpgt_epi8(set32(0x80 + len), _mm256_add_epi8(v, set32(0x80 - lo)));
+}
+
+AVX2 static inline uint64_t mm32(__m256i v)
+{
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(v);
+}
+
+AVX2 static inline __m256i alpha_vec32(__m256i v)
+{
+    __m256i letter = in_range32(_mm256_or_si256(v, set32(0x20)), 'a', 26);
+    __m256i sym = in_range32(v, '+', 15);
+    sym = _mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_or_si256(v, set32(2)), set32('.')), sym);
+    sym = _mm256_or_si256(sym, _mm256_cmpeq_epi8(v, set32('_')));
+    return _mm256_or_si256(letter, sym);
+}
+
+AVX2 static inline __m256i trig_vec32(__m256i v, bool esc)
+{
+    return _mm256_or_si256(_mm256_cmpeq_epi8(v, set32('%')),
+                           _mm256_cmpeq_epi8(v, set32(esc ? '\\' : '%')));
+}
+
+AVX2 static inline masks masks64_avx2(const uint8_t *p, bool esc)
+{
+    __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+    masks m;
+    m.a = mm32(alpha_vec32(v0)) | mm32(alpha_vec32(v1)) << 32;
+    __m256i t0 = trig_vec32(v0, esc), t1 = trig_vec32(v1, esc);
+    __m256i any = _mm256_or_si256(t0, t1);
+    m.t = _mm256_testz_si256(any, any) ? 0 : mm32(t0) | mm32(t1) << 32;
+    return m;
+}
+
+/* batch_whole (below) with AVX2, 32 bytes at a time. */
+AVX2 static __attribute__((noinline)) uint32_t batch_avx2(const uint8_t *p, bool have0, unsigned nk,
+                                                          bool esc, masks *m, uint64_t *evs)
+{
+    masks prev = have0 ? m[0] : masks64_avx2(p, esc);
+    m[0] = prev;
+    uint32_t nz = 0;
+    for (unsigned k = 0; k < nk; k++) {
+        masks nxt = masks64_avx2(p + (k + 1) * CHUNK, esc);
+        m[k + 1] = nxt;
+        evs[k] = long_runs(prev.a, nxt.a) | prev.t;
+        nz |= (uint32_t)(evs[k] != 0) << k;
+        prev = nxt;
+    }
+    return nz;
+}
+
+#endif
+
+/* The upper-case and lower-case bits of p[0..32). */
+static inline void case32(const uint8_t *p, uint64_t *up, uint64_t *lw)
+{
+    __m128i v0 = load16(p), v1 = load16(p + 16);
+    *up = mm16(in_range(v0, 'A', 26)) | mm16(in_range(v1, 'A', 26)) << 16;
+    *lw = mm16(in_range(v0, 'a', 26)) | mm16(in_range(v1, 'a', 26)) << 16;
 }
 
 #else
@@ -500,6 +635,15 @@ static inline masks masks64(const uint8_t *p, bool esc)
     return m;
 }
 
+static inline void case32(const uint8_t *p, uint64_t *up, uint64_t *lw)
+{
+    *up = *lw = 0;
+    for (unsigned i = 0; i < 32; i++) {
+        *up |= (uint64_t)(p[i] >= 'A' && p[i] <= 'Z') << i;
+        *lw |= (uint64_t)(p[i] >= 'a' && p[i] <= 'z') << i;
+    }
+}
+
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -515,6 +659,7 @@ typedef struct scan {
     size_t esc_clean; /* no escape trigger from the current event to here
                          (a line end) */
     size_t pct_clean; /* the URL run ending here has no candidate */
+    bool avx2;        /* the CPU has AVX2 */
 } scan;
 
 static void emit(scan *c, size_t start, size_t len, ks_enc enc)
@@ -526,17 +671,19 @@ static void emit(scan *c, size_t start, size_t len, ks_enc enc)
     c->rc = c->fn(c->payload, &s);
 }
 
-/* Masks of d[base .. min(base+64, hi)); bits at or past hi are clear. */
-static masks chunk_masks(const scan *c, size_t base, size_t hi, bool esc)
+/* masks64 of the last bytes of the buffer, zero-padded (NUL is in no set). */
+static __attribute__((noinline)) masks tail_masks(const scan *c, size_t base, bool esc)
 {
-    masks m;
-    if (c->n - base >= CHUNK) {
-        m = masks64(c->d + base, esc);
-    } else {
-        uint8_t tmp[CHUNK] = {0}; /* NUL is neither alphabet nor trigger */
-        memcpy(tmp, c->d + base, c->n - base);
-        m = masks64(tmp, esc);
-    }
+    uint8_t tmp[CHUNK] = {0};
+    memcpy(tmp, c->d + base, c->n - base);
+    return masks64(tmp, esc);
+}
+
+/* Masks of d[base .. min(base+64, hi)); bits at or past hi are clear. */
+static inline __attribute__((always_inline)) masks chunk_masks(const scan *c, size_t base,
+                                                               size_t hi, bool esc)
+{
+    masks m = c->n - base >= CHUNK ? masks64(c->d + base, esc) : tail_masks(c, base, esc);
     if (hi - base < CHUNK) {
         uint64_t keep = (1ULL << (hi - base)) - 1;
         m.a &= keep;
@@ -545,30 +692,16 @@ static masks chunk_masks(const scan *c, size_t base, size_t hi, bool esc)
     return m;
 }
 
-/* Bits i of lo where lo:hi (a 128-bit mask, lo first) has 16 ones from i. */
-static inline uint64_t long_runs(uint64_t lo, uint64_t hi)
-{
-    for (unsigned s = 1; s < MIN_B64; s *= 2) {
-        lo &= (lo >> s) | (hi << (64 - s));
-        hi &= hi >> s;
-    }
-    return lo;
-}
-
 static inline unsigned ctz64(uint64_t x)
 {
     return (unsigned)__builtin_ctzll(x);
 }
 
-/* The end of the alphabet run that starts at base+i. */
-static size_t run_end(const scan *c, size_t base, unsigned i, masks cur, masks nxt, size_t hi)
+/* run_end past the 64 bytes from the run's start. */
+static __attribute__((noinline)) size_t run_end_far(const scan *c, size_t base, masks nxt,
+                                                    size_t hi)
 {
-    uint64_t z = ~cur.a & (~0ULL << i);
-    if (z)
-        return base + ctz64(z);
-    if (hi - base <= CHUNK)
-        return hi;
-    z = ~nxt.a;
+    uint64_t z = ~nxt.a;
     if (z)
         return base + CHUNK + ctz64(z); /* nxt is clear past hi */
     for (size_t q = base + 2 * CHUNK; q < hi; q += CHUNK) {
@@ -579,49 +712,161 @@ static size_t run_end(const scan *c, size_t base, unsigned i, masks cur, masks n
     return hi;
 }
 
+/* The end of the alphabet run that starts at base+i: the first clear bit
+ * of the 64 from i in cur:nxt (both clear past hi), most often. */
+static inline size_t run_end(const scan *c, size_t base, unsigned i, masks cur, masks nxt,
+                             size_t hi)
+{
+    uint64_t w = (~cur.a >> i) | ((~nxt.a << 1) << (63 - i));
+    return w ? base + i + ctz64(w) : run_end_far(c, base, nxt, hi);
+}
+
+/* A maximal hex run ended at start+len: is it long, a candidate? */
+static void hex_done(scan *c, const hexrun *hr, runinfo *ri)
+{
+    if (hr->len < MIN_HEX)
+        return;
+    ri->hex_long = true;
+    if (hr->len % 2 == 0 && (hr->cls == C_HEXU || hr->cls == C_HEXL)) {
+        ri->hex_cand = true;
+        if (c)
+            emit(c, hr->start, hr->len, KS_ENC_HEX);
+    }
+}
+
+/* Follows hex runs through the block at pos: h, hu, hl are its hex digits,
+ * A-F and a-f (bits past the run's end clear). A run of 32 or more spans
+ * blocks, so only a block's first and last runs matter. */
+static inline void hex_feed(scan *c, hexrun *hr, size_t pos, unsigned h, unsigned hu, unsigned hl,
+                            runinfo *ri)
+{
+    unsigned pre = (unsigned)__builtin_ctz(~h | 0x10000u); /* ones from bit 0 */
+    unsigned m = (1u << pre) - 1;
+    hr->len += pre;
+    hr->cls |= (hu & m ? C_HEXU : 0) | (hl & m ? C_HEXL : 0);
+    if (pre == 16)
+        return;
+    hex_done(c, hr, ri);
+    unsigned suf = (unsigned)__builtin_clz((~h & 0xFFFFu) << 16); /* ones down from bit 15 */
+    m = ~((1u << (16 - suf)) - 1) & 0xFFFFu;
+    hr->start = pos + 16 - suf;
+    hr->len = suf;
+    hr->cls = (hu & m ? C_HEXU : 0) | (hl & m ? C_HEXL : 0);
+}
+
 #if KS_DECODE_SSE2
 
-static inline void classify_block(const uint8_t *p, runinfo *ri, __m128i *acc_d, __m128i *acc_s,
-                                  __m128i *acc_u)
+/* 16 bytes of d[i..e), zero-padded past e (NUL is in no class). */
+static inline __m128i load_run16(const uint8_t *d, size_t i, size_t e)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i up = in_range(v, 'A', 26), lw = in_range(v, 'a', 26), dg = in_range(v, '0', 10);
-    __m128i hx = _mm_or_si128(dg, in_range(_mm_or_si128(v, set8(0x20)), 'a', 6));
-    *acc_d = _mm_or_si128(*acc_d, dg);
-    *acc_s = _mm_or_si128(*acc_s,
-                          _mm_or_si128(_mm_cmpeq_epi8(v, set8('+')), _mm_cmpeq_epi8(v, set8('/'))));
-    *acc_u = _mm_or_si128(*acc_u,
-                          _mm_or_si128(_mm_cmpeq_epi8(v, set8('-')), _mm_cmpeq_epi8(v, set8('_'))));
-    ri->upper += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(up));
-    ri->lower += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(lw));
-    if (_mm_movemask_epi8(hx) == 0xFFFF)
-        ri->hex16 = true;
+    if (e - i >= 16)
+        return load16(d + i);
+    uint8_t tmp[16] = {0};
+    memcpy(tmp, d + i, e - i);
+    return load16(tmp);
+}
+
+static inline void hex_masks(__m128i v, unsigned *h, unsigned *hu, unsigned *hl)
+{
+    __m128i u = in_range(v, 'A', 6), l = in_range(v, 'a', 6);
+    *hu = (unsigned)_mm_movemask_epi8(u);
+    *hl = (unsigned)_mm_movemask_epi8(l);
+    *h = (unsigned)_mm_movemask_epi8(_mm_or_si128(in_range(v, '0', 10), _mm_or_si128(u, l)));
+}
+
+/* Sums the 16 byte counters of v. */
+static inline size_t sum_bytes(__m128i v)
+{
+    __m128i s = _mm_sad_epu8(v, _mm_setzero_si128());
+    return (size_t)_mm_cvtsi128_si32(s) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
+}
+
+/* Follows the hex runs of d[s..e) (see hex_feed); reports candidates
+ * when c is given. */
+static void hex_runs(scan *c, const uint8_t *d, size_t s, size_t e, runinfo *ri)
+{
+    hexrun hr = {s, 0, 0};
+    for (size_t i = s; i < e && !(c && c->rc); i += 16) {
+        unsigned h, hu, hl;
+        hex_masks(load_run16(d, i, e), &h, &hu, &hl);
+        hex_feed(c, &hr, i, h, hu, hl, ri);
+    }
+    hex_done(c, &hr, ri);
 }
 
 static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
 {
-    runinfo ri = {0, 0, false, false, false, false};
-    __m128i acc_d = _mm_setzero_si128(), acc_s = acc_d, acc_u = acc_d;
-    size_t i = s;
-    for (; e - i >= 16; i += 16)
-        classify_block(d + i, &ri, &acc_d, &acc_s, &acc_u);
-    if (i < e) {
-        uint8_t tmp[16] = {0};
-        memcpy(tmp, d + i, e - i);
-        classify_block(tmp, &ri, &acc_d, &acc_s, &acc_u);
+    runinfo ri = {0, 0, false, false, false, false, false};
+    __m128i zero = _mm_setzero_si128(), acc_d = zero, acc_s = zero, acc_u = zero;
+    __m128i n_up = zero, n_lw = zero; /* byte counters, emptied before they wrap */
+    unsigned blocks = 0;
+    bool hex16 = false; /* a block all hex: a run of 32 holds one */
+    for (size_t i = s; i < e; i += 16) {
+        __m128i v = load_run16(d, i, e);
+        __m128i up = in_range(v, 'A', 26), lw = in_range(v, 'a', 26), dg = in_range(v, '0', 10);
+        n_up = _mm_sub_epi8(n_up, up);
+        n_lw = _mm_sub_epi8(n_lw, lw);
+        if (++blocks == 255) {
+            ri.upper += sum_bytes(n_up);
+            ri.lower += sum_bytes(n_lw);
+            n_up = n_lw = zero;
+            blocks = 0;
+        }
+        acc_d = _mm_or_si128(acc_d, dg);
+        acc_s = _mm_or_si128(
+            acc_s, _mm_or_si128(_mm_cmpeq_epi8(v, set8('+')), _mm_cmpeq_epi8(v, set8('/'))));
+        acc_u = _mm_or_si128(
+            acc_u, _mm_or_si128(_mm_cmpeq_epi8(v, set8('-')), _mm_cmpeq_epi8(v, set8('_'))));
+        __m128i hx = _mm_or_si128(dg, in_range(_mm_or_si128(v, set8(0x20)), 'a', 6));
+        hex16 |= _mm_movemask_epi8(hx) == 0xFFFF;
     }
+    ri.upper += sum_bytes(n_up);
+    ri.lower += sum_bytes(n_lw);
     ri.digit = _mm_movemask_epi8(acc_d) != 0;
     ri.std = _mm_movemask_epi8(acc_s) != 0;
     ri.url = _mm_movemask_epi8(acc_u) != 0;
+    if (hex16)
+        hex_runs(NULL, d, s, e, &ri);
     return ri;
+}
+
+/* Reports the hex candidates of the run d[s..e). */
+static void emit_hex(scan *c, size_t s, size_t e)
+{
+    runinfo ri = {0, 0, false, false, false, false, false};
+    hex_runs(c, c->d, s, e, &ri);
 }
 
 #else
 
+/* The hex masks of d[i..min(i+16, e)). */
+static void hex_masks(const uint8_t *d, size_t i, size_t e, unsigned *h, unsigned *hu, unsigned *hl)
+{
+    *h = *hu = *hl = 0;
+    for (unsigned k = 0; k < 16 && i + k < e; k++) {
+        unsigned cls = CLASS[d[i + k]];
+        *h |= (unsigned)((cls & C_HEX) != 0) << k;
+        *hu |= (unsigned)((cls & C_HEXU) != 0) << k;
+        *hl |= (unsigned)((cls & C_HEXL) != 0) << k;
+    }
+}
+
+static void hex_runs(scan *c, const uint8_t *d, size_t s, size_t e, runinfo *ri)
+{
+    hexrun hr = {s, 0, 0};
+    for (size_t i = s; i < e && !(c && c->rc); i += 16) {
+        unsigned h, hu, hl;
+        hex_masks(d, i, e, &h, &hu, &hl);
+        hex_feed(c, &hr, i, h, hu, hl, ri);
+    }
+    hex_done(c, &hr, ri);
+}
+
 static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
 {
-    runinfo ri = {0, 0, false, false, false, false};
-    size_t hexrun = 0;
+    runinfo ri = {0, 0, false, false, false, false, false};
+    bool hex16 = false;
+    size_t hexlen = 0;
     for (size_t i = s; i < e; i++) {
         uint8_t ch = d[i];
         ri.upper += ch >= 'A' && ch <= 'Z';
@@ -630,52 +875,24 @@ static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
         ri.std |= ch == '+' || ch == '/';
         ri.url |= ch == '-' || ch == '_';
         if ((i - s) % 16 == 0)
-            hexrun = 0;
-        hexrun = is_hex(ch) ? hexrun + 1 : 0;
-        if (hexrun == 16)
-            ri.hex16 = true;
+            hexlen = 0;
+        hexlen = is_hex(ch) ? hexlen + 1 : 0;
+        hex16 |= hexlen == 16;
     }
+    if (hex16)
+        hex_runs(NULL, d, s, e, &ri);
     return ri;
+}
+
+static void emit_hex(scan *c, size_t s, size_t e)
+{
+    runinfo ri = {0, 0, false, false, false, false, false};
+    hex_runs(c, c->d, s, e, &ri);
 }
 
 #endif
 
-/* Whether the hex run d[s..e) (maximal, >= 32) is a candidate. */
-static bool hex_candidate(const uint8_t *d, size_t s, size_t e)
-{
-    if ((e - s) % 2 != 0)
-        return false;
-    bool up = false, lw = false;
-    for (size_t i = s; i < e; i++) {
-        up |= d[i] >= 'A' && d[i] <= 'F';
-        lw |= d[i] >= 'a' && d[i] <= 'f';
-    }
-    return (up || lw) && !(up && lw);
-}
-
-/* The next maximal hex run of MIN_HEX or more in d[*i..e), from *i; false
- * when there is none. */
-static bool next_long_hex(const uint8_t *d, size_t *i, size_t e, size_t *hs, size_t *he)
-{
-    size_t k = *i;
-    while (k < e) {
-        while (k < e && !is_hex(d[k]))
-            k++;
-        size_t s = k;
-        while (k < e && is_hex(d[k]))
-            k++;
-        if (k - s >= MIN_HEX) {
-            *hs = s;
-            *he = k;
-            *i = k;
-            return true;
-        }
-    }
-    *i = e;
-    return false;
-}
-
-enum { K_NONE, K_B64, K_B64URL, K_HEX };
+enum { K_NONE, K_B64, K_B64URL, K_HEX, K_ASK };
 
 /* What the alphabet run d[s..e) (16 or more) is a candidate for. */
 static int classify(const uint8_t *d, size_t s, size_t e)
@@ -683,17 +900,8 @@ static int classify(const uint8_t *d, size_t s, size_t e)
     if (e - s > KS_DECODE_MAX_RUN)
         return K_NONE;
     runinfo ri = classify_run(d, s, e);
-    if (ri.hex16) {
-        size_t i = s, hs, he;
-        bool any = false;
-        while (next_long_hex(d, &i, e, &hs, &he)) {
-            if (hex_candidate(d, hs, he))
-                return K_HEX;
-            any = true;
-        }
-        if (any)
-            return K_NONE; /* mixed-case hex, odd length, digits only */
-    }
+    if (ri.hex_long) /* not base64; mixed-case hex, odd length, digits only: nothing */
+        return ri.hex_cand ? K_HEX : K_NONE;
     if (ri.upper == 0 || ri.lower == 0 || (ri.std && ri.url))
         return K_NONE;
     if (!ri.digit && !ri.std && !ri.url) {
@@ -703,6 +911,36 @@ static int classify(const uint8_t *d, size_t s, size_t e)
             return K_NONE;
     }
     return ri.url ? K_B64URL : K_B64;
+}
+
+/* What the run d[p..p+len), 16 to 31 long, is, as classify would say,
+ * from two masks of its bytes; K_ASK when classify must look (it mixes case
+ * and has a digit or symbol). Too short to hold 32 hex digits. */
+static inline int quick_kind(const scan *c, size_t p, size_t len)
+{
+    uint64_t up, lw;
+    if (c->n - p >= 32) {
+        case32(c->d + p, &up, &lw);
+    } else {
+        uint8_t tmp[32] = {0};
+        memcpy(tmp, c->d + p, c->n - p);
+        case32(tmp, &up, &lw);
+    }
+    uint64_t run = (1ULL << len) - 1;
+    up &= run;
+    lw &= run;
+    if (!up || !lw)
+        return K_NONE;
+    if (run & ~(up | lw))
+        return K_ASK;
+    /* Both counts in one pass: up in the low half, lw in the high. */
+    uint64_t x = up | lw << 32;
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    size_t nu = (size_t)((x & 0xFFFFFFFFULL) * 0x01010101ULL >> 24 & 0xFF);
+    size_t nl = (size_t)((x >> 32) * 0x01010101ULL >> 24 & 0xFF);
+    return (nu < nl ? nu : nl) * 4 < nu + nl ? K_NONE : K_B64;
 }
 
 /* Whether d[p] starts an escape we trigger on: \x, \u or \U with its hex
@@ -898,7 +1136,8 @@ static size_t on_trigger(scan *c, size_t p, size_t lo, size_t hi, bool top)
 {
     if (c->d[p] == '\\')
         return escape_trigger(c, p) ? line_mode(c, p, lo, hi) : p + 1;
-    if (p < c->pct_clean)
+    /* Not an escape: its URL run is no candidate, whatever else it holds. */
+    if (p < c->pct_clean || hi - p < 3 || hexval(c->d[p + 1]) < 0 || hexval(c->d[p + 2]) < 0)
         return p + 1;
     size_t us = url_start(c, p, lo), ue = url_end(c, p, hi);
     if (!pct_candidate(c->d, us, ue)) {
@@ -912,10 +1151,11 @@ static size_t on_trigger(scan *c, size_t p, size_t lo, size_t hi, bool top)
 }
 
 /* The alphabet run d[p..end) of 16 or more; returns where to go on. */
-static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool top)
+static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool top, int k)
 {
     const uint8_t *d = c->d;
-    int k = classify(d, p, end);
+    if (k == K_ASK)
+        k = classify(d, p, end);
     if (k == K_NONE)
         return end;
     if (top && escape_ahead(c, p, hi))
@@ -933,10 +1173,7 @@ static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool t
         c->pct_clean = ue;
     }
     if (k == K_HEX) {
-        size_t i = p, hs, he;
-        while (!c->rc && next_long_hex(d, &i, end, &hs, &he))
-            if (hex_candidate(d, hs, he))
-                emit(c, hs, he - hs, KS_ENC_HEX);
+        emit_hex(c, p, end);
         return end;
     }
     size_t need = (4 - (end - p) % 4) % 4, pad = 0;
@@ -949,55 +1186,150 @@ static size_t on_run(scan *c, size_t p, size_t end, size_t lo, size_t hi, bool t
     return end + pad;
 }
 
-/* Every candidate in d[lo..hi). Top mode (the whole buffer): '\' is a
- * trigger too, and inner candidates look ahead for escape strings. */
-static void scan_range(scan *c, size_t lo, size_t hi, bool top)
+/* A range being scanned: d[lo..hi), in top mode or line mode. */
+typedef struct seg {
+    scan *c;
+    size_t lo, hi;
+    bool top;
+} seg;
+
+/* The bits at and after bit sh (none when sh >= 64), without a branch:
+ * whether a run crosses into the next chunk is a coin toss. */
+static inline uint64_t keep_from(size_t sh)
 {
-    if (lo >= hi)
-        return;
+    return (~0ULL << (sh & 63)) & (0 - (uint64_t)(sh < CHUNK));
+}
+
+/* The events of the chunk at base, whose masks are m[0] (and m[1] after
+ * it): ev holds its bits at or after the last skip. Returns where the next
+ * event may start. */
+static __attribute__((noinline)) size_t chunk_events(const seg *g, size_t base, const masks *m,
+                                                     uint64_t ev)
+{
+    scan *c = g->c;
+    size_t skip = base;
+    while (ev) {
+        unsigned i = ctz64(ev);
+        size_t p = base + i, r;
+        if (m[0].t >> i & 1) {
+            r = on_trigger(c, p, g->lo, g->hi, g->top);
+        } else {
+            size_t end = run_end(c, base, i, m[0], m[1], g->hi);
+            int k = end - p < MIN_HEX ? quick_kind(c, p, end - p) : K_ASK;
+            r = k == K_NONE ? end : on_run(c, p, end, g->lo, g->hi, g->top, k);
+        }
+        skip = r;
+        if (c->rc)
+            break;
+        ev &= keep_from(r - base);
+    }
+    return skip;
+}
+
+#define BATCH 32u
+
+/* The masks of the chunks 0..nk from p, all whole (m[0] given when have0),
+ * and the events of chunks 0..nk-1 in evs; returns the bitmap of chunks
+ * with events. */
+static inline __attribute__((always_inline)) uint32_t
+batch_whole(const uint8_t *p, bool have0, unsigned nk, bool esc, masks *m, uint64_t *evs)
+{
+    masks prev = have0 ? m[0] : masks64(p, esc);
+    m[0] = prev;
+    uint32_t nz = 0;
+    for (unsigned k = 0; k < nk; k++) {
+        masks nxt = masks64(p + (k + 1) * CHUNK, esc);
+        m[k + 1] = nxt;
+        evs[k] = long_runs(prev.a, nxt.a) | prev.t;
+        nz |= (uint32_t)(evs[k] != 0) << k;
+        prev = nxt;
+    }
+    return nz;
+}
+
+/* The same where some chunks are cut by hi (the end of the range). */
+static uint32_t batch_cut(const scan *c, size_t base, size_t hi, bool have0, unsigned nk, bool esc,
+                          masks *m, uint64_t *evs)
+{
+    for (unsigned k = have0; k <= nk; k++) {
+        size_t q = base + k * CHUNK;
+        m[k] = q < hi ? chunk_masks(c, q, hi, esc) : (masks){0, 0};
+    }
+    uint32_t nz = 0;
+    for (unsigned k = 0; k < nk; k++) {
+        evs[k] = long_runs(m[k].a, m[k + 1].a) | m[k].t;
+        nz |= (uint32_t)(evs[k] != 0) << k;
+    }
+    return nz;
+}
+
+/* Every candidate in d[lo..hi). Top mode (the whole buffer): '\' is a
+ * trigger too, and inner candidates look ahead for escape strings.
+ *
+ * Chunks go in batches of 32 (2 KiB): their masks and events first, then
+ * the chunks with events, found through a bitmap, so the branch per chunk
+ * on "any event?" (taken by a third of the chunks of source code, at
+ * random) is not there to be mispredicted. */
+static inline __attribute__((always_inline)) void scan_impl(scan *c, size_t lo, size_t hi, bool top)
+{
+    const seg g = {c, lo, hi, top};
+    masks m[BATCH + 1];
+    uint64_t evs[BATCH];
     size_t base = lo, skip = lo;
-    masks cur = chunk_masks(c, base, hi, top);
-    masks nxt = hi - base > CHUNK ? chunk_masks(c, base + CHUNK, hi, top) : (masks){0, 0};
-    for (;;) {
-        uint64_t e = long_runs(cur.a, nxt.a);
-        uint64_t ev = e | cur.t;
-        if (skip > base)
-            ev &= skip - base >= CHUNK ? 0 : ~0ULL << (skip - base);
-        while (ev) {
-            unsigned i = ctz64(ev);
-            size_t p = base + i, r;
-            if (cur.t >> i & 1)
-                r = on_trigger(c, p, lo, hi, top);
+    bool have0 = false; /* m[0] is already the chunk at base */
+    while (base < hi) {
+        size_t left = (hi - base + CHUNK - 1) / CHUNK;
+        unsigned nk = left < BATCH ? (unsigned)left : BATCH;
+        uint32_t nz;
+        if (hi - base >= (nk + 1) * CHUNK) {
+#if KS_DECODE_AVX2
+            if (c->avx2)
+                nz = batch_avx2(c->d + base, have0, nk, top, m, evs);
             else
-                r = on_run(c, p, run_end(c, base, i, cur, nxt, hi), lo, hi, top);
+#endif
+                nz = batch_whole(c->d + base, have0, nk, top, m, evs);
+        } else {
+            nz = batch_cut(c, base, hi, have0, nk, top, m, evs);
+        }
+        size_t next = base + nk * CHUNK;
+        while (nz) {
+            unsigned k = (unsigned)__builtin_ctz(nz);
+            nz &= nz - 1;
+            size_t cb = base + k * CHUNK;
+            uint64_t ev = evs[k] & keep_from(skip > cb ? skip - cb : 0);
+            if (!ev)
+                continue;
+            skip = chunk_events(&g, cb, &m[k], ev);
             if (c->rc)
                 return;
-            skip = r;
-            if (r - base >= CHUNK)
+            if (skip >= next)
                 break;
-            ev &= ~0ULL << (r - base);
         }
-        if (hi - base <= CHUNK)
-            return;
-        base += CHUNK;
-        if (skip > base && skip - base >= CHUNK) {
-            /* Jump to the chunk holding skip. */
-            base += (skip - base) / CHUNK * CHUNK;
-            if (base >= hi)
-                return;
-            cur = chunk_masks(c, base, hi, top);
-        } else {
-            cur = nxt;
-        }
-        nxt = hi - base > CHUNK ? chunk_masks(c, base + CHUNK, hi, top) : (masks){0, 0};
+        have0 = skip < next + CHUNK;
+        if (have0)
+            m[0] = m[nk];
+        else
+            next = lo + (skip - lo) / CHUNK * CHUNK;
+        base = next;
     }
+}
+
+static void scan_range(scan *c, size_t lo, size_t hi, bool top)
+{
+    if (top)
+        scan_impl(c, lo, hi, true);
+    else
+        scan_impl(c, lo, hi, false);
 }
 
 int ks_find_encoded(const uint8_t *d, size_t n, ks_span_fn fn, void *payload)
 {
     if (n == 0 || d == NULL || fn == NULL)
         return 0;
-    scan c = {d, n, fn, payload, 0, 0, 0, 0};
+    scan c = {d, n, fn, payload, 0, 0, 0, 0, false};
+#if KS_DECODE_AVX2
+    c.avx2 = __builtin_cpu_supports("avx2");
+#endif
     scan_range(&c, 0, n, true);
     return c.rc;
 }

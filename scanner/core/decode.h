@@ -110,15 +110,16 @@ typedef int (*ks_span_fn)(void *payload, const ks_span *s);
  *
  *  base64, base64url: a maximal run of A-Z a-z 0-9 + / - _ of 16 or more
  *    characters (not counting padding) that mixes upper and lower case
- *    letters, holds no run of 32 or more hex digits (that is a hex
- *    candidate, or mixed-case hex, which is neither), and does not mix
- *    + / with - _. With - or _ it is base64url, otherwise base64. The '='
- *    padding after it is part of the span when it is exactly what the
- *    run's length needs. A run of letters only is a candidate when at least
- *    a quarter of its letters are upper case and a quarter lower case: base64
- *    without a digit or symbol is rare but occurs (base64 of lower-case
- *    text), and a camelCase identifier such as thisIsALongJavaIdentifierName
- *    (6 capitals of 29) is not one.
+ *    letters, holds no run of 32 or more hex digits, and does not mix + /
+ *    with - _. A run that holds long hex ("objects/ab/<sha1>",
+ *    "0x<digest>") is reported as its hex candidates, if any: random base64
+ *    never has 32 hex digits in a row. With - or _ it is base64url,
+ *    otherwise base64. The '=' padding after it is part of the span when it
+ *    is exactly what the run's length needs. A run of letters only is a
+ *    candidate when at least a quarter of its letters are upper case and a
+ *    quarter lower case: base64 without a digit or symbol is rare but
+ *    occurs (base64 of lower-case text), and a camelCase identifier such as
+ *    thisIsALongJavaIdentifierName (6 capitals of 29) is not one.
  *  hex: a maximal run of hex digits of 32 or more, of even length, all its
  *    letters one case, with at least one letter (a long decimal number is
  *    not hex).
@@ -131,17 +132,20 @@ typedef int (*ks_span_fn)(void *payload, const ks_span *s);
  *    quote after a letter or digit (don't) does not open a string, unless
  *    the letters are a string prefix (b"", r'', u8"", L"", f"").
  *
- * Runs longer than KS_DECODE_MAX_RUN are not candidates, nor is anything
- * inside them. Where candidates would nest, the outer one is reported: an
- * escape string over the URL text and base64 inside it, URL text over the
- * base64 inside it. The inner ones are found by a search of the decoded
- * output (see the top of this file). A span is a candidate by its shape:
- * decoding it may still fail (a base64 run of 4k+1 characters), and the
- * caller decides with ks_decoded_worth_scanning what to scan.
+ * A run of the base64 alphabet longer than KS_DECODE_MAX_RUN is not a
+ * candidate, nor is hex inside it; URL text or a string longer than that
+ * is not one either, but the runs inside it can be. Where candidates would
+ * nest, the outer one is reported: an escape string over the URL text and
+ * base64 inside it, URL text over the base64 inside it. The inner ones are
+ * found by a search of the decoded output (see the top of this file). A
+ * span is a candidate by its shape: decoding it may still fail (a base64
+ * run of 4k+1 characters, a lone surrogate), and the caller decides with
+ * ks_decoded_worth_scanning what to scan.
  *
  * Returns 0 after the last span, or the non-zero value fn returned. Looks
- * at each byte a small constant number of times; SSE2 where the compiler
- * targets it, with a portable path that gives the same spans.
+ * at each byte a small constant number of times: SSE2 where the compiler
+ * targets it (all of x86-64), AVX2 where the CPU has it, portable C
+ * elsewhere; all give the same spans. d[0..n) is only read.
  */
 int ks_find_encoded(const uint8_t *d, size_t n, ks_span_fn fn, void *payload);
 

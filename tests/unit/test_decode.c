@@ -283,6 +283,14 @@ static void test_decode__base64_matches_validate(void **state)
         assert_int_equal(rb, ra);
         assert_memory_equal(a, in, n);
         assert_memory_equal(b, in, n);
+        /* The same in the URL alphabet (ks_base64_decode takes both). */
+        for (size_t i = 0; i < m; i++)
+            enc[i] = enc[i] == '+' ? '-' : enc[i] == '/' ? '_' : enc[i];
+        ra = ks_decode_base64(a, sizeof a, (const uint8_t *)enc, m, true);
+        rb = ks_base64_decode(b, (const uint8_t *)enc, m);
+        assert_int_equal(ra, (long)n);
+        assert_int_equal(rb, ra);
+        assert_memory_equal(a, b, n);
     }
 }
 
@@ -708,15 +716,16 @@ static void test_decode__find_long_runs(void **state)
 static void test_decode__find_every_offset(void **state)
 {
     (void)state;
-    /* Each candidate at every offset across two 64-byte chunks, in filler
-     * of short words, at the end of the buffer and not. */
+    /* Each candidate at every offset across two 64-byte chunks and across
+     * the end of a batch of 32 chunks, in filler of short words, at the end
+     * of the buffer and not. */
     const char *cands[] = {"QWxpY2U6b3BlbiBzZXNhbWU=", "0123456789abcdef0123456789abcdef", "%41%42",
                            "\"\\x41\\x42\"", "Ab0+Ab0+Ab0+Ab0+"};
     const ks_enc encs[] = {KS_ENC_BASE64, KS_ENC_HEX, KS_ENC_PERCENT, KS_ENC_ESCAPE, KS_ENC_BASE64};
-    char buf[400];
+    static char buf[2400];
     for (size_t c = 0; c < sizeof cands / sizeof *cands; c++) {
         size_t cl = strlen(cands[c]);
-        for (size_t off = 0; off < 140; off++) {
+        for (size_t off = 0; off < 2200; off = off == 140 ? 1980 : off + 1) {
             for (size_t i = 0; i < off; i++)
                 buf[i] = i % 5 == 4 ? ' ' : "ab1_"[i % 4];
             if (off > 0)
@@ -1103,10 +1112,11 @@ static size_t random_text(uint8_t *buf, size_t cap)
 static void test_decode__find_matches_reference(void **state)
 {
     (void)state;
-    static uint8_t buf[1200];
+    /* Mostly short texts; some past a batch of chunks (2 KiB). */
+    static uint8_t buf[6000];
     rng_state = 20240611;
     for (int iter = 0; iter < 30000; iter++) {
-        size_t n = random_text(buf, iter % 10 == 0 ? sizeof buf : 200);
+        size_t n = random_text(buf, iter % 20 == 0 ? sizeof buf : iter % 10 == 0 ? 1200 : 200);
         compare_with_reference(buf, n);
     }
 }

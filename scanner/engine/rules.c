@@ -173,6 +173,9 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
         {"jwt", KS_VALIDATE_JWT},
         {"pem", KS_VALIDATE_PEM},
         {"password", KS_VALIDATE_PASSWORD},
+        {"jwk", KS_VALIDATE_JWK},
+        {"bech32", KS_VALIDATE_BECH32},
+        {"openvpn-static", KS_VALIDATE_OPENVPN},
     };
     char **v = NULL;
     size_t nv = 0;
@@ -184,9 +187,10 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
             if (strcmp(v[i], names[j].name) == 0)
                 break;
         if (j == sizeof names / sizeof names[0])
-            rc = ks_yaml_fail(
-                y, n, "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password)",
-                v[i]);
+            rc = ks_yaml_fail(y, n,
+                              "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, "
+                              "password, jwk, bech32, openvpn-static)",
+                              v[i]);
         else
             *out |= names[j].bit;
     }

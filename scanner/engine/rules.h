@@ -16,7 +16,15 @@ enum {
     KS_VALIDATE_JWT = 1u << 2,          /* header decodes to a JSON object with "alg" */
     KS_VALIDATE_PEM = 1u << 3,          /* body decodes to DER starting with a SEQUENCE */
     KS_VALIDATE_PASSWORD = 1u << 4,     /* a value that could be a password, not an identifier */
+    KS_VALIDATE_JWK = 1u << 5,          /* a JWK private key OpenSSL builds, public part matching */
+    KS_VALIDATE_BECH32 = 1u << 6,       /* BIP 173 checksum, known HRP and data length (age) */
+    KS_VALIDATE_OPENVPN = 1u << 7,      /* 256 bytes of hex between the markers */
 };
+/* Validators that prove key material: the placeholder filter, made for
+ * tokens, is not applied to what they accept (a JWK's "kid" may say
+ * "sample", a Bech32 key may hold XXXX). */
+#define KS_VALIDATE_KEY_MATERIAL                                                                   \
+    (KS_VALIDATE_PEM | KS_VALIDATE_JWK | KS_VALIDATE_BECH32 | KS_VALIDATE_OPENVPN)
 
 typedef struct ks_example {
     char *text;

@@ -129,7 +129,9 @@ static EVP_PKEY *rsa_key(const json_t *o)
     /* n, e, d; the five others all or none (RFC 7518 section 6.3.2). */
     if (!b[0] || !b[1] || !b[2] || (have != 3 && have != 8))
         goto done;
-    if (BN_num_bits(b[0]) < 256 || !BN_is_odd(b[0]) || !BN_is_odd(b[1]) || BN_is_one(b[1]))
+    /* Up to RSA-8192: the check costs one exponentiation at most. */
+    if (BN_num_bits(b[0]) < 256 || BN_num_bits(b[0]) > 8192 || !BN_is_odd(b[0]) ||
+        !BN_is_odd(b[1]) || BN_is_one(b[1]) || BN_cmp(b[2], b[0]) >= 0)
         goto done;
     if (have == 8 ? !rsa_factors_fit(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])
                   : !rsa_roundtrip(b[0], b[1], b[2]))

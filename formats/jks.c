@@ -543,6 +543,7 @@ static bool entry(store *s)
     uint32_t tag, ncerts;
     const uint8_t *alias;
     size_t al, at = s->c.pos;
+    s->alias[0] = '\0'; /* named in warnings once it is read */
     if (!u32(&s->c, &tag))
         return fail(s, at, "entry runs past the end");
     if (tag < 1 || tag > 3 || (tag == 3 && strcmp(s->type, "JCEKS") != 0))

@@ -6,8 +6,9 @@
  * decoder renders what it finds as PEM: one child, "pem", whose offsets
  * all map to where the DER starts. What is rendered is what OpenSSL
  * parses: PKCS#1 RSA, SEC 1 EC and DSA private keys, PKCS#8 (plain and
- * encrypted), X.509 certificates, and PKCS#12 bundles (as "PKCS12", a
- * label keysift uses for the binary bundle since PEM defines none).
+ * encrypted, also under a Java keystore's key protection), X.509
+ * certificates, and PKCS#12 bundles (as "PKCS12", a label keysift uses
+ * for the binary bundle since PEM defines none).
  *
  * Sniffing is structural first (a SEQUENCE whose length fits, starting
  * like one of these), then a parse with OpenSSL, within the DER's length.
@@ -72,6 +73,12 @@ static bool der_header(const uint8_t *d, size_t n, uint8_t tag, size_t *hdr, siz
 
 static const uint8_t oid_pbes2[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d};
 static const uint8_t oid_pkcs12_pbe[] = {0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01};
+/* Java keystores' key protection (jks.c): Sun's KeyProtector, 1.3.6.1.4.1.42.2.17.1.1 (JKS), and
+ * PBEWithMD5AndTripleDES, 1.3.6.1.4.1.42.2.19.1 (JCEKS). */
+static const uint8_t oid_jdk_protector[] = {0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04,
+                                            0x01, 0x2a, 0x02, 0x11, 0x01, 0x01};
+static const uint8_t oid_jce_pbe[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x04,
+                                      0x01, 0x2a, 0x02, 0x13, 0x01};
 
 /* What the DER at d is, judged by its shape and confirmed by OpenSSL. */
 /* What the DER's first elements say it is (not yet parsed). */
@@ -92,9 +99,12 @@ static der_kind shape(const uint8_t *c, size_t cl)
         return DER_PKCS12;
     if (!der_header(c, cl, 0x30, &h2, &t2))
         return DER_NONE;
-    /* EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier { PBES2 | PKCS#12 PBE } } */
+    /* EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier { PBES2 | PKCS#12 PBE | Java } } */
     if ((t2 >= h2 + sizeof oid_pbes2 && memcmp(c + h2, oid_pbes2, sizeof oid_pbes2) == 0) ||
-        (t2 >= h2 + sizeof oid_pkcs12_pbe && memcmp(c + h2, oid_pkcs12_pbe, 10) == 0))
+        (t2 >= h2 + sizeof oid_pkcs12_pbe && memcmp(c + h2, oid_pkcs12_pbe, 10) == 0) ||
+        (t2 >= h2 + sizeof oid_jdk_protector &&
+         memcmp(c + h2, oid_jdk_protector, sizeof oid_jdk_protector) == 0) ||
+        (t2 >= h2 + sizeof oid_jce_pbe && memcmp(c + h2, oid_jce_pbe, sizeof oid_jce_pbe) == 0))
         return DER_PKCS8_ENC;
     return DER_CERT; /* tbsCertificate */
 }

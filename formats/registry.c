@@ -36,6 +36,7 @@ const ks_format *const ks_formats[] = {
     &ks_format_uimage,
     &ks_format_der,
     &ks_format_dropbear,
+    &ks_format_jks,
     &ks_format_ihex,
     &ks_format_srec,
     &ks_format_ubi,

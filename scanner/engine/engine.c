@@ -474,7 +474,8 @@ static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
         if (!has_keyword(r, a->data, from, to))
             return false;
     }
-    if (!(r->validators & KS_VALIDATE_PEM) && ks_is_placeholder(sec, sl, a->flags & KS_SCAN_DOCS))
+    if (!(r->validators & KS_VALIDATE_KEY_MATERIAL) &&
+        ks_is_placeholder(sec, sl, a->flags & KS_SCAN_DOCS))
         return false;
     if (r->entropy > 0 && ks_entropy(sec, sl) < r->entropy)
         return false;
@@ -509,6 +510,13 @@ static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
     }
     if (r->validators & KS_VALIDATE_PEM) {
         if (!ks_check_pem(sec, sl))
+            return false;
+        m->checks |= KS_CHECK_STRUCTURE_OK;
+    }
+    if (r->validators & (KS_VALIDATE_JWK | KS_VALIDATE_BECH32 | KS_VALIDATE_OPENVPN)) {
+        if (((r->validators & KS_VALIDATE_JWK) && !ks_check_jwk(sec, sl)) ||
+            ((r->validators & KS_VALIDATE_BECH32) && !ks_check_bech32_key(sec, sl)) ||
+            ((r->validators & KS_VALIDATE_OPENVPN) && !ks_check_openvpn_static(sec, sl)))
             return false;
         m->checks |= KS_CHECK_STRUCTURE_OK;
     }

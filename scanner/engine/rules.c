@@ -178,6 +178,9 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
         {"password-value", KS_VALIDATE_PASSWORD_VALUE},
         {"secret-value", KS_VALIDATE_SECRET_VALUE},
         {"base64-userpass", KS_VALIDATE_BASE64_USERPASS},
+        {"jwk", KS_VALIDATE_JWK},
+        {"bech32", KS_VALIDATE_BECH32},
+        {"openvpn-static", KS_VALIDATE_OPENVPN},
     };
     char **v = NULL;
     size_t nv = 0;
@@ -191,7 +194,7 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
         if (j == sizeof names / sizeof names[0])
             rc = ks_yaml_fail(
                 y, n, "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password, "
-                "password-value, secret-value, base64-userpass)",
+                "password-value, secret-value, base64-userpass, jwk, bech32, openvpn-static)",
                 v[i]);
         else
             *out |= names[j].bit;

@@ -19,7 +19,15 @@ enum {
     KS_VALIDATE_PASSWORD_VALUE = 1u << 5, /* generic judgement of a password (weak ones kept) */
     KS_VALIDATE_SECRET_VALUE = 1u << 6,   /* generic judgement of a machine-made secret */
     KS_VALIDATE_BASE64_USERPASS = 1u << 7, /* base64 of user:password (Basic, Docker auth) */
+    KS_VALIDATE_JWK = 1u << 8,          /* a JWK private key OpenSSL builds, public part matching */
+    KS_VALIDATE_BECH32 = 1u << 9,       /* BIP 173 checksum, known HRP and data length (age) */
+    KS_VALIDATE_OPENVPN = 1u << 10,     /* 256 bytes of hex between the markers */
 };
+/* Validators that prove key material: the placeholder filter, made for
+ * tokens, is not applied to what they accept (a JWK's "kid" may say
+ * "sample", a Bech32 key may hold XXXX). */
+#define KS_VALIDATE_KEY_MATERIAL                                                                   \
+    (KS_VALIDATE_PEM | KS_VALIDATE_JWK | KS_VALIDATE_BECH32 | KS_VALIDATE_OPENVPN)
 
 typedef struct ks_example {
     char *text;

@@ -3,6 +3,8 @@
  */
 #include "validate.h"
 
+#include "../core/jwk.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
@@ -342,6 +344,139 @@ bool ks_check_pem(const uint8_t *s, size_t n)
     free(body);
     free(der);
     return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+
+bool ks_check_jwk(const uint8_t *s, size_t n)
+{
+    EVP_PKEY *k = ks_jwk_private_key(s, n);
+    EVP_PKEY_free(k);
+    return k != NULL;
+}
+
+/* How many different byte values d[0..n) holds. Random key material of 32
+ * bytes holds about 30, of 256 bytes about 162; a placeholder made of one
+ * repeated pattern holds a handful. */
+static size_t distinct_bytes(const uint8_t *d, size_t n)
+{
+    bool seen[256] = {false};
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!seen[d[i]]) {
+            seen[d[i]] = true;
+            k++;
+        }
+    return k;
+}
+
+/* BIP 173: the checksum is a BCH code over the expanded human-readable part
+ * and the data; a valid string's polymod is 1. */
+static uint32_t bech32_polymod(uint32_t chk, uint8_t v)
+{
+    static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
+    uint32_t top = chk >> 25;
+    chk = (chk & 0x1ffffff) << 5 ^ v;
+    for (int i = 0; i < 5; i++)
+        if ((top >> i) & 1)
+            chk ^= gen[i];
+    return chk;
+}
+
+bool ks_check_bech32_key(const uint8_t *s, size_t n)
+{
+    static const char charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    static const struct {
+        const char *hrp;
+        size_t bytes;
+    } known[] = {{"age-secret-key-", 32}};
+    if (n < 8 || n > 128)
+        return false;
+    const uint8_t *sep = NULL;
+    bool upper = false, lowr = false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 33 || s[i] > 126)
+            return false;
+        upper |= s[i] >= 'A' && s[i] <= 'Z';
+        lowr |= s[i] >= 'a' && s[i] <= 'z';
+        if (s[i] == '1')
+            sep = s + i;
+    }
+    if ((upper && lowr) || !sep)
+        return false;
+    size_t hl = (size_t)(sep - s), dl = n - hl - 1, k;
+    for (k = 0; k < sizeof known / sizeof known[0]; k++)
+        if (strlen(known[k].hrp) == hl && starts(s, hl, known[k].hrp))
+            break;
+    /* The data part: the key's bits in 5-bit groups, then 6 of checksum. */
+    if (k == sizeof known / sizeof known[0] || dl != (known[k].bytes * 8 + 4) / 5 + 6)
+        return false;
+    uint32_t chk = 1;
+    for (size_t i = 0; i < hl; i++)
+        chk = bech32_polymod(chk, (uint8_t)(lower(s[i]) >> 5));
+    chk = bech32_polymod(chk, 0);
+    for (size_t i = 0; i < hl; i++)
+        chk = bech32_polymod(chk, (uint8_t)(lower(s[i]) & 31));
+    uint8_t data[128];
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < dl; i++) {
+        const char *c = memchr(charset, lower(sep[1 + i]), 32);
+        if (!c)
+            return false;
+        uint8_t v = (uint8_t)(c - charset);
+        chk = bech32_polymod(chk, v);
+        if (i >= dl - 6)
+            continue;
+        acc = (acc << 5 | v) & 0xfff;
+        bits += 5;
+        if (bits >= 8) {
+            bits -= 8;
+            data[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    /* Padding: fewer than 5 bits, all zero. */
+    if (chk != 1 || o != known[k].bytes || (acc & ((1u << bits) - 1)) != 0)
+        return false;
+    return distinct_bytes(data, o) >= o / 3;
+}
+
+bool ks_check_openvpn_static(const uint8_t *s, size_t n)
+{
+    static const char begin[] = "-----BEGIN OpenVPN Static key V1-----";
+    static const char end[] = "-----END OpenVPN Static key V1-----";
+    const uint8_t *b = memmem(s, n, begin, sizeof begin - 1);
+    if (!b)
+        return false;
+    const uint8_t *p = b + sizeof begin - 1;
+    const uint8_t *e = memmem(p, n - (size_t)(p - s), end, sizeof end - 1);
+    if (!e)
+        return false;
+    uint8_t key[256];
+    size_t digits = 0;
+    for (; p < e; p++) {
+        uint8_t c = *p;
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (v >= 0) {
+            if (digits == 2 * sizeof key)
+                return false;
+            if (digits % 2 == 0)
+                key[digits / 2] = (uint8_t)(v << 4);
+            else
+                key[digits / 2] |= (uint8_t)v;
+            digits++;
+        } else if (c == '\\' && p + 1 < e && (p[1] == 'n' || p[1] == 'r' || p[1] == 't')) {
+            p++; /* an escaped line break in a string literal */
+        } else if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' || c == '\'' ||
+                     c == '`' || c == ',' || c == '+' || c == '\\')) {
+            return false;
+        }
+    }
+    return digits == 2 * sizeof key && distinct_bytes(key, sizeof key) >= 64;
 }
 
 size_t ks_secret_normalise(uint8_t *out, const uint8_t *s, size_t n)

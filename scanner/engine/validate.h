@@ -34,6 +34,20 @@ bool ks_check_jwt(const uint8_t *s, size_t n);
  * wrapped in source-code quoting: "...\n" lines, JSON \n escapes, indents. */
 bool ks_check_pem(const uint8_t *s, size_t n);
 
+/* A JWK (or JWK Set) holding a private key that OpenSSL builds and whose
+ * public part is its private part's (core/jwk.h). */
+bool ks_check_jwk(const uint8_t *s, size_t n);
+
+/* A Bech32 string (BIP 173) with a valid checksum, of a human-readable part
+ * and data length keysift knows: "age-secret-key-" and 32 bytes (an age
+ * X25519 identity, AGE-SECRET-KEY-1...). Upper or lower case, not mixed. */
+bool ks_check_bech32_key(const uint8_t *s, size_t n);
+
+/* An OpenVPN static key (V1): exactly 256 bytes of hex between the BEGIN and
+ * END lines, whatever whitespace and source-code quoting is around the lines
+ * ("...\n" literals, JSON \n escapes, indents), and bytes that look random. */
+bool ks_check_openvpn_static(const uint8_t *s, size_t n);
+
 /* A value assigned to a password-like name that could be a password: not
  * an identifier made of words (settings.db_password, passwordFieldName),
  * not a reference to another value (this.x, config.y, a path), not a

@@ -7,7 +7,8 @@
  * reduced to base64 (the same normalisation fingerprints use), decoded,
  * and given to the matching d2i_* function. OpenSSH and PuTTY keys carry
  * an SSH public-key blob that is read here, so an OpenSSH key links to its
- * .pub, and to nothing by accident.
+ * .pub, and to nothing by accident. A JWK (a match starting with '{') is
+ * read by jwk.c.
  */
 #include "crypto.h"
 
@@ -97,6 +98,11 @@ static void key_facts(ks_crypto *c, EVP_PKEY *k)
     if (dl > 0)
         ks_sha256_hex(c->spki_sha256, der, (size_t)dl);
     OPENSSL_free(der);
+}
+
+void ks_crypto_key_facts(ks_crypto *c, EVP_PKEY *k)
+{
+    key_facts(c, k);
 }
 
 /* An SSH public-key blob (RFC 4253 6.6, RFC 5656, RFC 8709). */
@@ -510,6 +516,8 @@ ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n)
         return from_putty(s, n);
     if ((n > 8 && memcmp(s, "ssh-", 4) == 0) || (n > 12 && memcmp(s, "ecdsa-sha2-", 11) == 0))
         return from_ssh_line(s, n);
+    if (n > 16 && s[0] == '{')
+        return ks_crypto_from_jwk(s, n);
     return NULL;
 }
 

@@ -11,6 +11,8 @@
 
 #include "findings.h"
 
+#include <openssl/evp.h>
+
 typedef enum ks_asset_type {
     KS_ASSET_PRIVATE_KEY = 1,
     KS_ASSET_PUBLIC_KEY,
@@ -47,6 +49,14 @@ typedef struct ks_crypto {
  * NULL when there is none OpenSSL reads. */
 ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n);
 void ks_crypto_free(ks_crypto *c);
+
+/* Algorithm, size, curve and public-key fingerprint of a key, into c: for
+ * readers of key forms kept in files of their own (jwk.c). */
+void ks_crypto_key_facts(ks_crypto *c, EVP_PKEY *k);
+
+/* A JWK or JWK Set holding a private key (jwk.c): format "JWK" and the
+ * key's facts; NULL when OpenSSL builds no private key from it. */
+ks_crypto *ks_crypto_from_jwk(const uint8_t *s, size_t n);
 
 /* Checks that rules can ask for (`check:`). */
 bool ks_crypto_check_known(const char *check);

@@ -202,6 +202,7 @@ static void configure(scan *s)
         .excludes = s->excludes,
         .nexcludes = s->nexcludes,
         .show_secrets = r->show_secrets,
+        .no_decode = r->no_decode,
         .quiet = r->quiet,
         .progress = r->progress,
         .chunk_size = r->chunk_size,

@@ -60,6 +60,7 @@ typedef struct ks_scan_request {
     bool max_file_size_default; /* not given: files named on the command line are exempt */
     ks_unpack_limits limits;
     size_t chunk_size; /* bytes per read; 0: the default */
+    bool no_decode;    /* no decoding stage (base64, hex, ... and wrapped PEM) */
 
     /* Judging findings. */
     int64_t support_until;     /* end of support (CRA Art. 13); 0: the configuration's */

@@ -27,7 +27,7 @@ typedef struct ks_cli_options {
     ks_unpack_limits limits;
     ks_severity fail_on;
     int color; /* -1 auto, 0 never, 1 always */
-    bool show_secrets, quiet, strict, no_cache;
+    bool show_secrets, quiet, strict, no_cache, no_decode;
     bool git, all_objects, staged, force;
     const char *range;
     const char *baseline;  /* --baseline FILE */

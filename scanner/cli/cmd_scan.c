@@ -36,6 +36,7 @@ static void make_request(const ks_cli_options *o, char **paths, size_t npaths,
     r->support_until = o->support_until;
     r->baseline_path = o->baseline;
     r->show_secrets = o->show_secrets;
+    r->no_decode = o->no_decode;
     r->quiet = o->quiet;
     r->progress = !o->quiet && isatty(STDERR_FILENO);
     r->targets = rep && rep->targets;

@@ -31,6 +31,7 @@ enum {
     OPT_MAX_RATIO,
     OPT_NO_CACHE,
     OPT_NO_UNPACK,
+    OPT_NO_DECODE,
     OPT_RANGE,
     OPT_RULES,
     OPT_SHOW_SECRETS,
@@ -59,6 +60,7 @@ static const struct option long_options[] = {
     {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
     {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"no-decode", no_argument, NULL, OPT_NO_DECODE},
     {"no-unpack", no_argument, NULL, OPT_NO_UNPACK},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
@@ -108,6 +110,8 @@ static const char usage_text[] =
     "  --max-ratio N         a stream may expand to N times its size past 64M (default 200)\n"
     "  --max-entries N       entries read from one archive or file system (default 1000000)\n"
     "  --no-unpack           scan every input as the bytes it is\n"
+    "  --no-decode           do not look for secrets inside base64, hex, percent-encoded and\n"
+    "                        escaped text or PEM blocks wrapped in prefixes\n"
     "  --exclude GLOB        skip paths matching GLOB (repeatable); a glob without '/' matches\n"
     "                        the base name, one with '/' the path relative to the scan root\n"
     "  --strict              exit 2 when any file could not be read\n"
@@ -300,6 +304,9 @@ static int value_option(ks_cli_options *o, int c, const char *arg)
     case OPT_MAX_RATIO:
         if (parse_count(arg, &o->limits.max_ratio) != 0)
             return ks_cli_die("--max-ratio: '%s' is not a number (0 = no limit)", arg);
+        return 0;
+    case OPT_NO_DECODE:
+        o->no_decode = true;
         return 0;
     case OPT_NO_UNPACK:
         o->limits.no_unpack = true;

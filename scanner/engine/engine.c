@@ -71,6 +71,11 @@ struct ks_scratch {
     size_t *covered; /* per rule: end of the last match already handled */
     ks_match *matches;
     size_t nmatches, cap;
+    /* Spans a rule's structural validator refused (a checksum or a key
+     * that does not parse): the bytes have a format's shape but are not
+     * a real one, and generic rules do not report them either. */
+    ks_match *refused;
+    size_t nrefused, refused_cap;
     const ks_scan_args *args;
 };
 
@@ -444,6 +449,7 @@ void ks_scratch_free(ks_scratch *s)
     pcre2_jit_stack_free(s->jit);
     free(s->covered);
     free(s->matches);
+    free(s->refused);
     free(s);
 }
 
@@ -459,26 +465,32 @@ static bool has_keyword(const ks_rule *r, const uint8_t *d, size_t from, size_t 
     return false;
 }
 
-/* Validators and filters on one candidate. Returns false to drop it. */
-static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
+typedef enum verdict {
+    ACCEPT,
+    DROP,   /* not this rule's secret */
+    REFUSE, /* the rule's format, but its structure is wrong: no rule reports it */
+} verdict;
+
+/* Validators and filters on one candidate. */
+static verdict accept(ks_scratch *s, const ks_rule *r, ks_match *m)
 {
     const ks_scan_args *a = s->args;
     const uint8_t *sec = a->data + m->sstart;
     size_t sl = m->send - m->sstart;
 
     if (sl == 0)
-        return false;
+        return DROP;
     if (r->nkeywords && !r->extract) {
         size_t from = m->start > KEYWORD_CONTEXT ? m->start - KEYWORD_CONTEXT : 0;
         size_t to = m->end + KEYWORD_CONTEXT < a->len ? m->end + KEYWORD_CONTEXT : a->len;
         if (!has_keyword(r, a->data, from, to))
-            return false;
+            return DROP;
     }
     if (!(r->validators & KS_VALIDATE_KEY_MATERIAL) &&
         ks_is_placeholder(sec, sl, a->flags & KS_SCAN_DOCS))
-        return false;
+        return DROP;
     if (r->entropy > 0 && ks_entropy(sec, sl) < r->entropy)
-        return false;
+        return DROP;
     if (r->validators & (KS_VALIDATE_GITHUB_CRC32 | KS_VALIDATE_NPM_CRC32)) {
         /* A failed checksum is not proof of a false alarm (a token typed by
          * hand, a test fixture), so it lowers confidence instead of
@@ -493,40 +505,51 @@ static bool accept(ks_scratch *s, const ks_rule *r, ks_match *m)
     }
     if (r->validators & KS_VALIDATE_JWT) {
         if (!ks_check_jwt(sec, sl))
-            return false;
+            return REFUSE;
         m->checks |= KS_CHECK_STRUCTURE_OK;
     }
     if ((r->validators & KS_VALIDATE_PASSWORD) && !ks_check_password_value(sec, sl))
-        return false;
+        return DROP;
     if ((r->validators & KS_VALIDATE_BASE64_USERPASS) && !ks_check_base64_userpass(sec, sl))
-        return false;
+        return DROP;
     if (r->validators & (KS_VALIDATE_PASSWORD_VALUE | KS_VALIDATE_SECRET_VALUE)) {
         ks_key_class cls = r->validators & KS_VALIDATE_SECRET_VALUE ? KS_KEY_CLASS_SECRET
                                                                     : KS_KEY_CLASS_PASSWORD;
         ks_judgement j = ks_judge_value(cls, sec, sl, '"', a->flags);
         if (j.verdict == KS_VERDICT_NONE)
-            return false;
+            return DROP;
         m->confidence = j.verdict == KS_VERDICT_WEAK ? KS_CONF_LOW : j.confidence;
     }
     if (r->validators & KS_VALIDATE_PEM) {
         if (!ks_check_pem(sec, sl))
-            return false;
+            return REFUSE;
         m->checks |= KS_CHECK_STRUCTURE_OK;
     }
     if (r->validators & (KS_VALIDATE_JWK | KS_VALIDATE_BECH32 | KS_VALIDATE_OPENVPN)) {
         if (((r->validators & KS_VALIDATE_JWK) && !ks_check_jwk(sec, sl)) ||
             ((r->validators & KS_VALIDATE_BECH32) && !ks_check_bech32_key(sec, sl)) ||
             ((r->validators & KS_VALIDATE_OPENVPN) && !ks_check_openvpn_static(sec, sl)))
-            return false;
+            return REFUSE;
         m->checks |= KS_CHECK_STRUCTURE_OK;
     }
-    return true;
+    return ACCEPT;
 }
 
 static void push_match(ks_scratch *s, const ks_match *m)
 {
     ks_grow((void **)&s->matches, &s->cap, s->nmatches + 1, sizeof(ks_match));
     s->matches[s->nmatches++] = *m;
+}
+
+static void push_checked(ks_scratch *s, const ks_rule *r, ks_match *m)
+{
+    verdict v = accept(s, r, m);
+    if (v == ACCEPT) {
+        push_match(s, m);
+    } else if (v == REFUSE) {
+        ks_grow((void **)&s->refused, &s->refused_cap, s->nrefused + 1, sizeof(ks_match));
+        s->refused[s->nrefused++] = *m;
+    }
 }
 
 /* A generic rule: the keyword's assignment, judged (generic.c). */
@@ -644,8 +667,7 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
             m.kend = ov[2 * kg + 1];
         }
         m.syntax = r->syntax;
-        if (accept(s, r, &m))
-            push_match(s, &m);
+        push_checked(s, r, &m);
         return;
     }
 }
@@ -692,6 +714,21 @@ static bool better(const ks_engine *e, const ks_match *a, const ks_match *b)
     return a->rule < b->rule;
 }
 
+/* Generic matches over bytes a specific rule refused. */
+static void drop_refused(ks_scratch *s)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->nmatches; i++) {
+        const ks_match *m = &s->matches[i];
+        bool drop = false;
+        for (size_t j = 0; j < s->nrefused && !drop && s->e->rs->rules[m->rule].fallback; j++)
+            drop = s->refused[j].sstart < m->send && s->refused[j].send > m->sstart;
+        if (!drop)
+            s->matches[k++] = *m;
+    }
+    s->nmatches = k;
+}
+
 static void suppress_overlaps(ks_scratch *s)
 {
     ks_match *m = s->matches;
@@ -730,6 +767,7 @@ int ks_engine_scan(const ks_engine *e, ks_scratch *s, const ks_scan_args *a, ks_
         return ks_error_set(KS_EINVAL, "buffer too large for one scan (%zu bytes)", a->len);
     s->args = a;
     s->nmatches = 0;
+    s->nrefused = 0;
     memset(s->covered, 0, e->rs->nrules * sizeof(size_t));
     hs_error_t hr = hs_scan(e->db, (const char *)a->data, (unsigned)a->len, 0, s->hs, on_hit, s);
     s->args = NULL;
@@ -737,6 +775,8 @@ int ks_engine_scan(const ks_engine *e, ks_scratch *s, const ks_scan_args *a, ks_
         return ks_error_set(KS_EENGINE, "Vectorscan scan failed (error %d)", (int)hr);
     if (s->nmatches > 1)
         qsort(s->matches, s->nmatches, sizeof(ks_match), cmp_match);
+    if (s->nrefused)
+        drop_refused(s);
     if (!(a->flags & KS_SCAN_NO_SUPPRESS))
         suppress_overlaps(s);
     for (size_t i = 0; i < s->nmatches; i++) {

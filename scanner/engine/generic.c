@@ -24,6 +24,8 @@
 #include "engine.h"
 #include "validate.h"
 
+#include "../core/decode.h"
+
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
@@ -455,6 +457,30 @@ static bool random_looking(const uint8_t *v, size_t n)
     return (c >= 3 && h >= 3.5) || (c >= 2 && n >= 20 && h >= 4.0);
 }
 
+/* Is the value base64 or hex of text? Then it is not the secret itself:
+ * the decoding stage (pipeline/decode.c) scans what it decodes to, in the
+ * same context, and reports the secret inside. */
+static bool encoded_text(const uint8_t *v, size_t n)
+{
+    if (n < 16 || n > 256)
+        return false;
+    uint8_t out[256];
+    long dn = -1;
+    bool hex = true;
+    for (size_t i = 0; i < n && hex; i++)
+        hex = is_digit(v[i]) || (lower(v[i]) >= 'a' && lower(v[i]) <= 'f');
+    if (hex)
+        dn = ks_decode_hex(out, sizeof out, v, n);
+    else if (ks_decode_base64(out, sizeof out, v, n, false) < 0)
+        dn = ks_decode_base64(out, sizeof out, v, n, true);
+    else
+        dn = ks_decode_base64(out, sizeof out, v, n, false);
+    if (dn <= 0 || (size_t)dn > sizeof out)
+        return false;
+    return !(out[0] == 0x30 && dn >= 2 && (out[1] == 0x81 || out[1] == 0x82)) &&
+           ks_decoded_worth_scanning(out, (size_t)dn);
+}
+
 /* Words inside a value that mark it as an example or a template. */
 static const char *const placeholder_marks[] = {
     "example", "xxxx", "****", "....", "\xe2\x80\xa6", "<your", "{your", "your_", "your-",
@@ -488,8 +514,9 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
         return j;
     if (!quoted && IN(v, n, type_names))
         return j;
-    if (looks_like_path(v, n) || (n > 8 && memmem(v, n, "://", 3)) || looks_like_hash(v, n))
-        return j; /* a path; a URL (the URL rules judge its credentials); a hash */
+    if (looks_like_path(v, n) || (n > 8 && memmem(v, n, "://", 3)) || looks_like_hash(v, n) ||
+        encoded_text(v, n))
+        return j; /* a path; a URL (the URL rules judge its credentials); a hash; encoded text */
     size_t spaces = 0;
     for (size_t i = 0; i < n; i++)
         spaces += v[i] == ' ';

@@ -40,6 +40,7 @@ struct ks_worker {
     bool *path_ok;
     struct ks_view *view;     /* offset map of a strings pass; NULL: bytes as they are */
     ks_carve_scratch *carver; /* signature search scratch, made on first use */
+    struct ks_decoder *decoder; /* decoding stage buffers (decode.c), made on first use */
     bool carver_tried;
 };
 
@@ -110,6 +111,29 @@ typedef struct ks_view {
 
 /* The blob offset (and stride) behind offset `at` of a strings pass. */
 uint64_t ks_view_map(const ks_view *v, uint64_t at, uint32_t *stride);
+
+/* Hits (pipeline.c). A hit of `rule` with secret `secret` (copied) at
+ * w->buf[ss, se) of a chunk of `len` valid bytes: origin, line, column and
+ * a snippet with [ss, se) masked; the caller sets confidence, checks, key
+ * and syntax. */
+ks_hit *ks_worker_hit(ks_worker *w, uint32_t rule, size_t len, size_t ss, size_t se,
+                      const uint8_t *secret, size_t secret_len);
+/* Does an inline "keysift:allow" on the line of w->buf[at] accept what is
+ * there? Counted as allowed when it does. */
+bool ks_worker_allowed(ks_worker *w, size_t len, size_t at);
+
+/* Whether a rule with `paths` applies to the blob being scanned (the
+ * engine's `applies` callback; ctx is the worker). */
+bool ks_worker_rule_applies(void *ctx, uint32_t rule);
+
+/* The decoding stage (decode.c): encoded spans and wrapped PEM blocks of
+ * a text chunk whose start lies in [own_from, own_to), decoded and scanned
+ * again in the context of their line. The raw scan of the chunk added
+ * w->hits.v[hits0..]. Returns KS_EENGINE on an engine failure, else 0. */
+int ks_decode_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, uint32_t flags,
+                    size_t hits0);
+/* Per-worker state of decode.c. */
+void ks_decode_worker_dispose(ks_worker *w);
 
 /* Unpacking (unpack.c). */
 /* Does the first chunk of a blob call for unpacking (a container, or

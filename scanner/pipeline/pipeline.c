@@ -290,33 +290,28 @@ static ks_binloc *make_binloc(const ks_worker *w, uint64_t off, uint32_t stride)
     return b;
 }
 
-/* A confirmed match becomes a hit: a copy of the secret, its fingerprint
- * and its location. */
-static int on_match(const ks_match *m, void *payload)
+/* A hit of `rule` whose secret is `secret` (copied), located at
+ * w->buf[ss, se) of a chunk of `len` valid bytes: the origin, line and
+ * column (or offsets in a binary), and the line as a snippet with
+ * [ss, se) masked. The caller sets confidence, checks, key and syntax. */
+ks_hit *ks_worker_hit(ks_worker *w, uint32_t rule, size_t len, size_t ss, size_t se,
+                      const uint8_t *secret, size_t secret_len)
 {
-    chunk_ctx *c = payload;
-    ks_worker *w = c->w;
-    if (allowed_inline(w->buf, c->len, m->sstart)) {
-        w->allowed++;
-        return 0;
-    }
-    const ks_rule *r = &w->p->cfg->rs->rules[m->rule];
+    const ks_rule *r = &w->p->cfg->rs->rules[rule];
     ks_grow((void **)&w->hits.v, &w->hits.cap, w->hits.n + 1, sizeof(ks_hit));
     ks_hit *h = &w->hits.v[w->hits.n++];
     memset(h, 0, sizeof *h);
-    h->rule = m->rule;
-    h->confidence = m->confidence;
-    h->checks = m->checks;
-    h->secret_len = m->send - m->sstart;
-    h->secret = ks_xmalloc(h->secret_len ? h->secret_len : 1);
-    memcpy(h->secret, w->buf + m->sstart, h->secret_len);
+    h->rule = rule;
+    h->secret_len = secret_len;
+    h->secret = ks_xmalloc(secret_len ? secret_len : 1);
+    memcpy(h->secret, secret, secret_len);
     ks_fingerprint(h->fp, r->id, h->secret, h->secret_len);
     render_origin(w);
     h->loc.path = ks_xstrdup(w->origin_text);
     if (w->root && w->root->key)
         h->loc.blob_key = *w->root->key;
     h->loc.root_len = w->root ? strlen(w->root->name) : 0;
-    uint64_t at = w->base + m->sstart;
+    uint64_t at = w->base + ss;
     uint32_t stride = 1;
     h->loc.offset = w->view ? ks_view_map(w->view, at, &stride) : at;
     if (w->view || w->origin->whole) {
@@ -326,7 +321,30 @@ static int on_match(const ks_match *m, void *payload)
     }
     if (w->origin->parent || w->view)
         h->loc.bin = make_binloc(w, h->loc.offset, stride);
-    h->loc.snippet = make_snippet(w->buf, c->len, m->sstart, m->send, w->p->cfg->show_secrets);
+    h->loc.snippet = make_snippet(w->buf, len, ss, se, w->p->cfg->show_secrets);
+    return h;
+}
+
+bool ks_worker_allowed(ks_worker *w, size_t len, size_t at)
+{
+    if (!allowed_inline(w->buf, len, at))
+        return false;
+    w->allowed++;
+    return true;
+}
+
+/* A confirmed match becomes a hit: a copy of the secret, its fingerprint
+ * and its location. */
+static int on_match(const ks_match *m, void *payload)
+{
+    chunk_ctx *c = payload;
+    ks_worker *w = c->w;
+    if (ks_worker_allowed(w, c->len, m->sstart))
+        return 0;
+    ks_hit *h = ks_worker_hit(w, m->rule, c->len, m->sstart, m->send, w->buf + m->sstart,
+                              m->send - m->sstart);
+    h->confidence = m->confidence;
+    h->checks = m->checks;
     if (m->kend > m->kstart)
         h->loc.key = ks_printable(w->buf + m->kstart, m->kend - m->kstart);
     h->loc.syntax = m->syntax;
@@ -347,7 +365,7 @@ static const char *file_path(const ks_origin *o)
     return o->key && o->key->kind == KS_KEY_OID ? NULL : o->name;
 }
 
-static bool rule_applies(void *ctx, uint32_t rule)
+bool ks_worker_rule_applies(void *ctx, uint32_t rule)
 {
     ks_worker *w = ctx;
     const ks_rule *r = &w->p->cfg->rs->rules[rule];
@@ -370,10 +388,13 @@ static int scan_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, 
                       .own_from = own_from,
                       .own_to = own_to,
                       .flags = flags,
-                      .applies = rule_applies,
+                      .applies = ks_worker_rule_applies,
                       .applies_ctx = w};
     chunk_ctx c = {w, len};
+    size_t hits0 = w->hits.n;
     int rc = ks_engine_scan(w->p->cfg->engine, w->scratch, &a, on_match, &c);
+    if (rc == 0 && !w->p->cfg->no_decode)
+        rc = ks_decode_chunk(w, len, own_from, own_to, flags, hits0);
     if (rc) {
         render_origin(w);
         ks_worker_warn(w, w->origin_text, "%s", ks_error_msg());
@@ -814,6 +835,7 @@ static void pipeline_dispose(ks_pipeline *p)
         ks_worker *w = &p->workers[i];
         ks_scratch_free(w->scratch);
         ks_unpack_worker_dispose(w);
+        ks_decode_worker_dispose(w);
         free(w->buf);
         free(w->origin_text);
         free(w->path_gen);

@@ -62,6 +62,7 @@ typedef struct ks_scan_config {
     char **excludes;
     size_t nexcludes;
     bool show_secrets;
+    bool no_decode;    /* no decoding stage: encoded secrets are not looked for */
     bool quiet;        /* no warnings on stderr (still counted) */
     bool progress;     /* progress line on stderr */
     size_t chunk_size; /* bytes per read; 0 = default (tests set it small) */

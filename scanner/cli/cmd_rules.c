@@ -1,6 +1,7 @@
 /*
- * cmd_rules.c - `keysift rules list` and `keysift rules test`: every rule
- * against its own examples and negative examples.
+ * cmd_rules.c - `keysift rules list` (text, or JSON for tools and the
+ * README's table, scripts/rules_table.py) and `keysift rules test`: every
+ * rule against its own examples and negative examples.
  */
 #include "cli.h"
 
@@ -8,31 +9,111 @@
 #include "../engine/engine.h"
 #include "../findings/crypto.h"
 #include "../report/guidance.h"
+#include "../report/report.h"
 #include "../scan.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-int ks_cli_rules_list(ks_cli_options *o)
+static json_t *strs_json(char *const *v, size_t n)
 {
-    ks_ruleset rs;
-    ks_ruleset_init(&rs);
-    if (ks_ruleset_load_all(&rs, o->rule_paths, o->nrule_paths) != 0) {
-        ks_ruleset_dispose(&rs);
-        return ks_cli_die("%s", ks_error_msg());
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, ks_report_json_string(v[i]));
+    return a;
+}
+
+/* One rule as JSON: what it finds and how, never its examples (they hold
+ * secrets, fake or not). Every key is present; null or [] when the rule
+ * file leaves it out. */
+static json_t *rule_json(const ks_rule *r)
+{
+    json_t *o = json_object(), *validators = json_array();
+    for (unsigned b = 0; b < 32; b++) {
+        const char *v = r->validators & (1u << b) ? ks_validator_name(1u << b) : NULL;
+        if (v)
+            json_array_append_new(validators, json_string(v));
     }
-    for (size_t i = 0; i < rs.nrules; i++) {
-        const ks_rule *r = &rs.rules[i];
+    json_object_set_new(o, "id", ks_report_json_string(r->id));
+    json_object_set_new(o, "name", ks_report_json_string(r->name));
+    json_object_set_new(o, "kind", ks_report_json_string(r->kind));
+    json_object_set_new(o, "severity", json_string(ks_severity_name(r->severity)));
+    json_object_set_new(o, "confidence", json_string(ks_confidence_name(r->confidence)));
+    json_object_set_new(o, "enabled", json_boolean(!r->disabled));
+    json_object_set_new(o, "file", ks_report_json_string(r->file));
+    json_object_set_new(o, "line", json_integer(r->line));
+    json_object_set_new(o, "pattern", ks_report_json_string(r->pattern));
+    json_object_set_new(o, "secret_group", json_integer(r->secret_group));
+    json_object_set_new(o, "check", ks_report_json_string(r->check));
+    json_object_set_new(o, "inventory", json_boolean(r->inventory));
+    json_object_set_new(o, "extract", ks_report_json_string(r->extract));
+    json_object_set_new(o, "key_group", json_integer(r->key_group));
+    json_object_set_new(o, "syntax", ks_report_json_string(r->syntax));
+    json_object_set_new(o, "fallback", json_boolean(r->fallback));
+    json_object_set_new(o, "keywords", strs_json(r->keywords, r->nkeywords));
+    json_object_set_new(o, "entropy", r->entropy > 0 ? json_real(r->entropy) : json_null());
+    json_object_set_new(o, "validators", validators);
+    json_object_set_new(o, "paths", strs_json(r->paths, r->npaths));
+    json_object_set_new(o, "references", strs_json(r->references, r->nreferences));
+    json_object_set_new(o, "remediation", ks_report_json_string(r->remediation));
+    return o;
+}
+
+/* --format json: one document; jsonl: one rule a line. */
+static int list_json(const ks_ruleset *rs, bool lines)
+{
+    if (lines) {
+        for (size_t i = 0; i < rs->nrules; i++)
+            if (ks_report_json_write(stdout, rule_json(&rs->rules[i]), 0, "JSON Lines") != 0)
+                return -1;
+        return 0;
+    }
+    json_t *doc = json_object(), *tool = json_object(), *rules = json_array();
+    json_object_set_new(tool, "name", json_string("keysift"));
+    json_object_set_new(tool, "version", json_string(KS_VERSION));
+    json_object_set_new(doc, "tool", tool);
+    for (size_t i = 0; i < rs->nrules; i++)
+        json_array_append_new(rules, rule_json(&rs->rules[i]));
+    json_object_set_new(doc, "rules", rules);
+    return ks_report_json_write(stdout, doc, 2, "JSON");
+}
+
+static void list_text(const ks_ruleset *rs)
+{
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const ks_rule *r = &rs->rules[i];
         printf("%-34s %-9s %-7s %-23s %s%s%s\n", r->id, ks_severity_name(r->severity),
                ks_confidence_name(r->confidence), r->kind, r->name,
                r->disabled ? " (disabled)" : "", r->check      ? " (computed)"
                                                  : r->inventory ? " (inventory)"
                                                                 : "");
     }
-    printf("%zu rules\n", rs.nrules);
+    printf("%zu rules\n", rs->nrules);
+}
+
+int ks_cli_rules_list(ks_cli_options *o)
+{
+    const char *fmt = o->format ? o->format : "text";
+    bool json = strcmp(fmt, "json") == 0, jsonl = strcmp(fmt, "jsonl") == 0;
+    if (!json && !jsonl && strcmp(fmt, "text") != 0)
+        return ks_cli_die("rules list: --format '%s' is not one of text, json, jsonl", fmt);
+    ks_ruleset rs;
+    ks_ruleset_init(&rs);
+    if (ks_ruleset_load_all(&rs, o->rule_paths, o->nrule_paths) != 0) {
+        ks_ruleset_dispose(&rs);
+        return ks_cli_die("%s", ks_error_msg());
+    }
+    int rc = 0;
+    if (json || jsonl)
+        rc = list_json(&rs, jsonl);
+    else
+        list_text(&rs);
+    if (fflush(stdout) != 0 && !rc)
+        rc = ks_error_set(KS_EIO, "standard output: write error");
     ks_ruleset_dispose(&rs);
-    return 0;
+    return rc ? ks_cli_die("%s", ks_error_msg()) : 0;
 }
 
 typedef struct collect {

@@ -164,40 +164,50 @@ static int parse_bool(ks_yaml *y, yaml_node_t *n, const char *key, bool *out)
     return rc;
 }
 
+/* The names of the validators (rule field `validate`), by bit. */
+static const struct {
+    const char *name;
+    uint32_t bit;
+} validator_names[] = {
+    {"github-crc32", KS_VALIDATE_GITHUB_CRC32},
+    {"npm-crc32", KS_VALIDATE_NPM_CRC32},
+    {"jwt", KS_VALIDATE_JWT},
+    {"pem", KS_VALIDATE_PEM},
+    {"password", KS_VALIDATE_PASSWORD},
+    {"password-value", KS_VALIDATE_PASSWORD_VALUE},
+    {"secret-value", KS_VALIDATE_SECRET_VALUE},
+    {"base64-userpass", KS_VALIDATE_BASE64_USERPASS},
+    {"jwk", KS_VALIDATE_JWK},
+    {"bech32", KS_VALIDATE_BECH32},
+    {"openvpn-static", KS_VALIDATE_OPENVPN},
+};
+
+const char *ks_validator_name(uint32_t bit)
+{
+    for (size_t i = 0; i < sizeof validator_names / sizeof validator_names[0]; i++)
+        if (validator_names[i].bit == bit)
+            return validator_names[i].name;
+    return NULL;
+}
+
 static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
 {
-    static const struct {
-        const char *name;
-        uint32_t bit;
-    } names[] = {
-        {"github-crc32", KS_VALIDATE_GITHUB_CRC32},
-        {"npm-crc32", KS_VALIDATE_NPM_CRC32},
-        {"jwt", KS_VALIDATE_JWT},
-        {"pem", KS_VALIDATE_PEM},
-        {"password", KS_VALIDATE_PASSWORD},
-        {"password-value", KS_VALIDATE_PASSWORD_VALUE},
-        {"secret-value", KS_VALIDATE_SECRET_VALUE},
-        {"base64-userpass", KS_VALIDATE_BASE64_USERPASS},
-        {"jwk", KS_VALIDATE_JWK},
-        {"bech32", KS_VALIDATE_BECH32},
-        {"openvpn-static", KS_VALIDATE_OPENVPN},
-    };
     char **v = NULL;
     size_t nv = 0;
     int rc = string_list(y, n, "validate", &v, &nv);
     *out = 0;
     for (size_t i = 0; rc == 0 && i < nv; i++) {
         size_t j;
-        for (j = 0; j < sizeof names / sizeof names[0]; j++)
-            if (strcmp(v[i], names[j].name) == 0)
+        for (j = 0; j < sizeof validator_names / sizeof validator_names[0]; j++)
+            if (strcmp(v[i], validator_names[j].name) == 0)
                 break;
-        if (j == sizeof names / sizeof names[0])
+        if (j == sizeof validator_names / sizeof validator_names[0])
             rc = ks_yaml_fail(
                 y, n, "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password, "
                 "password-value, secret-value, base64-userpass, jwk, bech32, openvpn-static)",
                 v[i]);
         else
-            *out |= names[j].bit;
+            *out |= validator_names[j].bit;
     }
     ks_strv_free(v, nv);
     return rc;

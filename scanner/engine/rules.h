@@ -28,6 +28,9 @@ enum {
  * "sample", a Bech32 key may hold XXXX). */
 #define KS_VALIDATE_KEY_MATERIAL                                                                   \
     (KS_VALIDATE_PEM | KS_VALIDATE_JWK | KS_VALIDATE_BECH32 | KS_VALIDATE_OPENVPN)
+/* The name a rule file gives the validator of one bit ("github-crc32"), or
+ * NULL. */
+const char *ks_validator_name(uint32_t bit);
 
 typedef struct ks_example {
     char *text;

@@ -48,6 +48,70 @@ def check(name, cond, detail=""):
         print("ok  ", name)
 
 
+def check_rules_list_json(tmp):
+    """`rules list --format json|jsonl`: every rule, its fields, never its examples."""
+    rc, text, err = run(["rules", "list"])
+    ntext = int(text.splitlines()[-1].split()[0]) if rc == 0 else -1
+    rc, out, err = run(["rules", "list", "--format", "json"])
+    try:
+        doc = json.loads(out)
+        rules = doc["rules"]
+    except (ValueError, KeyError, TypeError) as e:
+        check("rules list --format json parses", False, "%s: %s %s" % (e, out[:200], err))
+        return
+    check("rules list --format json parses", rc == 0 and doc["tool"]["name"] == "keysift")
+    ids = [r["id"] for r in rules]
+    check("rules list --format json: >= 400 rules, as many as the text lists",
+          len(rules) >= 400 and len(rules) == ntext, "%d json, %d text" % (len(rules), ntext))
+    check("rules list --format json: ids are unique", len(set(ids)) == len(ids))
+    byid = {r["id"]: r for r in rules}
+    gh = byid.get("github.pat.classic", {})
+    want = {"name": "GitHub personal access token (classic)", "kind": "source-hosting-token",
+            "severity": "critical", "confidence": "high", "enabled": True,
+            "file": "rules/github.yaml", "keywords": ["ghp_"], "validators": ["github-crc32"],
+            "paths": [], "check": None, "extract": None, "syntax": None, "inventory": False,
+            "secret_group": 1}
+    check("rules list --format json: the fields of github.pat.classic",
+          all(gh.get(k) == v for k, v in want.items()) and gh.get("references")
+          and gh.get("pattern", "").startswith("\\b(ghp_") and gh.get("remediation"), str(gh))
+    keys = set(gh)
+    check("rules list --format json: every rule has the same keys",
+          all(set(r) == keys for r in rules), str(keys))
+    check("rules list --format json: no examples",
+          "examples" not in keys and "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" not in out)
+    gen = byid.get("generic.password.assignment", {})
+    url = byid.get("generic.url-credentials", {})
+    rsa = byid.get("crypto.rsa-short", {})
+    x509 = byid.get("cert.x509", {})
+    pg = byid.get("postgresql.pgpass", {})
+    check("rules list --format json: extract, syntax, check, inventory, paths",
+          gen.get("extract") == "password" and gen.get("fallback") is True
+          and url.get("syntax") == "url" and rsa.get("check") == "rsa-short"
+          and rsa.get("pattern") is None and x509.get("inventory") is True
+          and ".pgpass" in pg.get("paths", []),
+          str([gen.get("extract"), url.get("syntax"), rsa.get("check"), x509.get("inventory"),
+               pg.get("paths")]))
+    rc, out, err = run(["rules", "list", "--format", "jsonl"])
+    try:
+        lines = [json.loads(l) for l in out.splitlines()]
+    except ValueError as e:
+        lines = []
+        err += str(e)
+    check("rules list --format jsonl: one rule a line, as in json",
+          rc == 0 and lines == rules, err)
+    rc, out, err = run(["rules", "list", "--format", "sarif"])
+    check("rules list --format sarif exits 2 naming it", rc == 2 and "sarif" in err and not out, err)
+    mine = os.path.join(tmp, "my-rules.yaml")
+    with open(mine, "w") as f:
+        f.write("rules:\n  - id: my.rule\n    severity: low\n    disabled: true\n"
+                "    pattern: 'tok_[a-z]{8}'\n    paths: ['*.env']\n")
+    rc, out, err = run(["rules", "list", "--format", "jsonl", "--rules", mine])
+    my = [r for r in map(json.loads, out.splitlines()) if r["id"] == "my.rule"] if rc == 0 else []
+    check("rules list --format jsonl --rules: a user's rule, its file, disabled",
+          len(my) == 1 and my[0]["file"] == mine and my[0]["enabled"] is False
+          and my[0]["paths"] == ["*.env"] and my[0]["name"] == "my.rule", out[-300:] + err)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="keysift-cli-")
     clean = os.path.join(tmp, "clean")
@@ -249,6 +313,7 @@ def main():
     check("rules list", rc == 0 and "github.pat.classic" in out)
     rc, out, err = run(["rules", "frob"])
     check("rules with a bad sub-command exits 2", rc == 2)
+    check_rules_list_json(tmp)
 
     if failures:
         print("cli: %d failure(s)" % len(failures))

@@ -505,6 +505,9 @@ static void test_generic__judge_placeholders(void **state)
     /* Long enough to look random, but an example. */
     NOT_SECRET(KS_KEY_CLASS_SECRET, "sk_live_EXAMPLE9x7Kq2mZ4pL8wT", '"');
     NOT_SECRET(KS_KEY_CLASS_SECRET, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", '"');
+    /* Cut short with an ellipsis (a mark of bytes outside ASCII). */
+    NOT_SECRET(KS_KEY_CLASS_PASSWORD, "pw\xe2\x80\xa6", '"');
+    NOT_SECRET(KS_KEY_CLASS_SECRET, "pU3KGCUwux1tEyze1iN7\xe2\x80\xa6", '"');
     /* One digit repeated is a number, not a mask. */
     JUDGE(KS_KEY_CLASS_PASSWORD, "00000000", '"', 0, KS_VERDICT_WEAK, KS_CONF_MEDIUM);
 }

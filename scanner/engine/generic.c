@@ -974,8 +974,13 @@ static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char
 }
 
 /* a, b := "x", "y" (Go), a, b = "x", "y" (Python): the value at the key's
- * place in the list. */
-static bool multi_assignment(const scan *s, size_t ks, size_t ke, value *v, const char **syntax)
+ * place in the list. 1: found; -1: not such a list; 0: a list of names
+ * that starts its line, with a blank before the operator as gofmt and
+ * PEP 8 write it, whose value at the key's place is no literal: then no
+ * other form may read the value after the operator, which is another
+ * name's (user, pass := "admin", getPass()). A list glued to its '='
+ * reads as call arguments (f(\n  host, password="v")) and falls through. */
+static int multi_assignment(const scan *s, size_t ks, size_t ke, value *v, const char **syntax)
 {
     const uint8_t *d = s->d;
     size_t idx = 0, p = ks;
@@ -989,7 +994,7 @@ static bool multi_assignment(const scan *s, size_t ks, size_t ke, value *v, cons
         while (n > s->from && is_word(d[n - 1]))
             n--;
         if (n == q)
-            return false;
+            return -1;
         idx++;
         p = n;
     }
@@ -1002,25 +1007,27 @@ static bool multi_assignment(const scan *s, size_t ks, size_t ke, value *v, cons
         q = skip_spaces(s, q);
     }
     if (idx == 0 && q == skip_spaces(s, ke))
-        return false; /* not a list */
+        return -1; /* not a list */
     size_t vp;
     if (at(s, q, ":="))
         vp = q + 2;
     else if (q < s->to && d[q] == '=' && !at(s, q, "=="))
         vp = q + 1;
     else
-        return false;
+        return -1;
+    bool statement = line_prefix_is(s, p, "") || line_prefix_is(s, p, "var");
+    int miss = statement && is_space(d[q - 1]) ? 0 : -1;
     for (size_t i = 0;; i++) {
         vp = skip_spaces(s, vp);
         if (!string_literal(s, vp, v))
-            return false;
+            return miss;
         if (i == idx) {
             *syntax = "multi-assignment";
-            return true;
+            return 1;
         }
         vp = skip_spaces(s, v->end + 1);
         if (vp >= s->to || d[vp] != ',')
-            return false;
+            return miss;
         vp++;
     }
 }
@@ -1074,9 +1081,11 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     memset(&v, 0, sizeof v);
     bool strict = false;
     s.query = ks > from && (d[ks - 1] == '?' || d[ks - 1] == '&');
-    if (!key_syntax(&s, ks, ke, &v, &syntax, &strict) &&
-        !multi_assignment(&s, ks, ke, &v, &syntax) && !plain_assignment(&s, ke, &v, &syntax))
-        return false;
+    if (!key_syntax(&s, ks, ke, &v, &syntax, &strict)) {
+        int multi = multi_assignment(&s, ks, ke, &v, &syntax);
+        if (multi == 0 || (multi < 0 && !plain_assignment(&s, ke, &v, &syntax)))
+            return false;
+    }
     if (s.query)
         syntax = "query-parameter";
     if (v.reference || v.end <= v.start)

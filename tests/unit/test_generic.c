@@ -1000,6 +1000,18 @@ static void test_generic__assign_go_multi(void **state)
            STRONG, '\'', "multi-assignment");
     EXPECT("password := \"" STRONG "\"", "pass", KS_SCAN_CODE, "password", STRONG, '"',
            "assignment");
+    /* The key's place holds no literal: the value after the operator is
+     * another name's, never the key's. */
+    REFUSE("user, pass := \"admin\", getPass()", "pass", KS_SCAN_CODE);
+    REFUSE("\tuser, pass := \"admin\"", "pass", KS_SCAN_CODE);
+    REFUSE("var user, pass = \"admin\", os.Getenv(\"PW\")", "pass", KS_SCAN_CODE);
+    REFUSE("user, password = \"admin\", input()", "pass", KS_SCAN_CODE);
+    REFUSE("user, password = \"admin\", getpass()", "pass", 0);
+    /* Names glued to '=' after a comma are call arguments, not a list. */
+    EXPECT("conn = connect(\n    host, password=\"" STRONG "\")", "pass", KS_SCAN_CODE, "password",
+           STRONG, '"', "assignment");
+    EXPECT("conn = connect(host, password = \"" STRONG "\")", "pass", KS_SCAN_CODE, "password",
+           STRONG, '"', "assignment");
 }
 
 static void test_generic__assign_java_setters(void **state)
@@ -1191,6 +1203,7 @@ static void test_generic__keyword_at_buffer_edges(void **state)
                                 "{\"name\": \"DB_PASSWORD\",",
                                 "<add key=\"SmtpPassword\"",
                                 "user, pass := ",
+                                "user, pass := \"admin\", ",
                                 "password: str =",
                                 "os.environ[\"DB_PASSWORD\"]",
                                 "getenv(\"DB_PASSWORD\") or ",

@@ -1081,7 +1081,15 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     memset(&v, 0, sizeof v);
     bool strict = false;
     s.query = ks > from && (d[ks - 1] == '?' || d[ks - 1] == '&');
+    /* ${NAME...}: an expansion gives a value only as a default, the
+     * shell's (key_syntax) or Spring's ${NAME:v}, read as a mapping; not
+     * ${NAME:?message}, ${NAME:+alternate} or a default not closed on its
+     * line, where the mapping after the name would read "?message" or "-v". */
+    bool expansion = ks >= from + 2 && d[ks - 1] == '{' && d[ks - 2] == '$';
+    bool spring = ke + 1 < to && d[ke] == ':' && !memchr("-=?+", d[ke + 1], 4);
     if (!key_syntax(&s, ks, ke, &v, &syntax, &strict)) {
+        if (expansion && !spring)
+            return false;
         int multi = multi_assignment(&s, ks, ke, &v, &syntax);
         if (multi == 0 || (multi < 0 && !plain_assignment(&s, ke, &v, &syntax)))
             return false;

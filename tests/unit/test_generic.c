@@ -740,6 +740,17 @@ static void test_generic__assign_shell_default(void **state)
     /* No default, or another operator: a reference only. */
     REFUSE("psql -W \"${DB_PASSWORD}\"", "PASS", 0);
     REFUSE("${DB_PASSWORD:?must be set}", "PASS", 0);
+    /* An error message or an alternate value is not a default. */
+    REFUSE("  db: ${DB_PASSWORD:?required}", "PASS", 0);
+    REFUSE("  db: ${DB_PASSWORD?required}", "PASS", 0);
+    REFUSE("  redis: ${REDIS_PASSWORD:+" STRONG "}", "PASS", 0);
+    REFUSE("  db: ${DB_PASSWORD:?}", "PASS", 0);
+    /* Not closed on the line: no default, and no mapping of ":-v". */
+    REFUSE("${DB_PASSWORD:-" STRONG "\n}", "PASS", 0);
+    REFUSE("psql -W ${DB_PASSWORD:-" STRONG, "PASS", 0);
+    /* Spring's ${NAME:default}: the mapping after the name reads it. */
+    EXPECT("    password: ${DB_PASSWORD:" STRONG "}", "PASS", 0, "DB_PASSWORD", STRONG, 0,
+           "mapping");
 }
 
 static void test_generic__assign_dotenv(void **state)
@@ -1188,6 +1199,8 @@ static void test_generic__keyword_at_buffer_edges(void **state)
                                 "<password>",
                                 "<password>" STRONG,
                                 "${DB_PASSWORD",
+                                "${DB_PASSWORD:-",
+                                "${DB_PASSWORD:-" STRONG,
                                 "set \"DB_PASSWORD=",
                                 "- name: DB_PASSWORD",
                                 "- name: DB_PASSWORD\n",
@@ -1267,6 +1280,8 @@ static void test_generic__long_values(void **state)
     /* XML text and ${K:-v} defaults stop looking after 256 bytes or so. */
     snprintf(t, sizeof t, "<password>%s</password>", v);
     REFUSE(t, "pass", 0);
+    snprintf(t, sizeof t, "${DB_PASSWORD:-%s}", v);
+    REFUSE(t, "PASS", 0);
     /* A 255-byte default is read. */
     snprintf(t, sizeof t, "${DB_PASSWORD:-%.255s}", v);
     assert_true(find_n(t, strlen(t), "PASS", 0, &a, NULL));

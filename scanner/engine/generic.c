@@ -1050,6 +1050,15 @@ static void key_bounds(const scan *s, size_t hit, size_t *ks, size_t *ke)
         a--;
     while (b < s->to && is_keych(d[b]) && b - hit < 96)
         b++;
+    /* A shell name is word characters only: the '-' of ${NAME-default}
+     * ends it (it would join the default to the key, as in smtp-password). */
+    if (a >= s->from + 2 && d[a - 1] == '{' && d[a - 2] == '$') {
+        size_t w = a;
+        while (w < b && is_word(d[w]))
+            w++;
+        if (hit < w)
+            b = w;
+    }
     /* Only the last part of a dotted name is the key when a call or an
      * object comes before it (this.password, process.env.DB_PASSWORD keeps
      * DB_PASSWORD): the words are classified by the last part anyway. */

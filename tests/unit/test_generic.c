@@ -736,7 +736,13 @@ static void test_generic__assign_shell_default(void **state)
     EXPECT("psql -W \"${DB_PASSWORD:-" STRONG "}\"", "PASS", 0, "DB_PASSWORD", STRONG, 0,
            "shell-default");
     EXPECT("${DB_PASSWORD:='" STRONG "'}", "PASS", 0, "DB_PASSWORD", STRONG, '\'', "shell-default");
+    /* Without the colon: the '-' ends the name, it does not join the default to it. */
+    EXPECT("x=${API_TOKEN-" TOKEN "}", "TOKEN", 0, "API_TOKEN", TOKEN, 0, "shell-default");
+    EXPECT("psql -W ${DB_PASSWORD-" STRONG "}", "PASS", 0, "DB_PASSWORD", STRONG, 0,
+           "shell-default");
     EXPECT("x=${API_TOKEN=" TOKEN "}", "TOKEN", 0, "API_TOKEN", TOKEN, 0, "shell-default");
+    /* A keyword in the default is not the name's. */
+    REFUSE("${DB_USER-password}", "pass", 0);
     /* No default, or another operator: a reference only. */
     REFUSE("psql -W \"${DB_PASSWORD}\"", "PASS", 0);
     REFUSE("${DB_PASSWORD:?must be set}", "PASS", 0);
@@ -1429,6 +1435,7 @@ static void test_generic__every_window_stays_inside(void **state)
         {"DB_PASSWORD=" STRONG " psql", "PASS", 0},
         {"export DB_PASSWORD='" STRONG "'", "PASS", 0},
         {"x \"${DB_PASSWORD:-'" STRONG "'}\"", "PASS", 0},
+        {"x=${DB_PASSWORD-" STRONG "}", "PASS", 0},
         {"ENV DB_PASSWORD " STRONG, "PASS", 0},
         {"docker run -e DB_PASSWORD=" STRONG " img", "PASS", 0},
         {"db:\n  password: \"" STRONG "\" # c", "pass", 0},

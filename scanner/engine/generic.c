@@ -873,6 +873,9 @@ static bool directive(const scan *s, size_t ks, size_t ke)
     if ((s->flags & KS_SCAN_CODE) || !line_prefix_is(s, ks, "") || ke >= s->to ||
         !is_space(s->d[ke]))
         return false;
+    size_t p = skip_spaces(s, ke);
+    if (p < s->to && (s->d[p] == '=' || s->d[p] == ':'))
+        return false; /* KEY =v, KEY :v: an operator, not a directive's value */
     if (IN(s->d + ks, ke - ks, password_directives) || IN(s->d + ks, ke - ks, secret_directives))
         return true;
     if (s->flags & KS_SCAN_DOCS)

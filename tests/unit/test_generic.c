@@ -1135,6 +1135,11 @@ static void test_generic__assign_directives(void **state)
     REFUSE("Password " STRONG "\n", "Pass", 0);
     REFUSE("Password is required here\n", "Pass", 0);
     REFUSE("requirepass foo bar\n", "pass", 0);
+    /* A blank before the operator does not make a name a directive: the
+     * operator is not part of the value. */
+    EXPECT("DB_PASSWORD =" STRONG "\n", "PASS", 0, "DB_PASSWORD", STRONG, 0, "assignment");
+    EXPECT("db_password :" STRONG "\n", "pass", 0, "db_password", STRONG, 0, "mapping");
+    EXPECT("DB_PASSWORD = " STRONG "\n", "PASS", 0, "DB_PASSWORD", STRONG, 0, "assignment");
 }
 
 static void test_generic__assign_query_parameters(void **state)

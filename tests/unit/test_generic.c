@@ -667,6 +667,10 @@ static void test_generic__judge_key_class_needs_plain_randomness(void **state)
     const char *hex64 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     JUDGE(KS_KEY_CLASS_SECRET, hex64, '"', 0, KS_VERDICT_SECRET, KS_CONF_MEDIUM);
     NOT_SECRET(KS_KEY_CLASS_KEY, hex64, '"');
+    /* 32 characters of three classes with 4.19 bits each: a token, not a key. */
+    JUDGE(KS_KEY_CLASS_SECRET, "aB3dE5gH7jK9mN2pQ4saB3dE5gH7jK9m", '"', 0, KS_VERDICT_SECRET,
+          KS_CONF_HIGH);
+    NOT_SECRET(KS_KEY_CLASS_KEY, "aB3dE5gH7jK9mN2pQ4saB3dE5gH7jK9m", '"');
     /* A key class value is never "weak". */
     NOT_SECRET(KS_KEY_CLASS_KEY, "admin", '"');
     NOT_SECRET(KS_KEY_CLASS_KEY, "put your unique phrase here", '"');

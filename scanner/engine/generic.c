@@ -873,6 +873,9 @@ static bool directive(const scan *s, size_t ks, size_t ke)
     if ((s->flags & KS_SCAN_CODE) || !line_prefix_is(s, ks, "") || ke >= s->to ||
         !is_space(s->d[ke]))
         return false;
+    size_t p = skip_spaces(s, ke);
+    if (p < s->to && (s->d[p] == '=' || s->d[p] == ':'))
+        return false; /* KEY =v, KEY :v: an operator, not a directive's value */
     if (IN(s->d + ks, ke - ks, password_directives) || IN(s->d + ks, ke - ks, secret_directives))
         return true;
     if (s->flags & KS_SCAN_DOCS)
@@ -974,8 +977,13 @@ static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char
 }
 
 /* a, b := "x", "y" (Go), a, b = "x", "y" (Python): the value at the key's
- * place in the list. */
-static bool multi_assignment(const scan *s, size_t ks, size_t ke, value *v, const char **syntax)
+ * place in the list. 1: found; -1: not such a list; 0: a list of names
+ * that starts its line, with a blank before the operator as gofmt and
+ * PEP 8 write it, whose value at the key's place is no literal: then no
+ * other form may read the value after the operator, which is another
+ * name's (user, pass := "admin", getPass()). A list glued to its '='
+ * reads as call arguments (f(\n  host, password="v")) and falls through. */
+static int multi_assignment(const scan *s, size_t ks, size_t ke, value *v, const char **syntax)
 {
     const uint8_t *d = s->d;
     size_t idx = 0, p = ks;
@@ -989,7 +997,7 @@ static bool multi_assignment(const scan *s, size_t ks, size_t ke, value *v, cons
         while (n > s->from && is_word(d[n - 1]))
             n--;
         if (n == q)
-            return false;
+            return -1;
         idx++;
         p = n;
     }
@@ -1002,25 +1010,27 @@ static bool multi_assignment(const scan *s, size_t ks, size_t ke, value *v, cons
         q = skip_spaces(s, q);
     }
     if (idx == 0 && q == skip_spaces(s, ke))
-        return false; /* not a list */
+        return -1; /* not a list */
     size_t vp;
     if (at(s, q, ":="))
         vp = q + 2;
     else if (q < s->to && d[q] == '=' && !at(s, q, "=="))
         vp = q + 1;
     else
-        return false;
+        return -1;
+    bool statement = line_prefix_is(s, p, "") || line_prefix_is(s, p, "var");
+    int miss = statement && is_space(d[q - 1]) ? 0 : -1;
     for (size_t i = 0;; i++) {
         vp = skip_spaces(s, vp);
         if (!string_literal(s, vp, v))
-            return false;
+            return miss;
         if (i == idx) {
             *syntax = "multi-assignment";
-            return true;
+            return 1;
         }
         vp = skip_spaces(s, v->end + 1);
         if (vp >= s->to || d[vp] != ',')
-            return false;
+            return miss;
         vp++;
     }
 }
@@ -1043,6 +1053,15 @@ static void key_bounds(const scan *s, size_t hit, size_t *ks, size_t *ke)
         a--;
     while (b < s->to && is_keych(d[b]) && b - hit < 96)
         b++;
+    /* A shell name is word characters only: the '-' of ${NAME-default}
+     * ends it (it would join the default to the key, as in smtp-password). */
+    if (a >= s->from + 2 && d[a - 1] == '{' && d[a - 2] == '$') {
+        size_t w = a;
+        while (w < b && is_word(d[w]))
+            w++;
+        if (hit < w)
+            b = w;
+    }
     /* Only the last part of a dotted name is the key when a call or an
      * object comes before it (this.password, process.env.DB_PASSWORD keeps
      * DB_PASSWORD): the words are classified by the last part anyway. */
@@ -1074,9 +1093,19 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     memset(&v, 0, sizeof v);
     bool strict = false;
     s.query = ks > from && (d[ks - 1] == '?' || d[ks - 1] == '&');
-    if (!key_syntax(&s, ks, ke, &v, &syntax, &strict) &&
-        !multi_assignment(&s, ks, ke, &v, &syntax) && !plain_assignment(&s, ke, &v, &syntax))
-        return false;
+    /* ${NAME...}: an expansion gives a value only as a default, the
+     * shell's (key_syntax) or Spring's ${NAME:v}, read as a mapping; not
+     * ${NAME:?message}, ${NAME:+alternate} or a default not closed on its
+     * line, where the mapping after the name would read "?message" or "-v". */
+    bool expansion = ks >= from + 2 && d[ks - 1] == '{' && d[ks - 2] == '$';
+    bool spring = ke + 1 < to && d[ke] == ':' && !memchr("-=?+", d[ke + 1], 4);
+    if (!key_syntax(&s, ks, ke, &v, &syntax, &strict)) {
+        if (expansion && !spring)
+            return false;
+        int multi = multi_assignment(&s, ks, ke, &v, &syntax);
+        if (multi == 0 || (multi < 0 && !plain_assignment(&s, ke, &v, &syntax)))
+            return false;
+    }
     if (s.query)
         syntax = "query-parameter";
     if (v.reference || v.end <= v.start)

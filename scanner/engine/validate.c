@@ -39,7 +39,7 @@ bool ks_contains_nocase(const uint8_t *s, size_t n, const char *needle)
         return false;
     for (size_t i = 0; i + m <= n; i++) {
         size_t j = 0;
-        while (j < m && lower(s[i + j]) == needle[j])
+        while (j < m && lower(s[i + j]) == (uint8_t)needle[j])
             j++;
         if (j == m)
             return true;

@@ -46,6 +46,8 @@ static void test_validate__placeholders(void **state)
     for (size_t i = 0; i < sizeof no / sizeof *no; i++)
         if (ks_is_placeholder(S(no[i]), false))
             fail_msg("placeholder: %s", no[i]);
+    /* A mark of bytes outside ASCII: a value cut short with an ellipsis. */
+    assert_true(ks_is_placeholder(S("Zk3qT9fW\xe2\x80\xa6"), false));
     /* In documentation, changeme is an instruction, not a password. */
     assert_true(ks_is_placeholder(S("changeme"), true));
 }

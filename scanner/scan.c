@@ -154,7 +154,8 @@ static int build_engine(scan *s)
         return 0;
     }
     char *dir = r->no_cache ? NULL : r->cache_dir ? ks_xstrdup(r->cache_dir) : ks_default_cache_dir();
-    ks_engine_opts eo = {.cache_dir = dir};
+    ks_engine_opts eo = {
+        .cache_dir = dir, .marks = ks_pipeline_marks, .nmarks = ks_pipeline_nmarks};
     int rc = ks_engine_new(&s->own_engine, s->rs, &eo);
     free(dir);
     s->engine = s->own_engine;

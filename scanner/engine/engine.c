@@ -57,6 +57,8 @@ struct ks_engine {
     pthread_mutex_t *jit_lock; /* the one mutable part: lazy JIT compilation */
     erule *rules;              /* one per rule of rs; re == NULL when disabled */
     hs_database_t *db;
+    const char *const *marks; /* literals reported to ks_scan_args.mark; ids nrules.. */
+    size_t nmarks;
     size_t overlap;
     char digest[65];
     ks_engine_stats stats;
@@ -106,6 +108,8 @@ static void compute_digest(ks_engine *e)
         if (r->extract) /* an extractor widens the rule's window */
             ks_sha256_update(&md, r->extract, strlen(r->extract) + 1);
     }
+    for (size_t i = 0; i < e->nmarks; i++)
+        ks_sha256_update(&md, e->marks[i], strlen(e->marks[i]) + 1);
     ks_sha256_final(&md, h);
     ks_hex(e->digest, h, 32);
 }
@@ -281,12 +285,30 @@ static void cache_store(const ks_engine *e, const char *dir)
     free(bytes);
 }
 
+/* A literal as a Vectorscan expression: every byte but letters and digits
+ * escaped. */
+static char *literal_expression(const char *lit)
+{
+    size_t n = strlen(lit);
+    char *out = ks_xmalloc(4 * n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)lit[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            *o++ = (char)c;
+        else
+            o += sprintf(o, "\\x%02x", c);
+    }
+    *o = '\0';
+    return out;
+}
+
 static int compile_db(ks_engine *e)
 {
-    size_t n = e->rs->nrules, k = 0;
-    const char **pats = ks_xcalloc(n, sizeof(char *));
-    unsigned *flags = ks_xcalloc(n, sizeof(unsigned));
-    unsigned *ids = ks_xcalloc(n, sizeof(unsigned));
+    size_t n = e->rs->nrules, k = 0, cap = n + e->nmarks;
+    const char **pats = ks_xcalloc(cap, sizeof(char *));
+    unsigned *flags = ks_xcalloc(cap, sizeof(unsigned));
+    unsigned *ids = ks_xcalloc(cap, sizeof(unsigned));
+    char **lits = ks_xcalloc(e->nmarks ? e->nmarks : 1, sizeof(char *));
     hs_compile_error_t *cerr = NULL;
     int rc = 0;
 
@@ -304,6 +326,11 @@ static int compile_db(ks_engine *e)
         rc = ks_error_set(KS_ERULE, "no rules enabled");
         goto done;
     }
+    for (size_t j = 0; j < e->nmarks; j++) {
+        lits[j] = literal_expression(e->marks[j]);
+        pats[k] = lits[j];
+        ids[k++] = (unsigned)(n + j);
+    }
     if (hs_compile_multi(pats, flags, ids, (unsigned)k, HS_MODE_BLOCK, NULL, &e->db, &cerr) !=
         HS_SUCCESS) {
         if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < k) {
@@ -317,6 +344,9 @@ static int compile_db(ks_engine *e)
         hs_free_compile_error(cerr);
     }
 done:
+    for (size_t j = 0; j < e->nmarks; j++)
+        free(lits[j]);
+    free(lits);
     free(pats);
     free(flags);
     free(ids);
@@ -332,6 +362,10 @@ int ks_engine_new(ks_engine **out, const ks_ruleset *rs, const ks_engine_opts *o
     e->jit_lock = ks_xmalloc(sizeof *e->jit_lock);
     pthread_mutex_init(e->jit_lock, NULL);
     e->rules = ks_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(erule));
+    if (opts) {
+        e->marks = opts->marks;
+        e->nmarks = opts->nmarks;
+    }
     *out = NULL;
 
     if (hs_valid_platform() != HS_SUCCESS) {
@@ -391,6 +425,14 @@ void ks_engine_free(ks_engine *e)
 const ks_engine_stats *ks_engine_stats_get(const ks_engine *e)
 {
     return &e->stats;
+}
+
+long ks_engine_mark_index(const ks_engine *e, const char *lit)
+{
+    for (size_t i = 0; i < e->nmarks; i++)
+        if (strcmp(e->marks[i], lit) == 0)
+            return (long)i;
+    return -1;
 }
 
 size_t ks_engine_overlap(const ks_engine *e)
@@ -681,6 +723,11 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
     const ks_scan_args *a = s->args;
     if (to <= a->own_from || to > a->own_to)
         return 0;
+    if (id >= s->e->rs->nrules) {
+        if (a->mark && !(a->flags & KS_SCAN_ONE_RULE))
+            a->mark(a->mark_ctx, id - s->e->rs->nrules, (size_t)to);
+        return 0;
+    }
     if ((a->flags & KS_SCAN_ONE_RULE) && id != a->only_rule)
         return 0;
     confirm(s, id, (size_t)to);

@@ -55,6 +55,12 @@ typedef struct ks_match {
 
 typedef struct ks_engine_opts {
     const char *cache_dir; /* compiled-database cache; NULL: no cache */
+    /* Marks: literal strings the scan reports the places of (through
+     * ks_scan_args.mark), for a caller that wants to know where they are
+     * without a search of its own; they cost nothing when a rule holds
+     * the same literal. Must outlive the engine. */
+    const char *const *marks;
+    size_t nmarks;
 } ks_engine_opts;
 
 typedef struct ks_engine_stats {
@@ -67,6 +73,10 @@ typedef struct ks_engine_stats {
 int ks_engine_new(ks_engine **out, const ks_ruleset *rs, const ks_engine_opts *opts);
 void ks_engine_free(ks_engine *e);
 const ks_engine_stats *ks_engine_stats_get(const ks_engine *e);
+
+/* The index of mark `lit` among the engine's marks, or -1 when it has no
+ * such mark. */
+long ks_engine_mark_index(const ks_engine *e, const char *lit);
 
 /* Bytes consecutive chunks must overlap by. */
 size_t ks_engine_overlap(const ks_engine *e);
@@ -93,6 +103,10 @@ typedef struct ks_scan_args {
      * apply. */
     bool (*applies)(void *ctx, uint32_t rule);
     void *applies_ctx;
+    /* Called with each place a mark ends, own_from < end <= own_to, in no
+     * particular order (before any match is reported); NULL: not wanted. */
+    void (*mark)(void *ctx, size_t which, size_t end);
+    void *mark_ctx;
 } ks_scan_args;
 
 /* Scan one buffer; calls fn for each confirmed match, in order of start.

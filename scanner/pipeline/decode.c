@@ -43,6 +43,20 @@
 #define BUDGET (1u << 20) /* decoded bytes per chunk */
 #define VIEW_CAP (KS_PEM_UNWRAP_WINDOW + 2 * SIDE + 64)
 
+#define PEM_BEGIN "-----BEGIN "
+
+const char *const ks_pipeline_marks[] = {PEM_BEGIN};
+const size_t ks_pipeline_nmarks = sizeof ks_pipeline_marks / sizeof ks_pipeline_marks[0];
+
+void ks_decode_on_mark(void *ctx, size_t which, size_t end)
+{
+    ks_worker *w = ctx;
+    if ((long)which != w->p->pem_mark)
+        return;
+    ks_grow((void **)&w->pem_at, &w->pem_cap, w->npem + 1, sizeof(size_t));
+    w->pem_at[w->npem++] = end - (sizeof PEM_BEGIN - 1);
+}
+
 struct ks_decoder {
     uint8_t *view[DEPTH]; /* VIEW_CAP bytes each */
 };
@@ -301,21 +315,51 @@ static int scan_view(dctx *c, frame *f)
     return rc;
 }
 
+/* The next "-----BEGIN " of the chunk at or after p, before own_to: from
+ * the engine's marks (*k indexes them), or by a search where the engine
+ * has no such mark. */
+static bool next_begin(const dctx *c, size_t *k, size_t p, size_t *at)
+{
+    const ks_worker *w = c->w;
+    if (w->p->pem_mark >= 0) {
+        while (*k < w->npem && w->pem_at[*k] < p)
+            (*k)++;
+        if (*k >= w->npem || w->pem_at[*k] >= c->own_to)
+            return false;
+        *at = w->pem_at[(*k)++];
+        return true;
+    }
+    const uint8_t *m = memmem(w->buf + p, c->len - p, PEM_BEGIN, sizeof PEM_BEGIN - 1);
+    if (!m || (size_t)(m - w->buf) >= c->own_to)
+        return false;
+    *at = (size_t)(m - w->buf);
+    return true;
+}
+
+/* Was the block at `at` read by the raw scan (a hit over it)? */
+static bool raw_pem(const dctx *c, size_t at)
+{
+    const ks_worker *w = c->w;
+    for (size_t i = c->hits0; i < w->hits.n; i++) {
+        const ks_hit *h = &w->hits.v[i];
+        if (h->loc.nencoding == 0 && h->loc.offset <= w->base + at &&
+            h->loc.offset + h->secret_len > w->base + at)
+            return true;
+    }
+    return false;
+}
+
 /* PEM blocks behind line prefixes or in string concatenations, rebuilt
  * and scanned as views of their own. A block the raw scan read is left
  * alone. */
 static int unwrap_pem(dctx *c)
 {
     ks_worker *w = c->w;
-    static const char marker[] = "-----BEGIN ";
-    size_t p = c->own_from;
     const uint8_t *d = w->buf;
-    while (p < c->own_to) {
-        const uint8_t *m = memmem(d + p, c->len - p, marker, sizeof marker - 1);
-        if (!m || (size_t)(m - d) >= c->own_to)
-            break;
-        size_t at = (size_t)(m - d), ls = at;
-        p = at + sizeof marker - 1;
+    size_t p = c->own_from, k = 0, at;
+    while (next_begin(c, &k, p, &at)) {
+        size_t ls = at;
+        p = at + sizeof PEM_BEGIN - 1;
         while (ls > 0 && d[ls - 1] != '\n' && at - ls < KS_PEM_UNWRAP_PREFIX)
             ls--;
         if (is_blank(d + ls, at - ls) || c->budget < KS_PEM_UNWRAP_WINDOW)
@@ -323,18 +367,10 @@ static int unwrap_pem(dctx *c)
         uint8_t *buf = view_buf(w, 0);
         size_t consumed = 0;
         long n = ks_pem_unwrap(buf, VIEW_CAP, d, c->len, at, &consumed);
-        if (n <= 0)
+        if (n <= 0 || raw_pem(c, at))
             continue;
         c->ss = at;
         c->se = at + consumed;
-        bool seen = false;
-        for (size_t i = c->hits0; i < w->hits.n && !seen; i++) {
-            const ks_hit *h = &w->hits.v[i];
-            seen = h->loc.nencoding == 0 && h->loc.offset <= w->base + at &&
-                   h->loc.offset + h->secret_len > w->base + at;
-        }
-        if (seen)
-            continue;
         c->budget -= (size_t)n;
         c->enc[0] = "pem-unwrapped";
         frame f = {.d = buf, .len = (size_t)n, .dto = (size_t)n};

@@ -41,6 +41,8 @@ struct ks_worker {
     struct ks_view *view;     /* offset map of a strings pass; NULL: bytes as they are */
     ks_carve_scratch *carver; /* signature search scratch, made on first use */
     struct ks_decoder *decoder; /* decoding stage buffers (decode.c), made on first use */
+    size_t *pem_at;             /* where the engine marked "-----BEGIN " in the chunk */
+    size_t npem, pem_cap;
     bool carver_tried;
 };
 
@@ -71,6 +73,7 @@ struct ks_pipeline {
     pthread_cond_t job_cond;
     ks_job *jobs;
     unsigned busy; /* workers in their source's run or in a task */
+    long pem_mark; /* the engine's mark of PEM BEGIN lines, or -1 (decode.c searches) */
 };
 
 /* Where the bytes of a pass come from: fill dst with up to `want` bytes,
@@ -132,6 +135,9 @@ bool ks_worker_rule_applies(void *ctx, uint32_t rule);
  * w->hits.v[hits0..]. Returns KS_EENGINE on an engine failure, else 0. */
 int ks_decode_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, uint32_t flags,
                     size_t hits0);
+/* The engine's mark callback (ctx: the worker): a PEM BEGIN marker ends
+ * at `end` of the chunk being scanned. */
+void ks_decode_on_mark(void *ctx, size_t which, size_t end);
 /* Per-worker state of decode.c. */
 void ks_decode_worker_dispose(ks_worker *w);
 

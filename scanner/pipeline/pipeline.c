@@ -390,6 +390,11 @@ static int scan_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, 
                       .flags = flags,
                       .applies = ks_worker_rule_applies,
                       .applies_ctx = w};
+    if (w->p->pem_mark >= 0 && !w->p->cfg->no_decode) {
+        a.mark = ks_decode_on_mark;
+        a.mark_ctx = w;
+    }
+    w->npem = 0;
     chunk_ctx c = {w, len};
     size_t hits0 = w->hits.n;
     int rc = ks_engine_scan(w->p->cfg->engine, w->scratch, &a, on_match, &c);
@@ -836,6 +841,7 @@ static void pipeline_dispose(ks_pipeline *p)
         ks_scratch_free(w->scratch);
         ks_unpack_worker_dispose(w);
         ks_decode_worker_dispose(w);
+        free(w->pem_at);
         free(w->buf);
         free(w->origin_text);
         free(w->path_gen);
@@ -885,6 +891,7 @@ int ks_pipeline_run(const ks_scan_config *cfg, ks_source_run_fn run, void *src,
     p.run = run;
     p.src = src;
     p.ov = 2 * ks_engine_overlap(cfg->engine) + 64;
+    p.pem_mark = ks_engine_mark_index(cfg->engine, ks_pipeline_marks[0]);
     p.chunk = cfg->chunk_size ? cfg->chunk_size : CHUNK;
     if (p.chunk < p.ov)
         p.chunk = p.ov;

@@ -69,6 +69,12 @@ typedef struct ks_scan_config {
     ks_unpack_limits limits;
 } ks_scan_config;
 
+/* The literals the pipeline wants the engine to mark (ks_engine_opts.marks):
+ * where PEM blocks begin, for the decoding stage. An engine built without
+ * them still works; the stage then searches for them itself. */
+extern const char *const ks_pipeline_marks[];
+extern const size_t ks_pipeline_nmarks;
+
 /* The default budgets (README, "Scanning firmware"). */
 ks_unpack_limits ks_unpack_limits_default(void);
 

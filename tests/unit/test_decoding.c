@@ -289,6 +289,52 @@ static void test_decoding__commented_pem_key(void **state)
     free(dir);
 }
 
+/* With an engine built without the pipeline's marks (a library user's own
+ * engine), the stage finds the BEGIN lines itself. */
+static void test_decoding__engine_without_marks(void **state)
+{
+    (void)state;
+    char *dir = t_tmpdir();
+    ks_ruleset rs;
+    t_rules(&rs, "rules:\n"
+                 "  - id: t.pkcs8\n"
+                 "    name: PKCS#8 key\n"
+                 "    kind: private-key\n"
+                 "    severity: high\n"
+                 "    confidence: high\n"
+                 "    pattern: '(-----BEGIN PRIVATE KEY-----\\r?\\n[A-Za-z0-9+/=\\r\\n]{16,8000}"
+                 "-----END PRIVATE KEY-----)'\n"
+                 "    validate: [pem]\n");
+    ks_engine *e = t_engine(&rs);
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    BIO *b = BIO_new(BIO_s_mem());
+    assert_int_equal(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL), 1);
+    char *pem;
+    long n = BIO_get_mem_data(b, &pem);
+    char text[4096] = "/*\n";
+    size_t o = strlen(text);
+    for (long i = 0; i < n;) {
+        const char *nl = memchr(pem + i, '\n', (size_t)(n - i));
+        size_t l = nl ? (size_t)(nl - (pem + i)) + 1 : (size_t)(n - i);
+        o += (size_t)snprintf(text + o, sizeof text - o, " * %.*s", (int)l, pem + i);
+        i += (long)l;
+    }
+    o += (size_t)snprintf(text + o, sizeof text - o, " */\n");
+    free(t_write(dir, "keys.h", text, o));
+    ks_results res;
+    t_scan(&rs, e, &dir, 1, 0, 1, &res);
+    assert_int_equal(res.nfindings, 1);
+    assert_int_equal(res.findings[0].locs[0].line, 2);
+    assert_chain(&res.findings[0].locs[0], 1, "pem-unwrapped", NULL);
+    ks_results_dispose(&res);
+    BIO_free(b);
+    EVP_PKEY_free(k);
+    ks_engine_free(e);
+    ks_ruleset_dispose(&rs);
+    t_rmtree(dir);
+    free(dir);
+}
+
 /* Spans on every side of chunk boundaries are each found once, and a
  * JWT (whose header decodes to text) gives nothing from its decoding. */
 static void test_decoding__chunk_boundaries(void **state)
@@ -385,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_decoding__basic_auth_and_docker_config),
         cmocka_unit_test(test_decoding__yaml_binary),
         cmocka_unit_test(test_decoding__commented_pem_key),
+        cmocka_unit_test(test_decoding__engine_without_marks),
         cmocka_unit_test(test_decoding__chunk_boundaries),
         cmocka_unit_test(test_decoding__allow_comment),
         cmocka_unit_test(test_decoding__budget),

@@ -70,7 +70,9 @@ struct ks_scratch {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
-    size_t *covered; /* per rule: end of the last match already handled */
+    size_t *covered; /* per rule: end of the last match already handled... */
+    uint32_t *gen;   /* ...valid when gen[rule] == scan (no reset per buffer) */
+    uint32_t scan;
     ks_match *matches;
     size_t nmatches, cap;
     /* Spans a rule's structural validator refused (a checksum or a key
@@ -477,6 +479,7 @@ int ks_scratch_new(ks_scratch **out, const ks_engine *e)
     pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
     pcre2_set_depth_limit(s->mctx, DEPTH_LIMIT);
     s->covered = ks_xcalloc(e->rs->nrules ? e->rs->nrules : 1, sizeof(size_t));
+    s->gen = ks_xcalloc(e->rs->nrules ? e->rs->nrules : 1, sizeof(uint32_t));
     *out = s;
     return 0;
 }
@@ -490,6 +493,7 @@ void ks_scratch_free(ks_scratch *s)
     pcre2_match_context_free(s->mctx);
     pcre2_jit_stack_free(s->jit);
     free(s->covered);
+    free(s->gen);
     free(s->matches);
     free(s->refused);
     free(s);
@@ -641,6 +645,10 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
     erule *er = &e->rules[id];
     const ks_rule *r = &e->rs->rules[id];
 
+    if (s->gen[id] != s->scan) {
+        s->gen[id] = s->scan;
+        s->covered[id] = 0;
+    }
     if (e_end <= s->covered[id])
         return;
     if (r->npaths && a->applies && !a->applies(a->applies_ctx, id)) {
@@ -815,7 +823,10 @@ int ks_engine_scan(const ks_engine *e, ks_scratch *s, const ks_scan_args *a, ks_
     s->args = a;
     s->nmatches = 0;
     s->nrefused = 0;
-    memset(s->covered, 0, e->rs->nrules * sizeof(size_t));
+    if (++s->scan == 0) { /* wrapped: every rule's `covered` is stale */
+        memset(s->gen, 0, e->rs->nrules * sizeof(uint32_t));
+        s->scan = 1;
+    }
     hs_error_t hr = hs_scan(e->db, (const char *)a->data, (unsigned)a->len, 0, s->hs, on_hit, s);
     s->args = NULL;
     if (hr != HS_SUCCESS && hr != HS_SCAN_TERMINATED)

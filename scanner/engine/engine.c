@@ -298,7 +298,7 @@ static char *literal_expression(const char *lit)
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
             *o++ = (char)c;
         else
-            o += sprintf(o, "\\x%02x", c);
+            o += snprintf(o, 5, "\\x%02x", c);
     }
     *o = '\0';
     return out;

@@ -148,11 +148,21 @@ void ks_inventory_read(ks_results *res, size_t i)
         f->crypto = ks_crypto_parse(f->secret, f->secret_len);
 }
 
+/* A private key in a PEM armour OpenSSL reads, but from which it read no
+ * usable key (crypto.h, ks_crypto_key_armour): not a key. */
+static bool unreadable_key(const ks_results *res, const ks_finding *f, void *payload)
+{
+    (void)payload;
+    return !f->crypto && strcmp(res->rs->rules[f->rule].kind, "private-key") == 0 &&
+           ks_crypto_key_armour(f->secret, f->secret_len);
+}
+
 void ks_inventory_finish(ks_results *res, int64_t now, int64_t support_until)
 {
     const ks_ruleset *rs = res->rs;
     res->now = now;
     res->support_until = support_until;
+    ks_results_remove(res, unreadable_key, NULL);
     link_all(res);
     /* The findings the `check` rules compute, from the assets as they were
      * before any was added. */

@@ -510,6 +510,18 @@ static verdict accept(ks_scratch *s, const ks_rule *r, ks_match *m)
     }
     if ((r->validators & KS_VALIDATE_PASSWORD) && !ks_check_password_value(sec, sl))
         return DROP;
+    if ((r->validators & KS_VALIDATE_COMMAND_WORD) && m->sstart > 0 &&
+        (a->data[m->sstart - 1] == ' ' || a->data[m->sstart - 1] == '\t')) {
+        /* "--password to", "-p, --password PASSWORT": after a blank, a value
+         * of letters only is the next word of a sentence or a usage text
+         * (a password there holds a digit or a symbol, or is quoted). */
+        size_t i = 0;
+        while (i < sl && ((sec[i] >= 'a' && sec[i] <= 'z') || (sec[i] >= 'A' && sec[i] <= 'Z') ||
+                          sec[i] >= 0x80 || sec[i] == '-' || sec[i] == '.' || sec[i] == ','))
+            i++;
+        if (i == sl)
+            return DROP;
+    }
     if ((r->validators & KS_VALIDATE_BASE64_USERPASS) && !ks_check_base64_userpass(sec, sl))
         return DROP;
     if (r->validators & (KS_VALIDATE_PASSWORD_VALUE | KS_VALIDATE_SECRET_VALUE)) {

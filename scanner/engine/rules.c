@@ -181,6 +181,7 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
         {"jwk", KS_VALIDATE_JWK},
         {"bech32", KS_VALIDATE_BECH32},
         {"openvpn-static", KS_VALIDATE_OPENVPN},
+        {"not-a-word", KS_VALIDATE_COMMAND_WORD},
     };
     char **v = NULL;
     size_t nv = 0;
@@ -194,7 +195,8 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
         if (j == sizeof names / sizeof names[0])
             rc = ks_yaml_fail(
                 y, n, "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password, "
-                "password-value, secret-value, base64-userpass, jwk, bech32, openvpn-static)",
+                "password-value, secret-value, base64-userpass, jwk, bech32, openvpn-static, "
+                "not-a-word)",
                 v[i]);
         else
             *out |= names[j].bit;

@@ -66,6 +66,7 @@ static const char *const code_exts[] = {
     ".rs",  ".swift", ".js", ".mjs", ".cjs",   ".jsx", ".ts",   ".tsx", ".py",  ".pyw",
     ".rb",  ".php",  ".pl",  ".pm",  ".lua",   ".dart", ".ex",  ".exs", ".erl", ".hs",
     ".clj", ".r",    ".jl",  ".vue", ".svelte", ".tf", ".hcl",  ".sol", ".zig", ".nim",
+    ".pas", ".pp",   ".dpr", ".lpr", ".idl",
 };
 static const char *const doc_exts[] = {".md", ".markdown", ".rst", ".adoc", ".txt", ".html"};
 /* Directories of tests, examples and fixtures (a finding there keeps a

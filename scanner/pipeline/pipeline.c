@@ -71,9 +71,11 @@ static const char *const code_exts[] = {
 static const char *const doc_exts[] = {".md", ".markdown", ".rst", ".adoc", ".txt", ".html"};
 /* Directories of tests, examples and fixtures (a finding there keeps a
  * lower confidence). */
-static const char *const test_dirs[] = {"/test/", "/tests/", "/spec/", "/specs/", "/__tests__/",
-                                        "/testdata/", "/fixtures/", "/examples/", "/example/",
-                                        "/samples/", "/mocks/", "/testing/"};
+static const char *const test_dirs[] = {
+    "/test/",      "/tests/",     "/spec/",      "/specs/",     "/__tests__/", "/testdata/",
+    "/fixtures/",  "/examples/",  "/example/",   "/samples/",   "/mocks/",     "/testing/",
+    "/t/",         "/selftest/",  "/testsuite/", "/testprogs/", "/unittests/", "/unittest/",
+    "/test-data/", "/test_data/"};
 
 uint32_t ks_scan_flags_for_name(const char *path)
 {
@@ -90,8 +92,10 @@ uint32_t ks_scan_flags_for_name(const char *path)
     for (size_t i = 0; i < sizeof test_dirs / sizeof test_dirs[0]; i++)
         if (strstr(path, test_dirs[i]) || strncmp(path, test_dirs[i] + 1, strlen(test_dirs[i]) - 1) == 0)
             flags |= KS_SCAN_TESTS;
-    if (strncmp(name, "test_", 5) == 0 || strstr(name, "_test.") || strstr(name, ".test.") ||
-        strstr(name, ".spec.") || strstr(name, "Test.java") || strstr(name, "_spec.rb"))
+    if (strncmp(name, "test_", 5) == 0 || strncmp(name, "test-", 5) == 0 || strstr(name, "_test.") ||
+        strstr(name, ".test.") || strstr(name, ".spec.") || strstr(name, "Test.java") ||
+        strstr(name, "Tests.java") || strstr(name, "_spec.rb") || strstr(name, "_unittest.") ||
+        strstr(name, "_tests.") || ends_with_nocase(name, l, ".t"))
         flags |= KS_SCAN_TESTS;
     return flags;
 }

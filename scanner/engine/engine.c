@@ -524,6 +524,8 @@ static verdict accept(ks_scratch *s, const ks_rule *r, ks_match *m)
     }
     if ((r->validators & KS_VALIDATE_BASE64_USERPASS) && !ks_check_base64_userpass(sec, sl))
         return DROP;
+    if ((r->validators & KS_VALIDATE_CRYPT_SALT) && !ks_check_crypt_salt(sec, sl))
+        return DROP;
     if (r->validators & (KS_VALIDATE_PASSWORD_VALUE | KS_VALIDATE_SECRET_VALUE)) {
         ks_key_class cls = r->validators & KS_VALIDATE_SECRET_VALUE ? KS_KEY_CLASS_SECRET
                                                                     : KS_KEY_CLASS_PASSWORD;

@@ -182,6 +182,7 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
         {"bech32", KS_VALIDATE_BECH32},
         {"openvpn-static", KS_VALIDATE_OPENVPN},
         {"not-a-word", KS_VALIDATE_COMMAND_WORD},
+        {"random-salt", KS_VALIDATE_CRYPT_SALT},
     };
     char **v = NULL;
     size_t nv = 0;
@@ -196,7 +197,7 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
             rc = ks_yaml_fail(
                 y, n, "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password, "
                 "password-value, secret-value, base64-userpass, jwk, bech32, openvpn-static, "
-                "not-a-word)",
+                "not-a-word, random-salt)",
                 v[i]);
         else
             *out |= names[j].bit;

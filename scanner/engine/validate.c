@@ -491,6 +491,45 @@ size_t ks_secret_normalise(uint8_t *out, const uint8_t *s, size_t n)
     return n;
 }
 
+bool ks_check_crypt_salt(const uint8_t *s, size_t n)
+{
+    /* The salt: the field before the last '$' (the hash follows it). */
+    const uint8_t *end = NULL, *start = NULL;
+    for (size_t i = n; i > 0; i--)
+        if (s[i - 1] == '$') {
+            if (!end)
+                end = s + i - 1;
+            else if (!start) {
+                start = s + i;
+                break;
+            }
+        }
+    if (!start || !end || end <= start)
+        return true;
+    size_t len = (size_t)(end - start), upper = 0, lowers = 0, run = 0, longest = 0, distinct = 0;
+    bool seen[256] = {false};
+    for (const uint8_t *p = start; p < end; p++) {
+        upper += *p >= 'A' && *p <= 'Z';
+        lowers += *p >= 'a' && *p <= 'z';
+        run = *p >= 'a' && *p <= 'z' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+        if (!seen[*p]) {
+            seen[*p] = true;
+            distinct++;
+        }
+    }
+    /* Words: no capital, and a run of small letters over three quarters of
+     * the salt, or in a long salt three quarters small letters with a run
+     * of five ("asaltof16chars.."). A generated 8-character salt looks
+     * like that about once in 360 times, a 16-character one once in
+     * 10,000. */
+    size_t words = len * 3 / 4 > 5 ? len * 3 / 4 : 5;
+    if (len >= 5 && upper == 0 &&
+        (longest >= words || (len > 8 && lowers * 4 >= len * 3 && longest >= 5)))
+        return false;
+    return !(len >= 6 && distinct * 2 <= len); /* a few characters repeated */
+}
+
 bool ks_check_base64_userpass(const uint8_t *s, size_t n)
 {
     uint8_t out[1024];

@@ -59,6 +59,14 @@ bool ks_check_password_value(const uint8_t *s, size_t n);
  * something after it. */
 bool ks_check_base64_userpass(const uint8_t *s, size_t n);
 
+/* Was the salt of a crypt(3) string ($1$salt$hash, $5$rounds=N$salt$hash,
+ * $apr1$salt$hash) made by a random generator, as every tool that hashes a
+ * password makes it? A salt spelled in words ("saltstring",
+ * "toolongsaltstring", "short") or of a few repeated characters
+ * ("Szzz0yzz") was written by hand: a specification's or a test suite's
+ * known-answer vector, not a stored password. */
+bool ks_check_crypt_salt(const uint8_t *s, size_t n);
+
 /* Base64 (standard or url-safe, padding optional) into out (capacity
  * >= n*3/4+3). Returns decoded length or -1 when the input is not base64. */
 long ks_base64_decode(uint8_t *out, const uint8_t *in, size_t n);

@@ -25,7 +25,10 @@ bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs);
  * base62(crc32(entropy)). Returns true when the checksum matches. */
 bool ks_check_crc32_token(const uint8_t *s, size_t n);
 
-/* A JWT whose header decodes (base64url) to a JSON object with "alg". */
+/* A JWT whose header decodes (base64url) to a JSON object with "alg", and
+ * that is not an example's: not a payload whose strings are example words
+ * ({"foo": "bar"}), not an HS256/384/512 token signed with a published
+ * example key ("secret", "your-256-bit-secret"). */
 bool ks_check_jwt(const uint8_t *s, size_t n);
 
 /* A PEM (or OpenSSH/PGP armored) block whose body is base64 of plausible

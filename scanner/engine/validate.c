@@ -611,6 +611,16 @@ bool ks_check_crypt_salt(const uint8_t *s, size_t n)
     return !(len >= 6 && distinct * 2 <= len); /* a few characters repeated */
 }
 
+size_t ks_crypt_salt_prefix(const uint8_t *s, size_t n)
+{
+    if (n > 29 && s[0] == '$' && s[1] == '2' && s[3] == '$' && s[6] == '$')
+        return 29; /* $2b$12$ + 22 characters of salt */
+    for (size_t i = n; i > 1; i--)
+        if (s[i - 1] == '$')
+            return i - 1 > 3 ? i - 1 : 0;
+    return 0;
+}
+
 bool ks_check_base64_userpass(const uint8_t *s, size_t n)
 {
     uint8_t out[1024];

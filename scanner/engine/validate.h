@@ -70,6 +70,10 @@ bool ks_check_base64_userpass(const uint8_t *s, size_t n);
  * known-answer vector, not a stored password. */
 bool ks_check_crypt_salt(const uint8_t *s, size_t n);
 
+/* The bytes of a crypt(3) string up to its hash ("$1$salt", "$5$rounds=N$salt",
+ * "$2b$12$" and bcrypt's 22 salt characters); 0 when it has no such part. */
+size_t ks_crypt_salt_prefix(const uint8_t *s, size_t n);
+
 /* Base64 (standard or url-safe, padding optional) into out (capacity
  * >= n*3/4+3). Returns decoded length or -1 when the input is not base64. */
 long ks_base64_decode(uint8_t *out, const uint8_t *in, size_t n);

@@ -614,6 +614,35 @@ static ks_crypto *from_quoted_pem(const char *label, const uint8_t *s, size_t n)
     return c;
 }
 
+/* A PEM block whose lines all sit behind the same prefix ("// ", "# ",
+ * " * ", a log line's timestamp): the match starts at the marker, so the
+ * prefix is what precedes "-----END" on the last line; it is put back
+ * before the first line and the block rebuilt (core/pemwrap.h). */
+static ks_crypto *from_prefixed_pem(const char *label, const uint8_t *s, size_t n)
+{
+    const uint8_t *end = NULL;
+    for (const uint8_t *p = find(s, n, "-----END"); p; p = find(p + 1, (size_t)(s + n - p - 1), "-----END"))
+        end = p;
+    if (!end || n > KS_PEM_UNWRAP_WINDOW)
+        return NULL;
+    const uint8_t *ls = end;
+    while (ls > s && ls[-1] != '\n')
+        ls--;
+    size_t pl = (size_t)(end - ls);
+    if (ls == s || pl == 0 || pl > KS_PEM_UNWRAP_PREFIX)
+        return NULL;
+    uint8_t *text = ks_xmalloc(pl + n + 1), *clean = ks_xmalloc(n + 64);
+    memcpy(text, ls, pl);
+    memcpy(text + pl, s, n);
+    text[pl + n] = '\n';
+    size_t consumed;
+    long cl = ks_pem_unwrap(clean, n + 64, text, pl + n + 1, pl, &consumed);
+    ks_crypto *c = cl > 0 ? from_pem(label, clean, (size_t)cl) : NULL;
+    free(text);
+    free(clean);
+    return c;
+}
+
 ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n)
 {
     if (n > (4u << 20))
@@ -629,6 +658,8 @@ ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n)
             return c;
         }
         ks_crypto *c = from_quoted_pem(label, s, n);
+        if (!c)
+            c = from_prefixed_pem(label, s, n);
         return c ? c : from_pem(label, s, n);
     }
     if (n > 20 && memcmp(s, "PuTTY-User-Key-File-", 20) == 0)

@@ -189,7 +189,11 @@ static const char *const condition_words[] = {
     "error", "err",     "errno",   "errcode", "status", "invalid", "wrong",  "bad",
     "incorrect", "missing", "expired", "expire", "unexpire", "null", "need", "needs",
     "required", "fail",  "failed",  "failure", "mismatch", "empty", "no",    "not",
-    "buflen", "len",     "length",  "max",     "min",    "size",   "count"};
+    "buflen", "len",     "length",  "max",     "min",    "size",   "count",
+    /* ...or an element that holds or shows one, not one */
+    "name",   "property", "prop",   "attr",    "attribute", "field", "index", "offset",
+    "flag",   "flags",   "mask",    "option",  "opt",    "param",  "parameter", "style",
+    "label",  "prompt",  "title",   "caption", "msg",    "message", "event"};
 
 /* One all-capital or all-lower word that ends with a secret word:
  * PGPASSWORD, DBPASS, SLACKTOKEN, apisecret. */
@@ -231,8 +235,9 @@ ks_key_class ks_key_classify(const uint8_t *key, size_t n)
     const word *last = &w[nw - 1], *prev = nw > 1 ? &w[nw - 2] : NULL;
     const word *prev2 = nw > 2 ? &w[nw - 3] : NULL;
     for (size_t i = 0; i + 1 < nw; i++)
-        if (IN(w[i].s, w[i].n, condition_words))
-            return KS_KEY_CLASS_NONE;
+        if (IN(w[i].s, w[i].n, condition_words) ||
+            (w[i].n > 5 && eq_nocase(w[i].s + w[i].n - 5, 5, "error")))
+            return KS_KEY_CLASS_NONE; /* ...and NZERROR_, KRB5KDCERROR_ */
     if (IN(last->s, last->n, password_words))
         return KS_KEY_CLASS_PASSWORD;
     for (size_t i = 0; i < nw; i++)
@@ -351,6 +356,7 @@ static const char *const placeholders[] = {
     "secret_key", "secretkey", "mysecret", "my-secret", "mypassword", "your_password",
     "your-password", "yourpassword", "your_token", "your-token", "your_api_key", "your-api-key",
     "required", "optional", "hidden", "masked", "removed", "omitted", "<redacted>", "*",
+    "value", "pwd", "blah", "missing", "unknown",
 };
 static const char *const booleans[] = {"true",  "false", "yes", "no", "on", "off",
                                        "enabled", "disabled", "y", "n", "t", "f",
@@ -359,6 +365,7 @@ static const char *const type_names[] = {
     "str",        "string",     "bytes",      "int",      "bool",        "char",
     "secretstr",  "securestring", "password", "optional", "any",         "object",
     "text",       "varchar",    "secretbytes", "char*",   "const",       "byte[]",
+    "record",
 };
 /* Common and default passwords: a finding of the weak rule. */
 static const char *const weak_passwords[] = {
@@ -578,6 +585,8 @@ static bool numeric_constant(const uint8_t *v, size_t n)
         size_t i = p;
         while (i < n && is_hex(v[i]))
             i++;
+        while (i > p && i < n && strchr("uUlL", v[i]))
+            i++; /* 0x0020L */
         return i == n;
     }
     /* A version or a range of versions (1.0, ^7.0.4, ~3.1, >=2.0.0-rc1,
@@ -695,13 +704,20 @@ static bool word_label(const uint8_t *v, size_t n)
     return space && v[0] != ' ' && v[n - 1] != ' ';
 }
 
-/* name(arguments): a call or a function notation (rgb(255, 255, 0)). */
+/* name(arguments), name[T], name<T>: a call, a function notation
+ * (rgb(255, 255, 0)) or a type (list[V1ObjectReference]); and an LDAP
+ * filter, (&(objectClass=user)(uid=x)). */
 static bool call_notation(const uint8_t *v, size_t n)
 {
+    if (n > 2 && v[0] == '(' && v[n - 1] == ')' && has_char(v, n, '='))
+        return true;
     size_t i = 0;
     while (i < n && (is_word(v[i]) || v[i] == '.'))
         i++;
-    return i > 0 && is_alpha(v[0]) && i < n && v[i] == '(' && v[n - 1] == ')';
+    if (i == 0 || !is_alpha(v[0]) || i >= n)
+        return false;
+    return (v[i] == '(' && v[n - 1] == ')') || (v[i] == '[' && v[n - 1] == ']') ||
+           (v[i] == '<' && v[n - 1] == '>');
 }
 
 /* A list of assignments: name=value inside the value (a query string, a
@@ -725,7 +741,7 @@ static bool assignment_list(const uint8_t *v, size_t n)
             up += is_upper(v[k]);
             other += !is_alpha(v[k]) && v[k] != '_';
         }
-        if (k > 1 && v[k - 1] == '-' && up == 1 && is_upper(v[k]))
+        if (k >= 1 && v[k - 1] == '-' && up == 1 && is_upper(v[k]))
             up = 0; /* -Dname=value */
         if (i - k < 3 || (lo && up) || !is_alpha(v[k]))
             continue;
@@ -821,7 +837,7 @@ static const char *const placeholder_marks[] = {
     "yourkey", "yourtoken", "yourpass", "replace_me", "replace-me", "replaceme", "changeme",
     "change_me", "change-me", "dummy", "placeholder", "redacted", "sample", "insert_",
     "insert-", "<password>", "<secret>", "<token>", "os.environ", "process.env", "getenv",
-    "environ[", "...", "fake", "anonymous",
+    "environ[", "...", "fake", "anonymous", "mypass",
 };
 
 static bool placeholder(const uint8_t *v, size_t n)
@@ -842,6 +858,8 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
 {
     bool quoted = quote != 0;
     ks_judgement j = {KS_VERDICT_NONE, KS_CONF_LOW};
+    while (n > 1 && (v[n - 1] == ',' || v[n - 1] == ';'))
+        n--; /* password=None, in a signature a pattern read to the comma */
     if (n == 0 || n > 256 || cls == KS_KEY_CLASS_NONE)
         return j;
     if (is_reference(v, n) || IN(v, n, booleans) || has_char(v, n, '\n'))
@@ -1144,6 +1162,8 @@ static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, cons
     size_t p = skip_spaces(s, ke + 1);
     size_t before = skip_spaces_back(s, ks - 1);
     uint8_t prev = before > s->from ? d[before - 1] : '\n';
+    if (prev == '?')
+        return false; /* ok ? "pass" : "fail": a conditional's two strings */
     if (p < s->to && d[p] == ']') { /* os.environ["X"] = "v", $_ENV['X'] = 'v' */
         size_t vp = operator_at(s, p + 1, syntax);
         *syntax = "index-assignment";
@@ -1369,7 +1389,12 @@ static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char
         if (query_call(s, ke, true))
             return false;
         *syntax = "setter";
-        return string_literal(s, skip_spaces(s, ke + 1), v);
+        if (!string_literal(s, skip_spaces(s, ke + 1), v))
+            return false;
+        /* The value is the setter's one argument (.toCharArray() and the
+         * like may follow): fromUserPass("user1", "pw") passes a user first. */
+        size_t after = skip_spaces(s, v->end + 1);
+        return after >= s->to || d[after] != ',';
     }
     return false;
 }
@@ -1393,6 +1418,19 @@ static bool multi_assignment(const scan *s, size_t ks, size_t ke, value *v, cons
             return false;
         idx++;
         p = n;
+    }
+    /* The list starts a statement (a, b = ...; var a, b = ...): not a
+     * member (s.password, x = ...), not a call's arguments (f(password,
+     * encoding='x')), not the right side of an assignment. */
+    size_t head = skip_spaces_back(s, p);
+    if (head > s->from && d[head - 1] != '\n' && d[head - 1] != ';' && d[head - 1] != '{') {
+        size_t w = head;
+        while (w > s->from && is_alpha(d[w - 1]))
+            w--;
+        static const char *const decl[] = {"var", "let", "const", "my", "our", "local", "auto"};
+        if (w == head || !in_list(d + w, head - w, decl, sizeof decl / sizeof decl[0]) ||
+            (w > s->from && !is_space(d[w - 1]) && d[w - 1] != '\n'))
+            return false;
     }
     /* ...and after it, to the operator. */
     size_t q = skip_spaces(s, ke);
@@ -1501,7 +1539,7 @@ static bool value_names_key(const uint8_t *k, size_t kn, const uint8_t *v, size_
     if (kn > sizeof kb || vn > sizeof vb)
         return false;
     size_t kl = alnum_lower(kb, sizeof kb, k, kn), vl = alnum_lower(vb, sizeof vb, v, vn);
-    if (vl < 4 || kl < 4)
+    if (vl < 3 || kl < 3)
         return false;
     bool has_word = false;
     for (size_t i = 0; i < sizeof words / sizeof words[0] && !has_word; i++)
@@ -1539,12 +1577,14 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     if (v.reference || v.end <= v.start ||
         value_names_key(d + ks, ke - ks, d + v.start, v.end - v.start))
         return false;
+    if (ks > from && d[ks - 1] == '$' && !v.quote)
+        return false; /* $pass = conv: a variable's use, a comparison; no shell assigns so */
     /* "pass" alone ends the names of passes and results as often as of
      * passwords (GL_STENCIL_PASS_DEPTH_PASS = 2966, int pass = 0): with it
-     * a number is a count or a constant. */
+     * a bare number is a count or a constant ("12345678" is a password). */
     word kw[6];
     size_t nkw = split_words(d + ks, ke - ks, kw, 6);
-    if (nkw && eq_nocase(kw[nkw - 1].s, kw[nkw - 1].n, "pass") &&
+    if (nkw && eq_nocase(kw[nkw - 1].s, kw[nkw - 1].n, "pass") && !v.quote &&
         all_digits(d + v.start, v.end - v.start))
         return false;
     /* A row of names and values (a SQL dump's INSERT, a list of strings):

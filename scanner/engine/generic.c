@@ -741,6 +741,10 @@ static bool assignment_list(const uint8_t *v, size_t n)
             up += is_upper(v[k]);
             other += !is_alpha(v[k]) && v[k] != '_';
         }
+        while (k < i && (v[k] == '-' || v[k] == '.')) {
+            other--; /* the option's dashes are not the name's */
+            k++;
+        }
         if (k >= 1 && v[k - 1] == '-' && up == 1 && is_upper(v[k]))
             up = 0; /* -Dname=value */
         if (i - k < 3 || (lo && up) || !is_alpha(v[k]))

@@ -121,11 +121,24 @@ typedef struct collect {
     bool found;
     const char *want; /* expected secret, or NULL */
     bool secret_ok;
+    bool private_key; /* the rule's kind: a match counts when OpenSSL reads the key */
 } collect;
 
 static int collect_match(const ks_match *m, void *payload)
 {
     collect *c = payload;
+    if (c->private_key) {
+        /* As a scan does (findings/inventory.c): a private key in a PEM
+         * armour OpenSSL reads, from which it reads no usable key, is not
+         * reported. */
+        const uint8_t *sec = c->data + m->sstart;
+        size_t sl = m->send - m->sstart;
+        ks_crypto *k = ks_crypto_key_armour(sec, sl) ? ks_crypto_parse(sec, sl) : NULL;
+        bool unreadable = ks_crypto_key_armour(sec, sl) && !k;
+        ks_crypto_free(k);
+        if (unreadable)
+            return 0;
+    }
     c->found = true;
     if (c->want && strlen(c->want) == m->send - m->sstart &&
         memcmp(c->want, c->data + m->sstart, m->send - m->sstart) == 0)
@@ -164,6 +177,7 @@ static bool run_example(const ks_engine *e, ks_scratch *s, const ks_ruleset *rs,
     memset(c, 0, sizeof *c);
     c->data = d;
     c->want = ex->secret;
+    c->private_key = strcmp(rs->rules[rule].kind, "private-key") == 0;
     return ks_engine_scan(e, s, &a, collect_match, c) == 0;
 }
 

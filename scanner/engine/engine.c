@@ -517,6 +517,34 @@ typedef enum verdict {
     REFUSE, /* the rule's format, but its structure is wrong: no rule reports it */
 } verdict;
 
+/* Is the salt of a crypt(3) string written on its own near it, as the input
+ * of the call that computed it (crypt('', '$2a$06$RQiO...'), salt =>
+ * '$5$saltstring')? Then the hash is a computed test vector shown with its
+ * inputs: a stored password hash never comes with its salt apart. */
+static bool salt_given_nearby(const ks_scan_args *a, const ks_match *m, const uint8_t *sec,
+                              size_t sl)
+{
+    size_t pl = ks_crypt_salt_prefix(sec, sl);
+    if (pl < 6)
+        return false;
+    size_t from = m->sstart > 1024 ? m->sstart - 1024 : 0;
+    size_t to = m->send + 1024 < a->len ? m->send + 1024 : a->len;
+    for (size_t p = from; p + pl < to;) {
+        const uint8_t *hit = memmem(a->data + p, to - p - pl, sec, pl);
+        if (!hit)
+            return false;
+        size_t at = (size_t)(hit - a->data);
+        uint8_t next = a->data[at + pl];
+        if (at != m->sstart && next != '$' && !(sec[1] == '2' && (next == '.' || next == '/' ||
+                                                                 (next >= '0' && next <= '9') ||
+                                                                 (next >= 'A' && next <= 'Z') ||
+                                                                 (next >= 'a' && next <= 'z'))))
+            return true;
+        p = at + 1;
+    }
+    return false;
+}
+
 /* Validators and filters on one candidate. */
 static verdict accept(ks_scratch *s, const ks_rule *r, ks_match *m)
 {
@@ -556,7 +584,22 @@ static verdict accept(ks_scratch *s, const ks_rule *r, ks_match *m)
     }
     if ((r->validators & KS_VALIDATE_PASSWORD) && !ks_check_password_value(sec, sl))
         return DROP;
+    if ((r->validators & KS_VALIDATE_COMMAND_WORD) && m->sstart > 0 &&
+        (a->data[m->sstart - 1] == ' ' || a->data[m->sstart - 1] == '\t')) {
+        /* "--password to", "-p, --password PASSWORT": after a blank, a value
+         * of letters only is the next word of a sentence or a usage text
+         * (a password there holds a digit or a symbol, or is quoted). */
+        size_t i = 0;
+        while (i < sl && ((sec[i] >= 'a' && sec[i] <= 'z') || (sec[i] >= 'A' && sec[i] <= 'Z') ||
+                          sec[i] >= 0x80 || sec[i] == '-' || sec[i] == '.' || sec[i] == ','))
+            i++;
+        if (i == sl)
+            return DROP;
+    }
     if ((r->validators & KS_VALIDATE_BASE64_USERPASS) && !ks_check_base64_userpass(sec, sl))
+        return DROP;
+    if ((r->validators & KS_VALIDATE_CRYPT_SALT) &&
+        (!ks_check_crypt_salt(sec, sl) || salt_given_nearby(a, m, sec, sl)))
         return DROP;
     if (r->validators & (KS_VALIDATE_PASSWORD_VALUE | KS_VALIDATE_SECRET_VALUE)) {
         ks_key_class cls = r->validators & KS_VALIDATE_SECRET_VALUE ? KS_KEY_CLASS_SECRET

@@ -51,6 +51,11 @@ static bool is_lower(uint8_t c)
     return c >= 'a' && c <= 'z';
 }
 
+static bool is_hex(uint8_t c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 static bool is_word(uint8_t c)
 {
     return is_alpha(c) || is_digit(c) || c == '_';
@@ -173,8 +178,22 @@ static const char *const password_directives[] = {"requirepass", "rootpw", "mast
 static const char *const secret_directives[] = {"masterauth"};
 
 /* English words that end like a password word but are not one. */
-static const char *const not_passwords[] = {"bypass", "compass", "surpass", "trespass", "overpass",
-                                            "underpass", "encompass", "passpass"};
+static const char *const not_passwords[] = {
+    "bypass",   "compass",  "surpass",  "trespass",   "overpass",  "underpass", "encompass",
+    "passpass", "askpass",  "getpass",  "minipass",   "multipass", "onepass",   "twopass",
+    "firstpass", "secondpass", "surrogatepass", "nopass"};
+/* Words in a key (not the last) that make it name a condition or a
+ * property of a password, not a password: ERROR_WRONG_PASSWORD,
+ * GPG_ERR_BAD_PASSPHRASE, NSS_BUFLEN_PASSWD, no_password. */
+static const char *const condition_words[] = {
+    "error", "err",     "errno",   "errcode", "status", "invalid", "wrong",  "bad",
+    "incorrect", "missing", "expired", "expire", "unexpire", "null", "need", "needs",
+    "required", "fail",  "failed",  "failure", "mismatch", "empty", "no",    "not",
+    "buflen", "len",     "length",  "max",     "min",    "size",   "count",
+    /* ...or an element that holds or shows one, not one */
+    "name",   "property", "prop",   "attr",    "attribute", "field", "index", "offset",
+    "flag",   "flags",   "mask",    "option",  "opt",    "param",  "parameter", "style",
+    "label",  "prompt",  "title",   "caption", "msg",    "message", "event"};
 
 /* One all-capital or all-lower word that ends with a secret word:
  * PGPASSWORD, DBPASS, SLACKTOKEN, apisecret. */
@@ -201,6 +220,8 @@ static ks_key_class suffix_class(const word *w)
 
 ks_key_class ks_key_classify(const uint8_t *key, size_t n)
 {
+    if (eq_nocase(key, n, "pwd"))
+        return KS_KEY_CLASS_NONE; /* $PWD, `pwd`: the working directory */
     if (IN(key, n, password_directives))
         return KS_KEY_CLASS_PASSWORD;
     if (IN(key, n, secret_directives))
@@ -213,6 +234,10 @@ ks_key_class ks_key_classify(const uint8_t *key, size_t n)
         return KS_KEY_CLASS_NONE;
     const word *last = &w[nw - 1], *prev = nw > 1 ? &w[nw - 2] : NULL;
     const word *prev2 = nw > 2 ? &w[nw - 3] : NULL;
+    for (size_t i = 0; i + 1 < nw; i++)
+        if (IN(w[i].s, w[i].n, condition_words) ||
+            (w[i].n > 5 && eq_nocase(w[i].s + w[i].n - 5, 5, "error")))
+            return KS_KEY_CLASS_NONE; /* ...and NZERROR_, KRB5KDCERROR_ */
     if (IN(last->s, last->n, password_words))
         return KS_KEY_CLASS_PASSWORD;
     for (size_t i = 0; i < nw; i++)
@@ -254,6 +279,14 @@ static bool has_char(const uint8_t *s, size_t n, uint8_t c)
 /* ${VAR} $VAR %VAR% {{ x }} %(x)s #{x} @VAR@ __VAR__ <placeholder> ... */
 static bool is_reference(const uint8_t *v, size_t n)
 {
+    if (n >= 2 && v[0] == '$' && (is_digit(v[1]) || (n == 2 && strchr("@*#?!$-", v[1])))) {
+        /* $1, $9, $@: a shell script's (or a function's) arguments */
+        size_t i = 1;
+        while (i < n && is_digit(v[i]))
+            i++;
+        if (i == n || n == 2)
+            return true;
+    }
     if (n >= 2 && v[0] == '$' && (v[1] == '{' || v[1] == '(' || is_alpha(v[1]) || v[1] == '_')) {
         /* ...but "$apr1$salt$hash" and "$6$salt$hash" are crypt(5) hashes. */
         size_t i = 1;
@@ -273,6 +306,40 @@ static bool is_reference(const uint8_t *v, size_t n)
         return true;
     if (n >= 4 && v[0] == '_' && v[1] == '_' && v[n - 1] == '_' && v[n - 2] == '_')
         return true;
+    if (n >= 5 && memmem(v, n, "@var{", 5))
+        return true; /* Texinfo: @var{password} */
+    for (size_t i = 0; i + 3 < n; i++) {
+        /* "-U$DOMAIN/$ADMIN_USER%$ADMIN_PASSWORD": a shell variable inside */
+        size_t k = i + 1;
+        while (k < n && (is_upper(v[k]) || v[k] == '_'))
+            k++;
+        if (v[i] == '$' && k - i > 3 && (k == n || !is_lower(v[k])))
+            return true;
+    }
+    if (n >= 2 && v[0] == '{' && (is_alpha(v[1]) || v[1] == '_')) {
+        size_t i = 1; /* {key_password, cut at its brace by a closing ")" */
+        while (i < n && (is_word(v[i]) || v[i] == '.'))
+            i++;
+        if (i == n || v[i] == '}')
+            return true;
+    }
+    if (memmem(v, n, "{0", 2) || memmem(v, n, "{1", 2))
+        return true; /* a message format: '{0} bits' */
+    for (size_t i = 0; i + 1 < n; i++) {
+        /* a printf format: '(sAMAccountName=%s)', '%m', '%ld', Go's '%+v' */
+        if (v[i] != '%')
+            continue;
+        size_t k = i + 1;
+        while (k < n && strchr("-+ #0", v[k]))
+            k++;
+        while (k < n && (is_digit(v[k]) || v[k] == '.'))
+            k++;
+        while (k < n && strchr("hlzjtL", v[k]))
+            k++;
+        bool url_escape = i + 2 < n && is_hex(v[i + 1]) && is_hex(v[i + 2]); /* %5E, %EF */
+        if (k < n && strchr("diouxXeEfgGcspnmv", v[k]) && !url_escape)
+            return true;
+    }
     static const char *const marks[] = {"${", "{{", "{%", "#{", "%(", "$(", "<%"};
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
         if (n >= 2 && memmem(v, n, marks[i], 2))
@@ -289,13 +356,16 @@ static const char *const placeholders[] = {
     "secret_key", "secretkey", "mysecret", "my-secret", "mypassword", "your_password",
     "your-password", "yourpassword", "your_token", "your-token", "your_api_key", "your-api-key",
     "required", "optional", "hidden", "masked", "removed", "omitted", "<redacted>", "*",
+    "value", "pwd", "blah", "missing", "unknown",
 };
 static const char *const booleans[] = {"true",  "false", "yes", "no", "on", "off",
-                                       "enabled", "disabled", "y", "n", "t", "f"};
+                                       "enabled", "disabled", "y", "n", "t", "f",
+                                       "define", "undef"}; /* Perl's Config.pm */
 static const char *const type_names[] = {
     "str",        "string",     "bytes",      "int",      "bool",        "char",
     "secretstr",  "securestring", "password", "optional", "any",         "object",
     "text",       "varchar",    "secretbytes", "char*",   "const",       "byte[]",
+    "record",
 };
 /* Common and default passwords: a finding of the weak rule. */
 static const char *const weak_passwords[] = {
@@ -389,6 +459,12 @@ static bool all_digits(const uint8_t *v, size_t n)
  * Capital, camelCase or PascalCase, letters only. */
 static bool wordy(const uint8_t *s, size_t n)
 {
+    /* An acronym may end a name (virtualCryptSHA). */
+    size_t caps = 0;
+    while (caps < n && caps <= 4 && is_upper(s[n - 1 - caps]))
+        caps++;
+    if (caps > 1 && caps <= 4 && caps < n && is_lower(s[n - 1 - caps]))
+        n -= caps;
     size_t up = 0;
     for (size_t k = 0; k < n; k++) {
         if (!is_alpha(s[k]))
@@ -413,20 +489,29 @@ static bool wordy(const uint8_t *s, size_t n)
 }
 
 /* A name rather than a value: db_password, settings.db.password,
- * adminPassword, smtp-pass (words joined by separators or camelCase). */
+ * adminPassword, smtp-pass, JSReceiver|Undefined (words joined by separators or
+ * camelCase). */
 static bool identifier_like_sep(const uint8_t *v, size_t n, bool hyphen)
 {
     size_t start = 0, parts = 0;
     bool camel = false;
     for (size_t i = 0; i <= n; i++) {
         if (i < n && v[i] != '.' && v[i] != '_' && (v[i] != '-' || !hyphen) && v[i] != ':' &&
-            v[i] != '/') {
+            v[i] != '/' && v[i] != '|' && v[i] != ',' && v[i] != '?' && v[i] != '[' &&
+            v[i] != ']') {
             camel |= i > 0 && is_upper(v[i]) && is_lower(v[i - 1]);
             continue;
         }
-        if (i > start && !wordy(v + start, i - start))
+        /* An index between words (labels.0.password, Shards[-1]) names an
+         * element. */
+        size_t open = start > 1 && v[start - 1] == '-' ? start - 1 : start; /* [-1] */
+        bool index = i > start && i < n && open > 0 &&
+                     ((v[open - 1] == '.' && v[i] == '.') || (v[open - 1] == '[' && v[i] == ']')) &&
+                     (all_digits(v + start, i - start) ||
+                      (v[start] == '-' && all_digits(v + start + 1, i - start - 1)));
+        if (i > start && !index && !wordy(v + start, i - start))
             return false;
-        parts += i > start;
+        parts += i > start && !index;
         start = i + 1;
     }
     return parts > 1 || camel;
@@ -481,13 +566,282 @@ static bool encoded_text(const uint8_t *v, size_t n)
            ks_decoded_worth_scanning(out, (size_t)dn);
 }
 
+/* A number that is a constant, not a password: fewer than four digits (a
+ * count, an enum value, a flag; a PIN has four), a hex literal (0x1F,
+ * Pascal's $1F, a .reg file's dword:0000001F), dotted digits (a version,
+ * an OID, an address). */
+static bool numeric_constant(const uint8_t *v, size_t n)
+{
+    if (all_digits(v, n))
+        return n < 4;
+    size_t p = 0;
+    if (n > 2 && v[0] == '0' && lower(v[1]) == 'x')
+        p = 2;
+    else if (n > 1 && v[0] == '$')
+        p = 1;
+    else if (n > 6 && (memcmp(v, "dword:", 6) == 0 || memcmp(v, "qword:", 6) == 0))
+        p = 6;
+    if (p) {
+        size_t i = p;
+        while (i < n && is_hex(v[i]))
+            i++;
+        while (i > p && i < n && strchr("uUlL", v[i]))
+            i++; /* 0x0020L */
+        return i == n;
+    }
+    /* A version or a range of versions (1.0, ^7.0.4, ~3.1, >=2.0.0-rc1,
+     * v1.2.3), an OID, an address. */
+    size_t i = 0;
+    while (i < n && strchr("^~<>=v", v[i]))
+        i++;
+    size_t dots = 0, start = i;
+    for (; i < n; i++) {
+        if (v[i] == '.')
+            dots++;
+        else if (!is_digit(v[i]))
+            break;
+    }
+    if (i < n && v[i] == '-' && dots > 0) /* -rc1, -beta.2 */
+        for (i++; i < n && (is_alpha(v[i]) || is_digit(v[i]) || v[i] == '.');)
+            i++;
+    return i == n && dots > 0 && is_digit(v[start]);
+}
+
+/* Bytes written as escapes (\x2A\x86, \u5BC6\u7801, \0): binary data (an
+ * OID's DER, a NUL) or text in another script (a translated message), not
+ * a password someone types. True when escapes make up half the value. */
+static bool mostly_escapes(const uint8_t *v, size_t n)
+{
+    size_t covered = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] >= 0x80) {
+            covered++; /* UTF-8 text of another script: a message */
+            continue;
+        }
+        if (v[i] != '\\' || i + 1 == n)
+            continue;
+        size_t len = 0;
+        uint8_t c = v[i + 1];
+        if (c == 'x' && i + 3 < n && is_hex(v[i + 2]) && is_hex(v[i + 3]))
+            len = 4;
+        else if (c == 'u' && i + 5 < n && is_hex(v[i + 2]) && is_hex(v[i + 3]) &&
+                 is_hex(v[i + 4]) && is_hex(v[i + 5]))
+            len = 6;
+        else if (c >= '0' && c <= '7')
+            for (len = 1; len < 4 && i + len < n && v[i + len] >= '0' && v[i + len] <= '7';)
+                len++;
+        else if (c == 'n' || c == 't' || c == 'r')
+            len = 2;
+        if (len) {
+            covered += len;
+            i += len - 1;
+        }
+    }
+    return covered * 2 >= n;
+}
+
+/* A prompt or a label: text that ends with a colon ("Password: ",
+ * "Printer:"). */
+static bool prompt_text(const uint8_t *v, size_t n)
+{
+    if (n > 0 && (v[0] == ' ' || v[n - 1] == ' '))
+        return true; /* ' and ', ' Confirm: ': text around a quote, not a password */
+    while (n > 0 && v[n - 1] == ' ')
+        n--;
+    return n > 1 && v[n - 1] == ':';
+}
+
+/* Text formatted for troff (\fI \fR \- \&) or written as markup
+ * (STRING</arg>): documentation around a value, not a value. */
+static bool formatted_text(const uint8_t *v, size_t n, uint8_t quote)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (v[i] == '\\' && strchr("f-&(*es", v[i + 1]))
+            return true;
+    for (size_t i = 0; i + 2 < n; i++)
+        if (v[i] == 0xe2 && v[i + 1] == 0x80 && v[i + 2] >= 0x98 && v[i + 2] <= 0x9d)
+            return true; /* typographic quotes: prose from a manual */
+    if (quote)
+        return false;
+    if (has_char(v, n, '<') || has_char(v, n, '>'))
+        return true;
+    /* A word that ends a sentence ("updated.", "COMMAND.") */
+    size_t i = 0;
+    while (i + 1 < n && is_alpha(v[i]))
+        i++;
+    return n > 2 && i == n - 1 && v[n - 1] == '.';
+}
+
+/* A metavariable of a usage text: PASSWORD, STRING, PASSWORT, PW (capital
+ * letters, '_' and '-' only). */
+static bool metavariable(const uint8_t *v, size_t n)
+{
+    size_t letters = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (is_upper(v[i]))
+            letters++;
+        else if (v[i] != '_' && v[i] != '-')
+            return false;
+    }
+    return letters >= 2;
+}
+
+/* Words and spaces only ("key password", "Importiert ein Kennwort",
+ * "top secret"): a label or a message; letters may be non-ASCII or \u
+ * escapes. A passphrase of words is one a person would not write in
+ * code; the long ones (three spaces and more) are prose anyway. */
+static bool word_label(const uint8_t *v, size_t n)
+{
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == ' ')
+            space = true;
+        else if (v[i] == '\\' && i + 5 < n && v[i + 1] == 'u')
+            i += 5;
+        else if (!is_alpha(v[i]) && v[i] < 0x80 && !strchr("-';,.!?", v[i]))
+            return false;
+    }
+    return space && v[0] != ' ' && v[n - 1] != ' ';
+}
+
+/* name(arguments), name[T], name<T>: a call, a function notation
+ * (rgb(255, 255, 0)) or a type (list[V1ObjectReference]); and an LDAP
+ * filter, (&(objectClass=user)(uid=x)). */
+static bool call_notation(const uint8_t *v, size_t n)
+{
+    if (n > 2 && v[0] == '(' && v[n - 1] == ')' && has_char(v, n, '='))
+        return true;
+    size_t i = 0;
+    while (i < n && (is_word(v[i]) || v[i] == '.'))
+        i++;
+    if (i == 0 || !is_alpha(v[0]) || i >= n)
+        return false;
+    return (v[i] == '(' && v[n - 1] == ')') || (v[i] == '[' && v[n - 1] == ']') ||
+           (v[i] == '<' && v[n - 1] == '>');
+}
+
+/* A list of assignments: name=value inside the value (a query string, a
+ * flag's NAME=REF pairs, key=value lists, -Dname=value options). A name is
+ * snake_case or UPPER_CASE, after the value's start or a separator (, & ;
+ * / : - space), and '=' then something other than padding; two such pairs
+ * make a list, and so does one lower-case name of four letters or more.
+ * Random secrets (WordPress salts are full of '=' and ',') almost never
+ * hold either. */
+static bool assignment_list(const uint8_t *v, size_t n)
+{
+    size_t pairs = 0;
+    bool named = false;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (v[i] != '=' || v[i + 1] == '=')
+            continue;
+        size_t k = i, lo = 0, up = 0, other = 0;
+        while (k > 0 && (is_word(v[k - 1]) || v[k - 1] == '.' || v[k - 1] == '-')) {
+            k--;
+            lo += is_lower(v[k]);
+            up += is_upper(v[k]);
+            other += !is_alpha(v[k]) && v[k] != '_';
+        }
+        while (k < i && (v[k] == '-' || v[k] == '.')) {
+            other--; /* the option's dashes are not the name's */
+            k++;
+        }
+        if (k >= 1 && v[k - 1] == '-' && up == 1 && is_upper(v[k]))
+            up = 0; /* -Dname=value */
+        if (i - k < 3 || (lo && up) || !is_alpha(v[k]))
+            continue;
+        if (k > 0 && !strchr(",&;/ :-", v[k - 1]))
+            continue;
+        pairs++;
+        named |= lo >= 4 && !other;
+    }
+    return pairs >= 2 || named;
+}
+
+/* A command-line option (-p, -W, -nodes, --no-password): the flag that
+ * asks for a password, not one. */
+static bool option_flag(const uint8_t *v, size_t n)
+{
+    size_t i = v[0] == '-' ? (n > 1 && v[1] == '-' ? 2 : 1) : 0;
+    if (i == 0 || i == n)
+        return false;
+    for (; i < n; i++)
+        if (!is_alpha(v[i]) && v[i] != '-')
+            return false;
+    return true;
+}
+
+static bool has_alnum(const uint8_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (is_alpha(v[i]) || is_digit(v[i]) || v[i] >= 0x80)
+            return true;
+    return false;
+}
+
+/* A GUID (bf967a6e-0de6-11d0-a285-00aa003049e2): an identifier, such as a
+ * directory schema's attribute id; API tokens shaped like one are left to
+ * the secret rules. */
+static bool guid(const uint8_t *v, size_t n)
+{
+    static const size_t dash[] = {8, 13, 18, 23};
+    if (n != 36)
+        return false;
+    for (size_t i = 0, d = 0; i < n; i++) {
+        if (d < 4 && i == dash[d]) {
+            if (v[i] != '-')
+                return false;
+            d++;
+        } else if (!is_hex(v[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A file name: name.ext with an extension files have (jdk_jks.p12.data,
+ * pr28639a.o, server.key). */
+static bool file_name(const uint8_t *v, size_t n)
+{
+    static const char *const exts[] = {
+        "txt", "json", "yaml", "yml", "xml",  "pem", "key", "crt", "cer", "der", "p12", "pfx",
+        "jks", "data", "conf", "cfg", "ini", "properties", "so", "o", "a", "dll", "exe", "log",
+        "csv", "bin", "gz", "zip", "tar", "py", "sh", "js", "c", "h", "java", "html", "db"};
+    const uint8_t *dot = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '.')
+            dot = v + i;
+        else if (!is_word(v[i]) && v[i] != '-')
+            return false;
+    }
+    if (!dot || dot == v)
+        return false;
+    size_t el = (size_t)(v + n - dot - 1);
+    return in_list(dot + 1, el, exts, sizeof exts / sizeof exts[0]);
+}
+
+/* "Password" in other languages, inside a value: a translated label
+ * (Schlüsselkennwort, Ziel-Keystore-Kennwort, nyckellösenord). */
+static const char *const password_translations[] = {
+    "kennwort", "passwort", "senord", "contrase", "wachtwoord", "salasana", "adgangskode",
+    "passord",  "jelsz",    "heslo",  "haslo",    "parola",     "senha",    "motdepasse",
+    "mot de passe",
+};
+
+static bool translated_label(const uint8_t *v, size_t n)
+{
+    for (size_t i = 0; i < sizeof password_translations / sizeof password_translations[0]; i++)
+        if (ks_contains_nocase(v, n, password_translations[i]))
+            return true;
+    return false;
+}
+
 /* Words inside a value that mark it as an example or a template. */
 static const char *const placeholder_marks[] = {
     "example", "xxxx", "****", "....", "\xe2\x80\xa6", "<your", "{your", "your_", "your-",
     "yourkey", "yourtoken", "yourpass", "replace_me", "replace-me", "replaceme", "changeme",
     "change_me", "change-me", "dummy", "placeholder", "redacted", "sample", "insert_",
     "insert-", "<password>", "<secret>", "<token>", "os.environ", "process.env", "getenv",
-    "environ[",
+    "environ[", "...", "fake", "anonymous", "mypass",
 };
 
 static bool placeholder(const uint8_t *v, size_t n)
@@ -508,11 +862,21 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
 {
     bool quoted = quote != 0;
     ks_judgement j = {KS_VERDICT_NONE, KS_CONF_LOW};
+    while (n > 1 && (v[n - 1] == ',' || v[n - 1] == ';'))
+        n--; /* password=None, in a signature a pattern read to the comma */
     if (n == 0 || n > 256 || cls == KS_KEY_CLASS_NONE)
         return j;
     if (is_reference(v, n) || IN(v, n, booleans) || has_char(v, n, '\n'))
         return j;
-    if (!quoted && IN(v, n, type_names))
+    if (mostly_escapes(v, n) || prompt_text(v, n) || formatted_text(v, n, quote) ||
+        word_label(v, n) || call_notation(v, n) || assignment_list(v, n) || option_flag(v, n) ||
+        !has_alnum(v, n))
+        return j; /* bytes, a prompt, markup, a label, a call, a list of name=value, a flag,
+                   * punctuation */
+    if (n > 2 && v[0] == '_' && v[n - 1] == '_' && in_list(v + 1, n - 2, placeholders,
+                                                             sizeof placeholders / sizeof placeholders[0]))
+        return j; /* _null_ */
+    if ((!quoted || quote == '`') && IN(v, n, type_names))
         return j;
     if (looks_like_path(v, n) || (n > 8 && memmem(v, n, "://", 3)) || looks_like_hash(v, n) ||
         encoded_text(v, n))
@@ -529,12 +893,15 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
             return j;
         j.verdict = KS_VERDICT_SECRET;
         j.confidence = n >= 32 && ks_entropy(v, n) >= 4.0 ? KS_CONF_HIGH : KS_CONF_MEDIUM;
+    } else if (numeric_constant(v, n)) {
+        return j;
     } else if (IN(v, n, weak_passwords)) {
         j.verdict = KS_VERDICT_WEAK;
         j.confidence = KS_CONF_MEDIUM;
     } else {
-        if (placeholder(v, n) || identifier_like_sep(v, n, !quoted) ||
-            (!quoted && looks_like_prose(v, n)))
+        if (placeholder(v, n) || metavariable(v, n) || identifier_like_sep(v, n, !quoted) ||
+            (!quoted && looks_like_prose(v, n)) || guid(v, n) || file_name(v, n) ||
+            translated_label(v, n))
             return j;
         bool weak = n < 8 || all_digits(v, n) || (classes(v, n) == 1 && n < 12);
         j.verdict = weak ? KS_VERDICT_WEAK : KS_VERDICT_SECRET;
@@ -685,9 +1052,24 @@ static bool read_value_ex(const scan *s, size_t p, value *v, bool glued)
     bool number = all_digits(d + p, end - p);
     if ((s->flags & KS_SCAN_CODE) && !number)
         return false; /* an expression: a name, a call, an attribute */
-    for (size_t i = p; i < end; i++)
-        if (d[i] == '(' || d[i] == '[' || is_quote(d[i]))
+    if (!number && d[e - 1] == ';' && (is_alpha(d[p]) || d[p] == '_' || d[p] == '^')) {
+        /* A statement that ends in ';' with a name in it, in a file not
+         * known as code (a Pascal or C include, a script in a bundle):
+         * FPassword := APassword;  _password: NSString; */
+        size_t i = p;
+        while (i < end && (is_word(d[i]) || d[i] == '.' || d[i] == '^' || d[i] == '$'))
+            i++;
+        if (i == end)
+            return false;
+    }
+    size_t commas = 0;
+    for (size_t i = p; i < end; i++) {
+        if (d[i] == '(' || d[i] == ')' || d[i] == '[' || is_quote(d[i]))
             return false; /* a call, an index, a quoted part: an expression */
+        commas += d[i] == ',';
+    }
+    if (commas >= 2)
+        return false; /* the rest of a CSV row or a list, not one value */
     /* Nothing but a comment may follow a bare value: else it is prose. */
     size_t rest = skip_spaces(s, e);
     if (!glued && rest < s->to && d[rest] != '\n' && d[rest] != '\r' && d[rest] != '#' &&
@@ -745,6 +1127,34 @@ static size_t operator_at(const scan *s, size_t p, const char **syntax)
     return 0;
 }
 
+/* Verbs of a call that reads, tests or shows a value rather than setting
+ * it: checkProperty("x.password", "v") compares, _get_password("attr")
+ * looks up, assertEqual(...) tests. */
+static const char *const query_verbs[] = {
+    "check", "assert", "expect", "verify", "validate", "compare", "match", "contains",
+    "test",  "print",  "log",    "warn",   "error",    "format",  "describe", "show",
+    "display", "has",  "is",     "find",   "lookup",   "remove",  "delete",  "clear",
+    "unset", "prompt", "ask",    "input",  "query"};
+/* ...and of a method named for the key, which reads it: get_password("attr"). */
+static const char *const getter_verbs[] = {"get", "read", "fetch", "load"};
+
+/* Does the name of the call that ends at `end` (the '(' excluded) start
+ * with one of those verbs? With the getter verbs when `getter` (a method
+ * named for the key: .get_password("attr")); get("password", "v") and
+ * ENV.fetch("X", "v") are lookups with a literal default, which stay
+ * findings. */
+static bool query_call(const scan *s, size_t end, bool getter)
+{
+    size_t a = end;
+    while (a > s->from && (is_word(s->d[a - 1])))
+        a--;
+    word w[6];
+    size_t nw = split_words(s->d + a, end - a, w, 6);
+    if (nw == 0)
+        return false;
+    return IN(w[0].s, w[0].n, query_verbs) || (getter && IN(w[0].s, w[0].n, getter_verbs));
+}
+
 /* For a quoted key, what follows its closing quote. */
 static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, const char **syntax,
                              bool *strict)
@@ -756,6 +1166,8 @@ static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, cons
     size_t p = skip_spaces(s, ke + 1);
     size_t before = skip_spaces_back(s, ks - 1);
     uint8_t prev = before > s->from ? d[before - 1] : '\n';
+    if (prev == '?')
+        return false; /* ok ? "pass" : "fail": a conditional's two strings */
     if (p < s->to && d[p] == ']') { /* os.environ["X"] = "v", $_ENV['X'] = 'v' */
         size_t vp = operator_at(s, p + 1, syntax);
         *syntax = "index-assignment";
@@ -767,7 +1179,15 @@ static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, cons
          * SQL dump, a weaker form: only a strong secret counts there. */
         *syntax = prev == '(' ? "call-argument" : prev == '{' ? "initializer" : "name-value-row";
         *strict = prev == ',';
-        return string_literal(s, skip_spaces(s, p + 1), v);
+        if (prev == '(' && query_call(s, skip_spaces_back(s, before - 1), false))
+            return false;
+        if (!string_literal(s, skip_spaces(s, p + 1), v))
+            return false;
+        /* A pair: the value closes the call or the braces. More arguments
+         * after it make a list of strings or a call with literals
+         * (scrypt('password', 'salt', 64), {"password", "salt", "n"}). */
+        size_t after = skip_spaces(s, v->end + 1);
+        return prev == ',' || (after < s->to && d[after] == (prev == '(' ? ')' : '}'));
     }
     if (p < s->to && d[p] == ')') {
         /* A literal fallback after a lookup: env::var("X").unwrap_or("v"),
@@ -880,8 +1300,11 @@ static bool directive(const scan *s, size_t ks, size_t ke)
         return true;
     if (s->flags & KS_SCAN_DOCS)
         return false;
+    /* ...whose last word is not "pass" alone: SearchOnePass, FunctionPass
+     * are the passes of compilers and matchers, in messages and logs. */
     word w[4];
-    return split_words(s->d + ks, ke - ks, w, 4) >= 2;
+    size_t nw = split_words(s->d + ks, ke - ks, w, 4);
+    return nw >= 2 && !eq_nocase(w[nw - 1].s, w[nw - 1].n, "pass");
 }
 
 static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char **syntax,
@@ -970,8 +1393,15 @@ static bool key_syntax(const scan *s, size_t ks, size_t ke, value *v, const char
     }
     if (ke < s->to && d[ke] == '(' && (prev == '.' || memchr(d + ks, '.', ke - ks))) {
         /* .setPassword("v"), .password("v"), .withPassword("v") */
+        if (query_call(s, ke, true))
+            return false;
         *syntax = "setter";
-        return string_literal(s, skip_spaces(s, ke + 1), v);
+        if (!string_literal(s, skip_spaces(s, ke + 1), v))
+            return false;
+        /* The value is the setter's one argument (.toCharArray() and the
+         * like may follow): fromUserPass("user1", "pw") passes a user first. */
+        size_t after = skip_spaces(s, v->end + 1);
+        return after >= s->to || d[after] != ',';
     }
     return false;
 }
@@ -1000,6 +1430,19 @@ static int multi_assignment(const scan *s, size_t ks, size_t ke, value *v, const
             return -1;
         idx++;
         p = n;
+    }
+    /* The list starts a statement (a, b = ...; var a, b = ...): not a
+     * member (s.password, x = ...), not a call's arguments (f(password,
+     * encoding='x')), not the right side of an assignment. */
+    size_t head = skip_spaces_back(s, p);
+    if (head > s->from && d[head - 1] != '\n' && d[head - 1] != ';' && d[head - 1] != '{') {
+        size_t w = head;
+        while (w > s->from && is_alpha(d[w - 1]))
+            w--;
+        static const char *const decl[] = {"var", "let", "const", "my", "our", "local", "auto"};
+        if (w == head || !in_list(d + w, head - w, decl, sizeof decl / sizeof decl[0]) ||
+            (w > s->from && !is_space(d[w - 1]) && d[w - 1] != '\n'))
+            return false;
     }
     /* ...and after it, to the operator. */
     size_t q = skip_spaces(s, ke);
@@ -1073,6 +1516,60 @@ static void key_bounds(const scan *s, size_t hit, size_t *ks, size_t *ke)
     *ke = b;
 }
 
+/* A test runner's result line (DejaGnu, Automake, lit, Go: "PASS: name",
+ * "FAIL: name", "--- PASS: TestX"): what follows is a test's name. */
+static bool test_result_line(const scan *s, size_t p)
+{
+    static const char *const results[] = {"pass",     "fail",  "xpass",      "xfail",
+                                           "kpass",    "kfail", "unresolved", "unsupported",
+                                           "untested", "error", "skip",       "skipped"};
+    size_t ls = skip_spaces(s, line_start(s, p));
+    if (at(s, ls, "--- "))
+        ls += 4;
+    size_t e = ls;
+    while (e < s->to && is_upper(s->d[e]))
+        e++;
+    return e < s->to && s->d[e] == ':' && IN(s->d + ls, e - ls, results);
+}
+
+static size_t alnum_lower(uint8_t *out, size_t cap, const uint8_t *v, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < cap; i++)
+        if (is_alpha(v[i]) || is_digit(v[i]))
+            out[o++] = lower(v[i]);
+    return o;
+}
+
+/* Only the characters of names, hosts and paths (rpc.samba3-getusername,
+ * localhost:22, ATHENA.MIT.EDUraeburn): no symbol a password adds. */
+static bool name_chars(const uint8_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_word(v[i]) && !strchr(".-:/", v[i]))
+            return false;
+    return true;
+}
+
+/* The value names its key ("SN_id_it_revPassphrase" "id-it-revPassphrase",
+ * KEYSTORE_PASSWORD_ENV = "keystorepasswordenv"): a name table, not a
+ * secret. The value must hold a credential word itself, so that
+ * admin_password = "admin" stays a weak password. */
+static bool value_names_key(const uint8_t *k, size_t kn, const uint8_t *v, size_t vn)
+{
+    static const char *const words[] = {"pass", "pwd", "secret", "token", "key", "cred", "auth"};
+    uint8_t kb[128], vb[128];
+    if (kn > sizeof kb || vn > sizeof vb)
+        return false;
+    size_t kl = alnum_lower(kb, sizeof kb, k, kn), vl = alnum_lower(vb, sizeof vb, v, vn);
+    if (vl < 3 || kl < 3)
+        return false;
+    bool has_word = false;
+    for (size_t i = 0; i < sizeof words / sizeof words[0] && !has_word; i++)
+        has_word = memmem(vb, vl, words[i], strlen(words[i])) != NULL;
+    return has_word && (memmem(kb, kl, vb, vl) || memmem(vb, vl, kb, kl));
+}
+
 bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, uint32_t flags,
                         ks_assignment *out)
 {
@@ -1081,8 +1578,10 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
         return false;
     size_t ks, ke;
     key_bounds(&s, hit - 1, &ks, &ke);
-    if (ke <= ks)
+    if (ke <= ks || test_result_line(&s, ks))
         return false;
+    if (ks > from && d[ks - 1] == ':' && ke + 1 < to && d[ke] == ':' && d[ke + 1] == '`')
+        return false; /* a reStructuredText role: :token:`name` */
     /* The key's own name: after the last '.', for dotted names whose value
      * follows (spring.datasource.password: v keeps the whole name). */
     ks_key_class cls = ks_key_classify(d + ks, ke - ks);
@@ -1108,7 +1607,26 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     }
     if (s.query)
         syntax = "query-parameter";
-    if (v.reference || v.end <= v.start)
+    if (v.reference || v.end <= v.start ||
+        value_names_key(d + ks, ke - ks, d + v.start, v.end - v.start))
+        return false;
+    if (ks > from && d[ks - 1] == '$' && !v.quote)
+        return false; /* $pass = conv: a variable's use, a comparison; no shell assigns so */
+    /* "pass" alone ends the names of passes and results as often as of
+     * passwords (GL_STENCIL_PASS_DEPTH_PASS = 2966, int pass = 0): with it
+     * a bare number is a count or a constant ("12345678" is a password). */
+    word kw[6];
+    size_t nkw = split_words(d + ks, ke - ks, kw, 6);
+    if (nkw && eq_nocase(kw[nkw - 1].s, kw[nkw - 1].n, "pass") && !v.quote &&
+        all_digits(d + v.start, v.end - v.start))
+        return false;
+    /* A row of names and values (a SQL dump's INSERT, a list of strings):
+     * only a strong value is a secret there: machine-made, or twelve
+     * characters of three classes with a symbol a name does not have (not
+     * 'PKPassLibrary', 'rpc.samba3-getusername'). */
+    if (strict && !random_looking(d + v.start, v.end - v.start) &&
+        !(v.end - v.start >= 12 && classes(d + v.start, v.end - v.start) >= 3 &&
+          !name_chars(d + v.start, v.end - v.start)))
         return false;
     *out = (ks_assignment){.start = ks,
                            .end = v.end + (v.quote ? 1 : 0),

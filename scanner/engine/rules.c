@@ -180,6 +180,8 @@ static const struct {
     {"jwk", KS_VALIDATE_JWK},
     {"bech32", KS_VALIDATE_BECH32},
     {"openvpn-static", KS_VALIDATE_OPENVPN},
+    {"not-a-word", KS_VALIDATE_COMMAND_WORD},
+    {"random-salt", KS_VALIDATE_CRYPT_SALT},
 };
 
 const char *ks_validator_name(uint32_t bit)
@@ -204,7 +206,8 @@ static int parse_validators(ks_yaml *y, yaml_node_t *n, uint32_t *out)
         if (j == sizeof validator_names / sizeof validator_names[0])
             rc = ks_yaml_fail(
                 y, n, "unknown validator `%s` (known: github-crc32, npm-crc32, jwt, pem, password, "
-                "password-value, secret-value, base64-userpass, jwk, bech32, openvpn-static)",
+                "password-value, secret-value, base64-userpass, jwk, bech32, openvpn-static, "
+                "not-a-word, random-salt)",
                 v[i]);
         else
             *out |= validator_names[j].bit;

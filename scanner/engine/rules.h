@@ -22,6 +22,8 @@ enum {
     KS_VALIDATE_JWK = 1u << 8,          /* a JWK private key OpenSSL builds, public part matching */
     KS_VALIDATE_BECH32 = 1u << 9,       /* BIP 173 checksum, known HRP and data length (age) */
     KS_VALIDATE_OPENVPN = 1u << 10,     /* 256 bytes of hex between the markers */
+    KS_VALIDATE_COMMAND_WORD = 1u << 11, /* after a blank, letters only: a word of text */
+    KS_VALIDATE_CRYPT_SALT = 1u << 12,   /* a crypt(3) string's salt looks generated */
 };
 /* Validators that prove key material: the placeholder filter, made for
  * tokens, is not applied to what they accept (a JWK's "kid" may say

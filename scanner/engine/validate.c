@@ -6,6 +6,9 @@
 #include "../core/jwk.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <math.h>
 #include <string.h>
 #include <zlib.h>
@@ -249,6 +252,65 @@ long ks_base64_decode(uint8_t *out, const uint8_t *in, size_t n)
     return o;
 }
 
+/* Words of examples, as claim names and values of a JWT's payload:
+ * {"some": "payload"}, {"foo": "bar"}. */
+static bool example_word(const char *w)
+{
+    static const char *const words[] = {"foo",     "bar",     "baz",    "qux",     "some",
+                                        "payload", "example", "hello",  "world",   "test",
+                                        "data",    "key",     "value",  "issuer",  "subject",
+                                        "audience", "user",   "username", "client"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(w, words[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Is every string of a JWT's payload an example word ({"some": "payload"},
+ * {"iss": "issuer", "sub": "subject", "aud": "audience", ...})? */
+static bool example_payload(json_t *p)
+{
+    const char *k;
+    json_t *v;
+    size_t strings = 0;
+    json_object_foreach(p, k, v) {
+        if (json_is_string(v)) {
+            if (!example_word(json_string_value(v)))
+                return false;
+            strings++;
+        } else if (!json_is_number(v) && !json_is_boolean(v)) {
+            return false;
+        }
+    }
+    return strings > 0;
+}
+
+/* Does an HS256/384/512 signature verify with a published example key
+ * ("secret", jwt.io's "your-256-bit-secret")? Then anyone can mint the
+ * token: it authenticates nothing, and it is a documentation example. */
+static bool example_hmac_key(const char *alg, const uint8_t *s, size_t signed_len,
+                             const uint8_t *sig, size_t sig_len)
+{
+    static const char *const keys[] = {"secret", "your-256-bit-secret", "your-384-bit-secret",
+                                       "your-512-bit-secret", "key", "password", "changeme"};
+    const EVP_MD *md = strcmp(alg, "HS256") == 0   ? EVP_sha256()
+                       : strcmp(alg, "HS384") == 0 ? EVP_sha384()
+                       : strcmp(alg, "HS512") == 0 ? EVP_sha512()
+                                                   : NULL;
+    uint8_t want[64];
+    if (!md || sig_len > 4 * sizeof want / 3 + 4)
+        return false;
+    long wl = ks_base64_decode(want, sig, sig_len);
+    for (size_t i = 0; md && wl > 0 && i < sizeof keys / sizeof keys[0]; i++) {
+        unsigned char mac[EVP_MAX_MD_SIZE];
+        unsigned int ml = 0;
+        if (HMAC(md, keys[i], (int)strlen(keys[i]), s, signed_len, mac, &ml) &&
+            ml == (unsigned)wl && CRYPTO_memcmp(mac, want, ml) == 0)
+            return true;
+    }
+    return false;
+}
+
 bool ks_check_jwt(const uint8_t *s, size_t n)
 {
     const uint8_t *dot = memchr(s, '.', n);
@@ -263,6 +325,25 @@ bool ks_check_jwt(const uint8_t *s, size_t n)
         return false;
     json_t *j = json_loadb((const char *)hdr, (size_t)dl, 0, NULL);
     bool ok = j && json_is_object(j) && json_is_string(json_object_get(j, "alg"));
+    if (ok) {
+        /* A token of an example is not a credential: a payload of example
+         * words, a signature made with a published example key. (Expiry
+         * is not judged: a finding would then depend on the day of the
+         * scan.) */
+        const uint8_t *p = dot + 1, *end = s + n;
+        const uint8_t *dot2 = memchr(p, '.', (size_t)(end - p));
+        uint8_t *pl = dot2 ? ks_xmalloc((size_t)(dot2 - p) + 4) : NULL;
+        long pn = pl ? ks_base64_decode(pl, p, (size_t)(dot2 - p)) : -1;
+        json_t *payload = pn > 0 ? json_loadb((const char *)pl, (size_t)pn, 0, NULL) : NULL;
+        if (json_is_object(payload) && example_payload(payload))
+            ok = false;
+        if (ok && dot2 &&
+            example_hmac_key(json_string_value(json_object_get(j, "alg")), s, (size_t)(dot2 - s),
+                             dot2 + 1, (size_t)(end - dot2 - 1)))
+            ok = false;
+        json_decref(payload);
+        free(pl);
+    }
     json_decref(j);
     return ok;
 }
@@ -489,6 +570,55 @@ size_t ks_secret_normalise(uint8_t *out, const uint8_t *s, size_t n)
     }
     memcpy(out, s, n);
     return n;
+}
+
+bool ks_check_crypt_salt(const uint8_t *s, size_t n)
+{
+    /* The salt: the field before the last '$' (the hash follows it). */
+    const uint8_t *end = NULL, *start = NULL;
+    for (size_t i = n; i > 0; i--)
+        if (s[i - 1] == '$') {
+            if (!end)
+                end = s + i - 1;
+            else if (!start) {
+                start = s + i;
+                break;
+            }
+        }
+    if (!start || !end || end <= start)
+        return true;
+    size_t len = (size_t)(end - start), upper = 0, lowers = 0, run = 0, longest = 0, distinct = 0;
+    bool seen[256] = {false};
+    for (const uint8_t *p = start; p < end; p++) {
+        upper += *p >= 'A' && *p <= 'Z';
+        lowers += *p >= 'a' && *p <= 'z';
+        run = *p >= 'a' && *p <= 'z' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+        if (!seen[*p]) {
+            seen[*p] = true;
+            distinct++;
+        }
+    }
+    /* Words: no capital, and a run of small letters over three quarters of
+     * the salt, or in a long salt three quarters small letters with a run
+     * of five ("asaltof16chars.."). A generated 8-character salt looks
+     * like that about once in 360 times, a 16-character one once in
+     * 10,000. */
+    size_t words = len * 3 / 4 > 5 ? len * 3 / 4 : 5;
+    if (len >= 5 && upper == 0 &&
+        (longest >= words || (len > 8 && lowers * 4 >= len * 3 && longest >= 5)))
+        return false;
+    return !(len >= 6 && distinct * 2 <= len); /* a few characters repeated */
+}
+
+size_t ks_crypt_salt_prefix(const uint8_t *s, size_t n)
+{
+    if (n > 29 && s[0] == '$' && s[1] == '2' && s[3] == '$' && s[6] == '$')
+        return 29; /* $2b$12$ + 22 characters of salt */
+    for (size_t i = n; i > 1; i--)
+        if (s[i - 1] == '$')
+            return i - 1 > 3 ? i - 1 : 0;
+    return 0;
 }
 
 bool ks_check_base64_userpass(const uint8_t *s, size_t n)

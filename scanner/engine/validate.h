@@ -25,7 +25,10 @@ bool ks_is_placeholder(const uint8_t *s, size_t n, bool in_docs);
  * base62(crc32(entropy)). Returns true when the checksum matches. */
 bool ks_check_crc32_token(const uint8_t *s, size_t n);
 
-/* A JWT whose header decodes (base64url) to a JSON object with "alg". */
+/* A JWT whose header decodes (base64url) to a JSON object with "alg", and
+ * that is not an example's: not a payload whose strings are example words
+ * ({"foo": "bar"}), not an HS256/384/512 token signed with a published
+ * example key ("secret", "your-256-bit-secret"). */
 bool ks_check_jwt(const uint8_t *s, size_t n);
 
 /* A PEM (or OpenSSH/PGP armored) block whose body is base64 of plausible
@@ -58,6 +61,18 @@ bool ks_check_password_value(const uint8_t *s, size_t n);
  * decodes to printable text with a colon after a non-empty user name and
  * something after it. */
 bool ks_check_base64_userpass(const uint8_t *s, size_t n);
+
+/* Was the salt of a crypt(3) string ($1$salt$hash, $5$rounds=N$salt$hash,
+ * $apr1$salt$hash) made by a random generator, as every tool that hashes a
+ * password makes it? A salt spelled in words ("saltstring",
+ * "toolongsaltstring", "short") or of a few repeated characters
+ * ("Szzz0yzz") was written by hand: a specification's or a test suite's
+ * known-answer vector, not a stored password. */
+bool ks_check_crypt_salt(const uint8_t *s, size_t n);
+
+/* The bytes of a crypt(3) string up to its hash ("$1$salt", "$5$rounds=N$salt",
+ * "$2b$12$" and bcrypt's 22 salt characters); 0 when it has no such part. */
+size_t ks_crypt_salt_prefix(const uint8_t *s, size_t n);
 
 /* Base64 (standard or url-safe, padding optional) into out (capacity
  * >= n*3/4+3). Returns decoded length or -1 when the input is not base64. */

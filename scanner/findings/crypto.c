@@ -12,6 +12,7 @@
  */
 #include "crypto.h"
 
+#include "../core/pemwrap.h"
 #include "../core/sha256.h"
 #include "../core/sshwire.h"
 #include "../engine/validate.h"
@@ -349,6 +350,31 @@ static bool pkcs8_encrypted_der(ks_crypto *c, const uint8_t *der, long len)
     return sig != NULL;
 }
 
+/* Does a PKCS#12 hold a key bag where one can look without the password?
+ * Keys sit in a shrouded (or plain) key bag inside a safe that is itself
+ * not encrypted: OpenSSL, Java's keytool, Windows and the libraries built
+ * on them all put keys there, and certificates in the password-encrypted
+ * safe. So a file with no key bag in its plain safes holds certificates
+ * only (a trust store, a chain), or is corrupt. */
+static bool pkcs12_has_key_bag(PKCS12 *p12)
+{
+    STACK_OF(PKCS7) *safes = PKCS12_unpack_authsafes(p12);
+    bool found = false;
+    for (int i = 0; safes && !found && i < sk_PKCS7_num(safes); i++) {
+        PKCS7 *p7 = sk_PKCS7_value(safes, i);
+        if (OBJ_obj2nid(p7->type) != NID_pkcs7_data)
+            continue;
+        STACK_OF(PKCS12_SAFEBAG) *bags = PKCS12_unpack_p7data(p7);
+        for (int j = 0; bags && !found && j < sk_PKCS12_SAFEBAG_num(bags); j++) {
+            int nid = PKCS12_SAFEBAG_get_nid(sk_PKCS12_SAFEBAG_value(bags, j));
+            found = nid == NID_keyBag || nid == NID_pkcs8ShroudedKeyBag;
+        }
+        sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+    }
+    sk_PKCS7_pop_free(safes, PKCS7_free);
+    return found;
+}
+
 static bool pkcs12_der(ks_crypto *c, const uint8_t *der, long len)
 {
     const unsigned char *p = der;
@@ -359,16 +385,56 @@ static bool pkcs12_der(ks_crypto *c, const uint8_t *der, long len)
     c->format = "PKCS#12";
     EVP_PKEY *k = NULL;
     X509 *x = NULL;
+    bool key;
     /* Bundles made for devices often have an empty password. */
     if (PKCS12_parse(p12, "", &k, &x, NULL) == 1 || PKCS12_parse(p12, NULL, &k, &x, NULL) == 1) {
+        key = k != NULL;
         if (k)
             key_facts(c, k);
     } else {
         c->encrypted = true;
+        key = pkcs12_has_key_bag(p12);
     }
     EVP_PKEY_free(k);
     X509_free(x);
     PKCS12_free(p12);
+    return key;
+}
+
+/* Is a key that OpenSSL read one that works? An EC key's private scalar
+ * must lie in [1, n) and give its public point (EVP_PKEY_check: a
+ * microsecond-scale multiplication; test suites carry keys made to fail
+ * it). A raw X25519/Ed25519/X448/Ed448 key is any 32 or 57 bytes, so
+ * OpenSSL reads every such run of bytes as a key: real ones are random, and
+ * random bytes repeat few values (32 random bytes hold about 30 distinct
+ * ones), where bytes that only follow a PKCS#8 header by chance (code,
+ * padding, zeros) repeat many. RSA and DSA keys are not checked: their
+ * check tests primality, milliseconds a key. */
+static bool usable_key(EVP_PKEY *k)
+{
+    /* By name: keys a provider made (SM2) have no legacy id. */
+    if (EVP_PKEY_is_a(k, "EC") || EVP_PKEY_is_a(k, "SM2")) {
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
+        bool ok = ctx && EVP_PKEY_check(ctx) == 1;
+        EVP_PKEY_CTX_free(ctx);
+        return ok;
+    }
+    if (EVP_PKEY_is_a(k, "ED25519") || EVP_PKEY_is_a(k, "X25519") || EVP_PKEY_is_a(k, "ED448") ||
+        EVP_PKEY_is_a(k, "X448")) {
+        unsigned char raw[64];
+        size_t rl = sizeof raw;
+        if (EVP_PKEY_get_raw_private_key(k, raw, &rl) != 1 || rl == 0)
+            return false;
+        bool seen[256] = {false};
+        size_t distinct = 0;
+        for (size_t i = 0; i < rl; i++)
+            if (!seen[raw[i]]) {
+                seen[raw[i]] = true;
+                distinct++;
+            }
+        OPENSSL_cleanse(raw, sizeof raw);
+        return distinct * 4 >= rl * 3;
+    }
     return true;
 }
 
@@ -382,20 +448,26 @@ static bool private_der(ks_crypto *c, const char *label, const uint8_t *der, lon
                 : strcmp(label, "RSA PRIVATE KEY") == 0 ? "PKCS#1"
                                                         : "traditional";
     if (legacy_enc) {
-        /* Proc-Type: 4,ENCRYPTED: the type is in the label, no more. */
+        /* Proc-Type: 4,ENCRYPTED: the type is in the label, no more. The
+         * ciphertext is whole cipher blocks, long enough for the smallest
+         * key of the type (a 512-bit RSA or DSA key is some 300 bytes of
+         * DER, a P-192 EC key about 100): a stub with a few bytes to test a
+         * PEM header parser holds no key. */
         c->encrypted = true;
         snprintf(c->algorithm, sizeof c->algorithm, "%s",
                  strncmp(label, "RSA", 3) == 0   ? "RSA"
                  : strncmp(label, "EC", 2) == 0  ? "EC"
                  : strncmp(label, "DSA", 3) == 0 ? "DSA"
                                                  : "");
-        return true;
+        long least = strcmp(c->algorithm, "EC") == 0 ? 80 : 256;
+        return len % 8 == 0 && len >= least;
     }
     EVP_PKEY *k = private_key(label, der, len);
-    if (k)
+    bool ok = k && usable_key(k);
+    if (ok)
         key_facts(c, k);
     EVP_PKEY_free(k);
-    return k != NULL;
+    return ok;
 }
 
 static ks_crypto *from_der(const char *label, const uint8_t *der, size_t n, bool legacy_enc)
@@ -489,6 +561,88 @@ static ks_crypto *from_ssh_line(const uint8_t *s, size_t n)
     return c;
 }
 
+static bool b64_char(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+
+/* A PEM block (its label read into `label`), as found: reduced to its
+ * base64 body, decoded, and read by the label's type. */
+static ks_crypto *from_pem(const char *label, const uint8_t *s, size_t n)
+{
+    /* Padding ends the base64 body: a body with '=' and then base64 again
+     * is malformed (OpenSSL refuses it, and test suites carry such files). */
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] == '=' && b64_char(s[i + 1]))
+            return NULL;
+    uint8_t *body = ks_xmalloc(n + 1), *der = ks_xmalloc(n + 4);
+    size_t bl = ks_secret_normalise(body, s, n);
+    long dl = ks_base64_decode(der, body, bl);
+    bool legacy = find(s, n, "Proc-Type: 4,ENCRYPTED") != NULL;
+    ks_crypto *c = dl > 0 ? from_der(label, der, (size_t)dl, legacy) : NULL;
+    free(body);
+    free(der);
+    return c;
+}
+
+/* A PEM block whose lines are string literals of a concatenation
+ * ("...\n" + "..."): the match runs from the marker to the END line, inside
+ * the first and last literals, so their quotes are put back and the block
+ * rebuilt (core/pemwrap.h).
+ * NULL when it is not such a block. */
+static ks_crypto *from_quoted_pem(const char *label, const uint8_t *s, size_t n)
+{
+    static const uint8_t quotes[] = {'"', '\'', '`'};
+    if (n > KS_PEM_UNWRAP_WINDOW)
+        return NULL;
+    uint8_t *text = ks_xmalloc(n + 2), *clean = ks_xmalloc(n + 64);
+    ks_crypto *c = NULL;
+    for (size_t i = 0; i < sizeof quotes && !c; i++) {
+        if (!memchr(s, quotes[i], n))
+            continue;
+        text[0] = quotes[i]; /* the quotes around the match */
+        memcpy(text + 1, s, n);
+        text[n + 1] = quotes[i];
+        size_t consumed;
+        long cl = ks_pem_unwrap(clean, n + 64, text, n + 2, 1, &consumed);
+        if (cl > 0)
+            c = from_pem(label, clean, (size_t)cl);
+    }
+    free(text);
+    free(clean);
+    return c;
+}
+
+/* A PEM block whose lines all sit behind the same prefix ("// ", "# ",
+ * " * ", a log line's timestamp): the match starts at the marker, so the
+ * prefix is what precedes "-----END" on the last line; it is put back
+ * before the first line and the block rebuilt (core/pemwrap.h). */
+static ks_crypto *from_prefixed_pem(const char *label, const uint8_t *s, size_t n)
+{
+    const uint8_t *end = NULL;
+    for (const uint8_t *p = find(s, n, "-----END"); p; p = find(p + 1, (size_t)(s + n - p - 1), "-----END"))
+        end = p;
+    if (!end || n > KS_PEM_UNWRAP_WINDOW)
+        return NULL;
+    const uint8_t *ls = end;
+    while (ls > s && ls[-1] != '\n')
+        ls--;
+    size_t pl = (size_t)(end - ls);
+    if (ls == s || pl == 0 || pl > KS_PEM_UNWRAP_PREFIX)
+        return NULL;
+    uint8_t *text = ks_xmalloc(pl + n + 1), *clean = ks_xmalloc(n + 64);
+    memcpy(text, ls, pl);
+    memcpy(text + pl, s, n);
+    text[pl + n] = '\n';
+    size_t consumed;
+    long cl = ks_pem_unwrap(clean, n + 64, text, pl + n + 1, pl, &consumed);
+    ks_crypto *c = cl > 0 ? from_pem(label, clean, (size_t)cl) : NULL;
+    free(text);
+    free(clean);
+    return c;
+}
+
 ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n)
 {
     if (n > (4u << 20))
@@ -503,14 +657,10 @@ ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n)
             c->format = "OpenPGP";
             return c;
         }
-        uint8_t *body = ks_xmalloc(n + 1), *der = ks_xmalloc(n + 4);
-        size_t bl = ks_secret_normalise(body, s, n);
-        long dl = ks_base64_decode(der, body, bl);
-        bool legacy = find(s, n, "Proc-Type: 4,ENCRYPTED") != NULL;
-        ks_crypto *c = dl > 0 ? from_der(label, der, (size_t)dl, legacy) : NULL;
-        free(body);
-        free(der);
-        return c;
+        ks_crypto *c = from_quoted_pem(label, s, n);
+        if (!c)
+            c = from_prefixed_pem(label, s, n);
+        return c ? c : from_pem(label, s, n);
     }
     if (n > 20 && memcmp(s, "PuTTY-User-Key-File-", 20) == 0)
         return from_putty(s, n);
@@ -519,6 +669,14 @@ ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n)
     if (n > 16 && s[0] == '{')
         return ks_crypto_from_jwk(s, n);
     return NULL;
+}
+
+bool ks_crypto_key_armour(const uint8_t *s, size_t n)
+{
+    char label[64];
+    if (n > (4u << 20) || !pem_label(s, n, label, sizeof label) || strstr(label, "PGP"))
+        return false;
+    return strstr(label, "PRIVATE KEY") != NULL || strcmp(label, "PKCS12") == 0;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -49,6 +49,12 @@ typedef struct ks_crypto {
  * NULL when there is none OpenSSL reads. */
 ks_crypto *ks_crypto_parse(const uint8_t *s, size_t n);
 void ks_crypto_free(ks_crypto *c);
+/* Is this a PEM armour of a private key that ks_crypto_parse reads (the
+ * PKCS#1, SEC 1, PKCS#8, traditional and OpenSSH labels, and PKCS#12)?
+ * When it is and ks_crypto_parse returns NULL, OpenSSL found no usable key
+ * in it: a public key under a PRIVATE label, a PKCS#12 of certificates
+ * only, a deliberately broken or invalid key, a lookalike. */
+bool ks_crypto_key_armour(const uint8_t *s, size_t n);
 
 /* Algorithm, size, curve and public-key fingerprint of a key, into c: for
  * readers of key forms kept in files of their own (jwk.c). */

@@ -407,6 +407,31 @@ void ks_results_split_inventory(ks_results *res)
     filter(res, not_inventory, &icap);
 }
 
+typedef struct remove_ctx {
+    bool (*drop)(const ks_results *res, const ks_finding *f, void *payload);
+    void *payload;
+    size_t removed;
+} remove_ctx;
+
+static bool not_dropped(ks_results *res, ks_finding *f, size_t i, void *payload)
+{
+    (void)i;
+    remove_ctx *r = payload;
+    if (!r->drop(res, f, r->payload))
+        return true;
+    r->removed++;
+    return false;
+}
+
+size_t ks_results_remove(ks_results *res,
+                         bool (*drop)(const ks_results *res, const ks_finding *f, void *payload),
+                         void *payload)
+{
+    remove_ctx r = {drop, payload, 0};
+    filter(res, not_dropped, &r);
+    return r.removed;
+}
+
 /* ------------------------------------------------------------------------ */
 /* 6. Acceptance                                                             */
 

@@ -212,6 +212,11 @@ void ks_results_add(ks_results *res, ks_finding *f);
 /* Findings of inventory rules (certificates, public keys) move to
  * res->inventory. */
 void ks_results_split_inventory(ks_results *res);
+/* Findings that turn out not to be what their rule reports (a private key
+ * OpenSSL cannot read) leave: `drop` says which. Returns how many left. */
+size_t ks_results_remove(ks_results *res,
+                         bool (*drop)(const ks_results *res, const ks_finding *f, void *payload),
+                         void *payload);
 
 /* 7. Why a finding is accepted (static strings or the acceptor's own). */
 typedef struct ks_acceptance {

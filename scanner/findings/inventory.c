@@ -111,6 +111,23 @@ static void link_all(ks_results *res)
     }
 }
 
+/* Is the material the product's own credential, so that its weaknesses are
+ * findings? A private key always is. A certificate or public key is when
+ * its private key was found in the same scan (linked): it is the identity
+ * the product presents. Any other certificate or public key belongs to
+ * someone else: a CA the product trusts (a system trust store, a CA
+ * bundle), a peer's certificate, a test vector, a blocklist entry. Its
+ * expiry, signature and key size are facts of the inventory (JSON
+ * `inventory`, the CycloneDX bill of materials, the evidence report, which
+ * marks expired and expiring certificates), not findings: a trust store of
+ * hundreds of expired or SHA-1 roots is not hundreds of problems of the
+ * product. A leaf certificate whose key is provisioned apart from the
+ * scanned tree is in the inventory with its dates too. */
+static bool product_material(const ks_crypto *c)
+{
+    return c->type == KS_ASSET_PRIVATE_KEY || c->linked[0] != '\0';
+}
+
 /* Asset i: a finding (private keys) or an inventory entry. */
 static ks_finding *asset(ks_results *res, size_t i)
 {
@@ -131,11 +148,21 @@ void ks_inventory_read(ks_results *res, size_t i)
         f->crypto = ks_crypto_parse(f->secret, f->secret_len);
 }
 
+/* A private key in a PEM armour OpenSSL reads, but from which it read no
+ * usable key (crypto.h, ks_crypto_key_armour): not a key. */
+static bool unreadable_key(const ks_results *res, const ks_finding *f, void *payload)
+{
+    (void)payload;
+    return !f->crypto && strcmp(res->rs->rules[f->rule].kind, "private-key") == 0 &&
+           ks_crypto_key_armour(f->secret, f->secret_len);
+}
+
 void ks_inventory_finish(ks_results *res, int64_t now, int64_t support_until)
 {
     const ks_ruleset *rs = res->rs;
     res->now = now;
     res->support_until = support_until;
+    ks_results_remove(res, unreadable_key, NULL);
     link_all(res);
     /* The findings the `check` rules compute, from the assets as they were
      * before any was added. */
@@ -147,7 +174,8 @@ void ks_inventory_finish(ks_results *res, int64_t now, int64_t support_until)
             continue;
         for (size_t i = 0; i < nassets; i++) {
             const ks_finding *a = i < nfind ? &res->findings[i] : &res->inventory[i - nfind];
-            if (!a->crypto || !ks_crypto_check(rs->rules[r].check, a->crypto, now, support_until))
+            if (!a->crypto || !product_material(a->crypto) ||
+                !ks_crypto_check(rs->rules[r].check, a->crypto, now, support_until))
                 continue;
             ks_grow((void **)&extra, &cap, n + 1, sizeof(ks_finding));
             derive(res, r, a, &extra[n++]);

@@ -66,13 +66,16 @@ static const char *const code_exts[] = {
     ".rs",  ".swift", ".js", ".mjs", ".cjs",   ".jsx", ".ts",   ".tsx", ".py",  ".pyw",
     ".rb",  ".php",  ".pl",  ".pm",  ".lua",   ".dart", ".ex",  ".exs", ".erl", ".hs",
     ".clj", ".r",    ".jl",  ".vue", ".svelte", ".tf", ".hcl",  ".sol", ".zig", ".nim",
+    ".pas", ".pp",   ".dpr", ".lpr", ".idl",
 };
 static const char *const doc_exts[] = {".md", ".markdown", ".rst", ".adoc", ".txt", ".html"};
 /* Directories of tests, examples and fixtures (a finding there keeps a
  * lower confidence). */
-static const char *const test_dirs[] = {"/test/", "/tests/", "/spec/", "/specs/", "/__tests__/",
-                                        "/testdata/", "/fixtures/", "/examples/", "/example/",
-                                        "/samples/", "/mocks/", "/testing/"};
+static const char *const test_dirs[] = {
+    "/test/",      "/tests/",     "/spec/",      "/specs/",     "/__tests__/", "/testdata/",
+    "/fixtures/",  "/examples/",  "/example/",   "/samples/",   "/mocks/",     "/testing/",
+    "/t/",         "/selftest/",  "/testsuite/", "/testprogs/", "/unittests/", "/unittest/",
+    "/test-data/", "/test_data/"};
 
 uint32_t ks_scan_flags_for_name(const char *path)
 {
@@ -89,8 +92,10 @@ uint32_t ks_scan_flags_for_name(const char *path)
     for (size_t i = 0; i < sizeof test_dirs / sizeof test_dirs[0]; i++)
         if (strstr(path, test_dirs[i]) || strncmp(path, test_dirs[i] + 1, strlen(test_dirs[i]) - 1) == 0)
             flags |= KS_SCAN_TESTS;
-    if (strncmp(name, "test_", 5) == 0 || strstr(name, "_test.") || strstr(name, ".test.") ||
-        strstr(name, ".spec.") || strstr(name, "Test.java") || strstr(name, "_spec.rb"))
+    if (strncmp(name, "test_", 5) == 0 || strncmp(name, "test-", 5) == 0 || strstr(name, "_test.") ||
+        strstr(name, ".test.") || strstr(name, ".spec.") || strstr(name, "Test.java") ||
+        strstr(name, "Tests.java") || strstr(name, "_spec.rb") || strstr(name, "_unittest.") ||
+        strstr(name, "_tests.") || ends_with_nocase(name, l, ".t"))
         flags |= KS_SCAN_TESTS;
     return flags;
 }
@@ -476,6 +481,64 @@ ssize_t ks_fill_mem(void *ctx, uint8_t *dst, size_t want)
     return (ssize_t)n;
 }
 
+/* A data table, not a configuration: when the generic secret rule finds
+ * one key name assigned COLUMN or more different values in one blob (test
+ * vectors: "SharedSecret = <hex>" a hundred times, "PrivateKey = <name>", a
+ * PRF table), the values are a column of data, and none of them is
+ * reported. A configuration sets a secret once, or once per environment.
+ * Passwords are left alone: one name with many passwords is a list of
+ * accounts (test users, environments), each a credential. */
+#define COLUMN 6
+
+static int cmp_column(const void *pa, const void *pb)
+{
+    const ks_hit *a = *(const ks_hit *const *)pa, *b = *(const ks_hit *const *)pb;
+    int c = strcmp(a->loc.key, b->loc.key);
+    return c ? c : memcmp(a->fp, b->fp, 16);
+}
+
+static void drop_data_columns(ks_worker *w, size_t h0)
+{
+    const ks_ruleset *rs = w->p->cfg->rs;
+    size_t n = w->hits.n, m = 0;
+    if (n - h0 < COLUMN)
+        return;
+    const ks_hit **hv = ks_xmalloc((n - h0) * sizeof *hv);
+    for (size_t i = h0; i < n; i++)
+        if (rs->rules[w->hits.v[i].rule].extract &&
+            strcmp(rs->rules[w->hits.v[i].rule].extract, "secret") == 0 && w->hits.v[i].loc.key)
+            hv[m++] = &w->hits.v[i];
+    qsort(hv, m, sizeof *hv, cmp_column);
+    bool *drop = ks_xcalloc(n - h0, sizeof *drop);
+    bool any = false;
+    for (size_t a = 0; a < m;) {
+        size_t b = a, distinct = 0;
+        while (b < m && strcmp(hv[b]->loc.key, hv[a]->loc.key) == 0) {
+            if (b == a || memcmp(hv[b]->fp, hv[b - 1]->fp, 16) != 0)
+                distinct++;
+            b++;
+        }
+        if (distinct >= COLUMN)
+            for (size_t k = a; k < b; k++)
+                drop[(size_t)(hv[k] - w->hits.v) - h0] = any = true;
+        a = b;
+    }
+    if (any) {
+        size_t k = h0;
+        for (size_t i = h0; i < n; i++) {
+            if (drop[i - h0]) {
+                free(w->hits.v[i].secret);
+                ks_location_dispose(&w->hits.v[i].loc);
+            } else {
+                w->hits.v[k++] = w->hits.v[i];
+            }
+        }
+        w->hits.n = k;
+    }
+    free(drop);
+    free(hv);
+}
+
 /* The chunk loop (see DESIGN at the top of this file). */
 int ks_scan_pass(ks_worker *w, ks_fill_fn fill, void *ctx, uint32_t flags, ssize_t prefilled,
                  uint64_t limit, uint64_t *scanned)
@@ -485,6 +548,7 @@ int ks_scan_pass(ks_worker *w, ks_fill_fn fill, void *ctx, uint32_t flags, ssize
     uint64_t total = 0, prev_own_to = 0;
     int rc = 0;
 
+    size_t h0 = w->hits.n;
     w->base = 0;
     w->cp_line = 1;
     w->cp_lastnl = 0;
@@ -539,6 +603,7 @@ int ks_scan_pass(ks_worker *w, ks_fill_fn fill, void *ctx, uint32_t flags, ssize
         prev_own_to = own_to;
     }
     *scanned += total;
+    drop_data_columns(w, h0);
     return rc == KS_EENGINE ? rc : 0;
 }
 

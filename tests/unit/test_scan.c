@@ -163,6 +163,44 @@ static void test_scan__errors_leave_no_results(void **state)
     free(dir);
 }
 
+/* A key name given six different values in one file is a column of data
+ * (test vectors), not configuration: none of its values is a finding; the
+ * same name with two values in another file is. */
+static void test_scan__data_column(void **state)
+{
+    (void)state;
+    char *dir = t_tmpdir();
+    static const char *const hex[] = {
+        "9f2c41d07be35a68c1e4f09b27d583ae6c10f4b2", "3b8e07a5d1c96f24e08b7d3a5c1f92e6b04d7a81",
+        "e41a9c27f5b08d63a2e5c1f07b94d36e8a2c5f10", "70d5b3e8a1c64f29b07e3d5a9c12f8e46b0a7d53",
+        "c29f6e14b8a37d05e6f1a9c43b2d80e7f5c16a94", "5a0e8d37c1f46b92e0a7d4c3b9f15e28d6c0a7b3",
+    };
+    char text[2048] = "# KDF test vectors\n";
+    for (size_t i = 0; i < 6; i++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "SharedSecret = %s\n", hex[i]);
+    free(t_write(dir, "vectors.txt", text, strlen(text)));
+    snprintf(text, sizeof text, "SharedSecret = %s\nSharedSecret = %s\n", hex[0], hex[1]);
+    free(t_write(dir, "radius.conf", text, strlen(text)));
+
+    ks_scan_request req;
+    ks_scan_request_init(&req);
+    req.paths = &dir;
+    req.npaths = 1;
+    req.quiet = true;
+    ks_results res;
+    assert_int_equal(ks_scan_run(&req, &res), 0);
+    size_t in_conf = 0;
+    for (size_t i = 0; i < res.nfindings; i++)
+        for (size_t j = 0; j < res.findings[i].nlocs; j++) {
+            assert_null(strstr(res.findings[i].locs[j].path, "vectors.txt"));
+            in_conf += strstr(res.findings[i].locs[j].path, "radius.conf") != NULL;
+        }
+    assert_int_equal(in_conf, 2);
+    ks_results_dispose(&res);
+    t_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     t_make_token(gh, "ghp_", 7);
@@ -170,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_scan__tree_with_configuration),
         cmocka_unit_test(test_scan__git_history_and_staged),
         cmocka_unit_test(test_scan__errors_leave_no_results),
+        cmocka_unit_test(test_scan__data_column),
     };
     return cmocka_run_group_tests_name("scan", tests, NULL, NULL);
 }

@@ -220,8 +220,8 @@ static ks_key_class suffix_class(const word *w)
 
 ks_key_class ks_key_classify(const uint8_t *key, size_t n)
 {
-    if (eq_nocase(key, n, "pwd"))
-        return KS_KEY_CLASS_NONE; /* $PWD, `pwd`: the working directory */
+    if (n == 3 && memcmp(key, "PWD", 3) == 0)
+        return KS_KEY_CLASS_NONE; /* $PWD: the shell's working directory (pwd, Pwd= are passwords) */
     if (IN(key, n, password_directives))
         return KS_KEY_CLASS_PASSWORD;
     if (IN(key, n, secret_directives))
@@ -1442,7 +1442,7 @@ static int multi_assignment(const scan *s, size_t ks, size_t ke, value *v, const
         static const char *const decl[] = {"var", "let", "const", "my", "our", "local", "auto"};
         if (w == head || !in_list(d + w, head - w, decl, sizeof decl / sizeof decl[0]) ||
             (w > s->from && !is_space(d[w - 1]) && d[w - 1] != '\n'))
-            return false;
+            return -1;
     }
     /* ...and after it, to the operator. */
     size_t q = skip_spaces(s, ke);

@@ -56,7 +56,7 @@ const ks_scan_config *ks_worker_config(const ks_worker *w)
 static bool ends_with_nocase(const char *s, size_t l, const char *suffix)
 {
     size_t m = strlen(suffix);
-    return l > m && strcasecmp(s + l - m, suffix) == 0;
+    return l > m && strncasecmp(s + l - m, suffix, m) == 0; /* s[0..l) ends with suffix */
 }
 
 /* Where a bare word after `=` is an expression, not a value. */
@@ -68,7 +68,12 @@ static const char *const code_exts[] = {
     ".clj", ".r",    ".jl",  ".vue", ".svelte", ".tf", ".hcl",  ".sol", ".zig", ".nim",
     ".pas", ".pp",   ".dpr", ".lpr", ".idl",
 };
-static const char *const doc_exts[] = {".md", ".markdown", ".rst", ".adoc", ".txt", ".html"};
+static const char *const doc_exts[] = {".md",  ".markdown", ".rst", ".adoc", ".txt", ".html",
+                                       ".pod", ".texi",     ".info", ".mo",   ".po"};
+/* Directories of documentation: manual pages, a project's docs. */
+static const char *const doc_dirs[] = {"/man/", "/doc/", "/docs/"};
+/* Compression suffixes that leave the name's own extension before them. */
+static const char *const stream_exts[] = {".gz", ".xz", ".bz2", ".zst", ".lz4", ".z"};
 /* Directories of tests, examples and fixtures (a finding there keeps a
  * lower confidence). */
 static const char *const test_dirs[] = {
@@ -82,7 +87,13 @@ uint32_t ks_scan_flags_for_name(const char *path)
     const char *slash = strrchr(path, '/');
     const char *name = slash ? slash + 1 : path;
     size_t l = strlen(name);
+    for (size_t i = 0; i < sizeof stream_exts / sizeof stream_exts[0]; i++)
+        if (ends_with_nocase(name, l, stream_exts[i]))
+            l -= strlen(stream_exts[i]); /* foo.1.gz, config.md.xz */
     uint32_t flags = 0;
+    for (size_t i = 0; i < sizeof doc_dirs / sizeof doc_dirs[0]; i++)
+        if (strstr(path, doc_dirs[i]) || strncmp(path, doc_dirs[i] + 1, strlen(doc_dirs[i]) - 1) == 0)
+            flags |= KS_SCAN_DOCS;
     for (size_t i = 0; i < sizeof doc_exts / sizeof doc_exts[0]; i++)
         if (ends_with_nocase(name, l, doc_exts[i]))
             flags |= KS_SCAN_DOCS;

@@ -610,7 +610,8 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
                    .data = c->data,
                    .len = c->len,
                    .origin = &o,
-                   .flags = member ? ks_scan_flags_for_name(member) : 0,
+                   /* a stream without a name (foo.1.gz!gzip) is its parent's text */
+                   .flags = member ? ks_scan_flags_for_name(member) : ctx->fr.flags,
                    .depth = ctx->fr.depth + 1,
                    .fd = -1};
     if (ctx->fr.fd >= 0 && c->parent_offset != KS_NO_OFFSET && !c->whole) {

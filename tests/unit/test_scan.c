@@ -7,6 +7,7 @@
 #include "support.h"
 
 #include "core/sha256.h"
+#include "pipeline/pipeline.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,24 @@ static void test_scan__data_column(void **state)
     free(dir);
 }
 
+/* What a name says about its bytes: code, documentation, tests. */
+static void test_scan__flags_for_name(void **state)
+{
+    (void)state;
+    assert_int_equal(ks_scan_flags_for_name("src/app.py"), KS_SCAN_CODE);
+    assert_int_equal(ks_scan_flags_for_name("README.md"), KS_SCAN_DOCS);
+    assert_int_equal(ks_scan_flags_for_name("/usr/share/man/man1/git.1.gz"), KS_SCAN_DOCS);
+    assert_int_equal(ks_scan_flags_for_name("docs/setup.yaml"), KS_SCAN_DOCS);
+    assert_int_equal(ks_scan_flags_for_name("notes.md.xz"), KS_SCAN_DOCS);
+    assert_int_equal(ks_scan_flags_for_name("app.py.gz"), KS_SCAN_CODE);
+    assert_int_equal(ks_scan_flags_for_name("po/de.po"), KS_SCAN_DOCS);
+    assert_int_equal(ks_scan_flags_for_name("tests/conf.ini"), KS_SCAN_TESTS);
+    assert_int_equal(ks_scan_flags_for_name("config/app.env"), 0);
+    assert_int_equal(ks_scan_flags_for_name("gz"), 0);
+    assert_int_equal(ks_scan_flags_for_name(".gz"), 0);
+    assert_int_equal(ks_scan_flags_for_name("domain/model.go"), KS_SCAN_CODE); /* not /doc/ */
+}
+
 int main(void)
 {
     t_make_token(gh, "ghp_", 7);
@@ -209,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_scan__git_history_and_staged),
         cmocka_unit_test(test_scan__errors_leave_no_results),
         cmocka_unit_test(test_scan__data_column),
+        cmocka_unit_test(test_scan__flags_for_name),
     };
     return cmocka_run_group_tests_name("scan", tests, NULL, NULL);
 }

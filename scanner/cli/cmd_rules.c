@@ -129,14 +129,14 @@ static int collect_match(const ks_match *m, void *payload)
     collect *c = payload;
     if (c->private_key) {
         /* As a scan does (findings/inventory.c): a private key in a PEM
-         * armour OpenSSL reads, from which it reads no usable key, is not
-         * reported. */
+         * armour OpenSSL reads, from which it reads no usable key while the
+         * bytes say it is none, is not reported. */
         const uint8_t *sec = c->data + m->sstart;
         size_t sl = m->send - m->sstart;
         ks_crypto *k = ks_crypto_key_armour(sec, sl) ? ks_crypto_parse(sec, sl) : NULL;
-        bool unreadable = ks_crypto_key_armour(sec, sl) && !k;
+        bool refuted = ks_crypto_key_armour(sec, sl) && !k && ks_crypto_key_refuted(sec, sl);
         ks_crypto_free(k);
-        if (unreadable)
+        if (refuted)
             return 0;
     }
     c->found = true;

@@ -679,6 +679,39 @@ bool ks_crypto_key_armour(const uint8_t *s, size_t n)
     return strstr(label, "PRIVATE KEY") != NULL || strcmp(label, "PKCS12") == 0;
 }
 
+bool ks_crypto_key_refuted(const uint8_t *s, size_t n)
+{
+    char label[64];
+    if (!ks_crypto_key_armour(s, n) || !pem_label(s, n, label, sizeof label))
+        return false;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] == '=' && b64_char(s[i + 1]))
+            return true; /* padding inside the body: malformed on purpose */
+    if (find(s, n, "Proc-Type: 4,ENCRYPTED"))
+        return true; /* ciphertext too short for a key (private_der) */
+    if (strcmp(label, "OPENSSH PRIVATE KEY") == 0)
+        return false;
+    uint8_t *body = ks_xmalloc(n + 1), *der = ks_xmalloc(n + 4);
+    size_t bl = ks_secret_normalise(body, s, n);
+    long dl = ks_base64_decode(der, body, bl);
+    /* Well-formed DER that holds no usable key is something else under a
+     * PRIVATE label (a public key, a key made to fail its check), and a
+     * PKCS#12 that OpenSSL reads holds certificates only; bytes that are not
+     * DER at all are a key damaged, cut or made up. */
+    bool refuted = false;
+    if (dl > 0 && strcmp(label, "PKCS12") == 0) {
+        const unsigned char *p = der;
+        PKCS12 *p12 = d2i_PKCS12(NULL, &p, dl);
+        refuted = p12 != NULL;
+        PKCS12_free(p12);
+    } else if (dl > 0) {
+        refuted = der_well_formed(der, dl, 0);
+    }
+    free(body);
+    free(der);
+    return refuted;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Checks                                                                    */
 

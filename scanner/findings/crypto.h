@@ -56,6 +56,13 @@ void ks_crypto_free(ks_crypto *c);
  * only, a deliberately broken or invalid key, a lookalike. */
 bool ks_crypto_key_armour(const uint8_t *s, size_t n);
 
+/* For an armour of ks_crypto_key_armour that ks_crypto_parse does not read:
+ * true when it is positively no key (well-formed DER that holds none, base64
+ * padding inside the body, encrypted ciphertext too short for a key); false
+ * when its body is no DER at all, a key damaged, cut short or made up, which
+ * is still reported (with a lower confidence): its shape is a leak's. */
+bool ks_crypto_key_refuted(const uint8_t *s, size_t n);
+
 /* Algorithm, size, curve and public-key fingerprint of a key, into c: for
  * readers of key forms kept in files of their own (jwk.c). */
 void ks_crypto_key_facts(ks_crypto *c, EVP_PKEY *k);

@@ -385,6 +385,17 @@ bool ks_gen_all_digits(const uint8_t *v, size_t n)
     return n > 0;
 }
 
+/* Three letters or more without a vowel (y counts). */
+static bool no_vowel(const uint8_t *s, size_t n)
+{
+    if (n < 3)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (strchr("aeiouy", lower(s[i])))
+            return false;
+    return true;
+}
+
 /* A segment spelled like the words of an identifier: lower, UPPER,
  * Capital, camelCase or PascalCase, letters only. */
 static bool wordy(const uint8_t *s, size_t n)
@@ -406,7 +417,9 @@ static bool wordy(const uint8_t *s, size_t n)
     size_t i = 0; /* [a-z]* then ([A-Z][a-z]+)* */
     while (i < n && is_lower(s[i]))
         i++;
+    size_t unspoken = no_vowel(s, i) ? 1 : 0;
     while (i < n) {
+        size_t start = i;
         if (!is_upper(s[i++]))
             return false;
         size_t lo = 0;
@@ -414,8 +427,12 @@ static bool wordy(const uint8_t *s, size_t n)
             i++, lo++;
         if (lo == 0)
             return false;
+        unspoken += no_vowel(s + start, i - start);
     }
-    return true;
+    /* Words are spoken: one abbreviation (Ctx, Mgr) passes, but random
+     * letters that happen to alternate in case (sXnsLplFbwvqUkGz) hold
+     * several "words" with no vowel. */
+    return unspoken < 2;
 }
 
 /* A name rather than a value: db_password, settings.db.password,
@@ -492,8 +509,14 @@ static bool encoded_text(const uint8_t *v, size_t n)
         dn = ks_decode_base64(out, sizeof out, v, n, false);
     if (dn <= 0 || (size_t)dn > sizeof out)
         return false;
-    return !(out[0] == 0x30 && dn >= 2 && (out[1] == 0x81 || out[1] == 0x82)) &&
-           ks_decoded_worth_scanning(out, (size_t)dn);
+    /* Text, as a person writes it: printable ASCII with at most a few bytes
+     * of UTF-8 (random bytes pass a looser test now and then: 12 random
+     * bytes are valid UTF-8 with one stray byte about once in 200). */
+    size_t ascii = 0;
+    for (long i = 0; i < dn; i++)
+        ascii += (out[i] >= 0x20 && out[i] < 0x7F) || out[i] == '\t' || out[i] == '\n' ||
+                 out[i] == '\r';
+    return ascii * 10 >= (size_t)dn * 9 && ks_decoded_worth_scanning(out, (size_t)dn);
 }
 
 /* A number that is a constant, not a password: fewer than four digits (a

@@ -549,6 +549,11 @@ static void test_generic__judge_identifiers(void **state)
     /* Identifiers for a secret: words, not random. */
     NOT_SECRET(KS_KEY_CLASS_SECRET, "my-app-token-value-for-prod", '"');
     NOT_SECRET(KS_KEY_CLASS_SECRET, "MyApplicationSecretValueName", '"');
+    /* An acronym may end a name; random letters that alternate in case are
+     * no words (several without a vowel), even with capitals at the end. */
+    NOT_SECRET(KS_KEY_CLASS_PASSWORD, "virtualCryptSHA", '"');
+    JUDGE(KS_KEY_CLASS_PASSWORD, "sXnsLplFbwvqUkGzSTQI", '"', 0, KS_VERDICT_SECRET,
+          KS_CONF_MEDIUM);
 }
 
 static void test_generic__judge_weak_passwords(void **state)
@@ -696,6 +701,9 @@ static void test_generic__judge_encoded_text(void **state)
     JUDGE(KS_KEY_CLASS_PASSWORD, TOKEN, '"', 0, KS_VERDICT_SECRET, KS_CONF_HIGH);
     JUDGE(KS_KEY_CLASS_SECRET, "9d5c3460be31201e69fedaa0eee8b9997f5c7c29", '"', 0,
           KS_VERDICT_SECRET, KS_CONF_MEDIUM);
+    /* 16 characters that decode to bytes which pass for UTF-8 text with one
+     * stray byte (e6 b3 b2 'Y}&\\M' d6 a9 'Z' aa): random, a password. */
+    JUDGE(KS_KEY_CLASS_PASSWORD, "5rOyWX0mXE3WqVqq", '"', 0, KS_VERDICT_SECRET, KS_CONF_HIGH);
 }
 
 static void test_generic__judge_hashes(void **state)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,9 +65,34 @@ static void random_suffix(char out[7])
     out[6] = '\0';
 }
 
+/* A target that is not a file to replace: a device (/dev/null), a FIFO, a
+ * socket, or a symlink under /dev or /proc to whatever (/dev/stdout,
+ * /dev/fd/1). Renaming over one would put a regular file where the device
+ * or the link was (as root: /dev/null itself). */
+static bool write_in_place(const char *path)
+{
+    struct stat st, lst;
+    if (stat(path, &st) != 0 || S_ISDIR(st.st_mode))
+        return false;
+    if (!S_ISREG(st.st_mode))
+        return true;
+    return (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) &&
+           lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+}
+
 int ks_outfile_open(ks_outfile *o, const char *path, unsigned mode, const char *what)
 {
     *o = (ks_outfile){.fd = -1};
+    if (write_in_place(path)) {
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+            return ks_error_set(KS_EIO, "%s: cannot write the %s: %s", path, what,
+                                strerror(errno));
+        ks_outfile_open_fd(o, fd);
+        o->path = ks_xstrdup(path);
+        o->owned = true;
+        return 0;
+    }
     size_t l = strlen(path) + 16;
     char *tmp = ks_xmalloc(l);
     int fd = -1;
@@ -106,12 +132,10 @@ bool ks_outfile_failed(const ks_outfile *o)
 
 static void release(ks_outfile *o, bool remove)
 {
-    if (o->tmp) {
-        if (o->fd >= 0)
-            close(o->fd);
-        if (remove)
-            unlink(o->tmp);
-    }
+    if ((o->tmp || o->owned) && o->fd >= 0)
+        close(o->fd);
+    if (o->tmp && remove)
+        unlink(o->tmp);
     free(o->tmp);
     free(o->path);
     *o = (ks_outfile){.fd = -1};
@@ -132,6 +156,10 @@ int ks_outfile_commit(ks_outfile *o, const char *what)
         o->fd = -1;
         if (!err && rename(o->tmp, o->path) != 0)
             err = errno;
+    } else if (o->owned) {
+        if (close(o->fd) != 0 && !err)
+            err = errno;
+        o->fd = -1;
     }
     int rc = 0;
     if (err) {

@@ -7,8 +7,10 @@
  * created with O_CREAT|O_EXCL|O_NOFOLLOW under a random name (a file or
  * symlink already there is never opened, let alone truncated), and rename()
  * puts it in place, replacing a symlink at the target rather than writing
- * through it. Standard output goes through the same stream type, so a
- * write error names the output and the system's reason the same way.
+ * through it. A target that is no file to replace (a device such as
+ * /dev/null, a FIFO, anything under /dev or /proc) is written in place.
+ * Standard output goes through the same stream type, so a write error
+ * names the output and the system's reason the same way.
  *
  * The caller owns the ks_outfile; ks_outfile_commit or ks_outfile_abort
  * releases everything it holds, whatever happened.
@@ -26,6 +28,7 @@ typedef struct ks_outfile {
     int err;    /* errno of the first write that failed, 0 when none */
     char *path; /* the file to create or replace; NULL for an fd */
     char *tmp;  /* the temporary file; NULL for an fd */
+    bool owned; /* fd opened here and written in place (a device, a FIFO) */
 } ks_outfile;
 
 /* Start writing `path` (created with `mode`, less the umask). On error

@@ -4,6 +4,7 @@ of a defect:
 
 - a symlink planted at the name of a temporary file (the report of -o, a
   baseline, the rule cache) or at the hook's path is never written through;
+  -o at a FIFO or a device writes into it rather than replacing it;
 - a FIFO, a socket or a device named on the command line is refused with a
   message naming it, never opened for ever (/dev/zero) nor blocked on (a
   FIFO); those met in a directory walk are skipped and counted;
@@ -24,6 +25,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 
 KS = os.path.abspath(sys.argv[1])
@@ -111,6 +113,49 @@ def check_planted_report(tmp):
           and read(os.path.join(d, "victim.txt")) == "victim\n", "rc=%s %s" % (rc, err))
 
 
+def check_special_outputs(tmp):
+    """-o at a FIFO or a device writes into it: renaming a temporary file over
+    it would put a regular file in its place (as root, over /dev/null)."""
+    d = os.path.join(tmp, "special-out")
+    os.makedirs(d)
+    src = os.path.join(d, "s.env")
+    write(src, SECRETS)
+    fifo = os.path.join(d, "report.fifo")
+    os.mkfifo(fifo)
+    got = []
+
+    def reader():
+        with open(fifo, "rb") as f:
+            got.append(f.read())
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    rc, _, err = run(["scan", "-q", "--format", "json", "-o", fifo, src], timeout=HANG_LIMIT)
+    t.join(HANG_LIMIT)
+    try:
+        findings = json.loads(got[0])["findings"] if got else []
+    except ValueError:
+        findings = []
+    check("-o FIFO: the report is written into the FIFO, which stays a FIFO",
+          rc == 1 and len(findings) == 2 and stat.S_ISFIFO(os.lstat(fifo).st_mode),
+          "rc=%s %s" % (rc, err))
+    null, full = os.path.join(d, "null"), os.path.join(d, "full")
+    try:
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    except OSError as e:
+        print("skip  -o at a device node: cannot make one here (%s)" % e)
+        return
+    rc, _, err = run(["scan", "-q", "-o", null, src])
+    check("-o a null device: written into, still a character device",
+          rc == 1 and stat.S_ISCHR(os.lstat(null).st_mode) and not leftovers(d, "null"),
+          "rc=%s %s" % (rc, err))
+    rc, _, err = run(["scan", "-q", "--format", "sarif", "-o", full, src])
+    check("-o a full device: exit 2 naming it and ENOSPC, still a character device",
+          rc == 2 and full in err and "No space left on device" in err
+          and stat.S_ISCHR(os.lstat(full).st_mode), "rc=%s %s" % (rc, err))
+
+
 def check_planted_baseline(tmp):
     d = os.path.join(tmp, "planted-baseline")
     os.makedirs(d)
@@ -167,7 +212,9 @@ def check_planted_hook(tmp):
     d = os.path.join(tmp, "planted-hook")
     repo = os.path.join(d, "repo")
     os.makedirs(repo)
-    env = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+    empty = os.path.join(d, "empty.gitconfig")
+    write(empty, "")
+    env = {"GIT_CONFIG_GLOBAL": empty, "GIT_CONFIG_NOSYSTEM": "1"}
     subprocess.run(["git", "init", "-q", repo], check=True, env=dict(os.environ, **env))
     hooks = os.path.join(repo, ".git", "hooks")
     os.makedirs(hooks, exist_ok=True)
@@ -342,6 +389,7 @@ def main():
     try:
         check_planted_report(tmp)
         check_planted_baseline(tmp)
+        check_special_outputs(tmp)
         check_planted_hook(tmp)
         check_special_files(tmp)
         check_dev_full(tmp)

@@ -65,26 +65,34 @@ static void random_suffix(char out[7])
     out[6] = '\0';
 }
 
-/* A target that is not a file to replace: a device (/dev/null), a FIFO, a
- * socket, or a symlink under /dev or /proc to whatever (/dev/stdout,
- * /dev/fd/1). Renaming over one would put a regular file where the device
- * or the link was (as root: /dev/null itself). */
-static bool write_in_place(const char *path)
+/* A target that is not a file to replace: a device (/dev/null) or a FIFO,
+ * where renaming would put a regular file in its place (as root: over
+ * /dev/null itself). A symlink at the target is replaced, never followed
+ * (someone may have planted it pointing at a disk), except the kernel's
+ * own under /dev and /proc (/dev/stdout, /dev/fd/1). *follow: open
+ * through a symlink. */
+static bool write_in_place(const char *path, bool *follow)
 {
-    struct stat st, lst;
-    if (stat(path, &st) != 0 || S_ISDIR(st.st_mode))
+    struct stat st;
+    *follow = false;
+    if (lstat(path, &st) != 0)
         return false;
-    if (!S_ISREG(st.st_mode))
-        return true;
-    return (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) &&
-           lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+    if (S_ISLNK(st.st_mode)) {
+        if (strncmp(path, "/dev/", 5) != 0 && strncmp(path, "/proc/", 6) != 0)
+            return false;
+        *follow = true;
+        return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+    }
+    return !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
 int ks_outfile_open(ks_outfile *o, const char *path, unsigned mode, const char *what)
 {
     *o = (ks_outfile){.fd = -1};
-    if (write_in_place(path)) {
-        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    bool follow;
+    if (write_in_place(path, &follow)) {
+        int flags = O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW);
+        int fd = open(path, flags);
         if (fd < 0)
             return ks_error_set(KS_EIO, "%s: cannot write the %s: %s", path, what,
                                 strerror(errno));

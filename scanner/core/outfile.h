@@ -8,7 +8,8 @@
  * symlink already there is never opened, let alone truncated), and rename()
  * puts it in place, replacing a symlink at the target rather than writing
  * through it. A target that is no file to replace (a device such as
- * /dev/null, a FIFO, anything under /dev or /proc) is written in place.
+ * /dev/null, a FIFO, or one of the kernel's links under /dev and /proc
+ * such as /dev/stdout) is written in place.
  * Standard output goes through the same stream type, so a write error
  * names the output and the system's reason the same way.
  *

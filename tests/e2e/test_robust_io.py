@@ -154,6 +154,14 @@ def check_special_outputs(tmp):
     check("-o a full device: exit 2 naming it and ENOSPC, still a character device",
           rc == 2 and full in err and "No space left on device" in err
           and stat.S_ISCHR(os.lstat(full).st_mode), "rc=%s %s" % (rc, err))
+    # A symlink planted at -o's path pointing at a device is replaced, not
+    # followed into the device.
+    link = os.path.join(d, "r.json")
+    os.symlink(full, link)
+    rc, _, err = run(["scan", "-q", "--format", "json", "-o", link, src])
+    check("-o at a symlink to a device: the link is replaced by the report, the device not opened",
+          rc == 1 and stat.S_ISREG(os.lstat(link).st_mode) and json.loads(read(link))["findings"],
+          "rc=%s %s" % (rc, err))
 
 
 def check_planted_baseline(tmp):

@@ -116,11 +116,13 @@ static int read_member(ks_fmt_ctx *ctx, struct archive *a, ks_outbuf *out, int64
 }
 
 /* Member names. libarchive converts them to the character set of the
- * calling thread's locale, and keysift runs in the "C" locale (ASCII) what
- * ever LANG says: a UTF-8 name (zip's UTF-8 flag, pax) failed to convert,
- * a warning and no name. The thread reads archives in C.UTF-8 (LC_CTYPE
- * only, uselocale: per thread, no lock), where such names stay the UTF-8
- * bytes they are; names in other encodings stay their raw bytes. */
+ * calling thread's locale, and keysift runs in the "C" locale (ASCII)
+ * whatever LANG says: a UTF-8 name (zip's UTF-8 flag, pax) failed to
+ * convert, a warning and no name. The thread reads archives in C.UTF-8
+ * (LC_CTYPE only, uselocale: per thread, no lock), where such names stay
+ * the UTF-8 bytes they are; names in other encodings stay their raw bytes.
+ * The members, scanned from inside the read, see the same <ctype.h>
+ * classes for every byte as in "C" (glibc), so nothing else changes. */
 static locale_t utf8_locale;
 static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
 

@@ -23,6 +23,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +115,38 @@ static int read_member(ks_fmt_ctx *ctx, struct archive *a, ks_outbuf *out, int64
     }
 }
 
+/* Member names. libarchive converts them to the character set of the
+ * calling thread's locale, and keysift runs in the "C" locale (ASCII)
+ * whatever LANG says: a UTF-8 name (zip's UTF-8 flag, pax) failed to
+ * convert, a warning and no name. The thread reads archives in C.UTF-8
+ * (LC_CTYPE only, uselocale: per thread, no lock), where such names stay
+ * the UTF-8 bytes they are; names in other encodings stay their raw bytes.
+ * The members, scanned from inside the read, see the same <ctype.h>
+ * classes for every byte as in "C" (glibc), so nothing else changes. */
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static int archive_read_all(ks_fmt_ctx *ctx, const ks_format *fmt, const uint8_t *d, size_t n,
+                            uint64_t *consumed);
+
 static int archive_expand(ks_fmt_ctx *ctx, const ks_format *fmt, const uint8_t *d, size_t n,
                           uint64_t *consumed)
+{
+    pthread_once(&utf8_once, utf8_locale_init);
+    locale_t prev = utf8_locale ? uselocale(utf8_locale) : (locale_t)0;
+    int rc = archive_read_all(ctx, fmt, d, n, consumed);
+    if (prev)
+        uselocale(prev);
+    return rc;
+}
+
+static int archive_read_all(ks_fmt_ctx *ctx, const ks_format *fmt, const uint8_t *d, size_t n,
+                            uint64_t *consumed)
 {
     bool filter = is_filter(fmt);
     struct archive *a = archive_read_new();

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "../core/glob.h"
+#include "../core/outfile.h"
 #include "../engine/engine.h"
 #include "../findings/crypto.h"
 #include "../report/guidance.h"
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static json_t *strs_json(char *const *v, size_t n)
 {
@@ -62,11 +64,11 @@ static json_t *rule_json(const ks_rule *r)
 }
 
 /* --format json: one document; jsonl: one rule a line. */
-static int list_json(const ks_ruleset *rs, bool lines)
+static int list_json(FILE *out, const ks_ruleset *rs, bool lines)
 {
     if (lines) {
         for (size_t i = 0; i < rs->nrules; i++)
-            if (ks_report_json_write(stdout, rule_json(&rs->rules[i]), 0, "JSON Lines") != 0)
+            if (ks_report_json_write(out, rule_json(&rs->rules[i]), 0, "JSON Lines") != 0)
                 return -1;
         return 0;
     }
@@ -77,20 +79,20 @@ static int list_json(const ks_ruleset *rs, bool lines)
     for (size_t i = 0; i < rs->nrules; i++)
         json_array_append_new(rules, rule_json(&rs->rules[i]));
     json_object_set_new(doc, "rules", rules);
-    return ks_report_json_write(stdout, doc, 2, "JSON");
+    return ks_report_json_write(out, doc, 2, "JSON");
 }
 
-static void list_text(const ks_ruleset *rs)
+static void list_text(FILE *out, const ks_ruleset *rs)
 {
     for (size_t i = 0; i < rs->nrules; i++) {
         const ks_rule *r = &rs->rules[i];
-        printf("%-34s %-9s %-7s %-23s %s%s%s\n", r->id, ks_severity_name(r->severity),
+        fprintf(out, "%-34s %-9s %-7s %-23s %s%s%s\n", r->id, ks_severity_name(r->severity),
                ks_confidence_name(r->confidence), r->kind, r->name,
                r->disabled ? " (disabled)" : "", r->check      ? " (computed)"
                                                  : r->inventory ? " (inventory)"
                                                                 : "");
     }
-    printf("%zu rules\n", rs->nrules);
+    fprintf(out, "%zu rules\n", rs->nrules);
 }
 
 int ks_cli_rules_list(ks_cli_options *o)
@@ -106,12 +108,16 @@ int ks_cli_rules_list(ks_cli_options *o)
         return ks_cli_die("%s", ks_error_msg());
     }
     int rc = 0;
+    ks_outfile out;
+    ks_outfile_open_fd(&out, STDOUT_FILENO);
     if (json || jsonl)
-        rc = list_json(&rs, jsonl);
+        rc = list_json(out.f, &rs, jsonl);
     else
-        list_text(&rs);
-    if (fflush(stdout) != 0 && !rc)
-        rc = ks_error_set(KS_EIO, "standard output: write error");
+        list_text(out.f, &rs);
+    if (rc && !ks_outfile_failed(&out))
+        ks_outfile_abort(&out);
+    else
+        rc = ks_outfile_commit(&out, "rule list");
     ks_ruleset_dispose(&rs);
     return rc ? ks_cli_die("%s", ks_error_msg()) : 0;
 }

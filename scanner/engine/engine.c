@@ -11,6 +11,7 @@
 #include "generic.h"
 #include "validate.h"
 
+#include "../core/outfile.h"
 #include "../core/sha256.h"
 
 #include <errno.h>
@@ -261,14 +262,11 @@ static void cache_store(const ks_engine *e, const char *dir)
     if (mkdir_p(dir) != 0 || hs_serialize_database(e->db, &bytes, &len) != HS_SUCCESS)
         return;
     char *path = cache_path(e, dir);
-    size_t tl = strlen(path) + 32;
-    char *tmp = ks_xmalloc(tl);
-    snprintf(tmp, tl, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f != NULL;
-    if (f) {
+    ks_outfile out;
+    if (ks_outfile_open(&out, path, 0666, "rule cache") == 0) {
+        FILE *f = out.f;
         uint64_t n = e->rs->nrules;
-        ok = fwrite(CACHE_MAGIC, 1, 8, f) == 8 && fwrite(&n, sizeof n, 1, f) == 1;
+        bool ok = fwrite(CACHE_MAGIC, 1, 8, f) == 8 && fwrite(&n, sizeof n, 1, f) == 1;
         for (size_t i = 0; ok && i < n; i++) {
             uint64_t w = e->rules[i].width;
             uint8_t fl =
@@ -276,13 +274,11 @@ static void cache_store(const ks_engine *e, const char *dir)
             ok = fwrite(&w, sizeof w, 1, f) == 1 && fwrite(&fl, 1, 1, f) == 1;
         }
         ok = ok && fwrite(bytes, 1, len, f) == len;
-        ok = (fclose(f) == 0) && ok;
+        if (ok)
+            ks_outfile_commit(&out, "rule cache");
+        else
+            ks_outfile_abort(&out);
     }
-    if (ok)
-        ok = rename(tmp, path) == 0;
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
     free(path);
     free(bytes);
 }

@@ -3,6 +3,8 @@
  */
 #include "baseline.h"
 
+#include "../core/outfile.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -151,17 +153,17 @@ int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char 
     json_object_set_new(doc, "tool", json_string("keysift"));
     json_object_set_new(doc, "entries", entries);
 
-    size_t tl = strlen(path) + 32;
-    char *tmp = ks_xmalloc(tl);
-    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
-    int rc = json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 ? 0 : -1;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
-    if (rc) {
-        rc = ks_error_set(KS_EIO, "%s: cannot write the baseline: %s", path, strerror(errno));
-        unlink(tmp);
+    ks_outfile out;
+    int rc = ks_outfile_open(&out, path, 0666, "baseline");
+    if (rc == 0) {
+        if (json_dumpf(doc, out.f, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0 &&
+            !ks_outfile_failed(&out)) {
+            ks_outfile_abort(&out);
+            rc = ks_error_set(KS_EIO, "%s: cannot write the baseline", path);
+        } else {
+            rc = ks_outfile_commit(&out, "baseline");
+        }
     }
-    free(tmp);
     json_decref(doc);
     return rc;
 }

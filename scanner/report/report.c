@@ -3,6 +3,8 @@
  */
 #include "report.h"
 
+#include "../core/outfile.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -72,30 +74,19 @@ const char *ks_reporter_names(void)
 int ks_report_to_path(const ks_reporter *r, const char *path, const ks_results *res,
                       const ks_report_opts *opts)
 {
-    if (!path || strcmp(path, "-") == 0) {
-        int rc = r->write(stdout, res, opts);
-        if (fflush(stdout) != 0 && !rc)
-            rc = ks_error_set(KS_EIO, "standard output: %s", strerror(errno));
+    char what[64];
+    snprintf(what, sizeof what, "%s report", r->name);
+    ks_outfile out;
+    if (!path || strcmp(path, "-") == 0)
+        ks_outfile_open_fd(&out, STDOUT_FILENO);
+    else if (ks_outfile_open(&out, path, 0666, what) != 0)
+        return KS_EIO;
+    int rc = r->write(out.f, res, opts);
+    /* A reporter's own error stands unless a write failed: then the
+     * output's name and the system's reason say more. */
+    if (rc && !ks_outfile_failed(&out)) {
+        ks_outfile_abort(&out);
         return rc;
     }
-    size_t l = strlen(path) + 32;
-    char *tmp = ks_xmalloc(l);
-    snprintf(tmp, l, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int rc = ks_error_set(KS_EIO, "%s: cannot write report: %s", path, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int rc = r->write(f, res, opts);
-    if (ferror(f) && !rc)
-        rc = ks_error_set(KS_EIO, "%s: write error: %s", path, strerror(errno));
-    if (fclose(f) != 0 && !rc)
-        rc = ks_error_set(KS_EIO, "%s: write error: %s", path, strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = ks_error_set(KS_EIO, "%s: cannot write report: %s", path, strerror(errno));
-    if (rc)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    return ks_outfile_commit(&out, what);
 }

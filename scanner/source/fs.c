@@ -276,19 +276,39 @@ static void read_dir(ks_fs_source *s, ks_worker *w, item *it)
     dir_unref(ref);
 }
 
+/* What a path that is neither a regular file nor a directory is. */
+static const char *special_kind(mode_t m)
+{
+    return S_ISFIFO(m)  ? "a FIFO (named pipe)"
+           : S_ISCHR(m) ? "a character device"
+           : S_ISBLK(m) ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "not a regular file";
+}
+
 static void scan_path(ks_worker *w, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* fs_new refused special files; O_NONBLOCK keeps one swapped in since
+     * from blocking the open, and fstat from being read. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         ks_worker_warn(w, path, "cannot open: %s", strerror(errno));
         return;
     }
     struct stat st;
-    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (fstat(fd, &st) != 0) {
+        ks_worker_warn(w, path, "cannot stat: %s", strerror(errno));
+        close(fd);
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ks_worker_warn(w, path, "%s: not read", special_kind(st.st_mode));
+        close(fd);
+        return;
+    }
     ks_origin o = {.parent = NULL, .name = path, .sep = NULL};
-    ks_worker_scan_fd(w, fd, &o, regular ? (uint64_t)st.st_size : 0,
-                      (regular ? KS_BLOB_REGULAR : 0) | KS_BLOB_NAMED |
-                          ks_scan_flags_for_name(path));
+    ks_worker_scan_fd(w, fd, &o, (uint64_t)st.st_size,
+                      KS_BLOB_REGULAR | KS_BLOB_NAMED | ks_scan_flags_for_name(path));
     close(fd);
 }
 
@@ -347,6 +367,16 @@ static int fs_new(ks_fs_source **out, char *const *paths, size_t npaths)
         struct stat st;
         if (stat(p, &st) != 0) {
             int rc = ks_error_set(KS_ENOTFOUND, "%s: %s", p, strerror(errno));
+            fs_free(s);
+            return rc;
+        }
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+            /* Reading one could block for ever (a FIFO) or never end
+             * (/dev/zero): refused like a missing path. */
+            int rc = ks_error_set(KS_EINVAL,
+                                  "%s: %s: only regular files and directories are scanned "
+                                  "(use '-' to scan standard input)",
+                                  p, special_kind(st.st_mode));
             fs_free(s);
             return rc;
         }

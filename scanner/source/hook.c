@@ -3,6 +3,8 @@
  */
 #include "git.h"
 
+#include "../core/outfile.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,17 +82,24 @@ int ks_hook_install(const char *repo_path, bool force, char *installed, size_t c
     ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
     self[sl > 0 ? sl : 0] = '\0';
     mkdirs_for(installed);
-    FILE *f = fopen(installed, "w");
-    if (!f)
-        return ks_error_set(KS_EIO, "%s: cannot write the hook: %s", installed, strerror(errno));
-    fprintf(f,
+    /* Written whole into place: a symlink at the hook's path is replaced,
+     * never written through. */
+    ks_outfile out;
+    if (ks_outfile_open(&out, installed, 0755, "hook") != 0)
+        return KS_EIO;
+    fprintf(out.f,
             "#!/bin/sh\n" HOOK_MARKER " (written by `keysift hook install`).\n"
             "# Blocks a commit that adds a hardcoded secret; see `keysift --help`.\n"
             "KEYSIFT=\"%s\"\n"
             "[ -x \"$KEYSIFT\" ] || KEYSIFT=keysift\n"
             "exec \"$KEYSIFT\" scan --staged\n",
             self);
-    if (fclose(f) != 0 || chmod(installed, 0755) != 0)
-        return ks_error_set(KS_EIO, "%s: cannot write the hook: %s", installed, strerror(errno));
+    if (fchmod(out.fd, 0755) != 0) {
+        int rc = ks_error_set(KS_EIO, "%s: cannot write the hook: %s", installed, strerror(errno));
+        ks_outfile_abort(&out);
+        return rc;
+    }
+    if (ks_outfile_commit(&out, "hook") != 0)
+        return KS_EIO;
     return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "report/report.h"
 
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,9 +182,14 @@ static void test_report__atomic_output_file(void **state)
     json_t *doc = json_load_file(path, 0, &err);
     assert_non_null(doc);
     json_decref(doc);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    assert_int_not_equal(access(tmp, F_OK), 0);
+    /* No temporary file left beside it. */
+    DIR *d = opendir(f->dir);
+    assert_non_null(d);
+    int left = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        left += strncmp(e->d_name, "report.json.tmp", 15) == 0;
+    closedir(d);
+    assert_int_equal(left, 0);
 }
 
 int main(void)

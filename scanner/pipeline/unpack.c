@@ -31,7 +31,9 @@
  *
  * Pages of a mapped input are released behind the passes that read them
  * (MADV_DONTNEED re-reads from the page cache if touched again), so a
- * large image does not stay resident.
+ * large image does not stay resident; so are those of a decoded blob that
+ * outbuf.c keeps in a temporary file (the frame's `map`), which decoders
+ * below it read by fd.
  */
 #include "internal.h"
 

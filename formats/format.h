@@ -112,15 +112,29 @@ int ks_fmt_parallel(ks_fmt_ctx *ctx, size_t n, ks_fmt_task_fn fn, void *payload)
 
 /* A growing buffer for decoded bytes (outbuf.c). It never grows past
  * ks_fmt_max_blob; decoders reserve what they produce with
- * ks_fmt_reserve. */
+ * ks_fmt_reserve. Initialise with {0}; data[0..len) is the content,
+ * contiguous, writable up to cap. Past a few MB the buffer moves into a
+ * temporary file (a shared mapping whose pages are released behind the
+ * writer), so that a worker holds little decoded data in memory however
+ * large the member. */
 typedef struct ks_outbuf {
     uint8_t *data;
     size_t len, cap;
+    /* In a temporary file: its descriptor (else unused), the bytes before
+     * `released` not resident, and this thread's other such buffers. */
+    bool spilled;
+    int fd;
+    size_t released;
+    struct ks_outbuf *next;
 } ks_outbuf;
 /* Room for at least `want` more bytes (fewer when the blob limit is near:
  * at least 1). KS_ELIMIT, warned, when the blob limit is reached. */
 int ks_outbuf_room(ks_fmt_ctx *ctx, ks_outbuf *b, size_t want);
 void ks_outbuf_dispose(ks_outbuf *b);
+/* For the pipeline: when p lies in a buffer of this thread that is kept in
+ * a temporary file, that file's descriptor (its bytes from offset 0), and
+ * in *map, *len the buffer's mapping; else -1. */
+int ks_outbuf_file(const uint8_t *p, const uint8_t **map, size_t *len);
 
 /* The bytes are this format for sure (its header checked out): from now
  * on warnings are reported even for a carved container that then turns out

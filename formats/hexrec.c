@@ -82,6 +82,11 @@ static void run_add(ks_fmt_ctx *ctx, run *r, uint64_t addr, const uint8_t *b, si
     r->end += n;
 }
 
+/* What a sniff looks at: the first records are within it (a record line
+ * is at most 1 + 2 * 260 characters), and a blob with no line break near
+ * its start (gigabytes of zeros) is not read to its end to find one. */
+#define SNIFF_MAX 4096
+
 /* The next line of d[*pos..n): its start and length without CR/LF. */
 static bool next_line(const uint8_t *d, size_t n, size_t *pos, const uint8_t **line, size_t *len)
 {
@@ -118,6 +123,8 @@ static bool ihex_record(const uint8_t *l, size_t len, uint8_t rec[261])
 static bool ihex_sniff(const uint8_t *d, size_t n)
 {
     size_t pos = 0, good = 0;
+    if (n > SNIFF_MAX)
+        n = SNIFF_MAX;
     const uint8_t *l;
     size_t len;
     uint8_t rec[261];
@@ -205,6 +212,8 @@ static bool srec_record(const uint8_t *l, size_t len, int *type, uint64_t *addr,
 static bool srec_sniff(const uint8_t *d, size_t n)
 {
     size_t pos = 0, good = 0;
+    if (n > SNIFF_MAX)
+        n = SNIFF_MAX;
     const uint8_t *l;
     size_t len, nd;
     int type;

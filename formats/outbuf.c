@@ -1,13 +1,123 @@
 /*
  * outbuf.c - the bounded buffer stream decoders write into.
+ *
+ * DESIGN
+ * A decoded member or stream is scanned as one blob, so its bytes must be
+ * contiguous while it is scanned, and may be as large as --max-file-size
+ * (256 MB by default); nested (a .deb's data.tar.xz, its tar, a member of
+ * the tar) and on every worker at once. Small buffers stay on the heap.
+ * A buffer that grows past SPILL_AT moves into an unlinked temporary file
+ * (in $TMPDIR, else /tmp), mapped shared: the decoder goes on writing
+ * through the mapping, the pages it has written are released behind it
+ * (they stay in the page cache, and are read back from there), and the
+ * pipeline reads the child through the same mapping, releasing behind its
+ * passes, or through the file (ks_outbuf_file) for decoders that read by
+ * pread. The file's blocks are reserved before they are written to, so a
+ * full disk is a warning, never a SIGBUS. Where no temporary file can be
+ * made, the buffer stays on the heap as before.
+ *
+ * The buffers kept in files are listed per thread: a buffer is made,
+ * emitted and disposed of by the thread of one decoder call.
  */
 #include "format.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define SPILL_AT (16u << 20)    /* a larger buffer lives in a temporary file */
+#define RELEASE_EVERY (8u << 20) /* written pages are released this often */
+
+static _Thread_local ks_outbuf *spilled;
+
+static int temp_file(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/keysift-XXXXXX", dir) >= sizeof path)
+        return -1;
+    fd = mkstemp(path);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t n)
+{
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = pwrite(fd, p + off, n - off, (off_t)off);
+        if (w <= 0)
+            return false;
+        off += (size_t)w;
+    }
+    return true;
+}
+
+/* Move the heap buffer into a temporary file of `cap` bytes; false (the
+ * buffer unchanged) when none can be made. */
+static bool spill(ks_outbuf *b, size_t cap)
+{
+    int fd = temp_file();
+    if (fd < 0)
+        return false;
+    void *m = MAP_FAILED;
+    if (posix_fallocate(fd, 0, (off_t)cap) == 0 && write_all(fd, b->data, b->len))
+        m = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+        close(fd);
+        return false;
+    }
+    free(b->data);
+    b->data = m;
+    b->cap = cap;
+    b->fd = fd;
+    b->spilled = true;
+    b->released = b->len & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
+    b->next = spilled;
+    spilled = b;
+    return true;
+}
+
+static bool grow_file(ks_outbuf *b, size_t cap)
+{
+    if (posix_fallocate(b->fd, 0, (off_t)cap) != 0)
+        return false;
+    void *m = mremap(b->data, b->cap, cap, MREMAP_MAYMOVE);
+    if (m == MAP_FAILED)
+        return false;
+    b->data = m;
+    b->cap = cap;
+    return true;
+}
+
+/* The pages the decoder has written and moved past leave memory (they
+ * stay in the file's page cache). */
+static void release_written(ks_outbuf *b)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    if (b->len < b->released) /* the buffer is being reused from the start */
+        b->released = 0;
+    size_t upto = b->len & ~(pg - 1);
+    if (upto - b->released >= RELEASE_EVERY) {
+        (void)madvise(b->data + b->released, upto - b->released, MADV_DONTNEED);
+        b->released = upto;
+    }
+}
 
 int ks_outbuf_room(ks_fmt_ctx *ctx, ks_outbuf *b, size_t want)
 {
     uint64_t max = ks_fmt_max_blob(ctx);
+    if (b->spilled)
+        release_written(b);
     if (b->cap - b->len >= want)
         return 0;
     if (b->len >= max) {
@@ -22,6 +132,17 @@ int ks_outbuf_room(ks_fmt_ctx *ctx, ks_outbuf *b, size_t want)
         cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
     if (cap > max)
         cap = (size_t)max;
+    if (b->spilled) {
+        if (grow_file(b, cap))
+            return 0;
+        ks_fmt_warn(ctx, KS_NO_OFFSET,
+                    "no room for decoded data in the temporary directory: only the first %zu "
+                    "bytes are scanned",
+                    b->len);
+        return KS_ELIMIT;
+    }
+    if (cap > SPILL_AT && spill(b, cap))
+        return 0;
     b->data = ks_xrealloc(b->data, cap);
     b->cap = cap;
     return 0;
@@ -29,7 +150,27 @@ int ks_outbuf_room(ks_fmt_ctx *ctx, ks_outbuf *b, size_t want)
 
 void ks_outbuf_dispose(ks_outbuf *b)
 {
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
+    if (b->spilled) {
+        for (ks_outbuf **pp = &spilled; *pp; pp = &(*pp)->next)
+            if (*pp == b) {
+                *pp = b->next;
+                break;
+            }
+        munmap(b->data, b->cap);
+        close(b->fd);
+    } else {
+        free(b->data);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+int ks_outbuf_file(const uint8_t *p, const uint8_t **map, size_t *len)
+{
+    for (const ks_outbuf *b = spilled; b; b = b->next)
+        if (p >= b->data && p < b->data + b->cap) {
+            *map = b->data;
+            *len = b->cap;
+            return b->fd;
+        }
+    return -1;
 }

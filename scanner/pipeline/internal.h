@@ -147,11 +147,22 @@ void ks_decode_worker_dispose(ks_worker *w);
 bool ks_unpack_wanted(const ks_scan_config *cfg, const uint8_t *head, size_t n);
 /* Scan a blob in memory: unpack what it contains, scan its text or the
  * strings of its binary parts. `fd` (or -1) holds the same bytes at
- * `fd_off`, for decoders that read at random. */
+ * `fd_off`, for decoders that read at random; data is then a mapping of
+ * that file, whose pages are released behind the passes that read them. */
 void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
                     uint32_t flags, int fd, uint64_t fd_off);
 /* Per-worker state of unpack.c. */
 void ks_unpack_worker_dispose(ks_worker *w);
+
+/* Mapped input (guard.c). While a mapping of a file is registered, a
+ * SIGBUS inside it (the file shrank under the scan, or an I/O error) does
+ * not kill the scan: the rest of the mapping reads as zeros from then on.
+ * ks_guard_add returns NULL when no mapping can be guarded (then do not
+ * map); ks_guard_remove, after every thread is done with the mapping and
+ * before it is unmapped, says whether that happened. */
+typedef struct ks_guard ks_guard;
+ks_guard *ks_guard_add(const uint8_t *map, size_t len);
+bool ks_guard_remove(ks_guard *g);
 
 /* Jobs (pipeline.c). Run job tasks on this worker and on idle ones; return
  * when all have run. */

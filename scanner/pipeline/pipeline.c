@@ -622,16 +622,20 @@ int ks_scan_pass(ks_worker *w, ks_fill_fn fill, void *ctx, uint32_t flags, ssize
  * is mapped; anything else is read (the first `have` bytes are in w->buf).
  * Returns NULL after a warning. */
 static uint8_t *load_whole(ks_worker *w, int fd, const ks_origin *origin, bool regular,
-                           uint64_t size, size_t have, size_t *len, bool *mapped)
+                           uint64_t size, size_t have, size_t *len, ks_guard **mapped)
 {
-    *mapped = false;
+    *mapped = NULL;
     if (regular && size > 0 && size == (size_t)size) {
         void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m != MAP_FAILED) {
-            (void)madvise(m, (size_t)size, MADV_SEQUENTIAL);
-            *mapped = true;
-            *len = (size_t)size;
-            return m;
+            /* Only a mapping that survives the file shrinking is used. */
+            *mapped = ks_guard_add(m, (size_t)size);
+            if (*mapped) {
+                (void)madvise(m, (size_t)size, MADV_SEQUENTIAL);
+                *len = (size_t)size;
+                return m;
+            }
+            munmap(m, (size_t)size);
         }
     }
     /* Not mappable (a pipe, stdin, a file of /proc): read it all. */
@@ -663,6 +667,22 @@ static uint8_t *load_whole(ks_worker *w, int fd, const ks_origin *origin, bool r
     return buf;
 }
 
+/* A file shrank (or its mapping could not be read) while it was scanned:
+ * the scan of it is incomplete, which is a warning like any read error. */
+static void changed_warn(ks_worker *w, int fd, const ks_origin *origin, uint64_t was)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (uint64_t)st.st_size < was)
+        ks_worker_warn(w, origin->name,
+                       "changed during the scan: %llu bytes when it was opened, %llu now; only "
+                       "what was read before it shrank is scanned",
+                       (unsigned long long)was, (unsigned long long)st.st_size);
+    else
+        ks_worker_warn(w, origin->name,
+                       "changed during the scan, or an I/O error: part of the mapped file could "
+                       "not be read, and was not scanned");
+}
+
 int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t size_hint,
                       uint32_t flags)
 {
@@ -691,14 +711,17 @@ int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t si
     }
     if (ks_unpack_wanted(cfg, w->buf, (size_t)first)) {
         size_t len = 0;
-        bool mapped = false;
+        ks_guard *mapped = NULL;
         uint8_t *data = load_whole(w, fd, origin, regular && first > 0, size_hint,
                                    (size_t)first, &len, &mapped);
         ks_unpack_root(w, data, len, origin, flags, mapped ? fd : -1, 0);
-        if (mapped)
+        if (mapped) {
+            if (ks_guard_remove(mapped))
+                changed_warn(w, fd, origin, len);
             munmap(data, len);
-        else
+        } else {
             free(data);
+        }
         return 0;
     }
     if (size_hint > w->p->chunk)
@@ -708,6 +731,11 @@ int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t si
     ks_blob_begin(w, origin);
     int rc = ks_scan_pass(w, fill_fd, &c, flags, first, regular ? 0 : max, &total);
     ks_blob_end(w, total, true);
+    /* The end of a regular file came early: it shrank while it was read.
+     * (Only past the first chunk: files of /sys say 4096 bytes and hold
+     * fewer, and a file read in one chunk cannot change under the scan.) */
+    if (regular && size_hint > w->p->chunk && total < size_hint)
+        changed_warn(w, fd, origin, size_hint);
     return rc;
 
 too_large:

@@ -31,7 +31,9 @@
  *
  * Pages of a mapped input are released behind the passes that read them
  * (MADV_DONTNEED re-reads from the page cache if touched again), so a
- * large image does not stay resident.
+ * large image does not stay resident; so are those of a decoded blob that
+ * outbuf.c keeps in a temporary file (the frame's `map`), which decoders
+ * below it read by fd.
  */
 #include "internal.h"
 
@@ -59,8 +61,6 @@ typedef struct ks_input {
     uint64_t size; /* bytes the source gave */
     _Atomic uint64_t expanded;
     _Atomic bool spent; /* max_expanded reached: nothing more is unpacked */
-    const uint8_t *map; /* the root's mapping, whose pages are released */
-    size_t map_len;
     /* Formats already reported as not unpacked: once per input is enough
      * (a UBI image has a header in every erase block). */
     pthread_mutex_t lock;
@@ -93,6 +93,11 @@ typedef struct frame {
     unsigned depth; /* containers around the blob */
     int fd;         /* the blob's bytes in a file at fd_off, or -1 */
     uint64_t fd_off;
+    /* The mapping of a file that data lies in (the input's, or a decoded
+     * blob kept in a temporary file), whose pages are released behind the
+     * passes that read them; NULL when data is heap memory. */
+    const uint8_t *map;
+    size_t map_len;
 } frame;
 
 struct ks_fmt_ctx {
@@ -104,6 +109,7 @@ struct ks_fmt_ctx {
     bool carved;
     bool claimed; /* the header checked out: warnings are real */
     bool emitted; /* a child was emitted: the container was read */
+    uint64_t released_in; /* input bytes whose pages were released behind the decoder */
     ks_diags pending; /* carved: warnings held until something is emitted */
 };
 
@@ -127,15 +133,17 @@ bool ks_unpack_wanted(const ks_scan_config *cfg, const uint8_t *head, size_t n)
     return !is_text(head, n) || ks_format_sniff(head, n) != NULL;
 }
 
-/* Release the pages of the input's mapping that hold [p, p + n). */
-static void release(const ks_input *in, const uint8_t *p, size_t n)
+/* Release the pages of the blob's mapping that hold [p, p + n), whole
+ * pages at either end: a page released too early is only read again (the
+ * mapping is of a file, never written through here). */
+static void release(const frame *f, const uint8_t *p, size_t n)
 {
-    if (!in->map || p < in->map || p >= in->map + in->map_len)
+    if (!f->map || p < f->map || p >= f->map + f->map_len)
         return;
     long pg = sysconf(_SC_PAGESIZE);
-    uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
-    uintptr_t e = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
-    uintptr_t me = (uintptr_t)(in->map + in->map_len);
+    uintptr_t a = (uintptr_t)p & ~((uintptr_t)pg - 1);
+    uintptr_t e = ((uintptr_t)p + n + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+    uintptr_t me = ((uintptr_t)(f->map + f->map_len) + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
     if (e > me)
         e = me;
     if (e > a)
@@ -159,7 +167,7 @@ static const uint8_t printable[256] = {
 
 typedef struct strings_src {
     ks_worker *w;
-    const ks_input *in;
+    const frame *f;
     const uint8_t *d;
     size_t pos, end;  /* bytes still to look at */
     size_t released;  /* bytes before this are released */
@@ -167,8 +175,20 @@ typedef struct strings_src {
     size_t run_at;    /* a run being copied (cut by the end of a chunk) */
     size_t run_left;  /* characters of it still to copy */
     uint32_t stride;  /* 1 ASCII, 2 UTF-16LE */
+    uint32_t cont;    /* the run goes on at pos (it was longer than RELEASE_EVERY): its stride */
     bool sep;         /* a line break is owed after the last run */
 } strings_src;
+
+/* Release what lies behind the bytes still needed, every RELEASE_EVERY
+ * bytes, so that a long stretch with no run (a sparse image: gigabytes
+ * of zeros) or one long run does not stay resident. */
+static void release_behind(strings_src *s, size_t upto)
+{
+    if (upto > s->released && upto - s->released >= RELEASE_EVERY) {
+        release(s->f, s->d + s->released, upto - s->released);
+        s->released = upto;
+    }
+}
 
 /* The first byte at or after `pos` that is printable (a run can start
  * there), or `end`. Padding and code are mostly not: skip 16 at a time. */
@@ -195,38 +215,54 @@ static size_t skip_unprintable(const uint8_t *d, size_t pos, size_t end)
     return pos;
 }
 
-/* Find the next run at or after s->pos; false at the end. */
+/* Find the next run at or after s->pos; false at the end. A run is
+ * looked at RELEASE_EVERY bytes at a time: a longer one is handed out in
+ * parts with no line break between them (s->cont). */
 static bool next_run(strings_src *s)
 {
     const uint8_t *d = s->d;
     size_t pos = s->pos, end = s->end;
+    uint32_t cont = s->cont;
+    s->cont = 0;
     while (pos < end) {
-        pos = skip_unprintable(d, pos, end);
-        if (pos >= end)
-            break;
+        size_t lim = end - pos > RELEASE_EVERY ? pos + RELEASE_EVERY : end;
+        if (!cont) {
+            pos = skip_unprintable(d, pos, lim);
+            if (pos >= lim) {
+                release_behind(s, pos);
+                continue;
+            }
+            lim = end - pos > RELEASE_EVERY ? pos + RELEASE_EVERY : end; /* for the run */
+        }
         size_t i = pos;
-        while (i < end && printable[d[i]])
-            i++;
-        if (i - pos >= MIN_RUN) {
+        if (cont != 2)
+            while (i < lim && printable[d[i]])
+                i++;
+        if (i - pos >= MIN_RUN || (cont == 1 && i > pos)) {
             s->run_at = pos;
             s->run_left = i - pos;
             s->stride = 1;
             s->pos = i;
+            if (i == lim && lim < end && printable[d[lim]])
+                s->cont = 1;
             return true;
         }
         /* UTF-16LE: printable characters each followed by a zero byte. */
         size_t j = pos, c = 0;
-        while (j + 1 < end && printable[d[j]] && d[j + 1] == 0) {
+        while (j + 1 < lim && printable[d[j]] && d[j + 1] == 0) {
             j += 2;
             c++;
         }
-        if (c >= MIN_RUN) {
+        if (c >= MIN_RUN || (cont == 2 && c > 0)) {
             s->run_at = pos;
             s->run_left = c;
             s->stride = 2;
             s->pos = j;
+            if (j + 1 >= lim && j + 1 < end && printable[d[j]] && d[j + 1] == 0)
+                s->cont = 2;
             return true;
         }
+        cont = 0;
         /* A short run ending at a zero byte may be where UTF-16 starts. */
         if (i > pos + 1 && i < end && d[i] == 0)
             pos = i - 1;
@@ -277,34 +313,31 @@ static ssize_t fill_strings(void *ctx, uint8_t *dst, size_t want)
             s->run_at += k * s->stride;
             s->run_left -= k;
             if (!s->run_left)
-                s->sep = true;
+                s->sep = !s->cont;
             continue;
         }
         if (!next_run(s))
             break;
     }
-    if (s->pos - s->released >= RELEASE_EVERY) {
-        release(s->in, s->d + s->released, s->pos - s->released);
-        s->released = s->pos;
-    }
+    release_behind(s, s->run_left ? s->run_at : s->pos);
     return (ssize_t)o;
 }
 
 /* One engine pass over the strings of d[from, to). */
-static void strings_pass(ks_worker *w, const ks_input *in, const uint8_t *d, size_t from, size_t to,
+static void strings_pass(ks_worker *w, const frame *f, const uint8_t *d, size_t from, size_t to,
                          uint32_t flags, uint64_t *scanned)
 {
     if (to <= from)
         return;
     ks_view view = {0};
-    strings_src s = {.w = w, .in = in, .d = d, .pos = from, .end = to, .released = from};
+    strings_src s = {.w = w, .f = f, .d = d, .pos = from, .end = to, .released = from};
     uint64_t text = 0;
     w->view = &view;
     ks_scan_pass(w, fill_strings, &s, flags, -1, 0, &text);
     w->view = NULL;
     *scanned += to - from; /* the blob's bytes covered, not the text made of them */
     free(view.v);
-    release(in, d + s.released, to - s.released);
+    release(f, d + s.released, to - s.released);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -346,7 +379,7 @@ static int cmp_cand(const void *a, const void *b)
 
 /* The next offset at or after `from` where a container starts (its
  * format's sniff agrees), other than `skip`; false when there is none. */
-static bool next_container(ks_worker *w, const ks_input *in, carver *c, size_t from, size_t skip,
+static bool next_container(ks_worker *w, const frame *f, carver *c, size_t from, size_t skip,
                            cand *out)
 {
     if (!w->carver_tried) {
@@ -373,12 +406,12 @@ static bool next_container(ks_worker *w, const ks_input *in, carver *c, size_t f
         size_t we = c->len - c->scanned_to > CARVE_WINDOW ? c->scanned_to + CARVE_WINDOW : c->len;
         c->n = c->next = 0;
         c->win_start = ws;
-        size_t before = c->scanned_to; /* matches ending at or before it were seen */
         ks_carve_scan(w->carver, c->d + ws, we - ws, on_magic, c);
         c->scanned_to = we;
         if (c->n > 1)
             qsort(c->v, c->n, sizeof(cand), cmp_cand);
-        release(in, c->d + before, we - before);
+        /* From ws: the overlap with the last window was touched again. */
+        release(f, c->d + ws, we - ws);
     }
 }
 
@@ -475,6 +508,15 @@ static void budget_warn(ks_fmt_ctx *ctx, const char *fmt, ...)
 int ks_fmt_reserve(ks_fmt_ctx *ctx, uint64_t bytes, uint64_t in_bytes)
 {
     const ks_unpack_limits *l = &ks_worker_config(ctx->fr.w)->limits;
+    /* A stream decoder reads its input once, front to back: the pages of
+     * a mapping behind it can go (at worst they are read again). */
+    if (in_bytes >= ctx->released_in + RELEASE_EVERY && ctx->label_off < ctx->fr.len) {
+        size_t left = ctx->fr.len - (size_t)ctx->label_off;
+        size_t upto = in_bytes < left ? (size_t)in_bytes : left;
+        release(&ctx->fr, ctx->fr.data + ctx->label_off + ctx->released_in,
+                upto - (size_t)ctx->released_in);
+        ctx->released_in = upto;
+    }
     if (atomic_load(&ctx->fr.in->spent))
         return KS_ELIMIT;
     uint64_t total = atomic_fetch_add(&ctx->fr.in->expanded, bytes) + bytes;
@@ -618,6 +660,18 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
         child.fd = ctx->fr.fd;
         child.fd_off = ctx->fr.fd_off + c->parent_offset;
     }
+    if (ctx->fr.map && c->data >= ctx->fr.map && c->data < ctx->fr.map + ctx->fr.map_len) {
+        child.map = ctx->fr.map;
+        child.map_len = ctx->fr.map_len;
+    } else {
+        /* Decoded bytes kept in a temporary file (outbuf.c): its mapping
+         * is released behind the passes, and decoders read it by fd. */
+        int fd = ks_outbuf_file(c->data, &child.map, &child.map_len);
+        if (fd >= 0 && child.fd < 0) {
+            child.fd = fd;
+            child.fd_off = (uint64_t)(c->data - child.map);
+        }
+    }
     unpack_blob(&child, c->opaque || spent);
     free(name);
     free(member);
@@ -704,10 +758,10 @@ static void binary_scan(const frame *f, size_t start, size_t skip, bool file)
     for (;;) {
         cand k;
         bool found = carve && !atomic_load(&f->in->spent) &&
-                     next_container(w, f->in, &c, pos, skip, &k);
+                     next_container(w, f, &c, pos, skip, &k);
         size_t end = found ? (size_t)k.off : f->len;
         ks_blob_begin(w, f->origin);
-        strings_pass(w, f->in, f->data, pos, end, f->flags, &scanned);
+        strings_pass(w, f, f->data, pos, end, f->flags, &scanned);
         if (!found)
             break;
         uint64_t consumed = 0;
@@ -756,6 +810,25 @@ static bool unpack_container(const frame *f, bool file, size_t *skip)
     return true;
 }
 
+/* Text in memory, whose pages are released behind the pass when it lies
+ * in a mapping. */
+typedef struct text_src {
+    ks_mem_src m;
+    const frame *f;
+    size_t released;
+} text_src;
+
+static ssize_t fill_text(void *ctx, uint8_t *dst, size_t want)
+{
+    text_src *t = ctx;
+    ssize_t n = ks_fill_mem(&t->m, dst, want);
+    if (t->m.pos - t->released >= RELEASE_EVERY || (n >= 0 && (size_t)n < want)) {
+        release(t->f, t->m.data + t->released, t->m.pos - t->released);
+        t->released = t->m.pos;
+    }
+    return n;
+}
+
 static void unpack_blob(const frame *f, bool opaque)
 {
     const ks_scan_config *cfg = ks_worker_config(f->w);
@@ -764,10 +837,10 @@ static void unpack_blob(const frame *f, bool opaque)
     if (!opaque && !cfg->limits.no_unpack && f->len > 0 && unpack_container(f, file, &skip))
         return;
     if (f->len > 0 && is_text(f->data, f->len)) {
-        ks_mem_src m = {f->data, f->len, 0};
+        text_src m = {{f->data, f->len, 0}, f, 0};
         uint64_t scanned = 0;
         ks_blob_begin(f->w, f->origin);
-        ks_scan_pass(f->w, ks_fill_mem, &m, f->flags, -1, 0, &scanned);
+        ks_scan_pass(f->w, fill_text, &m, f->flags, -1, 0, &scanned);
         ks_blob_end(f->w, scanned, file);
         return;
     }
@@ -777,7 +850,7 @@ static void unpack_blob(const frame *f, bool opaque)
 void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
                     uint32_t flags, int fd, uint64_t fd_off)
 {
-    ks_input in = {.size = len, .map = fd >= 0 ? data : NULL, .map_len = fd >= 0 ? len : 0};
+    ks_input in = {.size = len};
     pthread_mutex_init(&in.lock, NULL);
     frame f = {.w = w,
                .in = &in,
@@ -787,7 +860,9 @@ void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_orig
                .flags = flags,
                .depth = 0,
                .fd = fd,
-               .fd_off = fd_off};
+               .fd_off = fd_off,
+               .map = fd >= 0 ? data : NULL,
+               .map_len = fd >= 0 ? len : 0};
     unpack_blob(&f, false);
     unsigned dropped = atomic_load(&in.dropped);
     if (dropped)

@@ -131,6 +131,43 @@ static void test_unpack__strings_offsets_across_chunks(void **state)
     free(buf);
 }
 
+/* The strings pass looks at most 32 MB ahead (what is behind it is
+ * released): a stretch of zeros longer than that, and a printable run
+ * longer than that, handed out in parts. A token across the place where
+ * the run is cut is found whole, at its offset. */
+static void test_unpack__strings_longer_than_release_window(void **state)
+{
+    fixture *f = *state;
+    enum { MB = 1 << 20, N = 80 * MB, RUN = 40 * MB };
+    uint8_t *buf = ks_xcalloc(N, 1);
+    for (size_t i = RUN; i < N; i++)
+        buf[i] = (i % 8 == 7) ? ' ' : 'x';
+    char tok[3][41];
+    /* Before the first cut (pos + 32 MB from the run's start), across it,
+     * and at the very end. */
+    size_t at[3] = {RUN + 1000, RUN + 32 * MB - 20, N - 41};
+    for (int i = 0; i < 3; i++) {
+        t_make_token(tok[i], "ghp_", 200u + (unsigned)i);
+        buf[at[i] - 1] = ' ';
+        memcpy(buf + at[i], tok[i], 40);
+        buf[at[i] + 40] = ' ';
+    }
+    char *p = t_write(f->dir, "long.bin", buf, N);
+    ks_results res;
+    scan_one(f, p, MB, 1, &res);
+    assert_int_equal(res.nfindings, 3);
+    for (int i = 0; i < 3; i++) {
+        const ks_finding *fd = t_find(&res, "t.ghp", tok[i]);
+        assert_non_null(fd);
+        assert_int_equal(fd->locs[0].offset, at[i]);
+        assert_true(fd->locs[0].bin->strings);
+    }
+    assert_int_equal(res.sum.bytes, N);
+    ks_results_dispose(&res);
+    free(p);
+    free(buf);
+}
+
 static void test_unpack__carved_gzip_has_its_chain(void **state)
 {
     fixture *f = *state;
@@ -346,6 +383,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_unpack__strings_offsets_across_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unpack__strings_longer_than_release_window, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_unpack__carved_gzip_has_its_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpack__lookalike_magics_are_silent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpack__depth_budget, setup, teardown),

@@ -86,6 +86,7 @@ static int git_open(ks_git_source **out, const ks_git_opts *o)
     s->pack_bad = ks_xcalloc(s->npacks + 1, sizeof(size_t));
     s->pack_bad_off = ks_xcalloc(s->npacks + 1, sizeof(uint64_t));
     s->pack_bad_msg = ks_xcalloc(s->npacks + 1, sizeof(char *));
+    s->pack_walk_lost = ks_xcalloc(s->npacks + 1, sizeof(bool));
     if (o->range) {
         if ((rc = ks_gitwalk_range(s)) != 0)
             goto fail;
@@ -120,6 +121,7 @@ static void git_free(void *src)
     free(s->pack_bad);
     free(s->pack_bad_off);
     free(s->pack_bad_msg);
+    free(s->pack_walk_lost);
     for (size_t i = 0; i < s->nroots; i++)
         free(s->root_names[i]);
     free(s->root_names);
@@ -525,16 +527,21 @@ static void pack_diagnostics(ks_git_source *s, ks_diags *out)
                                        bad, bad == 1 ? "" : "s",
                                        (unsigned long long)s->pack_bad_off[k], s->pack_bad_msg[k])
                           : ks_strdupf("every object was read");
+        const char *walk = s->pack_walk_lost[k]
+                               ? "; commits or trees were among them, so some blobs may be "
+                                 "reported by object id without a path"
+                               : "";
         if (lost)
             ks_diags_addf(out, path,
                           "pack truncated at offset %llu: its index lists %zu of its %zu objects "
-                          "at or beyond that offset; %s; the objects before the cut were scanned",
-                          (unsigned long long)size, lost, ks_pack_count(s->packs[k]), first);
+                          "at or beyond that offset; %s%s; the objects before the cut were "
+                          "scanned",
+                          (unsigned long long)size, lost, ks_pack_count(s->packs[k]), first, walk);
         else if (damaged)
             ks_diags_addf(out, path,
                           "pack damaged: it ends at offset %llu without the checksum its index "
-                          "names; %s",
-                          (unsigned long long)size, first);
+                          "names; %s%s",
+                          (unsigned long long)size, first, walk);
         else
             ks_diags_addf(out, path, "pack damaged: %s", first);
         free(first);

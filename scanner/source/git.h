@@ -79,6 +79,7 @@ typedef struct ks_git_source {
     size_t *pack_bad;
     uint64_t *pack_bad_off;
     char **pack_bad_msg;
+    bool *pack_walk_lost; /* the walk lost commits or trees in this damaged pack */
     /* After the scan: HEAD's tree, for "is this blob still there". */
     git_oid head_tree;
     bool head_loaded, has_head;

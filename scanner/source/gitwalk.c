@@ -63,10 +63,17 @@ static void add_intro(ks_git_source *s, const git_oid *blob, const char *path, u
  * history's trees are long delta chains), and through libgit2 when no
  * pack holds them (loose objects) or a pack read fails. The caller frees
  * *data. */
+/* load()'s error for an object in a damaged pack (truncated, or its
+ * trailer wrong) that nothing else holds: the pack's warning covers it, so
+ * the walk does not warn once per commit (a pack cut in half can take the
+ * trees of most of a history with it). */
+#define LOST_IN_PACK (-2)
+
 static int load(ks_git_source *s, const git_oid *oid, int want, int *got, uint8_t **data,
                 size_t *len)
 {
     char packerr[512] = "";
+    size_t damaged = SIZE_MAX;
     for (size_t k = 0; k < s->npacks; k++) {
         if (!s->walk_readers[k])
             continue;
@@ -80,8 +87,13 @@ static int load(ks_git_source *s, const git_oid *oid, int want, int *got, uint8_
             /* Let libgit2 say what is wrong with it, or find another copy;
              * a damaged pack is one libgit2 will not open, so keep our
              * reason in case it has none better. */
-            if (rc != 0)
+            uint64_t size;
+            size_t lost;
+            if (rc != 0) {
                 snprintf(packerr, sizeof packerr, "%s", ks_error_msg());
+                if (ks_pack_damage(s->packs[k], &size, &lost))
+                    damaged = k;
+            }
             break;
         }
         *data = ks_xmalloc(l + 1);
@@ -94,7 +106,10 @@ static int load(ks_git_source *s, const git_oid *oid, int want, int *got, uint8_
     if (!s->odb || git_odb_read(&o, s->odb, oid) != 0) {
         if (*packerr)
             git_error_set_str(GIT_ERROR_ODB, packerr);
-        return -1;
+        if (damaged == SIZE_MAX)
+            return -1;
+        s->pack_walk_lost[damaged] = true;
+        return LOST_IN_PACK;
     }
     int ok = !want || (int)git_odb_object_type(o) == want;
     *got = (int)git_odb_object_type(o);
@@ -253,10 +268,12 @@ static void diff_rec(ks_git_source *s, uint32_t idx, const tbuf *tree, const tbu
         if (is_dir(&e)) {
             tbuf sub = {NULL, 0}, psub[MAX_PARENTS];
             memset(psub, 0, sizeof psub);
-            if (load_object(s, &id, GIT_OBJECT_TREE, &sub.d, &sub.n) != 0) {
+            int lrc = load_object(s, &id, GIT_OBJECT_TREE, &sub.d, &sub.n);
+            if (lrc != 0) {
                 char hex[GIT_OID_HEXSZ + 1];
                 git_oid_tostr(hex, sizeof hex, &id);
-                ks_git_warn(s, path, "tree %s: %s", hex, ks_git_errmsg());
+                if (lrc != LOST_IN_PACK)
+                    ks_git_warn(s, path, "tree %s: %s", hex, ks_git_errmsg());
                 s->incomplete = true;
                 path[plen] = '\0';
                 continue;
@@ -324,16 +341,20 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
 
     git_oid_tostr(hex, sizeof hex, &oid);
     *nparents = 0;
-    if (load_object(s, &oid, GIT_OBJECT_COMMIT, &cd, &cl) != 0) {
-        ks_git_warn(s, s->opts.repo, "commit %s: %s (its history is not scanned)", hex, ks_git_errmsg());
+    int lrc = load_object(s, &oid, GIT_OBJECT_COMMIT, &cd, &cl);
+    if (lrc != 0) {
+        if (lrc != LOST_IN_PACK)
+            ks_git_warn(s, s->opts.repo, "commit %s: %s (its history is not scanned)", hex,
+                        ks_git_errmsg());
         s->incomplete = true;
         return;
     }
     bool ok = parse_commit(cd, cl, &tree_id, parents_out, nparents, 16, &s->commits[idx].time);
     free(cd);
-    if (!ok || load_object(s, &tree_id, GIT_OBJECT_TREE, &tree.d, &tree.n) != 0) {
-        ks_git_warn(s, s->opts.repo, "commit %s: cannot read its tree: %s", hex,
-                    ok ? ks_git_errmsg() : "no tree in the commit");
+    if (!ok || (lrc = load_object(s, &tree_id, GIT_OBJECT_TREE, &tree.d, &tree.n)) != 0) {
+        if (!ok || lrc != LOST_IN_PACK)
+            ks_git_warn(s, s->opts.repo, "commit %s: cannot read its tree: %s", hex,
+                        ok ? ks_git_errmsg() : "no tree in the commit");
         s->incomplete = true;
         return;
     }
@@ -344,11 +365,12 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
         git_oid ptid, pp[16];
         size_t pnp;
         int64_t pt;
-        if (load_object(s, &parents_out[i], GIT_OBJECT_COMMIT, &pd, &pl) != 0 ||
+        if ((lrc = load_object(s, &parents_out[i], GIT_OBJECT_COMMIT, &pd, &pl)) != 0 ||
             !parse_commit(pd, pl, &ptid, pp, &pnp, 16, &pt) ||
-            load_object(s, &ptid, GIT_OBJECT_TREE, &ptree[i].d, &ptree[i].n) != 0) {
+            (lrc = load_object(s, &ptid, GIT_OBJECT_TREE, &ptree[i].d, &ptree[i].n)) != 0) {
             if (!git_repository_is_shallow(s->repo)) {
-                ks_git_warn(s, s->opts.repo, "commit %s: parent %zu unreadable", hex, i);
+                if (lrc != LOST_IN_PACK)
+                    ks_git_warn(s, s->opts.repo, "commit %s: parent %zu unreadable", hex, i);
                 s->incomplete = true;
             }
             ptree[i].d = NULL;
@@ -437,9 +459,11 @@ static bool peel_root(ks_git_source *s, size_t i, git_oid *out)
         uint8_t *d = NULL;
         size_t n = 0;
         int type = 0;
-        if (load(s, &id, 0, &type, &d, &n) != 0) {
-            ks_git_warn(s, s->root_names[i], "reference points to a missing object: %s",
-                        ks_git_errmsg());
+        int lrc = load(s, &id, 0, &type, &d, &n);
+        if (lrc != 0) {
+            if (lrc != LOST_IN_PACK)
+                ks_git_warn(s, s->root_names[i], "reference points to a missing object: %s",
+                            ks_git_errmsg());
             s->incomplete = true;
             return false;
         }

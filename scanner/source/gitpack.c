@@ -342,6 +342,7 @@ static const uint8_t *pack_bytes(ks_pack_reader *r, uint64_t off, size_t len, si
 /* ------------------------------------------------------------------------ */
 
 typedef struct objhdr {
+    uint64_t off; /* offset of the object */
     int type;
     uint64_t size; /* inflated size (of the delta, for deltas) */
     uint64_t data; /* offset of the compressed data */
@@ -357,6 +358,7 @@ static int read_header(ks_pack_reader *r, size_t pos, objhdr *h)
         return ks_error_set(KS_EIO,
                             "%s.pack: object at %llu lies beyond the end of the pack (%llu bytes)",
                             p->name, (unsigned long long)off, (unsigned long long)p->packlen);
+    h->off = off;
     h->end = pos + 1 < p->n ? p->by_off[pos + 1].off : p->dataend;
     if (h->end > p->dataend)
         h->end = p->dataend;
@@ -475,10 +477,10 @@ static uint8_t *inflate_obj(ks_pack_reader *r, const objhdr *h)
         free(out);
         if (r->p->damaged && h->end == r->p->dataend)
             ks_error_set(KS_EINVAL, "%s.pack: object at %llu is cut off by the end of the pack",
-                         r->p->name, (unsigned long long)h->data);
+                         r->p->name, (unsigned long long)h->off);
         else
-            ks_error_set(KS_EINVAL, "%s.pack: corrupt compressed data at %llu", r->p->name,
-                         (unsigned long long)h->data);
+            ks_error_set(KS_EINVAL, "%s.pack: corrupt compressed data in the object at %llu",
+                         r->p->name, (unsigned long long)h->off);
         return NULL;
     }
     return out;

@@ -14,6 +14,7 @@ import json
 import os
 import random
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -35,10 +36,11 @@ def env():
 
 
 def git(repo, *args):
-    p = subprocess.run(["git", "-C", repo] + list(args), capture_output=True, env=env(),
-                       stdin=subprocess.DEVNULL)
+    # Standard input is an empty pipe: pack-objects (under gc and repack)
+    # reads it, and a /dev/null that is not the device must not feed it.
+    p = subprocess.run(["git", "-C", repo] + list(args), capture_output=True, env=env(), input=b"")
     if p.returncode != 0:
-        raise RuntimeError("git %s: %s" % (" ".join(args), p.stderr.decode()))
+        raise RuntimeError("git %s: %s" % (" ".join(args), p.stderr.decode(errors="replace")))
     return p.stdout.decode().strip()
 
 
@@ -51,7 +53,7 @@ def check(name, cond, detail=""):
 
 
 def ks(args):
-    p = subprocess.run([KS] + args, capture_output=True, timeout=300, stdin=subprocess.DEVNULL,
+    p = subprocess.run([KS] + args, capture_output=True, timeout=300, input=b"",
                        env=dict(os.environ, KEYSIFT_CACHE_DIR=os.path.join(TMP, "cache")))
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
@@ -64,6 +66,27 @@ def scan_json(repo, *extra):
 
 def secrets_of(doc):
     return set(f["secret"] for f in doc["findings"])
+
+
+def pack(repo, incremental=False):
+    """`git gc` (or `git repack -d` for a second, incremental pack). git runs
+    pack-objects with /dev/null as its standard input, and pack-objects
+    --revs reads revisions from it: where /dev/null is not the device (a
+    regular file something wrote into), gc fails, so the same pack-objects
+    run is made here with an empty pipe instead."""
+    if stat.S_ISCHR(os.stat("/dev/null").st_mode):
+        if incremental:
+            git(repo, "repack", "-q", "-d")
+        else:
+            git(repo, "gc", "-q")
+        return
+    print("note: /dev/null is not a device here: packing with git pack-objects directly")
+    flags = ["--all", "--reflog"] + (["--incremental"] if incremental else ["--indexed-objects"])
+    git(repo, "pack-objects", "-q", "--revs", "--delta-base-offset", "--non-empty", *flags,
+        os.path.join(repo, ".git", "objects", "pack", "pack"))
+    git(repo, "prune-packed")
+    if not incremental:
+        git(repo, "pack-refs", "--all")
 
 
 def build(name, versions=8, second_pack=False):
@@ -80,7 +103,7 @@ def build(name, versions=8, second_pack=False):
     app = ["import os"]
     for i in range(versions):
         if second_pack and i == versions // 2:
-            git(d, "gc", "-q")  # the first half in one pack, the rest in a second
+            pack(d)  # the first half in one pack, the rest in a second
         secret = "AKIA" + "".join(rnd.choice(ALPHA) for _ in range(16))
         filler = "\n".join("# %s" % "".join(rnd.choice("abcdefghijklmnop ") for _ in range(70))
                            for _ in range(40))
@@ -93,10 +116,7 @@ def build(name, versions=8, second_pack=False):
         git(d, "add", "-A")
         git(d, "commit", "-q", "-m", "commit %d" % i)
         blobs[secret] = git(d, "rev-parse", "HEAD:" + path)
-    if second_pack:
-        git(d, "repack", "-q", "-d")  # only what is not packed yet: a second pack
-    else:
-        git(d, "gc", "-q")
+    pack(d, incremental=second_pack)  # incremental: only what is not packed yet
     return d, blobs
 
 
@@ -108,7 +128,7 @@ def packs(repo):
 def layout(base):
     """{object id: (offset, end)} of an intact pack, from git verify-pack -v."""
     out = subprocess.run(["git", "verify-pack", "-v", base + ".idx"], capture_output=True,
-                         check=True, stdin=subprocess.DEVNULL).stdout.decode()
+                         check=True, input=b"").stdout.decode()
     objs = {}
     for line in out.splitlines():
         f = line.split()

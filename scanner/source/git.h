@@ -49,7 +49,7 @@ typedef struct ks_git_source {
     uint32_t *order; /* blobs in reading order: by path, then history */
     ks_oidmap blob_idx;
     _Atomic size_t next;
-    ks_diags warns; /* diagnostics from enumeration */
+    ks_diags warns;  /* diagnostics from enumeration */
     bool incomplete; /* the walk lost objects: some blobs may have no path */
     uint64_t submodules;
     git_oid base;

@@ -52,7 +52,7 @@ struct ks_pack {
     uint64_t dataend; /* where object data ends: before the trailer, or the end of a damaged file */
     bool damaged;     /* the trailer is not the checksum the index names */
     size_t lost;      /* objects the index places at or beyond the end of the file */
-    uint8_t *idx; /* the whole .idx file */
+    uint8_t *idx;     /* the whole .idx file */
     size_t idxlen;
     uint32_t n;
     const uint8_t *oids;
@@ -147,8 +147,7 @@ int ks_pack_open(ks_pack **out, const char *base)
         goto fail;
     }
     /* The index ends with the pack's checksum, then its own. */
-    p->damaged = p->packlen < 32 ||
-                 pread(p->fd, trailer, 20, (off_t)(p->packlen - 20)) != 20 ||
+    p->damaged = p->packlen < 32 || pread(p->fd, trailer, 20, (off_t)(p->packlen - 20)) != 20 ||
                  memcmp(trailer, p->idx + p->idxlen - 40, 20) != 0;
     p->dataend = p->damaged ? p->packlen : p->packlen - 20;
     p->by_off = ks_xcalloc(p->n ? p->n : 1, sizeof(entry));

@@ -204,7 +204,8 @@ bool ks_gitwalk_in_head(ks_git_source *s, const char *path, const git_oid *blob)
         if (ks_gitwalk_load(s, &id, GIT_OBJECT_TREE, &d, &n) != 0)
             return false;
         while (!found && tree_next(d, n, &pos, &e))
-            found = e.nlen == len && memcmp(e.name, path, len) == 0 && (slash != NULL) == is_dir(&e);
+            found =
+                e.nlen == len && memcmp(e.name, path, len) == 0 && (slash != NULL) == is_dir(&e);
         if (found)
             git_oid_fromraw(&id, e.oid);
         free(d);
@@ -794,4 +795,3 @@ void ks_gitwalk_all(ks_git_source *s)
     pthread_cond_broadcast(&s->walked);
     pthread_mutex_unlock(&s->lock);
 }
-

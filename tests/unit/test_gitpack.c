@@ -132,7 +132,7 @@ static void test_gitpack__every_blob_matches_libgit2(void **state)
 
 typedef struct known {
     uint8_t oid[20];
-    uint64_t off, end; /* where the object's bytes are in the intact pack */
+    uint64_t off, end;   /* where the object's bytes are in the intact pack */
     git_odb_object *obj; /* blobs: libgit2's content, read before the damage */
 } known;
 

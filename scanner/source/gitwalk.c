@@ -58,17 +58,17 @@ static void add_intro(ks_git_source *s, const git_oid *blob, const char *path, u
 
 #define MAX_PARENTS 8
 
-/* Commits and trees are read from the packs with the walker's own readers
- * (gitpack.c caches intermediate delta bases, which libgit2 does not: a
- * history's trees are long delta chains), and through libgit2 when no
- * pack holds them (loose objects) or a pack read fails. The caller frees
- * *data. */
 /* load()'s error for an object in a damaged pack (truncated, or its
  * trailer wrong) that nothing else holds: the pack's warning covers it, so
  * the walk does not warn once per commit (a pack cut in half can take the
  * trees of most of a history with it). */
 #define LOST_IN_PACK (-2)
 
+/* Commits and trees are read from the packs with the walker's own readers
+ * (gitpack.c caches intermediate delta bases, which libgit2 does not: a
+ * history's trees are long delta chains), and through libgit2 when no
+ * pack holds them (loose objects) or a pack read fails. The caller frees
+ * *data; *got is its type (`want` 0: any type). */
 static int load(ks_git_source *s, const git_oid *oid, int want, int *got, uint8_t **data,
                 size_t *len)
 {

@@ -631,11 +631,13 @@ static int range_walk(ks_git_source *s)
     git_revspec spec;
     git_revwalk *w = NULL;
     int rc = 0;
-    if (git_revparse(&spec, s->repo, s->opts.range) != 0 || !(spec.flags & GIT_REVSPEC_RANGE))
-        return ks_error_set(KS_EINVAL, "--range %s: %s", s->opts.range,
-                            spec.flags & GIT_REVSPEC_RANGE || !git_error_last()
-                                ? "expected BASE..HEAD"
-                                : ks_git_errmsg());
+    if (git_revparse(&spec, s->repo, s->opts.range) != 0)
+        return ks_error_set(KS_EINVAL, "--range %s: %s", s->opts.range, ks_git_errmsg());
+    if (!(spec.flags & GIT_REVSPEC_RANGE)) {
+        git_object_free(spec.from);
+        git_object_free(spec.to);
+        return ks_error_set(KS_EINVAL, "--range %s: expected BASE..HEAD", s->opts.range);
+    }
     git_object *from = NULL, *to = NULL;
     if (git_object_peel(&from, spec.from, GIT_OBJECT_COMMIT) != 0 ||
         git_object_peel(&to, spec.to, GIT_OBJECT_COMMIT) != 0) {

@@ -252,8 +252,12 @@ static int findings(scan *s, ks_scan_output *out, ks_results *res)
     res->sum.warnings = 0;
     ks_results_add_diags(res, &out->diags);
     if (src->ops->diagnostics) {
+        /* The source's own (enumeration, damaged packs) reach stderr here,
+         * as the workers' do when they happen, whatever the format. */
         ks_diags d = {0};
         src->ops->diagnostics(src->impl, &d);
+        for (size_t i = 0; i < d.n && !s->cfg.quiet; i++)
+            fprintf(stderr, "keysift: warning: %s: %s\n", d.v[i].path, d.v[i].message);
         ks_results_add_diags(res, &d);
     }
     if (src->ops->describe)

@@ -83,6 +83,10 @@ static int git_open(ks_git_source **out, const ks_git_opts *o)
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->walked, NULL);
     ks_gitwalk_open_packs(s);
+    s->pack_bad = ks_xcalloc(s->npacks + 1, sizeof(size_t));
+    s->pack_bad_off = ks_xcalloc(s->npacks + 1, sizeof(uint64_t));
+    s->pack_bad_msg = ks_xcalloc(s->npacks + 1, sizeof(char *));
+    s->pack_walk_lost = ks_xcalloc(s->npacks + 1, sizeof(bool));
     if (o->range) {
         if ((rc = ks_gitwalk_range(s)) != 0)
             goto fail;
@@ -108,9 +112,19 @@ static void git_free(void *src)
     ks_git_source *s = src;
     if (!s)
         return;
-    git_tree_free(s->head);
-    for (size_t i = 0; i < s->npacks; i++)
+    ks_gitwalk_close(s);
+    for (size_t i = 0; i < s->npacks; i++) {
         ks_pack_free(s->packs[i]);
+        if (s->pack_bad_msg)
+            free(s->pack_bad_msg[i]);
+    }
+    free(s->pack_bad);
+    free(s->pack_bad_off);
+    free(s->pack_bad_msg);
+    free(s->pack_walk_lost);
+    for (size_t i = 0; i < s->nroots; i++)
+        free(s->root_names[i]);
+    free(s->root_names);
     free(s->packs);
     free(s->pack_start);
     free(s->roots);
@@ -137,9 +151,11 @@ static void git_free(void *src)
 /* A blob's name during the scan, before provenance gives it its paths. */
 #define BLOB_PREFIX "blob:"
 
-/* Read one blob through libgit2 and scan it; `path` only chooses flags. */
-static void scan_odb_blob(ks_worker *w, git_odb *odb, const git_oid *oid, const char *path,
-                          uint64_t max)
+/* Read one blob through libgit2 and scan it; `path` only chooses flags.
+ * A blob libgit2 cannot read is a warning, or with `quiet` only an error
+ * code: the caller tells it its own way. */
+static int scan_odb_blob(ks_worker *w, git_odb *odb, const git_oid *oid, const char *path,
+                         uint64_t max, bool quiet)
 {
     char name[sizeof BLOB_PREFIX + GIT_OID_HEXSZ];
     memcpy(name, BLOB_PREFIX, sizeof BLOB_PREFIX - 1);
@@ -149,19 +165,21 @@ static void scan_odb_blob(ks_worker *w, git_odb *odb, const git_oid *oid, const 
     size_t len;
     git_object_t type;
     if (git_odb_read_header(&len, &type, odb, oid) != 0) {
-        ks_worker_warn(w, where, "blob %s: %s", hex, ks_git_errmsg());
-        return;
+        if (!quiet)
+            ks_worker_warn(w, where, "blob %s: %s", hex, ks_git_errmsg());
+        return KS_EIO;
     }
     if (max && len > max) {
         ks_worker_skipped(w);
         ks_worker_warn(w, where, "blob %s skipped: %zu bytes is larger than --max-file-size (%llu)",
                        hex, len, (unsigned long long)max);
-        return;
+        return 0;
     }
     git_odb_object *obj = NULL;
     if (git_odb_read(&obj, odb, oid) != 0) {
-        ks_worker_warn(w, where, "blob %s: %s", hex, ks_git_errmsg());
-        return;
+        if (!quiet)
+            ks_worker_warn(w, where, "blob %s: %s", hex, ks_git_errmsg());
+        return KS_EIO;
     }
     ks_source_key key = {.kind = KS_KEY_OID};
     memcpy(key.oid, oid->id, 20);
@@ -169,6 +187,26 @@ static void scan_odb_blob(ks_worker *w, git_odb *odb, const git_oid *oid, const 
     ks_worker_scan_mem(w, git_odb_object_data(obj), git_odb_object_size(obj), &o,
                        path ? ks_scan_flags_for_name(path) : 0);
     git_odb_object_free(obj);
+    return 0;
+}
+
+/* An object of pack k that neither our reader nor libgit2 could read:
+ * counted, the first (by offset) reason kept, for one warning per pack
+ * after the scan. Rare, so a lock is fine. */
+static void pack_failed(ks_git_source *s, size_t k, uint64_t off, const char *why)
+{
+    /* The warning names the pack; the reason need not again. */
+    const char *name = ks_pack_name(s->packs[k]);
+    size_t nl = strlen(name);
+    if (strncmp(why, name, nl) == 0 && strncmp(why + nl, ".pack: ", 7) == 0)
+        why += nl + 7;
+    pthread_mutex_lock(&s->lock);
+    if (!s->pack_bad[k]++ || off < s->pack_bad_off[k]) {
+        s->pack_bad_off[k] = off;
+        free(s->pack_bad_msg[k]);
+        s->pack_bad_msg[k] = ks_xstrdup(why);
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Claim up to 64 pack entries, from the front or (the walker, once done)
@@ -234,17 +272,24 @@ static void scan_pack_entries(ks_git_source *s, ks_worker *w, git_odb *odb, pack
         int rc = c->r ? ks_pack_entry(c->r, i, raw, &is_blob) : KS_ENOMEM;
         git_oid_fromraw(&oid, raw);
         if (rc != 0) {
-            /* Unreadable here: libgit2 decides what it is. */
+            /* Unreadable here: libgit2 decides what it is, and may have
+             * another copy. */
+            char why[512];
+            snprintf(why, sizeof why, "%s", ks_error_msg());
             size_t l;
             git_object_t t;
-            if (git_odb_read_header(&l, &t, odb, &oid) == 0 && t == GIT_OBJECT_BLOB)
-                scan_odb_blob(w, odb, &oid, NULL, max);
+            if (git_odb_read_header(&l, &t, odb, &oid) != 0 ||
+                (t == GIT_OBJECT_BLOB && scan_odb_blob(w, odb, &oid, NULL, max, true) != 0))
+                pack_failed(s, k, ks_pack_offset(s->packs[k], i), why);
             continue;
         }
         if (!is_blob)
             continue;
         if (ks_pack_read(c->r, i, &data, &len) != 0) {
-            scan_odb_blob(w, odb, &oid, NULL, max);
+            char why[512];
+            snprintf(why, sizeof why, "%s", ks_error_msg());
+            if (scan_odb_blob(w, odb, &oid, NULL, max, true) != 0)
+                pack_failed(s, k, ks_pack_offset(s->packs[k], i), why);
             continue;
         }
         git_oid_tostr(name + sizeof BLOB_PREFIX - 1, GIT_OID_HEXSZ + 1, &oid);
@@ -285,7 +330,8 @@ static int git_run(void *src, ks_worker *w)
         size_t i;
         while ((i = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed)) < s->nblobs) {
             const blob_rec *b = &s->blobs[s->order[i]];
-            scan_odb_blob(w, odb, &b->oid, ks_strtab_str(&s->paths, s->intros[b->first].path), max);
+            scan_odb_blob(w, odb, &b->oid, ks_strtab_str(&s->paths, s->intros[b->first].path), max,
+                          false);
         }
         goto done;
     }
@@ -303,7 +349,7 @@ static int git_run(void *src, ks_worker *w)
         uint32_t bi = ks_oidmap_get(&s->blob_idx, s->loose[i].id);
         const char *path =
             bi == UINT32_MAX ? NULL : ks_strtab_str(&s->paths, s->intros[s->blobs[bi].first].path);
-        scan_odb_blob(w, odb, &s->loose[i], path, max);
+        scan_odb_blob(w, odb, &s->loose[i], path, max, false);
     }
 done:
     git_odb_free(odb);
@@ -314,6 +360,33 @@ done:
 /* ------------------------------------------------------------------------ */
 /* After the scan                                                            */
 
+/* The same from the commit's own bytes, read from the packs, when libgit2
+ * cannot read it (a pack it refuses): "author NAME <EMAIL> TIME TZ" and
+ * the first line of the message. */
+static void fill_commit_raw(ks_git_source *s, ks_provenance *p, uint32_t ci)
+{
+    uint8_t *d = NULL;
+    size_t n = 0, pos = 0;
+    if (ks_gitwalk_load(s, &s->commits[ci].oid, GIT_OBJECT_COMMIT, &d, &n) != 0)
+        return;
+    d[n] = '\0'; /* ks_gitwalk_load leaves room */
+    while (pos < n && d[pos] != '\n') {
+        char *line = (char *)d + pos, *nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) : n - pos;
+        char *gt = ll > 7 && strncmp(line, "author ", 7) == 0 ? memrchr(line, '>', ll) : NULL;
+        if (gt) {
+            p->author = ks_strdupf("%.*s", (int)(gt + 1 - (line + 7)), line + 7);
+            p->time = strtoll(gt + 1, NULL, 10);
+        }
+        pos += ll + 1;
+    }
+    if (pos < n) {
+        const char *msg = (const char *)d + pos + 1, *nl = strchr(msg, '\n');
+        p->summary = ks_strdupf("%.*s", (int)(nl ? (size_t)(nl - msg) : strlen(msg)), msg);
+    }
+    free(d);
+}
+
 static void fill_commit(ks_git_source *s, ks_provenance *p, uint32_t ci)
 {
     if (ci == NO_COMMIT)
@@ -321,8 +394,10 @@ static void fill_commit(ks_git_source *s, ks_provenance *p, uint32_t ci)
     git_oid_tostr(p->commit, sizeof p->commit, &s->commits[ci].oid);
     p->unreachable = s->commits[ci].unreachable;
     git_commit *c = NULL;
-    if (git_commit_lookup(&c, s->repo, &s->commits[ci].oid) != 0)
+    if (git_commit_lookup(&c, s->repo, &s->commits[ci].oid) != 0) {
+        fill_commit_raw(s, p, ci);
         return;
+    }
     const git_signature *a = git_commit_author(c);
     if (a) {
         p->author = ks_strdupf("%s <%s>", a->name, a->email);
@@ -333,20 +408,6 @@ static void fill_commit(ks_git_source *s, ks_provenance *p, uint32_t ci)
     git_commit_free(c);
 }
 
-static git_tree *head_tree(ks_git_source *s)
-{
-    if (!s->head_loaded) {
-        git_reference *href = NULL;
-        git_object *hobj = NULL;
-        if (git_repository_head(&href, s->repo) == 0 &&
-            git_reference_peel(&hobj, href, GIT_OBJECT_TREE) == 0)
-            s->head = (git_tree *)hobj;
-        git_reference_free(href);
-        s->head_loaded = true;
-    }
-    return s->head;
-}
-
 /* Every path the blob was introduced at, with its commit. A blob read from
  * a pack that no ref reaches (and --all-objects not given) has none: it is
  * not part of this scan. */
@@ -355,11 +416,25 @@ static size_t git_provenance(void *src, const ks_source_key *key, ks_place where
 {
     ks_git_source *s = src;
     (void)where;
-    uint32_t bi = key->kind == KS_KEY_OID ? ks_oidmap_get(&s->blob_idx, key->oid) : UINT32_MAX;
+    if (key->kind != KS_KEY_OID)
+        return 0;
+    uint32_t bi = ks_oidmap_get(&s->blob_idx, key->oid);
+    if (bi == UINT32_MAX && s->incomplete && !s->opts.range) {
+        /* The walk lost commits or trees (a damaged pack): a blob it did
+         * not reach may be in the history all the same, so it is reported
+         * by its id rather than dropped. */
+        ks_provenance *p = ks_xcalloc(1, sizeof *p);
+        git_oid id;
+        git_oid_fromraw(&id, key->oid);
+        git_oid_tostr(p->blob, sizeof p->blob, &id);
+        *out = ks_xcalloc(1, sizeof(ks_prov_record));
+        (*out)[0].root = ks_strdupf("(blob %s, path unknown: history incomplete)", p->blob);
+        (*out)[0].prov = p;
+        return 1;
+    }
     if (bi == UINT32_MAX)
         return 0;
     const blob_rec *b = &s->blobs[bi];
-    git_tree *head = head_tree(s);
     *out = ks_xcalloc(b->n, sizeof(ks_prov_record));
     for (uint32_t k = 0; k < b->n; k++) {
         const intro *in = &s->intros[b->first + k];
@@ -373,7 +448,7 @@ static size_t git_provenance(void *src, const ks_source_key *key, ks_place where
             p->unreachable = true;
         }
         fill_commit(s, p, in->commit);
-        p->at_head = *path && ks_gitwalk_in_tree(head, path, &b->oid);
+        p->at_head = ks_gitwalk_in_head(s, path, &b->oid);
         (*out)[k].prov = p;
     }
     return b->n;
@@ -427,12 +502,58 @@ static void git_known(void *src, const ks_secret_ref *secrets, size_t n, bool *k
 
 static char *git_describe(void *src)
 {
-    return ks_xstrdup(((ks_git_source *)src)->desc);
+    ks_git_source *s = src;
+    size_t bad = 0;
+    for (size_t k = 0; k < s->npacks; k++)
+        bad += s->pack_bad[k];
+    if (s->incomplete || bad)
+        return ks_strdupf("%s (incomplete: objects could not be read, see the warnings)", s->desc);
+    return ks_xstrdup(s->desc);
+}
+
+/* One warning per pack that is damaged or had objects no one could read:
+ * where it ends or first failed, and how much was lost. */
+static void pack_diagnostics(ks_git_source *s, ks_diags *out)
+{
+    for (size_t k = 0; k < s->npacks; k++) {
+        uint64_t size;
+        size_t lost, bad = s->pack_bad[k];
+        bool damaged = ks_pack_damage(s->packs[k], &size, &lost);
+        if (!damaged && !bad)
+            continue;
+        char *path = ks_strdupf("%s.pack", ks_pack_name(s->packs[k]));
+        char *first = bad ? ks_strdupf("%zu object%s could not be read, the first at offset "
+                                       "%llu (%s)",
+                                       bad, bad == 1 ? "" : "s",
+                                       (unsigned long long)s->pack_bad_off[k], s->pack_bad_msg[k])
+                          : ks_strdupf("every object was read");
+        const char *walk = s->pack_walk_lost[k]
+                               ? "; commits or trees were among them, so some blobs may be "
+                                 "reported by object id without a path"
+                               : "";
+        if (lost)
+            ks_diags_addf(out, path,
+                          "pack truncated at offset %llu: its index lists %zu of its %zu objects "
+                          "at or beyond that offset; %s%s; the objects before the cut were "
+                          "scanned",
+                          (unsigned long long)size, lost, ks_pack_count(s->packs[k]), first, walk);
+        else if (damaged)
+            ks_diags_addf(out, path,
+                          "pack damaged: it ends at offset %llu without the checksum its index "
+                          "names; %s%s",
+                          (unsigned long long)size, first, walk);
+        else
+            ks_diags_addf(out, path, "pack damaged: %s", first);
+        free(first);
+        free(path);
+    }
 }
 
 static void git_diagnostics(void *src, ks_diags *out)
 {
-    ks_diags_move(out, &((ks_git_source *)src)->warns);
+    ks_git_source *s = src;
+    pack_diagnostics(s, out);
+    ks_diags_move(out, &s->warns);
 }
 
 static const ks_source_ops git_ops = {

@@ -49,7 +49,8 @@ typedef struct ks_git_source {
     uint32_t *order; /* blobs in reading order: by path, then history */
     ks_oidmap blob_idx;
     _Atomic size_t next;
-    ks_diags warns; /* diagnostics from enumeration */
+    ks_diags warns;  /* diagnostics from enumeration */
+    bool incomplete; /* the walk lost objects: some blobs may have no path */
     uint64_t submodules;
     git_oid base;
     bool has_base;
@@ -57,7 +58,8 @@ typedef struct ks_git_source {
     /* Whole-history mode: one worker walks while the others read the packs
      * in pack order (gitpack.c); blobs outside the packs are read through
      * libgit2 once the walk has listed them. */
-    git_oid *roots;
+    git_oid *roots; /* what each ref resolves to (tags not peeled) */
+    char **root_names;
     size_t nroots;
     ks_pack **packs;
     size_t npacks;
@@ -72,9 +74,15 @@ typedef struct ks_git_source {
     ks_pack_reader **walk_readers; /* the walker's own, one per pack */
     git_odb *odb;                  /* the walker's */
     _Atomic size_t loose_next;
+    /* Pack objects that could not be read, by any means, during the scan
+     * (under lock): counted per pack, the first one's reason kept. */
+    size_t *pack_bad;
+    uint64_t *pack_bad_off;
+    char **pack_bad_msg;
+    bool *pack_walk_lost; /* the walk lost commits or trees in this damaged pack */
     /* After the scan: HEAD's tree, for "is this blob still there". */
-    git_tree *head;
-    bool head_loaded;
+    git_oid head_tree;
+    bool head_loaded, has_head;
 } ks_git_source;
 
 /* libgit2's global state: once per process. */
@@ -96,7 +104,12 @@ int ks_gitwalk_range(ks_git_source *s);
 /* Walk the whole history from s->roots (and, with --all-objects, what no
  * ref reaches), index it, and list the blobs no pack holds (s->loose). */
 void ks_gitwalk_all(ks_git_source *s);
-/* Is `blob` at `path` in tree t? */
-bool ks_gitwalk_in_tree(git_tree *t, const char *path, const git_oid *blob);
+/* Read an object (of type `want`, 0 for any) from the packs with the
+ * walker's readers, else through libgit2: for provenance after the scan
+ * (one thread). The caller frees *data. ks_gitwalk_close frees the readers. */
+int ks_gitwalk_load(ks_git_source *s, const git_oid *oid, int want, uint8_t **data, size_t *len);
+void ks_gitwalk_close(ks_git_source *s);
+/* Is `blob` at `path` in HEAD's tree? (After the scan, one thread.) */
+bool ks_gitwalk_in_head(ks_git_source *s, const char *path, const git_oid *blob);
 
 #endif

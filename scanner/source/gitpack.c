@@ -5,6 +5,13 @@
  * pack, sizes against a cap, delta instructions against both buffers,
  * inflated lengths against the sizes the headers declare. A failure is an
  * error for that object only; the caller falls back to libgit2 for it.
+ *
+ * A damaged pack is still read. The index holds the checksum of its pack;
+ * when the pack's trailer differs (a truncated copy, a disk error, an
+ * interrupted transfer), libgit2 refuses the whole pack, but the index
+ * still lists every object with its offset: every object that lies before
+ * the end of the file and inflates cleanly is read, and the objects the
+ * index places beyond the end are reported as lost (ks_pack_damage).
  * Packs are read with pread(), not mapped, so memory does not grow with
  * the size of the pack: it is one compressed object, one result and the
  * delta-base cache per reader.
@@ -42,7 +49,10 @@ struct ks_pack {
     char *name;
     int fd;
     uint64_t packlen;
-    uint8_t *idx; /* the whole .idx file */
+    uint64_t dataend; /* where object data ends: before the trailer, or the end of a damaged file */
+    bool damaged;     /* the trailer is not the checksum the index names */
+    size_t lost;      /* objects the index places at or beyond the end of the file */
+    uint8_t *idx;     /* the whole .idx file */
     size_t idxlen;
     uint32_t n;
     const uint8_t *oids;
@@ -130,12 +140,16 @@ int ks_pack_open(ks_pack **out, const char *base)
         goto fail;
     }
     p->packlen = (uint64_t)st.st_size;
-    uint8_t hdr[12];
-    if (p->packlen < 32 || pread(p->fd, hdr, 12, 0) != 12 || memcmp(hdr, "PACK", 4) != 0 ||
+    uint8_t hdr[12], trailer[20];
+    if (p->packlen < 12 || pread(p->fd, hdr, 12, 0) != 12 || memcmp(hdr, "PACK", 4) != 0 ||
         be32(hdr + 8) != p->n) {
         rc = ks_error_set(KS_EINVAL, "%s: not a pack, or it does not match its index", path);
         goto fail;
     }
+    /* The index ends with the pack's checksum, then its own. */
+    p->damaged = p->packlen < 32 || pread(p->fd, trailer, 20, (off_t)(p->packlen - 20)) != 20 ||
+                 memcmp(trailer, p->idx + p->idxlen - 40, 20) != 0;
+    p->dataend = p->damaged ? p->packlen : p->packlen - 20;
     p->by_off = ks_xcalloc(p->n ? p->n : 1, sizeof(entry));
     for (uint32_t i = 0; i < p->n; i++) {
         uint32_t o = be32(p->off32 + (size_t)i * 4);
@@ -149,10 +163,12 @@ int ks_pack_open(ks_pack **out, const char *base)
             const uint8_t *q = p->off64 + k * 8;
             off = (uint64_t)be32(q) << 32 | be32(q + 4);
         }
-        if (off < 12 || off >= p->packlen - 20) {
+        if (off < 12 || (!p->damaged && off >= p->dataend)) {
             rc = ks_error_set(KS_EINVAL, "%s: object offset out of range", path);
             goto fail;
         }
+        if (off >= p->dataend)
+            p->lost++;
         p->by_off[i].off = off;
         p->by_off[i].idx = i;
     }
@@ -179,6 +195,23 @@ void ks_pack_free(ks_pack *p)
 size_t ks_pack_count(const ks_pack *p)
 {
     return p->n;
+}
+
+uint64_t ks_pack_offset(const ks_pack *p, size_t i)
+{
+    return p->by_off[i].off;
+}
+
+const char *ks_pack_name(const ks_pack *p)
+{
+    return p->name;
+}
+
+bool ks_pack_damage(const ks_pack *p, uint64_t *size, size_t *lost)
+{
+    *size = p->packlen;
+    *lost = p->lost;
+    return p->damaged;
 }
 
 static long find_oid(const ks_pack *p, const uint8_t *oid)
@@ -219,18 +252,28 @@ static long pos_of_offset(const ks_pack *p, uint64_t off)
     return -1;
 }
 
-static long pos_of_oid(const ks_pack *p, const uint8_t *oid)
+/* Offset of the object at index position i (checked by ks_pack_open). */
+static uint64_t offset_at(const ks_pack *p, long i)
 {
-    long i = find_oid(p, oid);
-    if (i < 0)
-        return -1;
     uint32_t o = be32(p->off32 + (size_t)i * 4);
     uint64_t off = o;
     if (o & 0x80000000u) {
         const uint8_t *q = p->off64 + (size_t)(o & 0x7fffffffu) * 8;
         off = (uint64_t)be32(q) << 32 | be32(q + 4);
     }
-    return pos_of_offset(p, off);
+    return off;
+}
+
+static long pos_of_oid(const ks_pack *p, const uint8_t *oid)
+{
+    long i = find_oid(p, oid);
+    return i < 0 ? -1 : pos_of_offset(p, offset_at(p, i));
+}
+
+bool ks_pack_lost(const ks_pack *p, const uint8_t oid[20])
+{
+    long i = find_oid(p, oid);
+    return i >= 0 && offset_at(p, i) >= p->dataend;
 }
 
 ks_pack_reader *ks_pack_reader_new(const ks_pack *p, size_t cache_bytes)
@@ -298,6 +341,7 @@ static const uint8_t *pack_bytes(ks_pack_reader *r, uint64_t off, size_t len, si
 /* ------------------------------------------------------------------------ */
 
 typedef struct objhdr {
+    uint64_t off; /* offset of the object */
     int type;
     uint64_t size; /* inflated size (of the delta, for deltas) */
     uint64_t data; /* offset of the compressed data */
@@ -309,7 +353,14 @@ static int read_header(ks_pack_reader *r, size_t pos, objhdr *h)
 {
     const ks_pack *p = r->p;
     uint64_t off = p->by_off[pos].off;
-    h->end = pos + 1 < p->n ? p->by_off[pos + 1].off : p->packlen - 20;
+    if (off >= p->dataend)
+        return ks_error_set(KS_EIO,
+                            "%s.pack: object at %llu lies beyond the end of the pack (%llu bytes)",
+                            p->name, (unsigned long long)off, (unsigned long long)p->packlen);
+    h->off = off;
+    h->end = pos + 1 < p->n ? p->by_off[pos + 1].off : p->dataend;
+    if (h->end > p->dataend)
+        h->end = p->dataend;
     size_t gotn = 0;
     const uint8_t *b = pack_bytes(r, off, 64, &gotn);
     ssize_t got = (ssize_t)gotn;
@@ -423,8 +474,12 @@ static uint8_t *inflate_obj(ks_pack_reader *r, const objhdr *h)
         libdeflate_zlib_decompress_ex(r->z, src, clen, out, (size_t)h->size, &in_used, &out_got);
     if (zr != LIBDEFLATE_SUCCESS || out_got != h->size) {
         free(out);
-        ks_error_set(KS_EINVAL, "%s.pack: corrupt compressed data at %llu", r->p->name,
-                     (unsigned long long)h->data);
+        if (r->p->damaged && h->end == r->p->dataend)
+            ks_error_set(KS_EINVAL, "%s.pack: object at %llu is cut off by the end of the pack",
+                         r->p->name, (unsigned long long)h->off);
+        else
+            ks_error_set(KS_EINVAL, "%s.pack: corrupt compressed data in the object at %llu",
+                         r->p->name, (unsigned long long)h->off);
         return NULL;
     }
     return out;
@@ -589,6 +644,12 @@ int ks_pack_read(ks_pack_reader *r, size_t i, const uint8_t **data, size_t *len)
         r->out = d;
     *data = d;
     return 0;
+}
+
+int ks_pack_type_oid(ks_pack_reader *r, const uint8_t oid[20], int *type)
+{
+    long pos = pos_of_oid(r->p, oid);
+    return pos < 0 ? KS_ENOTFOUND : resolve_type(r, (size_t)pos, type);
 }
 
 int ks_pack_read_oid(ks_pack_reader *r, const uint8_t oid[20], int *type, const uint8_t **data,

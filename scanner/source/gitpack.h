@@ -25,8 +25,19 @@ typedef struct ks_pack_reader ks_pack_reader;
 int ks_pack_open(ks_pack **out, const char *base);
 void ks_pack_free(ks_pack *p);
 size_t ks_pack_count(const ks_pack *p);
+/* Offset in the pack of the i-th object in offset order. */
+uint64_t ks_pack_offset(const ks_pack *p, size_t i);
+/* The path it was opened with (no .idx/.pack). */
+const char *ks_pack_name(const ks_pack *p);
+/* True when the pack's trailer is not the checksum its index names (the
+ * pack was truncated or damaged): *size is the pack's size in bytes, *lost
+ * how many objects the index places at or beyond its end. The objects
+ * before the end are still read. */
+bool ks_pack_damage(const ks_pack *p, uint64_t *size, size_t *lost);
 /* True when the pack holds the object. */
 bool ks_pack_has(const ks_pack *p, const uint8_t oid[20]);
+/* True when the index lists the object beyond the end of a damaged pack. */
+bool ks_pack_lost(const ks_pack *p, const uint8_t oid[20]);
 
 /* A reader with its own zlib stream and delta-base cache of at most
  * `cache_bytes`. */
@@ -36,6 +47,10 @@ void ks_pack_reader_free(ks_pack_reader *r);
 /* The i-th object in offset order (0 <= i < ks_pack_count): its id, and
  * whether it is a blob (delta chains followed, nothing inflated). */
 int ks_pack_entry(ks_pack_reader *r, size_t i, uint8_t oid[20], bool *is_blob);
+
+/* An object's type by id (git's type number, delta chains followed,
+ * nothing inflated): KS_ENOTFOUND when this pack does not hold it. */
+int ks_pack_type_oid(ks_pack_reader *r, const uint8_t oid[20], int *type);
 
 /* Read an object by id: KS_ENOTFOUND when this pack does not hold it.
  * *type is git's object type number (1 commit, 2 tree, 3 blob, 4 tag). */

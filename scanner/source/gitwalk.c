@@ -27,9 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
 /* Enumeration                                                               */
+
+static void walk_begin(ks_git_source *s);
 
 static uint32_t commit_index(ks_git_source *s, const git_oid *oid, bool *is_new)
 {
@@ -53,25 +56,24 @@ static void add_intro(ks_git_source *s, const git_oid *blob, const char *path, u
     in->commit = commit;
 }
 
-bool ks_gitwalk_in_tree(git_tree *t, const char *path, const git_oid *blob)
-{
-    git_tree_entry *e = NULL;
-    if (!t || git_tree_entry_bypath(&e, t, path) != 0)
-        return false;
-    bool same = git_oid_equal(git_tree_entry_id(e), blob);
-    git_tree_entry_free(e);
-    return same;
-}
-
 #define MAX_PARENTS 8
+
+/* load()'s error for an object in a damaged pack (truncated, or its
+ * trailer wrong) that nothing else holds: the pack's warning covers it, so
+ * the walk does not warn once per commit (a pack cut in half can take the
+ * trees of most of a history with it). */
+#define LOST_IN_PACK (-2)
 
 /* Commits and trees are read from the packs with the walker's own readers
  * (gitpack.c caches intermediate delta bases, which libgit2 does not: a
  * history's trees are long delta chains), and through libgit2 when no
  * pack holds them (loose objects) or a pack read fails. The caller frees
- * *data. */
-static int load_object(ks_git_source *s, const git_oid *oid, int want, uint8_t **data, size_t *len)
+ * *data; *got is its type (`want` 0: any type). */
+static int load(ks_git_source *s, const git_oid *oid, int want, int *got, uint8_t **data,
+                size_t *len)
 {
+    char packerr[512] = "";
+    size_t damaged = SIZE_MAX;
     for (size_t k = 0; k < s->npacks; k++) {
         if (!s->walk_readers[k])
             continue;
@@ -81,17 +83,36 @@ static int load_object(ks_git_source *s, const git_oid *oid, int want, uint8_t *
         int rc = ks_pack_read_oid(s->walk_readers[k], oid->id, &type, &d, &l);
         if (rc == KS_ENOTFOUND)
             continue;
-        if (rc != 0 || type != want)
-            break; /* let libgit2 say what is wrong with it */
+        if (rc != 0 || (want && type != want)) {
+            /* Let libgit2 say what is wrong with it, or find another copy;
+             * a damaged pack is one libgit2 will not open, so keep our
+             * reason in case it has none better. */
+            uint64_t size;
+            size_t lost;
+            if (rc != 0) {
+                snprintf(packerr, sizeof packerr, "%s", ks_error_msg());
+                if (ks_pack_damage(s->packs[k], &size, &lost))
+                    damaged = k;
+            }
+            break;
+        }
         *data = ks_xmalloc(l + 1);
         memcpy(*data, d, l);
         *len = l;
+        *got = type;
         return 0;
     }
     git_odb_object *o = NULL;
-    if (!s->odb || git_odb_read(&o, s->odb, oid) != 0)
-        return -1;
-    int ok = (int)git_odb_object_type(o) == want;
+    if (!s->odb || git_odb_read(&o, s->odb, oid) != 0) {
+        if (*packerr)
+            git_error_set_str(GIT_ERROR_ODB, packerr);
+        if (damaged == SIZE_MAX)
+            return -1;
+        s->pack_walk_lost[damaged] = true;
+        return LOST_IN_PACK;
+    }
+    int ok = !want || (int)git_odb_object_type(o) == want;
+    *got = (int)git_odb_object_type(o);
     if (ok) {
         *len = git_odb_object_size(o);
         *data = ks_xmalloc(*len + 1);
@@ -101,6 +122,19 @@ static int load_object(ks_git_source *s, const git_oid *oid, int want, uint8_t *
     if (!ok)
         git_error_set_str(GIT_ERROR_INVALID, "object has the wrong type");
     return ok ? 0 : -1;
+}
+
+static int load_object(ks_git_source *s, const git_oid *oid, int want, uint8_t **data, size_t *len)
+{
+    int got;
+    return load(s, oid, want, &got, data, len);
+}
+
+int ks_gitwalk_load(ks_git_source *s, const git_oid *oid, int want, uint8_t **data, size_t *len)
+{
+    if (!s->walk_readers)
+        walk_begin(s);
+    return load_object(s, oid, want, data, len);
 }
 
 typedef struct tent {
@@ -134,6 +168,53 @@ static bool tree_next(const uint8_t *d, size_t n, size_t *pos, tent *e)
 static bool is_dir(const tent *e)
 {
     return e->mode == 040000;
+}
+
+/* HEAD's tree, read with the walker's readers (a pack libgit2 refuses
+ * may still hold it); false when there is none or it cannot be read. */
+static bool head_tree_id(ks_git_source *s, git_oid *out)
+{
+    if (!s->head_loaded) {
+        git_oid id;
+        uint8_t *d = NULL;
+        size_t n = 0;
+        s->head_loaded = true;
+        s->has_head = git_reference_name_to_id(&id, s->repo, "HEAD") == 0 &&
+                      ks_gitwalk_load(s, &id, GIT_OBJECT_COMMIT, &d, &n) == 0 && n >= 45 &&
+                      memcmp(d, "tree ", 5) == 0 &&
+                      git_oid_fromstrn(&s->head_tree, (const char *)d + 5, 40) == 0;
+        free(d);
+    }
+    *out = s->head_tree;
+    return s->has_head;
+}
+
+bool ks_gitwalk_in_head(ks_git_source *s, const char *path, const git_oid *blob)
+{
+    git_oid id;
+    if (!*path || !head_tree_id(s, &id))
+        return false;
+    for (;;) {
+        const char *slash = strchr(path, '/');
+        size_t len = slash ? (size_t)(slash - path) : strlen(path);
+        uint8_t *d = NULL;
+        size_t n = 0, pos = 0;
+        tent e;
+        bool found = false;
+        if (ks_gitwalk_load(s, &id, GIT_OBJECT_TREE, &d, &n) != 0)
+            return false;
+        while (!found && tree_next(d, n, &pos, &e))
+            found =
+                e.nlen == len && memcmp(e.name, path, len) == 0 && (slash != NULL) == is_dir(&e);
+        if (found)
+            git_oid_fromraw(&id, e.oid);
+        free(d);
+        if (!found)
+            return false;
+        if (!slash)
+            return git_oid_equal(&id, blob);
+        path = slash + 1;
+    }
 }
 
 /* git's tree order: names compared as if a directory's name ended in '/'. */
@@ -188,10 +269,13 @@ static void diff_rec(ks_git_source *s, uint32_t idx, const tbuf *tree, const tbu
         if (is_dir(&e)) {
             tbuf sub = {NULL, 0}, psub[MAX_PARENTS];
             memset(psub, 0, sizeof psub);
-            if (load_object(s, &id, GIT_OBJECT_TREE, &sub.d, &sub.n) != 0) {
+            int lrc = load_object(s, &id, GIT_OBJECT_TREE, &sub.d, &sub.n);
+            if (lrc != 0) {
                 char hex[GIT_OID_HEXSZ + 1];
                 git_oid_tostr(hex, sizeof hex, &id);
-                ks_git_warn(s, path, "tree %s: %s", hex, ks_git_errmsg());
+                if (lrc != LOST_IN_PACK)
+                    ks_git_warn(s, path, "tree %s: %s", hex, ks_git_errmsg());
+                s->incomplete = true;
                 path[plen] = '\0';
                 continue;
             }
@@ -258,14 +342,21 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
 
     git_oid_tostr(hex, sizeof hex, &oid);
     *nparents = 0;
-    if (load_object(s, &oid, GIT_OBJECT_COMMIT, &cd, &cl) != 0) {
-        ks_git_warn(s, s->opts.repo, "commit %s: %s (its history is not scanned)", hex, ks_git_errmsg());
+    int lrc = load_object(s, &oid, GIT_OBJECT_COMMIT, &cd, &cl);
+    if (lrc != 0) {
+        if (lrc != LOST_IN_PACK)
+            ks_git_warn(s, s->opts.repo, "commit %s: %s (its history is not scanned)", hex,
+                        ks_git_errmsg());
+        s->incomplete = true;
         return;
     }
     bool ok = parse_commit(cd, cl, &tree_id, parents_out, nparents, 16, &s->commits[idx].time);
     free(cd);
-    if (!ok || load_object(s, &tree_id, GIT_OBJECT_TREE, &tree.d, &tree.n) != 0) {
-        ks_git_warn(s, s->opts.repo, "commit %s: cannot read its tree", hex);
+    if (!ok || (lrc = load_object(s, &tree_id, GIT_OBJECT_TREE, &tree.d, &tree.n)) != 0) {
+        if (!ok || lrc != LOST_IN_PACK)
+            ks_git_warn(s, s->opts.repo, "commit %s: cannot read its tree: %s", hex,
+                        ok ? ks_git_errmsg() : "no tree in the commit");
+        s->incomplete = true;
         return;
     }
     np = *nparents < MAX_PARENTS ? *nparents : MAX_PARENTS;
@@ -275,11 +366,14 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
         git_oid ptid, pp[16];
         size_t pnp;
         int64_t pt;
-        if (load_object(s, &parents_out[i], GIT_OBJECT_COMMIT, &pd, &pl) != 0 ||
+        if ((lrc = load_object(s, &parents_out[i], GIT_OBJECT_COMMIT, &pd, &pl)) != 0 ||
             !parse_commit(pd, pl, &ptid, pp, &pnp, 16, &pt) ||
-            load_object(s, &ptid, GIT_OBJECT_TREE, &ptree[i].d, &ptree[i].n) != 0) {
-            if (!git_repository_is_shallow(s->repo))
-                ks_git_warn(s, s->opts.repo, "commit %s: parent %zu unreadable", hex, i);
+            (lrc = load_object(s, &ptid, GIT_OBJECT_TREE, &ptree[i].d, &ptree[i].n)) != 0) {
+            if (!git_repository_is_shallow(s->repo)) {
+                if (lrc != LOST_IN_PACK)
+                    ks_git_warn(s, s->opts.repo, "commit %s: parent %zu unreadable", hex, i);
+                s->incomplete = true;
+            }
             ptree[i].d = NULL;
         }
         free(pd);
@@ -324,44 +418,79 @@ static void walk(ks_git_source *s, const git_oid *roots, size_t nroots, bool unr
     free(stack);
 }
 
-/* Commits named by every ref (tags peeled), and HEAD. */
-static void collect_roots(ks_git_source *s, git_oid **out, size_t *nout)
+/* What every ref names, and HEAD, as object ids: resolving a ref reads
+ * only refs, so a damaged pack cannot lose the roots. Tags are peeled by
+ * the walk (peel_root), which reads objects as the walk does. */
+static void add_root(ks_git_source *s, git_reference *ref, size_t *cap)
+{
+    git_reference *res = NULL;
+    if (git_reference_resolve(&res, ref) == 0 && git_reference_target(res)) {
+        ks_grow((void **)&s->roots, cap, s->nroots + 1, sizeof(git_oid));
+        s->root_names = ks_xrealloc(s->root_names, *cap * sizeof(char *));
+        s->roots[s->nroots] = *git_reference_target(res);
+        s->root_names[s->nroots++] = ks_xstrdup(git_reference_name(ref));
+    }
+    git_reference_free(res);
+    git_reference_free(ref);
+}
+
+static void collect_roots(ks_git_source *s)
 {
     git_reference_iterator *it = NULL;
     git_reference *ref;
     size_t cap = 0;
-    *out = NULL;
-    *nout = 0;
     if (git_reference_iterator_new(&it, s->repo) != 0) {
         ks_git_warn(s, s->opts.repo, "cannot list references: %s", ks_git_errmsg());
+        s->incomplete = true;
         return;
     }
-    while (git_reference_next(&ref, it) == 0) {
-        git_object *obj = NULL;
-        if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0) {
-            ks_grow((void **)out, &cap, *nout + 1, sizeof(git_oid));
-            (*out)[(*nout)++] = *git_object_id(obj);
-        } else if (git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
-            /* A tag of a tree or blob: rare; its blob is not in any path. */
-            git_object *any = NULL;
-            if (git_reference_peel(&any, ref, GIT_OBJECT_ANY) != 0)
-                ks_git_warn(s, git_reference_name(ref), "reference points to a missing object: %s",
-                     ks_git_errmsg());
-            git_object_free(any);
-        }
-        git_object_free(obj);
-        git_reference_free(ref);
-    }
+    while (git_reference_next(&ref, it) == 0)
+        add_root(s, ref, &cap);
     git_reference_iterator_free(it);
-    git_reference *head = NULL;
-    git_object *obj = NULL;
-    if (git_repository_head(&head, s->repo) == 0 &&
-        git_reference_peel(&obj, head, GIT_OBJECT_COMMIT) == 0) {
-        ks_grow((void **)out, &cap, *nout + 1, sizeof(git_oid));
-        (*out)[(*nout)++] = *git_object_id(obj);
+    if (git_repository_head(&ref, s->repo) == 0)
+        add_root(s, ref, &cap);
+}
+
+/* The commit a root names, tags peeled. False for a tag of a tree or blob
+ * (rare; its blob is in no path) and for a missing object (a warning). */
+static bool peel_root(ks_git_source *s, size_t i, git_oid *out)
+{
+    git_oid id = s->roots[i];
+    for (int depth = 0; depth < 16; depth++) {
+        uint8_t *d = NULL;
+        size_t n = 0;
+        int type = 0;
+        int lrc = load(s, &id, 0, &type, &d, &n);
+        if (lrc != 0) {
+            if (lrc != LOST_IN_PACK)
+                ks_git_warn(s, s->root_names[i], "reference points to a missing object: %s",
+                            ks_git_errmsg());
+            s->incomplete = true;
+            return false;
+        }
+        bool next = type == GIT_OBJECT_TAG && n >= 47 && memcmp(d, "object ", 7) == 0 &&
+                    git_oid_fromstrn(&id, (const char *)d + 7, 40) == 0;
+        free(d);
+        if (type == GIT_OBJECT_COMMIT) {
+            *out = id;
+            return true;
+        }
+        if (!next)
+            return false;
     }
-    git_object_free(obj);
-    git_reference_free(head);
+    return false;
+}
+
+/* Walk from every root. */
+static void walk_roots(ks_git_source *s)
+{
+    git_oid *commits = ks_xcalloc(s->nroots ? s->nroots : 1, sizeof(git_oid));
+    size_t n = 0;
+    for (size_t i = 0; i < s->nroots; i++)
+        if (peel_root(s, i, &commits[n]))
+            n++;
+    walk(s, commits, n, false);
+    free(commits);
 }
 
 typedef struct odb_scan {
@@ -377,11 +506,25 @@ static int odb_each(const git_oid *id, void *payload)
 {
     odb_scan *o = payload;
     size_t len;
-    git_object_t type;
-    if (git_odb_read_header(&len, &type, o->odb, id) != 0) {
-        char hex[GIT_OID_HEXSZ + 1];
-        git_oid_tostr(hex, sizeof hex, id);
-        ks_git_warn(o->s, o->s->opts.repo, "object %s: %s", hex, ks_git_errmsg());
+    int type = 0;
+    bool lost = false;
+    for (size_t k = 0; k < o->s->npacks && !type; k++) {
+        if (o->s->walk_readers[k] && ks_pack_type_oid(o->s->walk_readers[k], id->id, &type) != 0)
+            type = 0;
+        lost = lost || ks_pack_lost(o->s->packs[k], id->id);
+    }
+    git_object_t gt;
+    if (!type && git_odb_read_header(&len, &gt, o->odb, id) == 0)
+        type = (int)gt;
+    if (!type) {
+        /* One beyond the end of a damaged pack is counted in that pack's
+         * warning; any other is named. */
+        if (!lost) {
+            char hex[GIT_OID_HEXSZ + 1];
+            git_oid_tostr(hex, sizeof hex, id);
+            ks_git_warn(o->s, o->s->opts.repo, "object %s: %s", hex, ks_git_errmsg());
+        }
+        o->s->incomplete = true;
         return 0;
     }
     if (type == GIT_OBJECT_COMMIT && ks_oidmap_get(&o->s->commit_idx, id->id) == UINT32_MAX) {
@@ -488,11 +631,13 @@ static int range_walk(ks_git_source *s)
     git_revspec spec;
     git_revwalk *w = NULL;
     int rc = 0;
-    if (git_revparse(&spec, s->repo, s->opts.range) != 0 || !(spec.flags & GIT_REVSPEC_RANGE))
-        return ks_error_set(KS_EINVAL, "--range %s: %s", s->opts.range,
-                            spec.flags & GIT_REVSPEC_RANGE || !git_error_last()
-                                ? "expected BASE..HEAD"
-                                : ks_git_errmsg());
+    if (git_revparse(&spec, s->repo, s->opts.range) != 0)
+        return ks_error_set(KS_EINVAL, "--range %s: %s", s->opts.range, ks_git_errmsg());
+    if (!(spec.flags & GIT_REVSPEC_RANGE)) {
+        git_object_free(spec.from);
+        git_object_free(spec.to);
+        return ks_error_set(KS_EINVAL, "--range %s: expected BASE..HEAD", s->opts.range);
+    }
     git_object *from = NULL, *to = NULL;
     if (git_object_peel(&from, spec.from, GIT_OBJECT_COMMIT) != 0 ||
         git_object_peel(&to, spec.to, GIT_OBJECT_COMMIT) != 0) {
@@ -547,6 +692,11 @@ static void walk_end(ks_git_source *s)
     s->odb = NULL;
 }
 
+void ks_gitwalk_close(ks_git_source *s)
+{
+    walk_end(s);
+}
+
 static void finish_walk(ks_git_source *s)
 {
     if (s->submodules)
@@ -557,29 +707,50 @@ static void finish_walk(ks_git_source *s)
 }
 
 /* Every pack of the repository that gitpack.c can read. A pack it cannot
- * read is left to libgit2: its blobs go on the loose list. */
+ * read is left to libgit2: its blobs go on the loose list. A pack without
+ * its index can be read by neither: a warning says so. */
 void ks_gitwalk_open_packs(ks_git_source *s)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%sobjects/pack", s->gitdir);
     DIR *d = opendir(dir);
     size_t cap = 0;
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l < 10 || strncmp(e->d_name, "pack-", 5) != 0 || strcmp(e->d_name + l - 4, ".idx"))
-            continue;
-        char base[4400];
-        snprintf(base, sizeof base, "%s/%.*s", dir, (int)(l - 4), e->d_name);
-        ks_pack *p;
-        if (ks_pack_open(&p, base) != 0)
-            continue;
-        ks_grow((void **)&s->packs, &cap, s->npacks + 1, sizeof(ks_pack *));
-        s->packs[s->npacks++] = p;
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t l = strlen(e->d_name);
+            if (l < 10 || strncmp(e->d_name, "pack-", 5) != 0)
+                continue;
+            char base[4400], other[4500];
+            bool idx = strcmp(e->d_name + l - 4, ".idx") == 0;
+            if (!idx && (l < 11 || strcmp(e->d_name + l - 5, ".pack") != 0))
+                continue;
+            snprintf(base, sizeof base, "%s/%.*s", dir, (int)(l - (idx ? 4 : 5)), e->d_name);
+            if (!idx) {
+                snprintf(other, sizeof other, "%s.idx", base);
+                if (access(other, F_OK) != 0) {
+                    snprintf(other, sizeof other, "%s.pack", base);
+                    ks_git_warn(s, other,
+                                "pack without its index (.idx): its objects are not scanned "
+                                "(`git index-pack` rebuilds the index)");
+                    s->incomplete = true;
+                }
+                continue;
+            }
+            ks_pack *p;
+            if (ks_pack_open(&p, base) != 0) {
+                ks_git_warn(s, dir, "%s (its objects are left to libgit2)", ks_error_msg());
+                continue;
+            }
+            uint64_t size;
+            size_t lost;
+            if (ks_pack_damage(p, &size, &lost) && lost)
+                s->incomplete = true;
+            ks_grow((void **)&s->packs, &cap, s->npacks + 1, sizeof(ks_pack *));
+            s->packs[s->npacks++] = p;
+        }
+        closedir(d);
     }
-    closedir(d);
     s->pack_start = ks_xcalloc(s->npacks + 1, sizeof(size_t));
     for (size_t i = 0; i < s->npacks; i++)
         s->pack_start[i + 1] = s->pack_start[i] + ks_pack_count(s->packs[i]);
@@ -588,7 +759,7 @@ void ks_gitwalk_open_packs(ks_git_source *s)
 
 void ks_gitwalk_roots(ks_git_source *s)
 {
-    collect_roots(s, &s->roots, &s->nroots);
+    collect_roots(s);
 }
 
 int ks_gitwalk_range(ks_git_source *s)
@@ -606,7 +777,7 @@ int ks_gitwalk_range(ks_git_source *s)
 void ks_gitwalk_all(ks_git_source *s)
 {
     walk_begin(s);
-    walk(s, s->roots, s->nroots, false);
+    walk_roots(s);
     if (s->opts.all_objects)
         add_unreachable(s);
     walk_end(s);
@@ -626,4 +797,3 @@ void ks_gitwalk_all(ks_git_source *s)
     pthread_cond_broadcast(&s->walked);
     pthread_mutex_unlock(&s->lock);
 }
-

@@ -70,7 +70,7 @@ def commit(repo, msg, *paths):
 
 def ks(args, cwd=None):
     p = subprocess.run([KS] + args, capture_output=True, cwd=cwd, timeout=300, stdin=subprocess.DEVNULL,
-                       env=dict(os.environ, KEYSIFT_CACHE_DIR=os.path.join(TMP, "cache")))
+                       env=dict(os.environ, KEYSIFT_CACHE_DIR=CACHE))
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
@@ -334,8 +334,11 @@ def test_odd_repositories(hist):
 
 
 def main():
-    global TMP
+    global TMP, CACHE
     TMP = tempfile.mkdtemp(prefix="keysift-git-")
+    # The compiled ruleset ctest shares between tests (compiling it costs
+    # minutes under ThreadSanitizer), else one of this run's own.
+    CACHE = os.environ.get("KEYSIFT_CACHE_DIR") or os.path.join(TMP, "cache")
     try:
         hist = test_history()
         test_staged()

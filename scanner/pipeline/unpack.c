@@ -107,7 +107,7 @@ struct ks_fmt_ctx {
     ks_diags pending; /* carved: warnings held until something is emitted */
 };
 
-static void unpack_blob(const frame *f, bool opaque);
+static void unpack_blob(const frame *f, bool opaque, size_t skip);
 
 /* ------------------------------------------------------------------------ */
 /* Text or binary                                                            */
@@ -617,7 +617,11 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
         child.fd = ctx->fr.fd;
         child.fd_off = ctx->fr.fd_off + c->parent_offset;
     }
-    unpack_blob(&child, c->opaque || spent);
+    /* A slice at the container's own start begins with the container's
+     * header: recognised there, it would be the container again, inside
+     * itself, down to the depth limit. Not at that offset. */
+    bool self = c->parent_offset == 0 && !c->whole;
+    unpack_blob(&child, c->opaque || spent || self, self ? 0 : SIZE_MAX);
     free(name);
     free(member);
     return atomic_load(&ctx->fr.in->spent) ? KS_ELIMIT : 0;
@@ -755,11 +759,11 @@ static bool unpack_container(const frame *f, bool file, size_t *skip)
     return true;
 }
 
-static void unpack_blob(const frame *f, bool opaque)
+/* `skip`: an offset where no container is looked for (SIZE_MAX: none). */
+static void unpack_blob(const frame *f, bool opaque, size_t skip)
 {
     const ks_scan_config *cfg = ks_worker_config(f->w);
     bool file = f->origin->file || !f->origin->parent;
-    size_t skip = SIZE_MAX;
     if (!opaque && !cfg->limits.no_unpack && f->len > 0 && unpack_container(f, file, &skip))
         return;
     if (f->len > 0 && is_text(f->data, f->len)) {
@@ -787,7 +791,7 @@ void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_orig
                .depth = 0,
                .fd = fd,
                .fd_off = fd_off};
-    unpack_blob(&f, false);
+    unpack_blob(&f, false, SIZE_MAX);
     unsigned dropped = atomic_load(&in.dropped);
     if (dropped)
         ks_worker_warn(w, origin->name, "%u more warnings about this input are not shown", dropped);

@@ -195,13 +195,62 @@ static size_t skip_unprintable(const uint8_t *d, size_t pos, size_t end)
     return pos;
 }
 
+#ifdef __SSE2__
+/* Bit i: byte i of p[0, 64) is printable; *zero: bit i, it is 0. */
+static uint64_t printable64(const uint8_t *p, uint64_t *zero)
+{
+    const __m128i lo = _mm_set1_epi8(0x1f), hi = _mm_set1_epi8(0x7f), nul = _mm_setzero_si128();
+    const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    uint64_t pm = 0, zm = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        __m128i m = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, tab),
+                                         _mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                                      _mm_cmpeq_epi8(v, cr))));
+        pm |= (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * k);
+        zm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nul)) << (16 * k);
+    }
+    *zero = zm;
+    return pm;
+}
+#endif
+
+/* The first byte at or after `pos` where next_run can find a run: MIN_RUN
+ * printable bytes in a row, or MIN_RUN printable characters each followed
+ * by a zero byte (UTF-16LE); `end` when there is none. Code and tables are
+ * full of printable bytes in short runs, which the byte loop of next_run
+ * would look at one by one: 64 bytes are judged at a time instead. A start
+ * is judged where all the bytes it needs (2 x MIN_RUN) are in the window, so
+ * windows advance by 64 - 2 x MIN_RUN + 1; the last bytes are left to
+ * skip_unprintable and next_run, which find the same runs. */
+static size_t skip_to_run(const uint8_t *d, size_t pos, size_t end)
+{
+#ifdef __SSE2__
+    const unsigned judged = 64 - 2 * MIN_RUN + 1;
+    while (pos + 64 <= end) {
+        uint64_t z, p = printable64(d + pos, &z);
+        uint64_t ascii = p, utf16 = p & z >> 1;
+        for (unsigned k = 1; k < MIN_RUN; k++) {
+            ascii &= p >> k;
+            utf16 &= p >> (2 * k) & z >> (2 * k + 1);
+        }
+        uint64_t at = (ascii | utf16) & ((1ull << judged) - 1);
+        if (at)
+            return pos + (size_t)__builtin_ctzll(at);
+        pos += judged;
+    }
+#endif
+    return skip_unprintable(d, pos, end);
+}
+
 /* Find the next run at or after s->pos; false at the end. */
 static bool next_run(strings_src *s)
 {
     const uint8_t *d = s->d;
     size_t pos = s->pos, end = s->end;
     while (pos < end) {
-        pos = skip_unprintable(d, pos, end);
+        pos = skip_to_run(d, pos, end);
         if (pos >= end)
             break;
         size_t i = pos;

@@ -233,7 +233,8 @@ typedef struct elf_file {
     GElf_Ehdr eh;
     size_t shnum, shstrndx;
     bool sh_in_file; /* the section header table lies inside the file */
-    spans loads;     /* PT_LOAD file ranges, as the program headers give them */
+    spans loads;     /* PT_LOAD file ranges, as the program headers give them, by offset */
+    size_t *widest;  /* widest[k]: of loads 0..k, the one that reaches furthest */
     uint64_t end;    /* where the ELF ends: its furthest header, section or segment */
     symtab syms;
     size_t si; /* walks syms, which are sorted by section */
@@ -276,6 +277,26 @@ static int emit_slice(elf_file *f, const char *name, uint64_t off, uint64_t end,
     return ks_fmt_emit(f->ctx, &c);
 }
 
+/* A segment whose bytes hold [off, end), or NULL: of those that start at or
+ * before off, the one that reaches furthest (segments do not overlap in a
+ * valid ELF; in a crafted one with thousands that do, this stays a binary
+ * search). */
+static const span *load_containing(const elf_file *f, uint64_t off, uint64_t end)
+{
+    size_t lo = 0, hi = f->loads.n;
+    while (lo < hi) { /* first load past off */
+        size_t mid = lo + (hi - lo) / 2;
+        if (f->loads.v[mid].off <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    const span *l = &f->loads.v[f->widest[lo - 1]];
+    return l->end >= end ? l : NULL;
+}
+
 /* Bytes no header describes: a child when any of them is not zero (a
  * string needs a few). Named by file offset, with the address of the
  * segment that loads them all, if one does. */
@@ -288,15 +309,9 @@ static int emit_gap(elf_file *f, uint64_t off, uint64_t end)
         i++;
     if (i == end)
         return 0;
-    bool has_vaddr = false;
-    uint64_t vaddr = 0;
-    for (size_t k = 0; k < f->loads.n && !has_vaddr; k++) {
-        const span *l = &f->loads.v[k];
-        if (l->off <= off && end <= l->end) {
-            has_vaddr = true;
-            vaddr = l->vaddr + (off - l->off);
-        }
-    }
+    const span *l = load_containing(f, off, end);
+    bool has_vaddr = l != NULL;
+    uint64_t vaddr = l ? l->vaddr + (off - l->off) : 0;
     char name[48];
     snprintf(name, sizeof name, "gap@0x%llx", (unsigned long long)off);
     return emit_slice(f, name, off, end, has_vaddr, vaddr, NULL);
@@ -345,6 +360,13 @@ static uint64_t read_loads(elf_file *f)
             reach = end;
         spans_add(&f->loads, ph.p_offset, end, true, ph.p_vaddr);
     }
+    if (f->loads.n > 1)
+        qsort(f->loads.v, f->loads.n, sizeof(span), cmp_span);
+    f->widest = ks_xmalloc((f->loads.n ? f->loads.n : 1) * sizeof(size_t));
+    for (size_t k = 0; k < f->loads.n; k++)
+        f->widest[k] = k && f->loads.v[f->widest[k - 1]].end >= f->loads.v[k].end
+                           ? f->widest[k - 1]
+                           : k;
     return reach;
 }
 
@@ -403,14 +425,8 @@ static bool loaded_where_said(const elf_file *f, const GElf_Shdr *sh)
 {
     if (!(sh->sh_flags & SHF_ALLOC) || f->loads.n == 0)
         return true;
-    uint64_t end = sh->sh_offset + sh->sh_size;
-    for (size_t k = 0; k < f->loads.n; k++) {
-        const span *l = &f->loads.v[k];
-        if (l->off <= sh->sh_offset && end <= l->end &&
-            sh->sh_addr - sh->sh_offset == l->vaddr - l->off)
-            return true;
-    }
-    return false;
+    const span *l = load_containing(f, sh->sh_offset, sh->sh_offset + sh->sh_size);
+    return l && sh->sh_addr - sh->sh_offset == l->vaddr - l->off;
 }
 
 /* What is wrong with one section header, or NULL. */
@@ -686,6 +702,7 @@ static int elf_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *con
 done:
     *consumed = f.end < n ? f.end : n;
     free(f.loads.v);
+    free(f.widest);
     free(f.syms.v);
     if (f.e)
         elf_end(f.e);

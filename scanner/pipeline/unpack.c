@@ -113,7 +113,7 @@ struct ks_fmt_ctx {
     ks_diags pending; /* carved: warnings held until something is emitted */
 };
 
-static void unpack_blob(const frame *f, bool opaque);
+static void unpack_blob(const frame *f, bool opaque, size_t skip);
 
 /* ------------------------------------------------------------------------ */
 /* Text or binary                                                            */
@@ -215,6 +215,55 @@ static size_t skip_unprintable(const uint8_t *d, size_t pos, size_t end)
     return pos;
 }
 
+#ifdef __SSE2__
+/* Bit i: byte i of p[0, 64) is printable; *zero: bit i, it is 0. */
+static uint64_t printable64(const uint8_t *p, uint64_t *zero)
+{
+    const __m128i lo = _mm_set1_epi8(0x1f), hi = _mm_set1_epi8(0x7f), nul = _mm_setzero_si128();
+    const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    uint64_t pm = 0, zm = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        __m128i m = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, tab),
+                                         _mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                                      _mm_cmpeq_epi8(v, cr))));
+        pm |= (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * k);
+        zm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nul)) << (16 * k);
+    }
+    *zero = zm;
+    return pm;
+}
+#endif
+
+/* The first byte at or after `pos` where next_run can find a run: MIN_RUN
+ * printable bytes in a row, or MIN_RUN printable characters each followed
+ * by a zero byte (UTF-16LE); `end` when there is none. Code and tables are
+ * full of printable bytes in short runs, which the byte loop of next_run
+ * would look at one by one: 64 bytes are judged at a time instead. A start
+ * is judged where all the bytes it needs (2 x MIN_RUN) are in the window, so
+ * windows advance by 64 - 2 x MIN_RUN + 1; the last bytes are left to
+ * skip_unprintable and next_run, which find the same runs. */
+static size_t skip_to_run(const uint8_t *d, size_t pos, size_t end)
+{
+#ifdef __SSE2__
+    const unsigned judged = 64 - 2 * MIN_RUN + 1;
+    while (pos + 64 <= end) {
+        uint64_t z, p = printable64(d + pos, &z);
+        uint64_t ascii = p, utf16 = p & z >> 1;
+        for (unsigned k = 1; k < MIN_RUN; k++) {
+            ascii &= p >> k;
+            utf16 &= p >> (2 * k) & z >> (2 * k + 1);
+        }
+        uint64_t at = (ascii | utf16) & ((1ull << judged) - 1);
+        if (at)
+            return pos + (size_t)__builtin_ctzll(at);
+        pos += judged;
+    }
+#endif
+    return skip_unprintable(d, pos, end);
+}
+
 /* Find the next run at or after s->pos; false at the end. A run is
  * looked at RELEASE_EVERY bytes at a time: a longer one is handed out in
  * parts with no line break between them (s->cont). */
@@ -227,7 +276,7 @@ static bool next_run(strings_src *s)
     while (pos < end) {
         size_t lim = end - pos > RELEASE_EVERY ? pos + RELEASE_EVERY : end;
         if (!cont) {
-            pos = skip_unprintable(d, pos, lim);
+            pos = skip_to_run(d, pos, lim);
             if (pos >= lim) {
                 release_behind(s, pos);
                 continue;
@@ -672,7 +721,11 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
             child.fd_off = (uint64_t)(c->data - child.map);
         }
     }
-    unpack_blob(&child, c->opaque || spent);
+    /* A slice at the container's own start begins with the container's
+     * header: recognised there, it would be the container again, inside
+     * itself, down to the depth limit. Not at that offset. */
+    bool self = c->parent_offset == 0 && !c->whole;
+    unpack_blob(&child, c->opaque || spent || self, self ? 0 : SIZE_MAX);
     free(name);
     free(member);
     return atomic_load(&ctx->fr.in->spent) ? KS_ELIMIT : 0;
@@ -829,11 +882,11 @@ static ssize_t fill_text(void *ctx, uint8_t *dst, size_t want)
     return n;
 }
 
-static void unpack_blob(const frame *f, bool opaque)
+/* `skip`: an offset where no container is looked for (SIZE_MAX: none). */
+static void unpack_blob(const frame *f, bool opaque, size_t skip)
 {
     const ks_scan_config *cfg = ks_worker_config(f->w);
     bool file = f->origin->file || !f->origin->parent;
-    size_t skip = SIZE_MAX;
     if (!opaque && !cfg->limits.no_unpack && f->len > 0 && unpack_container(f, file, &skip))
         return;
     if (f->len > 0 && is_text(f->data, f->len)) {
@@ -863,7 +916,7 @@ void ks_unpack_root(ks_worker *w, const uint8_t *data, size_t len, const ks_orig
                .fd_off = fd_off,
                .map = fd >= 0 ? data : NULL,
                .map_len = fd >= 0 ? len : 0};
-    unpack_blob(&f, false);
+    unpack_blob(&f, false, SIZE_MAX);
     unsigned dropped = atomic_load(&in.dropped);
     if (dropped)
         ks_worker_warn(w, origin->name, "%u more warnings about this input are not shown", dropped);

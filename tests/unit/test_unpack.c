@@ -1,6 +1,7 @@
 /*
  * test_unpack.c - unpacking through the whole pipeline: strings of binary
- * bytes and their offsets (ASCII and UTF-16LE, across chunk boundaries),
+ * bytes and their offsets (ASCII and UTF-16LE, across chunk boundaries, among
+ * the short runs of code),
  * carving, lookalike magics, budgets (depth, expanded bytes, ratio),
  * Intel HEX errors, and a SquashFS read by parallel workers.
  */
@@ -163,6 +164,77 @@ static void test_unpack__strings_longer_than_release_window(void **state)
         assert_true(fd->locs[0].bin->strings);
     }
     assert_int_equal(res.sum.bytes, N);
+    ks_results_dispose(&res);
+    free(p);
+    free(buf);
+}
+
+/* Bytes like machine code: printable runs of 1 to 5 bytes and zero bytes
+ * everywhere, but no run a strings pass keeps (6 in a row). */
+static void code_like(uint8_t *p, size_t n, uint32_t seed)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        uint8_t b = (uint8_t)(seed >> 16);
+        if (b % 7 == 0)
+            b = 0;
+        bool printable = (b >= 0x20 && b < 0x7f) || b == '\t' || b == '\n' || b == '\r';
+        if (printable && run == 5) {
+            b = 0x90;
+            printable = false;
+        }
+        run = printable ? run + 1 : 0;
+        p[i] = b;
+    }
+}
+
+static void test_unpack__strings_among_short_runs(void **state)
+{
+    fixture *f = *state;
+    /* 64 tokens in code-like bytes, each 100 + k bytes after the end of
+     * the one before: the strings pass judges 64 bytes at a time from where
+     * the last run ended, so they fall at every place in its window. Every
+     * other one is UTF-16LE, right after a short ASCII run ("xy"): the pass
+     * looks for UTF-16 that starts at a run's last character. */
+    enum { N = 16 * 1024 };
+    uint8_t *buf = ks_xmalloc(N);
+    code_like(buf, N, 11);
+    char tok[64][41];
+    size_t at[64], end = 1000;
+    for (size_t k = 0; k < 64; k++) {
+        t_make_token(tok[k], "ghp_", 200u + (unsigned)k);
+        at[k] = end + 100 + k;
+        end = at[k] + (k % 2 ? 80 : 40);
+        uint8_t *q = buf + at[k];
+        q[-3] = 0x90;
+        if (k % 2 == 0) {
+            q[-1] = 0x90;
+            memcpy(q, tok[k], 40);
+            q[40] = 0x90;
+        } else {
+            q[-2] = 'x';
+            q[-1] = 'y';
+            for (size_t i = 0; i < 40; i++) {
+                q[2 * i] = (uint8_t)tok[k][i];
+                q[2 * i + 1] = 0;
+            }
+            q[80] = 0x90;
+        }
+    }
+    char *p = t_write(f->dir, "code.bin", buf, N);
+    ks_results res;
+    scan_one(f, p, 8192, 1, &res);
+    assert_int_equal(res.nfindings, 64);
+    for (size_t k = 0; k < 64; k++) {
+        const ks_finding *fd = t_find(&res, "t.ghp", tok[k]);
+        assert_non_null(fd);
+        assert_int_equal(fd->locs[0].offset, at[k]);
+        if (k % 2)
+            assert_string_equal(fd->locs[0].bin->encoding, "utf-16le");
+        else
+            assert_null(fd->locs[0].bin->encoding);
+    }
     ks_results_dispose(&res);
     free(p);
     free(buf);
@@ -385,6 +457,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unpack__strings_offsets_across_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpack__strings_longer_than_release_window, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_unpack__strings_among_short_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpack__carved_gzip_has_its_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpack__lookalike_magics_are_silent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpack__depth_budget, setup, teardown),

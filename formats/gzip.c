@@ -15,7 +15,10 @@
  */
 #include "format.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define STEP (1u << 20) /* output produced between budget checks */
@@ -58,6 +61,24 @@ static bool zlib_sniff(const uint8_t *d, size_t n)
     return probe(d, n, MAX_WBITS);
 }
 
+#define PIECE (1u << 20) /* input read at a time from a stream or a file */
+
+/* Up to PIECE of the `left` bytes at `off` in fd, into *buf (made on first
+ * use): a large input on disk is read, not kept resident through its
+ * mapping. 0 on a read error (the stream then ends as truncated). */
+static size_t read_piece(int fd, uint64_t off, size_t left, uint8_t **buf)
+{
+    if (!*buf)
+        *buf = ks_xmalloc(PIECE);
+    size_t want = left < PIECE ? left : PIECE;
+    for (;;) {
+        ssize_t r = pread(fd, *buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        return r > 0 ? (size_t)r : 0;
+    }
+}
+
 /* A stream being inflated, read by whoever pulls its output (gz_read):
  * the input is a blob in memory (d, n) or a stream (st). */
 typedef struct gz {
@@ -67,6 +88,9 @@ typedef struct gz {
     const uint8_t *d;
     size_t n;
     ks_fmt_stream *st;
+    int fd; /* or read d from this file at fd_off, a piece at a time */
+    uint64_t fd_off;
+    uint8_t *piece;
     uint64_t fed;   /* input bytes handed to zlib so far */
     uint64_t out;   /* bytes decoded */
     bool ended;     /* no more output: the end, damage, or a budget */
@@ -88,8 +112,11 @@ static bool gz_refill(gz *g)
     const uint8_t *p = NULL;
     size_t k = 0;
     if (g->st) {
-        k = ks_fmt_stream_next(g->st, &p, 1u << 20);
-    } else if (g->fed < g->n) {
+        k = ks_fmt_stream_next(g->st, &p, PIECE);
+    } else if (g->fd >= 0 && g->fed < g->n) {
+        k = read_piece(g->fd, g->fd_off + g->fed, g->n - (size_t)g->fed, &g->piece);
+        p = g->piece;
+    } else if (g->fd < 0 && g->fed < g->n) {
         p = g->d + g->fed;
         k = g->n - (size_t)g->fed;
         if (k > UINT32_MAX)
@@ -164,7 +191,9 @@ static size_t gz_read(void *payload, uint8_t *dst, size_t want)
 static int inflate_emit(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stream *st,
                         uint64_t *consumed, int wbits, bool gzip)
 {
-    gz g = {.ctx = ctx, .gzip = gzip, .d = d, .n = n, .st = st};
+    gz g = {.ctx = ctx, .gzip = gzip, .d = d, .n = n, .st = st, .fd = -1};
+    if (!st)
+        g.fd = ks_fmt_fd(ctx, &g.fd_off);
     if (inflateInit2(&g.z, wbits) != Z_OK)
         return KS_ENOMEM;
     ks_outbuf out = {0};
@@ -197,6 +226,7 @@ static int inflate_emit(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stre
     *consumed = gz_used(&g);
     inflateEnd(&g.z);
     ks_outbuf_dispose(&out);
+    free(g.piece);
     return rc;
 }
 

@@ -14,7 +14,10 @@
 #include "format.h"
 
 #include <lzma.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STEP (1u << 20)
 #define MEMLIMIT (256ull << 20)
@@ -61,6 +64,24 @@ static bool lzma_sniff(const uint8_t *d, size_t n)
     return probe(d, n, true);
 }
 
+#define PIECE (1u << 20) /* input read at a time from a stream or a file */
+
+/* Up to PIECE of the `left` bytes at `off` in fd, into *buf (made on first
+ * use): a large input on disk is read, not kept resident through its
+ * mapping. 0 on a read error (the stream then ends as truncated). */
+static size_t read_piece(int fd, uint64_t off, size_t left, uint8_t **buf)
+{
+    if (!*buf)
+        *buf = ks_xmalloc(PIECE);
+    size_t want = left < PIECE ? left : PIECE;
+    for (;;) {
+        ssize_t r = pread(fd, *buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        return r > 0 ? (size_t)r : 0;
+    }
+}
+
 /* Streams being decoded, read by whoever pulls their output (xz_read):
  * the input is a blob in memory (d, n) or a stream (st). */
 typedef struct xzd {
@@ -70,6 +91,9 @@ typedef struct xzd {
     const uint8_t *d;
     size_t n;
     ks_fmt_stream *st;
+    int fd; /* or read d from this file at fd_off, a piece at a time */
+    uint64_t fd_off;
+    uint8_t *piece;
     uint64_t fed;   /* input bytes handed to liblzma so far */
     uint64_t out;   /* bytes decoded */
     uint64_t good;  /* output of the streams that came to their end */
@@ -90,8 +114,11 @@ static bool xz_refill(xzd *x)
     const uint8_t *p = NULL;
     size_t k = 0;
     if (x->st) {
-        k = ks_fmt_stream_next(x->st, &p, 1u << 20);
-    } else if (x->fed < x->n) {
+        k = ks_fmt_stream_next(x->st, &p, PIECE);
+    } else if (x->fd >= 0 && x->fed < x->n) {
+        k = read_piece(x->fd, x->fd_off + x->fed, x->n - (size_t)x->fed, &x->piece);
+        p = x->piece;
+    } else if (x->fd < 0 && x->fed < x->n) {
         p = x->d + x->fed;
         k = x->n - (size_t)x->fed;
     }
@@ -184,7 +211,10 @@ static size_t xz_read(void *payload, uint8_t *dst, size_t want)
 static int decode(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stream *st,
                   uint64_t *consumed, bool alone)
 {
-    xzd x = {.ctx = ctx, .z = LZMA_STREAM_INIT, .alone = alone, .d = d, .n = n, .st = st};
+    xzd x = {.ctx = ctx, .z = LZMA_STREAM_INIT, .alone = alone, .d = d, .n = n, .st = st,
+             .fd = -1};
+    if (!st)
+        x.fd = ks_fmt_fd(ctx, &x.fd_off);
     if (!xz_start(&x)) {
         lzma_end(&x.z);
         return KS_EINVAL;
@@ -221,6 +251,7 @@ static int decode(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stream *st
     }
     lzma_end(&x.z);
     ks_outbuf_dispose(&out);
+    free(x.piece);
     return result;
 }
 

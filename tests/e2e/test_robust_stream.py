@@ -218,12 +218,16 @@ def test_deb(d):
     run(["dpkg-deb", "-Zxz", "-z1", "--root-owner-group", "--build", "pkg", "app.deb"], d,
         stdout=subprocess.DEVNULL)
     shutil.rmtree(pkg)
-    rc, doc, _ = scan(["app.deb"], d)
-    check("app.deb: the data.tar.xz that decodes past 16 MB is unpacked: both secrets found",
-          rc == 1 and located(doc, s1, "app.deb:/data.tar.xz!xz:/usr/share/app/data.log")
-          and located(doc, s2, "app.deb:/data.tar.xz!xz:/etc/app/zz-secret.env"),
-          (rc, paths(doc)))
-    check("app.deb: no warning", doc is not None and not doc["warnings"], doc and doc["warnings"])
+    for extra in ([], ["--max-file-size", "16M"]):
+        what = "app.deb" + (" " + " ".join(extra) if extra else "")
+        rc, doc, _ = scan(extra + ["app.deb"], d)
+        check(f"{what}: the data.tar.xz that decodes past what is held is unpacked: both "
+              f"secrets found",
+              rc == 1 and located(doc, s1, "app.deb:/data.tar.xz!xz:/usr/share/app/data.log")
+              and located(doc, s2, "app.deb:/data.tar.xz!xz:/etc/app/zz-secret.env"),
+              (rc, paths(doc)))
+        check(f"{what}: no warning", doc is not None and not doc["warnings"],
+              doc and doc["warnings"])
 
 
 def test_zip_member(d):

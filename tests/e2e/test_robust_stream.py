@@ -40,6 +40,8 @@ import zipfile
 import zlib
 
 KEYSIFT = os.path.abspath(sys.argv[1])
+# Peak RSS allowed (MB): 256, the target; sanitizer builds raise it.
+RSS_MB = int(os.environ.get("KEYSIFT_TEST_RSS_MB", "256"))
 failures = 0
 
 def aws_line(tag):
@@ -157,8 +159,8 @@ def test_big_gz(d):
           rc == 1 and located(doc, sec, "big.log.gz!gzip"), (rc, paths(doc)))
     check("big.log.gz: no warning (nothing cut, nothing skipped)",
           doc is not None and not doc["warnings"], doc and doc["warnings"])
-    check(f"big.log.gz: peak RSS under 256 MB ({rss // 1024} MB, {took:.1f} s)",
-          0 < rss < 256 * 1024, rss)
+    check(f"big.log.gz: peak RSS under {RSS_MB} MB ({rss // 1024} MB, {took:.1f} s)",
+          0 < rss < RSS_MB * 1024, rss)
     check("big.log.gz: every decoded byte is counted",
           doc is not None and doc["summary"]["bytes"] >= 297 * 1000 * 1000,
           doc and doc["summary"])
@@ -282,7 +284,7 @@ def test_bomb(d):
     check("zeros.gz (2 GB of zeros): stopped by --max-ratio, with a warning naming it",
           rc == 0 and ok, (rc, doc and doc["warnings"]))
     check(f"zeros.gz: in bounded time and memory ({took:.1f} s, peak RSS {rss // 1024} MB)",
-          took < 60 and 0 < rss < 256 * 1024, (took, rss))
+          took < 120 and 0 < rss < RSS_MB * 1024, (took, rss))
     rc, doc, err = scan(["--max-ratio", "0", "--max-expanded", "100M", "zeros.gz"], d)
     check("zeros.gz --max-ratio 0 --max-expanded 100M: stopped by --max-expanded",
           rc == 0 and doc is not None and any("--max-expanded" in w["message"]

@@ -714,7 +714,7 @@ static ssize_t fill_stream(void *ctx, uint8_t *dst, size_t want)
  * (carving, strings, containers read at random), its pages released
  * behind the passes. The file is as large as the stream, which the
  * input's budgets (--max-expanded, --max-ratio) bound. */
-static void spill(const frame *f, ks_fmt_stream *st)
+static void spill(const frame *f, ks_fmt_stream *st, bool opaque)
 {
     ks_worker *w = f->w;
     const char *dir = getenv("TMPDIR");
@@ -763,7 +763,7 @@ static void spill(const frame *f, ks_fmt_stream *st)
                        (unsigned long long)(len > f->len ? len : f->len),
                        dir && *dir ? dir : "/tmp", why, f->len);
         free(o);
-        unpack_blob(f, false);
+        unpack_blob(f, opaque);
     } else if (m != MAP_FAILED) {
         (void)madvise(m, (size_t)len, MADV_SEQUENTIAL);
         frame g = *f;
@@ -773,7 +773,7 @@ static void spill(const frame *f, ks_fmt_stream *st)
         g.fd_off = 0;
         g.map = m;
         g.map_len = (size_t)len;
-        unpack_blob(&g, false);
+        unpack_blob(&g, opaque);
         munmap(m, (size_t)len);
     }
     if (fd >= 0)
@@ -838,7 +838,7 @@ static void unpack_stream(const frame *f, ks_fmt_stream *st, bool opaque)
         ks_blob_end(w, scanned, file);
         return;
     }
-    spill(f, st);
+    spill(f, st, opaque);
 }
 
 int ks_fmt_emit_stream(ks_fmt_ctx *ctx, const ks_child *c, ks_fmt_read_fn read, void *payload)

@@ -139,6 +139,13 @@ static bool gz_next_member(gz *g)
         return false;
     if (g->z.avail_in == 0 && !gz_refill(g))
         return false;
+    if (g->z.avail_in < 3 && g->fd >= 0) {
+        /* The next header straddles a piece read from the file: read again
+         * from here. (From memory all the rest is at hand.) */
+        g->fed -= g->z.avail_in;
+        g->z.avail_in = 0;
+        gz_refill(g);
+    }
     const uint8_t *p = g->z.next_in;
     if (g->z.avail_in < 3 || p[0] != 0x1f || p[1] != 0x8b || p[2] != 8)
         return false;

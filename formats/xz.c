@@ -156,6 +156,13 @@ static bool xz_next_stream(xzd *x)
         if (x->z.avail_in)
             break;
     }
+    if (x->z.avail_in < 32 && x->fd >= 0) {
+        /* The next header straddles a piece read from the file: read again
+         * from here. (From memory all the rest is at hand.) */
+        x->fed -= x->z.avail_in;
+        x->z.avail_in = 0;
+        xz_refill(x);
+    }
     if (x->z.avail_in < 32 || !xz_sniff(x->z.next_in, x->z.avail_in))
         return false;
     return xz_start(x);

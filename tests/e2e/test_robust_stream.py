@@ -292,6 +292,29 @@ def test_bomb(d):
           (rc, doc and doc["warnings"], err))
 
 
+def test_gzip_member_edge(d):
+    """Two gzip members, the second header starting 1 or 2 bytes before the
+    end of the first 1 MiB piece the decoder reads from the file: one
+    stream, both members decoded."""
+    import gzip
+    for edge in (1, 2):
+        lo, hi, m1 = 1, 1 << 20, None
+        while lo <= hi:  # a stored member of exactly 1 MiB - edge bytes
+            n = (lo + hi) // 2
+            m = gzip.compress(random.Random(n).randbytes(n), compresslevel=0, mtime=0)
+            if len(m) == (1 << 20) - edge:
+                m1 = m
+                break
+            lo, hi = (n + 1, hi) if len(m) < (1 << 20) - edge else (lo, n - 1)
+        line, sec = aws_line("edge%d" % edge)
+        name = "edge%d.gz" % edge
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(m1 + gzip.compress(line, mtime=0))
+        rc, doc, _ = scan([name], d)
+        check(f"{name}: the member after the 1 MiB read boundary is decoded in the same stream",
+              m1 is not None and rc == 1 and located(doc, sec, name + "!gzip"), (rc, paths(doc)))
+
+
 # ---------------------------------------------------------------------------
 # 2. Members cut short
 
@@ -378,7 +401,7 @@ def main():
             return 1
     with tempfile.TemporaryDirectory(prefix="keysift-stream-") as d:
         tests = (test_cut_members, test_zip_member, test_tar_streams, test_deb,
-                 test_binary_stream, test_bomb, test_big_gz)
+                 test_binary_stream, test_gzip_member_edge, test_bomb, test_big_gz)
         only = sys.argv[2:]  # names of tests to run, when iterating
         for t in tests:
             if only and t.__name__ not in only:

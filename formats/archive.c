@@ -10,14 +10,20 @@
  * decoded bytes are then sniffed as a tar, the same two steps as gzip.
  * Filters are read with libarchive's "raw" format: one child, the stream.
  *
- * Members are read whole (bounded by --max-file-size and the budgets),
- * one at a time. A member or header that libarchive cannot read is a
- * warning with the offset reached; the members before it are scanned.
- * Encrypted members are reported as not unpacked.
+ * Members are read block by block (archive_read_data_block, so the bytes
+ * read before damage are kept): held in memory up to ks_fmt_hold bytes,
+ * larger ones handed on as streams, chunk by chunk, whatever their size.
+ * A member cut short (a truncated archive, a size field larger than what
+ * follows) is warned about once, with the member's name and where it was
+ * cut, and the bytes read are scanned. A header that libarchive cannot
+ * read is a warning with the offset reached; the members before it are
+ * scanned. Encrypted members are reported as not unpacked.
  *
- * The bytes come from memory, or through pread from the file behind them
+ * The bytes come from memory, through pread from the file behind them
  * when there is one (a large archive given on the command line), so that
- * reading does not keep every page of a mapping.
+ * reading does not keep every page of a mapping, or from a stream (an
+ * archive inside a decoded stream too large to hold: a .tar.gz of a few
+ * GB is read as it is inflated).
  */
 #include "format.h"
 
@@ -32,7 +38,6 @@
 #include <zlib.h>
 
 #define READ_BLOCK (1u << 20)
-#define STEP (1u << 20)
 
 typedef struct src {
     const uint8_t *d;
@@ -40,12 +45,19 @@ typedef struct src {
     int fd;
     uint64_t fd_off;
     uint8_t *buf;
+    ks_fmt_stream *st; /* the bytes come from a stream (then no d, no fd) */
 } src;
 
 static la_ssize_t src_read(struct archive *a, void *p, const void **out)
 {
     (void)a;
     src *s = p;
+    if (s->st) {
+        const uint8_t *b = NULL;
+        size_t got = ks_fmt_stream_next(s->st, &b, READ_BLOCK);
+        *out = b;
+        return (la_ssize_t)got;
+    }
     size_t k = s->n - s->pos < READ_BLOCK ? s->n - s->pos : READ_BLOCK;
     if (s->fd < 0) {
         *out = s->d + s->pos;
@@ -85,34 +97,86 @@ static la_int64_t src_seek(struct archive *a, void *p, la_int64_t off, int whenc
 
 static bool is_filter(const ks_format *f);
 
-static int read_member(ks_fmt_ctx *ctx, struct archive *a, ks_outbuf *out, int64_t size,
-                       const char *name)
+/* A member being read, block by block, by whoever pulls it (member_read). */
+typedef struct member {
+    ks_fmt_ctx *ctx;
+    struct archive *a;
+    const char *name;
+    int64_t size;       /* from the header, or -1 */
+    const uint8_t *blk; /* the rest of the block being copied */
+    size_t blk_len;
+    uint64_t blk_off; /* where blk sits in the member */
+    uint64_t pos;     /* bytes of the member produced */
+    bool ended;
+    int rc; /* KS_EIO: the archive cannot go on; KS_ELIMIT: a budget said stop */
+} member;
+
+/* The member ends before its end: say where, once; what was read stays. */
+static void member_cut(member *m, int r)
 {
-    out->len = 0;
-    if (size > 0 && (uint64_t)size > ks_fmt_max_blob(ctx)) {
-        ks_fmt_warn(ctx, (uint64_t)archive_filter_bytes(a, -1),
-                    "member %s skipped: %lld bytes is larger than --max-file-size", name,
-                    (long long)size);
-        return 0;
-    }
-    for (;;) {
-        if (ks_outbuf_room(ctx, out, STEP) != 0)
-            return KS_ELIMIT;
-        size_t room = out->cap - out->len;
-        la_ssize_t r = archive_read_data(a, out->data + out->len, room > STEP ? STEP : room);
-        if (r == 0)
-            return 0;
-        if (r < 0) {
-            ks_fmt_warn(ctx, (uint64_t)archive_filter_bytes(a, -1),
-                        "member %s: %s (%zu bytes read)", name,
-                        archive_error_string(a) ? archive_error_string(a) : "read error",
-                        out->len);
-            return r == ARCHIVE_FATAL ? KS_EIO : 0;
+    const char *why = archive_error_string(m->a) ? archive_error_string(m->a) : "read error";
+    char of[48] = "";
+    if (m->size >= 0)
+        snprintf(of, sizeof of, " of %lld", (long long)m->size);
+    ks_fmt_warn(m->ctx, (uint64_t)archive_filter_bytes(m->a, -1),
+                "member %s is cut at byte %llu%s (%s): the %llu bytes read are scanned", m->name,
+                (unsigned long long)m->pos, of, why, (unsigned long long)m->pos);
+    m->ended = true;
+    if (r == ARCHIVE_FATAL)
+        m->rc = KS_EIO;
+}
+
+/* ks_fmt_read_fn: the next bytes of the member. */
+static size_t member_read(void *payload, uint8_t *dst, size_t want)
+{
+    member *m = payload;
+    size_t o = 0;
+    while (o < want && !m->ended) {
+        if (m->blk_len == 0) {
+            const void *b = NULL;
+            size_t len = 0;
+            la_int64_t off = 0;
+            int r = archive_read_data_block(m->a, &b, &len, &off);
+            if (r == ARCHIVE_EOF) {
+                m->ended = true;
+                break;
+            }
+            if (r < ARCHIVE_WARN) {
+                member_cut(m, r);
+                break;
+            }
+            m->blk = b;
+            m->blk_len = len;
+            m->blk_off = off > 0 ? (uint64_t)off : 0;
+            if (m->blk_off < m->pos) { /* never behind what was produced */
+                uint64_t back = m->pos - m->blk_off;
+                size_t skip = back < len ? (size_t)back : len;
+                m->blk += skip;
+                m->blk_len -= skip;
+                m->blk_off += skip;
+            }
+            continue;
         }
-        out->len += (size_t)r;
-        if (ks_fmt_reserve(ctx, (uint64_t)r, (uint64_t)archive_filter_bytes(a, -1)) != 0)
-            return KS_ELIMIT;
+        size_t k;
+        if (m->blk_off > m->pos) { /* a hole of a sparse member reads as zeros */
+            uint64_t gap = m->blk_off - m->pos;
+            k = gap < want - o ? (size_t)gap : want - o;
+            memset(dst + o, 0, k);
+        } else {
+            k = m->blk_len < want - o ? m->blk_len : want - o;
+            memcpy(dst + o, m->blk, k);
+            m->blk += k;
+            m->blk_len -= k;
+            m->blk_off += k;
+        }
+        o += k;
+        m->pos += k;
     }
+    if (o && ks_fmt_reserve(m->ctx, o, (uint64_t)archive_filter_bytes(m->a, -1)) != 0) {
+        m->ended = true;
+        m->rc = KS_ELIMIT;
+    }
+    return o;
 }
 
 /* Member names. libarchive converts them to the character set of the
@@ -132,21 +196,21 @@ static void utf8_locale_init(void)
 }
 
 static int archive_read_all(ks_fmt_ctx *ctx, const ks_format *fmt, const uint8_t *d, size_t n,
-                            uint64_t *consumed);
+                            ks_fmt_stream *st, uint64_t *consumed);
 
 static int archive_expand(ks_fmt_ctx *ctx, const ks_format *fmt, const uint8_t *d, size_t n,
-                          uint64_t *consumed)
+                          ks_fmt_stream *st, uint64_t *consumed)
 {
     pthread_once(&utf8_once, utf8_locale_init);
     locale_t prev = utf8_locale ? uselocale(utf8_locale) : (locale_t)0;
-    int rc = archive_read_all(ctx, fmt, d, n, consumed);
+    int rc = archive_read_all(ctx, fmt, d, n, st, consumed);
     if (prev)
         uselocale(prev);
     return rc;
 }
 
 static int archive_read_all(ks_fmt_ctx *ctx, const ks_format *fmt, const uint8_t *d, size_t n,
-                            uint64_t *consumed)
+                            ks_fmt_stream *st, uint64_t *consumed)
 {
     bool filter = is_filter(fmt);
     struct archive *a = archive_read_new();
@@ -159,13 +223,16 @@ static int archive_read_all(ks_fmt_ctx *ctx, const ks_format *fmt, const uint8_t
         archive_read_support_filter_none(a);
         archive_read_support_format_all(a);
     }
-    src s = {.d = d, .n = n};
-    s.fd = ks_fmt_fd(ctx, &s.fd_off);
-    if (s.fd >= 0)
-        s.buf = ks_xmalloc(READ_BLOCK);
+    src s = {.d = d, .n = n, .fd = -1, .st = st};
+    if (!st) {
+        s.fd = ks_fmt_fd(ctx, &s.fd_off);
+        if (s.fd >= 0)
+            s.buf = ks_xmalloc(READ_BLOCK);
+        /* A stream is only read forward: libarchive reads what it skips. */
+        archive_read_set_skip_callback(a, src_skip);
+        archive_read_set_seek_callback(a, src_seek);
+    }
     archive_read_set_read_callback(a, src_read);
-    archive_read_set_skip_callback(a, src_skip);
-    archive_read_set_seek_callback(a, src_seek);
     archive_read_set_callback_data(a, &s);
     int rc = 0;
     size_t members = 0;
@@ -211,18 +278,22 @@ static int archive_read_all(ks_fmt_ctx *ctx, const ks_format *fmt, const uint8_t
                                 "member %s is encrypted", name);
             continue;
         }
-        int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
-        int mr = read_member(ctx, a, &out, size, name);
-        if (out.len || mr == 0) {
-            ks_child c = {.kind = filter ? KS_CHILD_STREAM : KS_CHILD_MEMBER,
-                          .name = name,
-                          .data = out.data,
-                          .len = out.len,
-                          .parent_offset = KS_NO_OFFSET};
-            if ((out.len || !filter) && ks_fmt_emit(ctx, &c) != 0)
-                break;
-        }
-        if (mr == KS_ELIMIT || mr == KS_EIO)
+        member m = {.ctx = ctx,
+                    .a = a,
+                    .name = name,
+                    .size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1};
+        ks_child c = {.kind = filter ? KS_CHILD_STREAM : KS_CHILD_MEMBER,
+                      .name = name,
+                      .parent_offset = KS_NO_OFFSET};
+        bool whole = ks_outbuf_fill(ctx, &out, member_read, &m);
+        c.data = out.data;
+        c.len = out.len;
+        int er = 0;
+        if (!whole)
+            er = ks_fmt_emit_stream(ctx, &c, member_read, &m);
+        else if (out.len || (!filter && m.rc == 0))
+            er = ks_fmt_emit(ctx, &c);
+        if (er != 0 || m.rc != 0)
             break;
     }
 done:
@@ -356,6 +427,7 @@ static bool compress_sniff(const uint8_t *d, size_t n)
 
 #define FORMAT(var, nm, sniffer, ...)                                                         \
     static int var##_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed); \
+    static int var##_expand_stream(ks_fmt_ctx *ctx, ks_fmt_stream *in);                       \
     static const ks_signature var##_sigs[] = {__VA_ARGS__};                                   \
     const ks_format ks_format_##var = {                                                       \
         .name = nm,                                                                           \
@@ -363,10 +435,16 @@ static bool compress_sniff(const uint8_t *d, size_t n)
         .expand = var##_expand,                                                               \
         .sigs = var##_sigs,                                                                   \
         .nsigs = sizeof var##_sigs / sizeof var##_sigs[0],                                    \
+        .expand_stream = var##_expand_stream,                                                 \
     };                                                                                        \
     static int var##_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)  \
     {                                                                                         \
-        return archive_expand(ctx, &ks_format_##var, d, n, consumed);                         \
+        return archive_expand(ctx, &ks_format_##var, d, n, NULL, consumed);                   \
+    }                                                                                         \
+    static int var##_expand_stream(ks_fmt_ctx *ctx, ks_fmt_stream *in)                        \
+    {                                                                                         \
+        uint64_t consumed;                                                                    \
+        return archive_expand(ctx, &ks_format_##var, NULL, 0, in, &consumed);                 \
     }
 
 FORMAT(zip, "zip", zip_sniff, {"PK\003\004", 4, 0})
@@ -385,16 +463,23 @@ FORMAT(lzip, "lzip", lzip_sniff, {"LZIP\001", 5, 0})
 /* compress(1) has a two-byte magic: read at the start of a blob only. */
 static const ks_signature no_sigs[1];
 static int compress_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed);
+static int compress_expand_stream(ks_fmt_ctx *ctx, ks_fmt_stream *in);
 const ks_format ks_format_compress = {
     .name = "compress",
     .sniff = compress_sniff,
     .expand = compress_expand,
     .sigs = no_sigs,
     .nsigs = 0,
+    .expand_stream = compress_expand_stream,
 };
 static int compress_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
 {
-    return archive_expand(ctx, &ks_format_compress, d, n, consumed);
+    return archive_expand(ctx, &ks_format_compress, d, n, NULL, consumed);
+}
+static int compress_expand_stream(ks_fmt_ctx *ctx, ks_fmt_stream *in)
+{
+    uint64_t consumed;
+    return archive_expand(ctx, &ks_format_compress, NULL, 0, in, &consumed);
 }
 
 static bool is_filter(const ks_format *f)

@@ -12,6 +12,14 @@
  * child is scanned (and itself unpacked) before emit returns, so the
  * child's bytes only need to live for the duration of the call.
  *
+ * A child too large to hold (past ks_fmt_hold bytes: a decoded stream, an
+ * archive member) is emitted as a stream instead (ks_fmt_emit_stream): its
+ * first bytes in memory and a read function for the rest, which the
+ * pipeline pulls in chunks while it scans (text), unpacks (a container at
+ * its start, through the format's expand_stream) or spills to a temporary
+ * file (other binary bytes). Memory stays bounded by the chunk sizes, not
+ * by the size of what is decoded.
+ *
  * A decoder reports trouble with ks_fmt_warn (the pipeline adds the blob's
  * origin) and goes on with whatever it can still read. It returns 0 when
  * it read the container, even partly, and KS_EINVAL when the bytes turned
@@ -28,6 +36,13 @@
 #define KS_ELIMIT (-20)
 
 typedef struct ks_fmt_ctx ks_fmt_ctx;
+typedef struct ks_fmt_stream ks_fmt_stream;
+
+/* A producer of bytes read in order (a decoder's output, a member being
+ * read): write up to `want` bytes to dst and return how many; 0 at the
+ * end, which comes early when the bytes are cut or a budget said stop
+ * (the producer has warned about it). */
+typedef size_t (*ks_fmt_read_fn)(void *payload, uint8_t *dst, size_t want);
 
 typedef enum ks_child_kind {
     KS_CHILD_MEMBER,  /* a file of an archive or file system: "parent:name" */
@@ -78,11 +93,25 @@ typedef struct ks_format {
      * (carving); none for formats that are only read from their start. */
     const ks_signature *sigs;
     size_t nsigs;
+    /* Emit the children of a container read in order from a stream (one
+     * too large to hold in memory); NULL for formats that need to read at
+     * random (ELF, SquashFS). */
+    int (*expand_stream)(ks_fmt_ctx *ctx, ks_fmt_stream *in);
 } ks_format;
 
 /* Hand a child to the scan. Returns 0, or KS_ELIMIT when the decoder must
  * stop (a budget is spent, the scan is stopping). */
 int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c);
+/* Hand a child that is a stream to the scan: c->data and c->len are its
+ * first bytes (already read), `read` produces the rest. Scanned (text in
+ * chunks with overlap, a container at its start unpacked as it is read,
+ * other binary bytes through a temporary file) before the call returns;
+ * read may not have reached its end then (a container that ended before
+ * the stream did). Returns as ks_fmt_emit. */
+int ks_fmt_emit_stream(ks_fmt_ctx *ctx, const ks_child *c, ks_fmt_read_fn read, void *payload);
+/* The next bytes of a stream being expanded: *p points at up to `max` of
+ * them, valid until the next call; 0 at the end. */
+size_t ks_fmt_stream_next(ks_fmt_stream *s, const uint8_t **p, size_t max);
 /* Warning about the blob being decoded, at `offset` in it (KS_NO_OFFSET:
  * none), e.g. "truncated: 1200 of 4096 bytes". */
 void ks_fmt_warn(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
@@ -97,8 +126,13 @@ void ks_fmt_not_unpacked(ks_fmt_ctx *ctx, uint64_t offset, const char *fmt, ...)
 int ks_fmt_reserve(ks_fmt_ctx *ctx, uint64_t bytes, uint64_t in_bytes);
 /* One more entry of an archive or file system: KS_ELIMIT past the limit. */
 int ks_fmt_entry(ks_fmt_ctx *ctx);
-/* Largest blob a decoder may hold in memory (a member, a decoded stream). */
+/* Largest blob a decoder may hold in memory (--max-file-size). */
 uint64_t ks_fmt_max_blob(const ks_fmt_ctx *ctx);
+/* Most bytes of a decoded stream or member held in memory before it is
+ * emitted as a stream instead (ks_fmt_emit_stream): KS_FMT_HOLD, or
+ * --max-file-size when that is smaller. */
+#define KS_FMT_HOLD (16u << 20)
+uint64_t ks_fmt_hold(const ks_fmt_ctx *ctx);
 /* A file descriptor holding the blob's bytes at *offset (a file on disk),
  * for decoders that read at random and should not touch every page of a
  * mapping; -1 when there is none. */
@@ -130,6 +164,11 @@ typedef struct ks_outbuf {
 /* Room for at least `want` more bytes (fewer when the blob limit is near:
  * at least 1). KS_ELIMIT, warned, when the blob limit is reached. */
 int ks_outbuf_room(ks_fmt_ctx *ctx, ks_outbuf *b, size_t want);
+/* Read from `read` into b (emptied first) up to ks_fmt_hold bytes. True
+ * when read came to its end within them: b holds the whole child (emit it
+ * with ks_fmt_emit); false when there is more (emit b as the first bytes
+ * of a stream with ks_fmt_emit_stream). */
+bool ks_outbuf_fill(ks_fmt_ctx *ctx, ks_outbuf *b, ks_fmt_read_fn read, void *payload);
 void ks_outbuf_dispose(ks_outbuf *b);
 /* For the pipeline: when p lies in a buffer of this thread that is kept in
  * a temporary file, that file's descriptor (its bytes from offset 0), and

@@ -2,7 +2,9 @@
  * gzip.c - gzip files (RFC 1952, members one after another) and zlib
  * streams (RFC 1950), inflated with zlib.
  *
- * One child: the decoded stream. A stream that breaks off (truncated, or a
+ * One child: the decoded stream, held in memory, or read as a stream when
+ * it is large (gz_read pulls input and produces output as the scan asks
+ * for it; the input itself may be a stream). A stream that breaks off (truncated, or a
  * corrupt block) is warned about with the offset where it broke, and what
  * was decoded before is still scanned. A stream found by carving counts
  * only when it decodes to its end and its checksum matches (a zlib magic
@@ -13,7 +15,10 @@
  */
 #include "format.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define STEP (1u << 20) /* output produced between budget checks */
@@ -56,98 +61,202 @@ static bool zlib_sniff(const uint8_t *d, size_t n)
     return probe(d, n, MAX_WBITS);
 }
 
-/* Inflate d[0..n) into out. gzip: members follow each other. Returns the
- * bytes of input used, and in *complete whether the stream ended properly. */
-static size_t inflate_all(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, int wbits, bool gzip,
-                          ks_outbuf *out, bool *complete)
+#define PIECE (1u << 20) /* input read at a time from a stream or a file */
+
+/* Up to PIECE of the `left` bytes at `off` in fd, into *buf (made on first
+ * use): a large input on disk is read, not kept resident through its
+ * mapping. 0 on a read error (the stream then ends as truncated). */
+static size_t read_piece(int fd, uint64_t off, size_t left, uint8_t **buf)
 {
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    *complete = false;
-    if (inflateInit2(&z, wbits) != Z_OK)
-        return 0;
-    size_t used = 0;
+    if (!*buf)
+        *buf = ks_xmalloc(PIECE);
+    size_t want = left < PIECE ? left : PIECE;
     for (;;) {
-        z.next_in = (Bytef *)(uintptr_t)(d + used);
-        size_t left = n - used;
-        z.avail_in = left > UINT32_MAX ? UINT32_MAX : (uInt)left;
-        uLong in0 = z.total_in;
-        int rc = Z_OK;
-        while (rc == Z_OK) {
-            if (ks_outbuf_room(ctx, out, STEP) != 0)
-                goto stop;
-            size_t room = out->cap - out->len;
-            z.next_out = out->data + out->len;
-            z.avail_out = room > STEP ? STEP : (uInt)room;
-            uInt before = z.avail_out;
-            rc = inflate(&z, Z_NO_FLUSH);
-            size_t got = before - z.avail_out;
-            out->len += got;
-            if (got && ks_fmt_reserve(ctx, got, used + (z.total_in - in0)) != 0)
-                goto stop;
-            if (rc == Z_BUF_ERROR && z.avail_in == 0)
-                break;
-            if (rc == Z_BUF_ERROR && got)
-                rc = Z_OK;
-        }
-        used += z.total_in - in0;
-        if (rc == Z_STREAM_END) {
-            *complete = true;
-            /* Another gzip member may follow (cat a.gz b.gz). */
-            if (gzip && n - used >= 18 && d[used] == 0x1f && d[used + 1] == 0x8b &&
-                d[used + 2] == 8 && inflateReset(&z) == Z_OK)
-                continue;
-            break;
-        }
-        *complete = false;
-        if (rc == Z_BUF_ERROR || (rc == Z_OK && used >= n))
-            ks_fmt_warn(ctx, used,
-                        "truncated: the stream ends after %zu bytes of input, %zu decoded", used,
-                        out->len);
-        else
-            ks_fmt_warn(ctx, used, "corrupt stream (%s) after %zu bytes decoded",
-                        z.msg ? z.msg : "data error", out->len);
-        break;
+        ssize_t r = pread(fd, *buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        return r > 0 ? (size_t)r : 0;
     }
-stop:
-    inflateEnd(&z);
-    return used;
 }
 
-static int expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed, int wbits,
-                  bool gzip)
+/* A stream being inflated, read by whoever pulls its output (gz_read):
+ * the input is a blob in memory (d, n) or a stream (st). */
+typedef struct gz {
+    ks_fmt_ctx *ctx;
+    z_stream z;
+    bool gzip;
+    const uint8_t *d;
+    size_t n;
+    ks_fmt_stream *st;
+    int fd; /* or read d from this file at fd_off, a piece at a time */
+    uint64_t fd_off;
+    uint8_t *piece;
+    uint64_t fed;   /* input bytes handed to zlib so far */
+    uint64_t out;   /* bytes decoded */
+    bool ended;     /* no more output: the end, damage, or a budget */
+    bool complete;  /* the last stream came to its end, checksum checked */
+    bool input_end; /* the input has no more bytes */
+} gz;
+
+/* Input bytes consumed by inflate. */
+static uint64_t gz_used(const gz *g)
 {
-    ks_outbuf out = {0};
-    bool complete = false;
-    size_t used = inflate_all(ctx, d, n, wbits, gzip, &out, &complete);
-    int rc = 0;
-    /* Found by carving, only a stream that checks out (to its end, with its
-     * CRC-32 or Adler-32) counts: a lookalike must not swallow the bytes
-     * behind it, which are scanned as strings instead. */
-    if (ks_fmt_carved(ctx) && !complete) {
-        rc = KS_EINVAL;
-    } else if (out.len) {
-        ks_child c = {.kind = KS_CHILD_STREAM,
-                      .data = out.data,
-                      .len = out.len,
-                      .parent_offset = KS_NO_OFFSET};
-        ks_fmt_emit(ctx, &c);
-    } else if (!complete) {
-        rc = KS_EINVAL;
+    return g->fed - g->z.avail_in;
+}
+
+/* More input for inflate once it has used what it had; false at the end. */
+static bool gz_refill(gz *g)
+{
+    if (g->input_end)
+        return false;
+    const uint8_t *p = NULL;
+    size_t k = 0;
+    if (g->st) {
+        k = ks_fmt_stream_next(g->st, &p, PIECE);
+    } else if (g->fd >= 0 && g->fed < g->n) {
+        k = read_piece(g->fd, g->fd_off + g->fed, g->n - (size_t)g->fed, &g->piece);
+        p = g->piece;
+    } else if (g->fd < 0 && g->fed < g->n) {
+        p = g->d + g->fed;
+        k = g->n - (size_t)g->fed;
+        if (k > UINT32_MAX)
+            k = UINT32_MAX;
     }
-    *consumed = used;
+    if (k == 0) {
+        g->input_end = true;
+        return false;
+    }
+    g->z.next_in = (Bytef *)(uintptr_t)p;
+    g->z.avail_in = (uInt)k;
+    g->fed += k;
+    return true;
+}
+
+/* Another gzip member follows the one that ended (cat a.gz b.gz)? */
+static bool gz_next_member(gz *g)
+{
+    if (!g->gzip)
+        return false;
+    if (g->z.avail_in == 0 && !gz_refill(g))
+        return false;
+    if (g->z.avail_in < 3 && g->fd >= 0) {
+        /* The next header straddles a piece read from the file: read again
+         * from here. (From memory all the rest is at hand.) */
+        g->fed -= g->z.avail_in;
+        g->z.avail_in = 0;
+        gz_refill(g);
+    }
+    const uint8_t *p = g->z.next_in;
+    if (g->z.avail_in < 3 || p[0] != 0x1f || p[1] != 0x8b || p[2] != 8)
+        return false;
+    return inflateReset(&g->z) == Z_OK;
+}
+
+/* ks_fmt_read_fn: the next decoded bytes. */
+static size_t gz_read(void *payload, uint8_t *dst, size_t want)
+{
+    gz *g = payload;
+    size_t o = 0;
+    while (o < want && !g->ended) {
+        if (g->z.avail_in == 0 && !gz_refill(g)) {
+            g->ended = true;
+            ks_fmt_warn(g->ctx, gz_used(g),
+                        "truncated: the stream ends after %llu bytes of input, %llu decoded",
+                        (unsigned long long)gz_used(g), (unsigned long long)g->out);
+            break;
+        }
+        size_t room = want - o;
+        g->z.next_out = dst + o;
+        g->z.avail_out = room > STEP ? STEP : (uInt)room;
+        uInt before = g->z.avail_out;
+        int rc = inflate(&g->z, Z_NO_FLUSH);
+        size_t got = before - g->z.avail_out;
+        o += got;
+        g->out += got;
+        g->complete = false;
+        if (got && ks_fmt_reserve(g->ctx, got, gz_used(g)) != 0) {
+            g->ended = true;
+            break;
+        }
+        if (rc == Z_OK || (rc == Z_BUF_ERROR && (got || g->z.avail_in == 0)))
+            continue;
+        if (rc == Z_STREAM_END) {
+            g->complete = true;
+            if (!gz_next_member(g))
+                g->ended = true;
+            continue;
+        }
+        g->ended = true;
+        ks_fmt_warn(g->ctx, gz_used(g), "corrupt stream (%s) after %llu bytes decoded",
+                    g->z.msg ? g->z.msg : "data error", (unsigned long long)g->out);
+    }
+    return o;
+}
+
+/* Inflate from memory (d, n) or from st; emit the decoded stream, held in
+ * memory or, when it is large, as a stream. */
+static int inflate_emit(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stream *st,
+                        uint64_t *consumed, int wbits, bool gzip)
+{
+    gz g = {.ctx = ctx, .gzip = gzip, .d = d, .n = n, .st = st, .fd = -1};
+    if (!st)
+        g.fd = ks_fmt_fd(ctx, &g.fd_off);
+    if (inflateInit2(&g.z, wbits) != Z_OK)
+        return KS_ENOMEM;
+    ks_outbuf out = {0};
+    int rc = 0;
+    ks_child c = {.kind = KS_CHILD_STREAM, .parent_offset = KS_NO_OFFSET};
+    if (ks_outbuf_fill(ctx, &out, gz_read, &g)) {
+        /* Found by carving, only a stream that checks out (to its end,
+         * with its CRC-32 or Adler-32) counts: a lookalike must not
+         * swallow the bytes behind it, which are scanned as strings
+         * instead. */
+        if (ks_fmt_carved(ctx) && !g.complete) {
+            rc = KS_EINVAL;
+        } else if (out.len) {
+            c.data = out.data;
+            c.len = out.len;
+            ks_fmt_emit(ctx, &c);
+        } else if (!g.complete) {
+            rc = KS_EINVAL;
+        }
+    } else {
+        c.data = out.data;
+        c.len = out.len;
+        ks_fmt_emit_stream(ctx, &c, gz_read, &g);
+        /* What reads the stream may stop before its end (a tar's end
+         * marker): inflate the rest unseen, to know where it ends. */
+        uint8_t sink[65536];
+        while (!g.ended && gz_read(&g, sink, sizeof sink) > 0)
+            ;
+    }
+    *consumed = gz_used(&g);
+    inflateEnd(&g.z);
     ks_outbuf_dispose(&out);
+    free(g.piece);
     return rc;
 }
 
 static int gzip_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
 {
-    return expand(ctx, d, n, consumed, 16 + MAX_WBITS, true);
+    return inflate_emit(ctx, d, n, NULL, consumed, 16 + MAX_WBITS, true);
 }
 
 static int zlib_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
 {
-    return expand(ctx, d, n, consumed, MAX_WBITS, false);
+    return inflate_emit(ctx, d, n, NULL, consumed, MAX_WBITS, false);
+}
+
+static int gzip_expand_stream(ks_fmt_ctx *ctx, ks_fmt_stream *in)
+{
+    uint64_t consumed;
+    return inflate_emit(ctx, NULL, 0, in, &consumed, 16 + MAX_WBITS, true);
+}
+
+static int zlib_expand_stream(ks_fmt_ctx *ctx, ks_fmt_stream *in)
+{
+    uint64_t consumed;
+    return inflate_emit(ctx, NULL, 0, in, &consumed, MAX_WBITS, false);
 }
 
 static const ks_signature gzip_sigs[] = {{"\x1f\x8b\x08", 3, 0}};
@@ -164,6 +273,7 @@ const ks_format ks_format_gzip = {
     .expand = gzip_expand,
     .sigs = gzip_sigs,
     .nsigs = 1,
+    .expand_stream = gzip_expand_stream,
 };
 
 const ks_format ks_format_zlib = {
@@ -172,4 +282,5 @@ const ks_format ks_format_zlib = {
     .expand = zlib_expand,
     .sigs = zlib_sigs,
     .nsigs = sizeof zlib_sigs / sizeof zlib_sigs[0],
+    .expand_stream = zlib_expand_stream,
 };

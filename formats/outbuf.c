@@ -1,5 +1,8 @@
 /*
- * outbuf.c - the bounded buffer stream decoders write into.
+ * outbuf.c - the bounded buffer stream decoders write into, and the one
+ * place that decides whether a decoded child is held in memory or read as
+ * a stream (ks_outbuf_fill: up to ks_fmt_hold bytes, then the decoder
+ * emits the child as a stream, ks_fmt_emit_stream).
  *
  * DESIGN
  * A decoded member or stream is scanned as one blob, so its bytes must be
@@ -17,7 +20,9 @@
  * made, the buffer stays on the heap as before.
  *
  * The buffers kept in files are listed per thread: a buffer is made,
- * emitted and disposed of by the thread of one decoder call.
+ * emitted and disposed of by the thread of one decoder call. Buffers
+ * filled by ks_outbuf_fill hold at most ks_fmt_hold (16 MB) and never
+ * spill: only ks_outbuf_room grows a buffer past SPILL_AT.
  */
 #include "format.h"
 
@@ -146,6 +151,27 @@ int ks_outbuf_room(ks_fmt_ctx *ctx, ks_outbuf *b, size_t want)
     b->data = ks_xrealloc(b->data, cap);
     b->cap = cap;
     return 0;
+}
+
+bool ks_outbuf_fill(ks_fmt_ctx *ctx, ks_outbuf *b, ks_fmt_read_fn read, void *payload)
+{
+    uint64_t hold = ks_fmt_hold(ctx);
+    b->len = 0;
+    for (;;) {
+        if (b->len >= hold)
+            return false;
+        if (b->cap == b->len) {
+            size_t cap = b->cap ? b->cap * 2 : 65536;
+            if (cap > hold)
+                cap = (size_t)hold;
+            b->data = ks_xrealloc(b->data, cap);
+            b->cap = cap;
+        }
+        size_t got = read(payload, b->data + b->len, b->cap - b->len); /* never spilled */
+        if (got == 0)
+            return true;
+        b->len += got;
+    }
 }
 
 void ks_outbuf_dispose(ks_outbuf *b)

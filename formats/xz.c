@@ -2,7 +2,9 @@
  * xz.c - xz streams (concatenated ones too) and legacy .lzma files, through
  * liblzma.
  *
- * One child: the decoded stream. liblzma is given a memory limit: a header
+ * One child: the decoded stream, held in memory or, when it is large,
+ * read as a stream (xz_read decodes as the scan asks; the input may itself
+ * be a stream). liblzma is given a memory limit: a header
  * may ask for a dictionary of any size, and a stream that needs more than
  * MEMLIMIT is reported as not unpacked rather than trusted. Legacy .lzma
  * (LZMA_Alone, common in kernels and bootloaders) has no magic, only a
@@ -12,7 +14,10 @@
 #include "format.h"
 
 #include <lzma.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STEP (1u << 20)
 #define MEMLIMIT (256ull << 20)
@@ -59,112 +64,224 @@ static bool lzma_sniff(const uint8_t *d, size_t n)
     return probe(d, n, true);
 }
 
-/* Decode one stream from d[0..n) into out. Returns the input bytes used;
- * *ended tells whether the stream came to its proper end. */
-static size_t decode_one(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t base, bool alone,
-                         ks_outbuf *out, bool *ended, bool *stop)
+#define PIECE (1u << 20) /* input read at a time from a stream or a file */
+
+/* Up to PIECE of the `left` bytes at `off` in fd, into *buf (made on first
+ * use): a large input on disk is read, not kept resident through its
+ * mapping. 0 on a read error (the stream then ends as truncated). */
+static size_t read_piece(int fd, uint64_t off, size_t left, uint8_t **buf)
 {
-    lzma_stream z = LZMA_STREAM_INIT;
-    *ended = false;
-    if ((alone ? lzma_alone_decoder(&z, MEMLIMIT) : lzma_stream_decoder(&z, MEMLIMIT, 0)) !=
-        LZMA_OK) {
-        *stop = true;
-        return 0;
-    }
-    z.next_in = d;
-    z.avail_in = n;
+    if (!*buf)
+        *buf = ks_xmalloc(PIECE);
+    size_t want = left < PIECE ? left : PIECE;
     for (;;) {
-        if (ks_outbuf_room(ctx, out, STEP) != 0) {
-            *stop = true;
-            break;
+        ssize_t r = pread(fd, *buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        return r > 0 ? (size_t)r : 0;
+    }
+}
+
+/* Streams being decoded, read by whoever pulls their output (xz_read):
+ * the input is a blob in memory (d, n) or a stream (st). */
+typedef struct xzd {
+    ks_fmt_ctx *ctx;
+    lzma_stream z;
+    bool alone, open;
+    const uint8_t *d;
+    size_t n;
+    ks_fmt_stream *st;
+    int fd; /* or read d from this file at fd_off, a piece at a time */
+    uint64_t fd_off;
+    uint8_t *piece;
+    uint64_t fed;   /* input bytes handed to liblzma so far */
+    uint64_t out;   /* bytes decoded */
+    uint64_t good;  /* output of the streams that came to their end */
+    bool ended;     /* no more output */
+    bool any_end;   /* a stream came to its end */
+    bool input_end; /* the input has no more bytes */
+} xzd;
+
+static uint64_t xz_used(const xzd *x)
+{
+    return x->fed - x->z.avail_in;
+}
+
+static bool xz_refill(xzd *x)
+{
+    if (x->input_end)
+        return false;
+    const uint8_t *p = NULL;
+    size_t k = 0;
+    if (x->st) {
+        k = ks_fmt_stream_next(x->st, &p, PIECE);
+    } else if (x->fd >= 0 && x->fed < x->n) {
+        k = read_piece(x->fd, x->fd_off + x->fed, x->n - (size_t)x->fed, &x->piece);
+        p = x->piece;
+    } else if (x->fd < 0 && x->fed < x->n) {
+        p = x->d + x->fed;
+        k = x->n - (size_t)x->fed;
+    }
+    if (k == 0) {
+        x->input_end = true;
+        return false;
+    }
+    x->z.next_in = p;
+    x->z.avail_in = k;
+    x->fed += k;
+    return true;
+}
+
+static bool xz_start(xzd *x)
+{
+    lzma_ret rc = x->alone ? lzma_alone_decoder(&x->z, MEMLIMIT)
+                           : lzma_stream_decoder(&x->z, MEMLIMIT, 0);
+    x->open = rc == LZMA_OK;
+    return x->open;
+}
+
+/* xz streams may follow each other, with zero padding in words. The next
+ * one must start within the input bytes at hand (32 of them sniffed). */
+static bool xz_next_stream(xzd *x)
+{
+    if (x->alone)
+        return false;
+    for (;;) {
+        if (x->z.avail_in == 0 && !xz_refill(x))
+            return false;
+        while (x->z.avail_in >= 4 && ks_le32(x->z.next_in) == 0) {
+            x->z.next_in += 4;
+            x->z.avail_in -= 4;
         }
-        size_t room = out->cap - out->len;
-        z.next_out = out->data + out->len;
-        z.avail_out = room > STEP ? STEP : room;
-        size_t before = z.avail_out;
-        lzma_ret rc = lzma_code(&z, z.avail_in ? LZMA_RUN : LZMA_FINISH);
-        size_t got = before - z.avail_out;
-        out->len += got;
-        if (got && ks_fmt_reserve(ctx, got, base + z.total_in) != 0) {
-            *stop = true;
+        if (x->z.avail_in)
+            break;
+    }
+    if (x->z.avail_in < 32 && x->fd >= 0) {
+        /* The next header straddles a piece read from the file: read again
+         * from here. (From memory all the rest is at hand.) */
+        x->fed -= x->z.avail_in;
+        x->z.avail_in = 0;
+        xz_refill(x);
+    }
+    if (x->z.avail_in < 32 || !xz_sniff(x->z.next_in, x->z.avail_in))
+        return false;
+    return xz_start(x);
+}
+
+/* ks_fmt_read_fn: the next decoded bytes. */
+static size_t xz_read(void *payload, uint8_t *dst, size_t want)
+{
+    xzd *x = payload;
+    size_t o = 0;
+    while (o < want && !x->ended) {
+        if (x->z.avail_in == 0)
+            xz_refill(x);
+        size_t room = want - o;
+        x->z.next_out = dst + o;
+        x->z.avail_out = room > STEP ? STEP : room;
+        size_t before = x->z.avail_out;
+        lzma_ret rc = lzma_code(&x->z, x->z.avail_in ? LZMA_RUN : LZMA_FINISH);
+        size_t got = before - x->z.avail_out;
+        o += got;
+        x->out += got;
+        if (got && ks_fmt_reserve(x->ctx, got, xz_used(x)) != 0) {
+            x->ended = true;
             break;
         }
         if (rc == LZMA_OK)
             continue;
         if (rc == LZMA_STREAM_END) {
-            *ended = true;
-            break;
+            x->any_end = true;
+            x->good = x->out;
+            if (!xz_next_stream(x))
+                x->ended = true;
+            continue;
         }
-        *stop = true;
+        x->ended = true;
         if (rc == LZMA_MEMLIMIT_ERROR)
-            ks_fmt_not_unpacked(ctx, base, "needs more than %llu MB of memory to decode",
+            ks_fmt_not_unpacked(x->ctx, 0, "needs more than %llu MB of memory to decode",
                                 (unsigned long long)(MEMLIMIT >> 20));
         else if (rc == LZMA_BUF_ERROR)
-            ks_fmt_warn(ctx, base + z.total_in,
-                        "truncated: the stream ends after %llu bytes of input, %zu decoded",
-                        (unsigned long long)(base + z.total_in), out->len);
+            ks_fmt_warn(x->ctx, xz_used(x),
+                        "truncated: the stream ends after %llu bytes of input, %llu decoded",
+                        (unsigned long long)xz_used(x), (unsigned long long)x->out);
         else
-            ks_fmt_warn(ctx, base + z.total_in,
-                        "corrupt stream (liblzma error %d) after %zu bytes decoded", (int)rc,
-                        out->len);
-        break;
+            ks_fmt_warn(x->ctx, xz_used(x),
+                        "corrupt stream (liblzma error %d) after %llu bytes decoded", (int)rc,
+                        (unsigned long long)x->out);
     }
-    size_t used = (size_t)z.total_in;
-    lzma_end(&z);
-    return used;
+    return o;
 }
 
-static int decode(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed, bool alone)
+/* Decode from memory (d, n) or from st; emit the decoded bytes, held in
+ * memory or, when they are large, as a stream. */
+static int decode(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stream *st,
+                  uint64_t *consumed, bool alone)
 {
+    xzd x = {.ctx = ctx, .z = LZMA_STREAM_INIT, .alone = alone, .d = d, .n = n, .st = st,
+             .fd = -1};
+    if (!st)
+        x.fd = ks_fmt_fd(ctx, &x.fd_off);
+    if (!xz_start(&x)) {
+        lzma_end(&x.z);
+        return KS_EINVAL;
+    }
     ks_outbuf out = {0};
-    size_t used = 0, good = 0; /* good: output of the streams that ended properly */
-    bool ended = false, stop = false, any_end = false;
-    for (;;) {
-        used += decode_one(ctx, d + used, n - used, used, alone, &out, &ended, &stop);
-        any_end |= ended;
-        if (ended)
-            good = out.len;
-        if (stop || !ended || alone)
-            break;
-        /* xz streams may follow each other, with zero padding in words. */
-        size_t p = used;
-        while (p + 4 <= n && ks_le32(d + p) == 0)
-            p += 4;
-        if (n - p < 32 || !xz_sniff(d + p, n - p))
-            break;
-        used = p;
-    }
-    *consumed = used;
     int result = 0;
-    /* Found by carving, only streams that came to their end count: a
-     * lookalike (lzma has no magic to speak of) must not swallow the bytes
-     * behind it, which are scanned as strings instead. */
-    if (ks_fmt_carved(ctx)) {
-        out.len = good;
-        if (!good)
-            *consumed = 0;
+    ks_child c = {.kind = KS_CHILD_STREAM, .parent_offset = KS_NO_OFFSET};
+    if (ks_outbuf_fill(ctx, &out, xz_read, &x)) {
+        *consumed = xz_used(&x);
+        /* Found by carving, only streams that came to their end count: a
+         * lookalike (lzma has no magic to speak of) must not swallow the
+         * bytes behind it, which are scanned as strings instead. */
+        if (ks_fmt_carved(ctx)) {
+            out.len = (size_t)x.good;
+            if (!x.good)
+                *consumed = 0;
+        }
+        if (out.len) {
+            c.data = out.data;
+            c.len = out.len;
+            ks_fmt_emit(ctx, &c);
+        } else if (!x.any_end) {
+            result = KS_EINVAL;
+        }
+    } else {
+        c.data = out.data;
+        c.len = out.len;
+        ks_fmt_emit_stream(ctx, &c, xz_read, &x);
+        /* Decode what the reader left, unseen, to know where it ends. */
+        uint8_t sink[65536];
+        while (!x.ended && xz_read(&x, sink, sizeof sink) > 0)
+            ;
+        *consumed = xz_used(&x);
     }
-    if (out.len) {
-        ks_child c = {.kind = KS_CHILD_STREAM,
-                      .data = out.data,
-                      .len = out.len,
-                      .parent_offset = KS_NO_OFFSET};
-        ks_fmt_emit(ctx, &c);
-    } else if (!any_end) {
-        result = KS_EINVAL;
-    }
+    lzma_end(&x.z);
     ks_outbuf_dispose(&out);
+    free(x.piece);
     return result;
 }
 
 static int xz_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
 {
-    return decode(ctx, d, n, consumed, false);
+    return decode(ctx, d, n, NULL, consumed, false);
 }
 
 static int lzma_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
 {
-    return decode(ctx, d, n, consumed, true);
+    return decode(ctx, d, n, NULL, consumed, true);
+}
+
+static int xz_expand_stream(ks_fmt_ctx *ctx, ks_fmt_stream *in)
+{
+    uint64_t consumed;
+    return decode(ctx, NULL, 0, in, &consumed, false);
+}
+
+static int lzma_expand_stream(ks_fmt_ctx *ctx, ks_fmt_stream *in)
+{
+    uint64_t consumed;
+    return decode(ctx, NULL, 0, in, &consumed, true);
 }
 
 static const ks_signature xz_sigs[] = {{"\xfd" "7zXZ\0", 6, 0}};
@@ -181,6 +298,7 @@ const ks_format ks_format_xz = {
     .expand = xz_expand,
     .sigs = xz_sigs,
     .nsigs = 1,
+    .expand_stream = xz_expand_stream,
 };
 
 const ks_format ks_format_lzma = {
@@ -189,4 +307,5 @@ const ks_format ks_format_lzma = {
     .expand = lzma_expand,
     .sigs = lzma_sigs,
     .nsigs = sizeof lzma_sigs / sizeof lzma_sigs[0],
+    .expand_stream = lzma_expand_stream,
 };

@@ -37,6 +37,7 @@
  */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -114,6 +115,18 @@ struct ks_fmt_ctx {
 };
 
 static void unpack_blob(const frame *f, bool opaque, size_t skip);
+
+/* A stream: its first bytes in memory (head), the rest from read. */
+struct ks_fmt_stream {
+    const uint8_t *head;
+    size_t head_len, head_pos;
+    ks_fmt_read_fn read;
+    void *payload;
+    uint8_t *buf; /* the piece read last */
+    size_t cap;
+    uint64_t pos; /* bytes handed out */
+    bool end;
+};
 
 /* ------------------------------------------------------------------------ */
 /* Text or binary                                                            */
@@ -620,6 +633,12 @@ uint64_t ks_fmt_max_blob(const ks_fmt_ctx *ctx)
     return m ? m : UINT64_MAX;
 }
 
+uint64_t ks_fmt_hold(const ks_fmt_ctx *ctx)
+{
+    uint64_t m = ks_fmt_max_blob(ctx);
+    return m < KS_FMT_HOLD ? (m ? m : 1) : KS_FMT_HOLD;
+}
+
 void ks_fmt_claim(ks_fmt_ctx *ctx)
 {
     ctx->claimed = true;
@@ -637,13 +656,13 @@ int ks_fmt_fd(const ks_fmt_ctx *ctx, uint64_t *offset)
     return ctx->fr.fd;
 }
 
-int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
+/* A child of the blob being decoded: its origin (o, with the strings it
+ * points at in *name and *member, freed by the caller) and its frame. */
+static void child_frame(ks_fmt_ctx *ctx, const ks_child *c, ks_origin *o, char **name,
+                        char **member, frame *child)
 {
-    /* After a budget is spent, what is already decoded is still scanned,
-     * but nothing more is unpacked from it. */
-    bool spent = atomic_load(&ctx->fr.in->spent);
     const char *base = c->kind == KS_CHILD_STREAM ? ctx->fmt->name : c->name ? c->name : "";
-    char *member = NULL;
+    *member = NULL;
     if (c->kind == KS_CHILD_MEMBER) {
         /* One spelling for paths inside archives and file systems:
          * "./etc/shadow", "etc/shadow" and "/etc/shadow" are "/etc/shadow". */
@@ -652,31 +671,30 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
         while (base[0] == '/')
             base++;
         size_t bl = strlen(base);
-        member = ks_xmalloc(bl + 2);
-        member[0] = '/';
-        memcpy(member + 1, base, bl + 1);
-        base = member;
+        *member = ks_xmalloc(bl + 2);
+        (*member)[0] = '/';
+        memcpy(*member + 1, base, bl + 1);
+        base = *member;
     }
-    char *name;
     const char *sep;
     if (ctx->label[0]) {
         size_t ll = strlen(ctx->label), bl = strlen(base);
-        name = ks_xmalloc(ll + bl + 2);
-        memcpy(name, ctx->label, ll);
+        *name = ks_xmalloc(ll + bl + 2);
+        memcpy(*name, ctx->label, ll);
         if (c->kind == KS_CHILD_STREAM) {
-            name[ll] = '\0';
+            (*name)[ll] = '\0';
         } else {
-            name[ll] = c->kind == KS_CHILD_MEMBER ? ':' : '!';
-            memcpy(name + ll + 1, base, bl + 1);
+            (*name)[ll] = c->kind == KS_CHILD_MEMBER ? ':' : '!';
+            memcpy(*name + ll + 1, base, bl + 1);
         }
         sep = "!";
     } else {
-        name = ks_xstrdup(base);
+        *name = ks_xstrdup(base);
         sep = c->kind == KS_CHILD_MEMBER ? ":" : "!";
     }
-    ks_origin o = {
+    *o = (ks_origin){
         .parent = ctx->fr.origin,
-        .name = name,
+        .name = *name,
         .sep = sep,
         .parent_offset =
             c->parent_offset == KS_NO_OFFSET ? KS_NO_OFFSET : ctx->label_off + c->parent_offset,
@@ -687,8 +705,44 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
         .symbol = c->symbol,
         .symbol_payload = c->symbol_payload,
     };
+    *child = (frame){.w = ctx->fr.w,
+                     .in = ctx->fr.in,
+                     .data = c->data,
+                     .len = c->len,
+                     .origin = o,
+                     /* a stream without a name (foo.1.gz!gzip) is its parent's text */
+                     .flags = *member ? ks_scan_flags_for_name(*member) : ctx->fr.flags,
+                     .depth = ctx->fr.depth + 1,
+                     .fd = -1};
+    if (ctx->fr.fd >= 0 && c->parent_offset != KS_NO_OFFSET && !c->whole) {
+        child->fd = ctx->fr.fd;
+        child->fd_off = ctx->fr.fd_off + c->parent_offset;
+    }
+    if (ctx->fr.map && c->data >= ctx->fr.map && c->data < ctx->fr.map + ctx->fr.map_len) {
+        child->map = ctx->fr.map;
+        child->map_len = ctx->fr.map_len;
+    } else {
+        /* Decoded bytes kept in a temporary file (outbuf.c): its mapping
+         * is released behind the passes, and decoders read it by fd. */
+        int fd = ks_outbuf_file(c->data, &child->map, &child->map_len);
+        if (fd >= 0 && child->fd < 0) {
+            child->fd = fd;
+            child->fd_off = (uint64_t)(c->data - child->map);
+        }
+    }
     ctx->emitted = true;
     flush_pending(ctx);
+}
+
+int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
+{
+    /* After a budget is spent, what is already decoded is still scanned,
+     * but nothing more is unpacked from it. */
+    bool spent = atomic_load(&ctx->fr.in->spent);
+    ks_origin o;
+    char *name, *member;
+    frame child;
+    child_frame(ctx, c, &o, &name, &member, &child);
     /* A slice costs no decoding, but it is scanned, and slices can overlap
      * (ELF sections that each hold the whole file, each holding the ELF
      * again...): they count against the input's budgets like decoded bytes,
@@ -696,36 +750,212 @@ int ks_fmt_emit(ks_fmt_ctx *ctx, const ks_child *c)
     if (!spent && c->parent_offset != KS_NO_OFFSET && !c->whole &&
         ks_fmt_reserve(ctx, c->len, 0) != 0)
         spent = true;
-    frame child = {.w = ctx->fr.w,
-                   .in = ctx->fr.in,
-                   .data = c->data,
-                   .len = c->len,
-                   .origin = &o,
-                   /* a stream without a name (foo.1.gz!gzip) is its parent's text */
-                   .flags = member ? ks_scan_flags_for_name(member) : ctx->fr.flags,
-                   .depth = ctx->fr.depth + 1,
-                   .fd = -1};
-    if (ctx->fr.fd >= 0 && c->parent_offset != KS_NO_OFFSET && !c->whole) {
-        child.fd = ctx->fr.fd;
-        child.fd_off = ctx->fr.fd_off + c->parent_offset;
-    }
-    if (ctx->fr.map && c->data >= ctx->fr.map && c->data < ctx->fr.map + ctx->fr.map_len) {
-        child.map = ctx->fr.map;
-        child.map_len = ctx->fr.map_len;
-    } else {
-        /* Decoded bytes kept in a temporary file (outbuf.c): its mapping
-         * is released behind the passes, and decoders read it by fd. */
-        int fd = ks_outbuf_file(c->data, &child.map, &child.map_len);
-        if (fd >= 0 && child.fd < 0) {
-            child.fd = fd;
-            child.fd_off = (uint64_t)(c->data - child.map);
-        }
-    }
     /* A slice at the container's own start begins with the container's
      * header: recognised there, it would be the container again, inside
      * itself, down to the depth limit. Not at that offset. */
     bool self = c->parent_offset == 0 && !c->whole;
     unpack_blob(&child, c->opaque || spent || self, self ? 0 : SIZE_MAX);
+    free(name);
+    free(member);
+    return atomic_load(&ctx->fr.in->spent) ? KS_ELIMIT : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Streams: children too large to hold                                       */
+
+#define STREAM_PIECE (1u << 20) /* bytes read from a stream's producer at a time */
+
+size_t ks_fmt_stream_next(ks_fmt_stream *s, const uint8_t **p, size_t max)
+{
+    if (s->head_pos < s->head_len) {
+        size_t k = s->head_len - s->head_pos < max ? s->head_len - s->head_pos : max;
+        *p = s->head + s->head_pos;
+        s->head_pos += k;
+        s->pos += k;
+        return k;
+    }
+    if (s->end || max == 0)
+        return 0;
+    if (!s->buf) {
+        s->cap = STREAM_PIECE;
+        s->buf = ks_xmalloc(s->cap);
+    }
+    size_t k = s->read(s->payload, s->buf, max < s->cap ? max : s->cap);
+    if (k == 0)
+        s->end = true;
+    *p = s->buf;
+    s->pos += k;
+    return k;
+}
+
+/* ks_fill_fn of a pass over a stream: full chunks until the end. */
+static ssize_t fill_stream(void *ctx, uint8_t *dst, size_t want)
+{
+    ks_fmt_stream *s = ctx;
+    size_t o = 0;
+    while (o < want) {
+        if (s->head_pos < s->head_len) {
+            size_t k = s->head_len - s->head_pos < want - o ? s->head_len - s->head_pos : want - o;
+            memcpy(dst + o, s->head + s->head_pos, k);
+            s->head_pos += k;
+            s->pos += k;
+            o += k;
+            continue;
+        }
+        if (s->end)
+            break;
+        size_t k = s->read(s->payload, dst + o, want - o);
+        if (k == 0)
+            s->end = true;
+        s->pos += k;
+        o += k;
+    }
+    return (ssize_t)o;
+}
+
+/* Binary bytes of a stream that is not a container read in order: into an
+ * unlinked temporary file, mapped and unpacked like a file on disk
+ * (carving, strings, containers read at random), its pages released
+ * behind the passes. The file is as large as the stream, which the
+ * input's budgets (--max-expanded, --max-ratio) bound. */
+static void spill(const frame *f, ks_fmt_stream *st, bool opaque)
+{
+    ks_worker *w = f->w;
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/keysift-stream-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    const char *why = NULL;
+    uint64_t len = 0;
+    if (fd < 0) {
+        why = strerror(errno);
+    } else {
+        unlink(path);
+        for (;;) {
+            const uint8_t *p;
+            size_t k = ks_fmt_stream_next(st, &p, STREAM_PIECE);
+            if (k == 0)
+                break;
+            size_t done = 0;
+            while (done < k) {
+                ssize_t r = write(fd, p + done, k - done);
+                if (r < 0 && errno == EINTR)
+                    continue;
+                if (r <= 0) {
+                    why = r < 0 ? strerror(errno) : "short write";
+                    break;
+                }
+                done += (size_t)r;
+            }
+            len += done;
+            if (why)
+                break;
+        }
+    }
+    void *m = MAP_FAILED;
+    if (!why && len > 0 && len == (size_t)len) {
+        m = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED)
+            why = strerror(errno);
+    }
+    if (why) {
+        /* Keep going with what is in memory: the stream's first bytes. */
+        char *o = ks_origin_render(f->origin, NULL);
+        ks_worker_warn(w, o,
+                       "temporary file for a %llu-byte stream (in %s): %s: only its first %zu "
+                       "bytes are scanned",
+                       (unsigned long long)(len > f->len ? len : f->len),
+                       dir && *dir ? dir : "/tmp", why, f->len);
+        free(o);
+        unpack_blob(f, opaque, SIZE_MAX);
+    } else if (m != MAP_FAILED) {
+        (void)madvise(m, (size_t)len, MADV_SEQUENTIAL);
+        frame g = *f;
+        g.data = m;
+        g.len = (size_t)len;
+        g.fd = fd;
+        g.fd_off = 0;
+        g.map = m;
+        g.map_len = (size_t)len;
+        unpack_blob(&g, opaque, SIZE_MAX);
+        munmap(m, (size_t)len);
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
+static bool too_deep(const frame *f, const ks_format *fmt);
+
+/* A stream child (f->data: its first bytes): a container at its start that
+ * reads in order is expanded from the stream; text is scanned in chunks;
+ * other bytes are spilled to a file. */
+static void unpack_stream(const frame *f, ks_fmt_stream *st, bool opaque)
+{
+    ks_worker *w = f->w;
+    const ks_scan_config *cfg = ks_worker_config(w);
+    bool file = f->origin->file;
+    const ks_format *fmt =
+        opaque || cfg->limits.no_unpack || !f->len ? NULL : ks_format_sniff(f->data, f->len);
+    if (fmt && fmt->expand_stream && !too_deep(f, fmt) && !atomic_load(&f->in->spent)) {
+        expansion x = {0};
+        ks_fmt_ctx ctx = {.fr = *f, .x = &x, .fmt = fmt, .carved = !file};
+        int rc = fmt->expand_stream(&ctx, st);
+        if (ctx.carved && !ctx.emitted && !ctx.claimed) {
+            ks_diags_dispose(&ctx.pending); /* a lookalike */
+        } else {
+            flush_pending(&ctx);
+        }
+        if (rc == 0 || ctx.emitted) {
+            w->containers++;
+            /* What follows the container in the stream (a tar's padding):
+             * read to the end; anything but zeros is said, not hidden. */
+            uint64_t at = st->pos, nonzero = 0;
+            const uint8_t *p;
+            size_t k;
+            while ((k = ks_fmt_stream_next(st, &p, STREAM_PIECE)) > 0)
+                for (size_t i = 0; i < k; i++)
+                    nonzero += p[i] != 0;
+            if (nonzero) {
+                char *o = ks_origin_render(f->origin, NULL);
+                ks_worker_warn(w, o,
+                               "%llu bytes after the %s container, from offset %llu of the "
+                               "stream on, are not scanned",
+                               (unsigned long long)(st->pos - at), fmt->name,
+                               (unsigned long long)at);
+                free(o);
+            }
+            if (file)
+                atomic_fetch_add_explicit(&w->files, 1, memory_order_relaxed);
+            return;
+        }
+        /* Not one after all: from the start again, when that is still in
+         * memory (the sniff reads far less than the first bytes). */
+        if (st->pos <= st->head_len) {
+            st->head_pos = 0;
+            st->pos = 0;
+        }
+    }
+    if (is_text(f->data, f->len)) {
+        uint64_t scanned = 0;
+        ks_blob_begin(w, f->origin);
+        ks_scan_pass(w, fill_stream, st, f->flags, -1, 0, &scanned);
+        ks_blob_end(w, scanned, file);
+        return;
+    }
+    spill(f, st, opaque);
+}
+
+int ks_fmt_emit_stream(ks_fmt_ctx *ctx, const ks_child *c, ks_fmt_read_fn read, void *payload)
+{
+    bool spent = atomic_load(&ctx->fr.in->spent);
+    ks_origin o;
+    char *name, *member;
+    frame child;
+    child_frame(ctx, c, &o, &name, &member, &child);
+    child.fd = -1; /* decoded: the bytes are not in a file */
+    ks_fmt_stream st = {.head = c->data, .head_len = c->len, .read = read, .payload = payload};
+    unpack_stream(&child, &st, c->opaque || spent);
+    free(st.buf);
     free(name);
     free(member);
     return atomic_load(&ctx->fr.in->spent) ? KS_ELIMIT : 0;
@@ -829,26 +1059,35 @@ static void binary_scan(const frame *f, size_t start, size_t skip, bool file)
     free(c.v);
 }
 
+/* Containers nested deeper than --max-depth are not unpacked (said once
+ * per blob, counted as a budget hit). */
+static bool too_deep(const frame *f, const ks_format *fmt)
+{
+    ks_worker *w = f->w;
+    const ks_scan_config *cfg = ks_worker_config(w);
+    if (f->depth < cfg->limits.max_depth)
+        return false;
+    char *path = ks_origin_render(f->origin, NULL);
+    w->budget_hits++;
+    ks_worker_warn(w, path,
+                   "budget: %s nested %u containers deep (--max-depth %u): not unpacked, "
+                   "scanned as bytes",
+                   fmt->name, f->depth, cfg->limits.max_depth);
+    free(path);
+    return true;
+}
+
 /* A container at the start of the blob: expanded, then what follows it.
  * Returns false when the blob is not (or may not be) unpacked as one; then
  * *skip says whether offset 0 was tried already. */
 static bool unpack_container(const frame *f, bool file, size_t *skip)
 {
     ks_worker *w = f->w;
-    const ks_scan_config *cfg = ks_worker_config(w);
     const ks_format *fmt = ks_format_sniff(f->data, f->len);
     if (!fmt)
         return false;
-    if (f->depth >= cfg->limits.max_depth) {
-        char *path = ks_origin_render(f->origin, NULL);
-        w->budget_hits++;
-        ks_worker_warn(w, path,
-                       "budget: %s nested %u containers deep (--max-depth %u): not unpacked, "
-                       "scanned as bytes",
-                       fmt->name, f->depth, cfg->limits.max_depth);
-        free(path);
+    if (too_deep(f, fmt))
         return false;
-    }
     if (atomic_load(&f->in->spent))
         return false;
     uint64_t consumed = 0;

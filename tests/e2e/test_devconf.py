@@ -10,7 +10,8 @@ rules (rules/device-config.yaml) apply only to a file's path (/etc/config/wirele
 packs each root file system the way firmware does, with the real tools (mksquashfs: SquashFS
 with xz; cpio newc and gzip: an initramfs), scans each image, and checks that keysift reports
 exactly the rows of corpus/providers/devconf.tsv for that device, at the member's path and line,
-and nothing for defaults/ (exit status 0).
+and nothing for defaults/ (exit status 0). The four trees committed to a git repository must give
+the same rows in a history scan (`--git`), where paths are judged after the scan.
 
 Exit status: 0 all as expected; 1 a mismatch or an unexpected keysift exit status; 2 bad usage
 or a missing tool. Standard library only.
@@ -140,6 +141,34 @@ def main(argv):
             for s in secrets:
                 if "\u2026" not in s and len(s) >= 12:
                     problems.append(f"{name}: a secret is not redacted ({len(s)} chars)")
+        # The same files in a git history: a blob's paths are known only after the scan, so
+        # each path-restricted match is settled then against the other rules' (one finding a
+        # place, the file's own rule kept), and dropped where its path does not hold.
+        repo = os.path.join(tmp, "repo")
+        os.mkdir(repo)
+        for device in DEVICES + ["defaults"]:
+            shutil.copytree(os.path.join(root, device), os.path.join(repo, device))
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.test",
+                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.test")
+        for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                    ["git", "commit", "-q", "-m", "device roots"]):
+            g = run(cmd, cwd=repo, env=env)
+            if g.returncode != 0:
+                fail_setup(f"{' '.join(cmd)}: {g.stderr.decode(errors='replace').strip()}")
+        p = run([binary, "scan", "--git", "--format", "jsonl", "--threads", "2", repo])
+        found = set()
+        for raw in p.stdout.decode("utf-8", errors="replace").splitlines():
+            f = json.loads(raw)
+            for loc in f["locations"]:
+                found.add((loc["path"], loc.get("line"), f["rule_id"]))
+        want = {(d + m, line, rule) for d in DEVICES for m, line, rule in expected[d]}
+        if p.returncode != 1:
+            problems.append(f"git history: keysift exited {p.returncode}, expected 1")
+        for row in sorted(want - found):
+            problems.append(f"git history: missing {row[0]}:{row[1]} {row[2]}")
+        for row in sorted(found - want, key=str):
+            problems.append(f"git history: unexpected {row[0]}:{row[1]} {row[2]}")
+
         img = os.path.join(tmp, "defaults.sqfs")
         make_squashfs(os.path.join(root, "defaults"), img)
         rc, found, _, err = scan(binary, img)
@@ -151,8 +180,8 @@ def main(argv):
     if problems:
         return 1
     n = sum(len(v) for v in expected.values())
-    print(f"devconf: {len(images)} images, {n} expected locations found, nothing else; "
-          "defaults image clean")
+    print(f"devconf: {len(images)} images and a git history, {n} expected locations found, "
+          "nothing else; defaults clean")
     return 0
 
 

@@ -89,6 +89,7 @@ FAMILIES = [
         "losant", "mqtt", "particle", "soracom", "thethingsnetwork", "thingsboard", "tuya",
         "ubidots", "wifi",
     ]),
+    ("device configuration", ["device-config"]),
     ("credential files & network devices", ["cisco", "credential-files", "juniper"]),
     ("password hashes", ["password-hashes", "unix"]),
     ("private keys & certificates", ["certificates", "crypto", "private-keys"]),

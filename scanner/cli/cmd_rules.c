@@ -159,11 +159,12 @@ typedef struct example_file {
     const char *path;
 } example_file;
 
-static bool example_applies(void *ctx, uint32_t rule)
+static ks_applies example_applies(void *ctx, uint32_t rule)
 {
     const example_file *x = ctx;
     const ks_rule *r = &x->rs->rules[rule];
-    return !x->path || ks_glob_match_path(r->paths, r->npaths, x->path);
+    return !x->path || ks_glob_match_path(r->paths, r->npaths, x->path) ? KS_APPLIES_YES
+                                                                        : KS_APPLIES_NO;
 }
 
 static bool run_example(const ks_engine *e, ks_scratch *s, const ks_ruleset *rs, uint32_t rule,

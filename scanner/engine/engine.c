@@ -638,7 +638,8 @@ static void push_checked(ks_scratch *s, const ks_rule *r, ks_match *m)
 }
 
 /* A generic rule: the keyword's assignment, judged (generic.c). */
-static void confirm_extract(ks_scratch *s, uint32_t id, size_t e_end, size_t from, size_t to)
+static void confirm_extract(ks_scratch *s, uint32_t id, size_t e_end, size_t from, size_t to,
+                            bool provisional)
 {
     const ks_scan_args *a = s->args;
     const erule *er = &s->e->rules[id];
@@ -664,7 +665,8 @@ static void confirm_extract(ks_scratch *s, uint32_t id, size_t e_end, size_t fro
                   .kstart = asg.kstart,
                   .kend = asg.kend,
                   .syntax = asg.syntax,
-                  .confidence = j.confidence};
+                  .confidence = j.confidence,
+                  .provisional = provisional};
     push_match(s, &m);
 }
 
@@ -690,9 +692,14 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
     }
     if (e_end <= s->covered[id])
         return;
-    if (r->npaths && a->applies && !a->applies(a->applies_ctx, id)) {
-        s->covered[id] = SIZE_MAX; /* not in this buffer */
-        return;
+    bool provisional = false;
+    if (r->npaths && a->applies) {
+        ks_applies ap = a->applies(a->applies_ctx, id);
+        if (ap == KS_APPLIES_NO) {
+            s->covered[id] = SIZE_MAX; /* not in this buffer */
+            return;
+        }
+        provisional = ap == KS_APPLIES_LATER;
     }
     if (!atomic_load_explicit(&er->jitted, memory_order_acquire)) {
         /* JIT-compile on first use: most rules never hit in a pre-commit
@@ -715,7 +722,7 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
     size_t from = e_end > w ? e_end - w : 0;
     size_t subject_end = a->len - e_end > w ? e_end + w : a->len;
     if (er->extract) {
-        confirm_extract(s, id, e_end, from, subject_end);
+        confirm_extract(s, id, e_end, from, subject_end, provisional);
         return;
     }
     if (!er->re)
@@ -739,7 +746,11 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
             continue;
         }
         s->covered[id] = me;
-        ks_match m = {.rule = id, .start = ms, .end = me, .confidence = r->confidence};
+        ks_match m = {.rule = id,
+                      .start = ms,
+                      .end = me,
+                      .confidence = r->confidence,
+                      .provisional = provisional};
         uint32_t g = (uint32_t)r->secret_group;
         if (g > 0 && (g >= (uint32_t)rc || ov[2 * g] == PCRE2_UNSET)) {
             /* The named group did not take part: use the first that did. */
@@ -816,7 +827,8 @@ static void drop_refused(ks_scratch *s)
         const ks_match *m = &s->matches[i];
         bool drop = false;
         for (size_t j = 0; j < s->nrefused && !drop && s->e->rs->rules[m->rule].fallback; j++)
-            drop = s->refused[j].sstart < m->send && s->refused[j].send > m->sstart;
+            drop = !s->refused[j].provisional && s->refused[j].sstart < m->send &&
+                   s->refused[j].send > m->sstart;
         if (!drop)
             s->matches[k++] = *m;
     }
@@ -837,6 +849,10 @@ static void suppress_overlaps(ks_scratch *s)
                 continue;
             /* A certificate next to a secret is inventory, not a rival. */
             if (s->e->rs->rules[m[i].rule].inventory != s->e->rs->rules[m[j].rule].inventory)
+                continue;
+            /* A match whose path is judged later may yet be dropped: until
+             * then it is no rival (a history scan would lose the other). */
+            if (m[i].provisional || m[j].provisional)
                 continue;
             if (better(s->e, &m[i], &m[j]))
                 drop[j] = true;

@@ -51,6 +51,11 @@ typedef struct ks_match {
     const char *syntax;  /* how it was assigned (generic rules, static), or NULL */
     ks_confidence confidence;
     uint32_t checks; /* KS_CHECK_* */
+    /* Its rule has `paths` and the caller did not know the path yet
+     * (KS_APPLIES_LATER): the caller judges the match by its path later, so
+     * it neither drops nor is dropped by another rule's match over the same
+     * bytes. */
+    bool provisional;
 } ks_match;
 
 typedef struct ks_engine_opts {
@@ -92,6 +97,13 @@ void ks_scratch_free(ks_scratch *s);
 
 typedef int (*ks_match_fn)(const ks_match *m, void *payload);
 
+/* Whether a rule with `paths` applies to the buffer (ks_scan_args.applies). */
+typedef enum ks_applies {
+    KS_APPLIES_NO = 0,
+    KS_APPLIES_YES = 1,
+    KS_APPLIES_LATER = 2, /* the path is not known yet: the match is provisional */
+} ks_applies;
+
 typedef struct ks_scan_args {
     const uint8_t *data; /* the chunk */
     size_t len;
@@ -101,7 +113,7 @@ typedef struct ks_scan_args {
     /* Rules with `paths` apply only where the caller says so (the engine
      * knows no paths): asked once a hit of such a rule is seen. NULL: they
      * apply. */
-    bool (*applies)(void *ctx, uint32_t rule);
+    ks_applies (*applies)(void *ctx, uint32_t rule);
     void *applies_ctx;
     /* Called with each place a mark ends, own_from < end <= own_to, in no
      * particular order (before any match is reported); NULL: not wanted. */

@@ -292,11 +292,21 @@ typedef struct join_ctx {
 } join_ctx;
 
 /* A rule with `paths` whose blob had no path when it was scanned (a git
- * blob from a pack) is judged now, by the path the record gives. */
+ * blob from a pack) is judged now, by the path the record gives. A file
+ * inside the blob (an archive or file system member, `:` in the origin) was
+ * judged by its own path when it was scanned; a part or a decoded stream
+ * (`blob!uimage!gzip`) has no path of its own, and is in the blob's file. */
 static bool path_allowed(const ks_rule *rule, const ks_location *l)
 {
-    return !rule->npaths || l->root_len != strlen(l->path) ||
-           ks_glob_match_path(rule->paths, rule->npaths, l->path);
+    if (!rule->npaths)
+        return true;
+    size_t pl = strlen(l->path), rl = l->root_len < pl ? l->root_len : pl;
+    if (memchr(l->path + rl, ':', pl - rl))
+        return true;
+    char *root = ks_xstrndup(l->path, rl);
+    bool ok = ks_glob_match_path(rule->paths, rule->npaths, root);
+    free(root);
+    return ok;
 }
 
 /* Each location of f as the source's records say; false when none is left. */
@@ -349,10 +359,114 @@ static bool join_one(ks_results *res, ks_finding *f, size_t i, void *payload)
     return n > 0;
 }
 
+/* One location of one finding, for settle_places. */
+typedef struct place_ref {
+    const char *path;
+    uint64_t offset;
+    size_t finding, loc;
+} place_ref;
+
+static int cmp_place(const void *pa, const void *pb)
+{
+    const place_ref *a = pa, *b = pb;
+    int c = strcmp(a->path, b->path);
+    if (c)
+        return c;
+    if (a->offset != b->offset)
+        return a->offset < b->offset ? -1 : 1;
+    if (a->finding != b->finding)
+        return a->finding < b->finding ? -1 : 1;
+    return a->loc < b->loc ? -1 : a->loc > b->loc;
+}
+
+/* Of two rules at one place, whether a is the better: a rule for the
+ * file's own format (it has `paths`, and they held) over one that is not,
+ * then as the engine prefers, a specific rule over a fallback and higher
+ * confidence. 0: no telling. */
+static int better_at_place(const ks_rule *a, const ks_rule *b)
+{
+    if ((a->npaths > 0) != (b->npaths > 0))
+        return a->npaths > 0 ? 1 : -1;
+    if (a->fallback != b->fallback)
+        return a->fallback ? -1 : 1;
+    if (a->confidence != b->confidence)
+        return a->confidence > b->confidence ? 1 : -1;
+    return 0;
+}
+
+static bool has_locations(ks_results *res, ks_finding *f, size_t i, void *payload)
+{
+    (void)res;
+    (void)i;
+    (void)payload;
+    return f->nlocs > 0;
+}
+
+/* A rule with `paths` whose blob had no path when it was scanned (a git
+ * blob from a pack) rivalled no other rule there (its match was
+ * provisional); now that its path held, the two are settled as the engine
+ * settles them: one finding for one place. */
+static void settle_places(ks_results *res)
+{
+    size_t n = 0;
+    bool any = false;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        n += res->findings[i].nlocs;
+        any = any || res->rs->rules[res->findings[i].rule].npaths > 0;
+    }
+    if (!any || n < 2)
+        return;
+    place_ref *refs = ks_xcalloc(n, sizeof *refs);
+    size_t *base = ks_xcalloc(res->nfindings, sizeof(size_t));
+    size_t k = 0;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        base[i] = k;
+        for (size_t li = 0; li < res->findings[i].nlocs; li++)
+            refs[k++] = (place_ref){res->findings[i].locs[li].path,
+                                    res->findings[i].locs[li].offset, i, li};
+    }
+    qsort(refs, n, sizeof *refs, cmp_place);
+    bool *drop = ks_xcalloc(n, sizeof(bool)); /* by base[finding] + loc */
+    for (size_t a = 0; a < n; a++) {
+        for (size_t b = a + 1;
+             b < n && refs[b].offset == refs[a].offset && strcmp(refs[b].path, refs[a].path) == 0;
+             b++) {
+            size_t ga = base[refs[a].finding] + refs[a].loc;
+            size_t gb = base[refs[b].finding] + refs[b].loc;
+            const ks_rule *ra = &res->rs->rules[res->findings[refs[a].finding].rule];
+            const ks_rule *rb = &res->rs->rules[res->findings[refs[b].finding].rule];
+            if (drop[ga] || drop[gb] || ra == rb || ra->inventory != rb->inventory ||
+                (!ra->npaths && !rb->npaths))
+                continue;
+            int c = better_at_place(ra, rb);
+            if (c > 0)
+                drop[gb] = true;
+            else if (c < 0)
+                drop[ga] = true;
+        }
+    }
+    free(refs); /* its paths are the locations', some freed below */
+    for (size_t i = 0; i < res->nfindings; i++) {
+        ks_finding *f = &res->findings[i];
+        size_t m = 0;
+        for (size_t li = 0; li < f->nlocs; li++) {
+            if (drop[base[i] + li])
+                ks_location_dispose(&f->locs[li]);
+            else
+                f->locs[m++] = f->locs[li];
+        }
+        f->nlocs = m;
+    }
+    free(drop);
+    free(base);
+    filter(res, has_locations, NULL);
+}
+
 void ks_results_join(ks_results *res, ks_prov_fn fn, void *payload)
 {
     join_ctx j = {fn, payload};
     filter(res, join_one, &j);
+    settle_places(res);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -14,7 +14,11 @@
  *   2. ks_results_join          the source's provenance records replace the
  *                               blob keys (git paths and commits; staged:
  *                               only added lines), locations without a
- *                               record and findings without a location go
+ *                               record and findings without a location go;
+ *                               rules with `paths` judged by those paths,
+ *                               and one rule kept where such a rule's
+ *                               provisional match shares a place with
+ *                               another's
  *   3. ks_results_drop_known    secrets the source already had (--range BASE)
  *   4. ks_results_context       where a finding is changes what it means
  *   5. keys (inventory.c)       certificates and public keys leave for the

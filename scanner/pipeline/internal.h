@@ -37,7 +37,7 @@ struct ks_worker {
     /* Rules with `paths`: whether each applies to the blob being scanned,
      * valid where path_gen[rule] == blob_gen. */
     uint32_t blob_gen, *path_gen;
-    bool *path_ok;
+    ks_applies *path_ok;
     struct ks_view *view;     /* offset map of a strings pass; NULL: bytes as they are */
     ks_carve_scratch *carver; /* signature search scratch, made on first use */
     struct ks_decoder *decoder; /* decoding stage buffers (decode.c), made on first use */
@@ -127,7 +127,7 @@ bool ks_worker_allowed(ks_worker *w, size_t len, size_t at);
 
 /* Whether a rule with `paths` applies to the blob being scanned (the
  * engine's `applies` callback; ctx is the worker). */
-bool ks_worker_rule_applies(void *ctx, uint32_t rule);
+ks_applies ks_worker_rule_applies(void *ctx, uint32_t rule);
 
 /* The decoding stage (decode.c): encoded spans and wrapped PEM blocks of
  * a text chunk whose start lies in [own_from, own_to), decoded and scanned

@@ -381,17 +381,19 @@ static const char *file_path(const ks_origin *o)
     return o->key && o->key->kind == KS_KEY_OID ? NULL : o->name;
 }
 
-bool ks_worker_rule_applies(void *ctx, uint32_t rule)
+ks_applies ks_worker_rule_applies(void *ctx, uint32_t rule)
 {
     ks_worker *w = ctx;
     const ks_rule *r = &w->p->cfg->rs->rules[rule];
     if (!w->path_gen) {
         w->path_gen = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(uint32_t));
-        w->path_ok = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(bool));
+        w->path_ok = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(ks_applies));
     }
     if (w->path_gen[rule] != w->blob_gen) {
         const char *path = file_path(w->origin);
-        w->path_ok[rule] = !path || ks_glob_match_path(r->paths, r->npaths, path);
+        w->path_ok[rule] = !path ? KS_APPLIES_LATER
+                           : ks_glob_match_path(r->paths, r->npaths, path) ? KS_APPLIES_YES
+                                                                           : KS_APPLIES_NO;
         w->path_gen[rule] = w->blob_gen;
     }
     return w->path_ok[rule];

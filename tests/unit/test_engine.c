@@ -217,6 +217,71 @@ static void test_engine__overlapping_matches_keep_the_specific_rule(void **state
     ks_scratch_free(s);
 }
 
+/* A rule restricted to paths, over the same bytes as t.password. */
+static const char *const PATH_RULES =
+    "rules:\n"
+    "  - id: t.password\n"
+    "    name: password\n"
+    "    kind: password\n"
+    "    severity: medium\n"
+    "    confidence: low\n"
+    "    pattern: '(?i)password\\s{0,4}[:=]\\s{0,4}\"([^\"\\s]{8,64})\"'\n"
+    "    secret_group: 1\n"
+    "  - id: t.conf\n"
+    "    name: password in device.conf\n"
+    "    kind: password\n"
+    "    severity: high\n"
+    "    confidence: high\n"
+    "    paths: ['device.conf']\n"
+    "    pattern: '(?m)^password\\s{0,4}=\\s{0,4}\"([^\"\\s]{8,64})\"'\n"
+    "    secret_group: 1\n";
+
+static ks_applies applies_as(void *ctx, uint32_t rule)
+{
+    (void)rule;
+    return *(const ks_applies *)ctx;
+}
+
+/* Whether the path rule applies decides the overlap; where the path is not
+ * known yet (a git blob), its match is provisional and rivals no other. */
+static void test_engine__path_rule_unknown_path_rivals_no_other(void **state)
+{
+    (void)state;
+    ks_ruleset rs;
+    t_rules(&rs, PATH_RULES);
+    ks_engine *e = t_engine(&rs);
+    const char *text = "password = \"Hx7#kQ2m9vLp\"\n";
+    ks_scratch *s;
+    assert_int_equal(ks_scratch_new(&s, e), 0);
+    uint32_t pw = (uint32_t)ks_ruleset_find(&rs, "t.password");
+    uint32_t conf = (uint32_t)ks_ruleset_find(&rs, "t.conf");
+    ks_applies ap;
+    ks_scan_args a = {.data = (const uint8_t *)text,
+                      .len = strlen(text),
+                      .own_to = strlen(text),
+                      .applies = applies_as,
+                      .applies_ctx = &ap};
+    counter c = {0};
+    ap = KS_APPLIES_YES; /* device.conf: the specific rule wins */
+    assert_int_equal(ks_engine_scan(e, s, &a, count_match, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.rules[0], conf);
+    memset(&c, 0, sizeof c);
+    ap = KS_APPLIES_NO; /* another file: only the other rule */
+    assert_int_equal(ks_engine_scan(e, s, &a, count_match, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.rules[0], pw);
+    memset(&c, 0, sizeof c);
+    ap = KS_APPLIES_LATER; /* not known yet: both, the caller settles them */
+    assert_int_equal(ks_engine_scan(e, s, &a, count_match, &c), 0);
+    assert_int_equal(c.n, 2);
+    assert_true((c.rules[0] == pw && c.rules[1] == conf) ||
+                (c.rules[0] == conf && c.rules[1] == pw));
+    ks_scratch_free(s);
+    ks_engine_free(e);
+    ks_ruleset_dispose(&rs);
+}
+
 static void test_engine__variable_width_match_reported_once(void **state)
 {
     fixture *f = *state;
@@ -342,6 +407,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_engine__several_rules_on_one_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine__overlapping_matches_keep_the_specific_rule,
                                         setup, teardown),
+        cmocka_unit_test(test_engine__path_rule_unknown_path_rivals_no_other),
         cmocka_unit_test_setup_teardown(test_engine__variable_width_match_reported_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_engine__binary_bytes_around_a_secret, setup, teardown),

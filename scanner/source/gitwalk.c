@@ -447,8 +447,14 @@ static void collect_roots(ks_git_source *s)
     while (git_reference_next(&ref, it) == 0)
         add_root(s, ref, &cap);
     git_reference_iterator_free(it);
+    /* HEAD, unless it is a branch already listed (it usually is). */
+    size_t nrefs = s->nroots;
     if (git_repository_head(&ref, s->repo) == 0)
         add_root(s, ref, &cap);
+    for (size_t i = 0; i < nrefs && s->nroots > nrefs; i++)
+        if (git_oid_equal(&s->roots[i], &s->roots[nrefs]) &&
+            strcmp(s->root_names[i], s->root_names[nrefs]) == 0)
+            free(s->root_names[--s->nroots]);
 }
 
 /* The commit a root names, tags peeled. False for a tag of a tree or blob

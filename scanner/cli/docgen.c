@@ -101,7 +101,7 @@ static void man_option(FILE *f, const ks_cli_option *opt)
     if (n) {
         fputs("Values: ", f);
         for (size_t i = 0; i < n && i < MAX_VALUES; i++) {
-            fputs(i ? ",\n\\fB" : "\\fB", f);
+            fputs(i ? ",\n\\fB\\%" : "\\fB\\%", f);
             roff(f, vals[i]);
             fputs("\\fR", f);
         }
@@ -109,7 +109,7 @@ static void man_option(FILE *f, const ks_cli_option *opt)
         if ((opt->commands & KS_CMD_RULES_LIST) && m) {
             fputs(" (rules list: ", f);
             for (size_t i = 0; i < m && i < MAX_VALUES; i++) {
-                fputs(i ? ",\n\\fB" : "\\fB", f);
+                fputs(i ? ",\n\\fB\\%" : "\\fB\\%", f);
                 roff(f, list[i]);
                 fputs("\\fR", f);
             }

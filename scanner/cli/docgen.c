@@ -240,8 +240,8 @@ static void values_words(FILE *f, const ks_cli_option *o, unsigned bit)
 static void help_line(FILE *f, const char *help, const char *shell)
 {
     size_t n = 0;
-    while (help[n] && !((help[n] == ';' || help[n] == '.') && (help[n + 1] == ' ' ||
-                                                              help[n + 1] == '\n')))
+    while (help[n] &&
+           !((help[n] == ';' || help[n] == '.') && (help[n + 1] == ' ' || help[n + 1] == '\n')))
         n++;
     if (n > 72) {
         n = 72;
@@ -434,8 +434,8 @@ static void write_zsh(FILE *f)
             const char *eq = o->arg == KS_ARG_NONE ? "" : "=";
             fputs("            ", f);
             if (o->short_name && !many)
-                fprintf(f, "'(-%c --%s)'{-%c%s,--%s%s}'[", o->short_name, o->name,
-                        o->short_name, o->arg == KS_ARG_NONE ? "" : "+", o->name, eq);
+                fprintf(f, "'(-%c --%s)'{-%c%s,--%s%s}'[", o->short_name, o->name, o->short_name,
+                        o->arg == KS_ARG_NONE ? "" : "+", o->name, eq);
             else
                 fprintf(f, "'%s--%s%s[", many ? "*" : "", o->name, eq);
             help_line(f, o->help, "zsh");
@@ -462,7 +462,8 @@ static void write_zsh(FILE *f)
             fputs("' \\\n", f);
         }
         if (commands[c].operands)
-            fprintf(f, "            '*:path:_files%s'\n", commands[c].operands[0] == 'd' ? " -/" : "");
+            fprintf(f, "            '*:path:_files%s'\n",
+                    commands[c].operands[0] == 'd' ? " -/" : "");
         else
             fputs("            \n", f);
         fputs("        ;;\n", f);
@@ -482,8 +483,9 @@ static void write_fish(FILE *f)
           f);
     const char *firsts[] = {"scan", "baseline", "hook", "rules"};
     for (size_t i = 0; i < 4; i++) {
-        fprintf(f, "complete -c keysift -n \"not __fish_seen_subcommand_from $__ks_cmds\" -a %s "
-                   "-d '",
+        fprintf(f,
+                "complete -c keysift -n \"not __fish_seen_subcommand_from $__ks_cmds\" -a %s "
+                "-d '",
                 firsts[i]);
         for (size_t c = 0; c < NCOMMANDS; c++)
             if (strcmp(commands[c].first, firsts[i]) == 0) {
@@ -510,8 +512,9 @@ static void write_fish(FILE *f)
     for (size_t c = 0; c < NCOMMANDS; c++) {
         char cond[96];
         if (commands[c].sub)
-            snprintf(cond, sizeof cond, "__fish_seen_subcommand_from %s; and "
-                                        "__fish_seen_subcommand_from %s",
+            snprintf(cond, sizeof cond,
+                     "__fish_seen_subcommand_from %s; and "
+                     "__fish_seen_subcommand_from %s",
                      commands[c].first, commands[c].sub);
         else
             snprintf(cond, sizeof cond, "__fish_seen_subcommand_from %s", commands[c].first);
@@ -546,8 +549,7 @@ static void write_fish(FILE *f)
         }
         if (commands[c].operands)
             fprintf(f, "complete -c keysift -n '%s' %s\n", cond,
-                    commands[c].operands[0] == 'd' ? "-a '(__fish_complete_directories)'"
-                                                   : "-F");
+                    commands[c].operands[0] == 'd' ? "-a '(__fish_complete_directories)'" : "-F");
     }
 }
 

@@ -32,7 +32,7 @@ static const char *skip_prefix(const char *s, const char *prefix)
 size_t ks_version_components(ks_version_component *out, size_t cap)
 {
     ks_version_component v[5] = {
-        {.name = "vectorscan"}, {.name = "pcre2"},     {.name = "libgit2"},
+        {.name = "vectorscan"}, {.name = "pcre2"},      {.name = "libgit2"},
         {.name = "openssl"},    {.name = "libarchive"},
     };
     int major = 0, minor = 0, rev = 0;

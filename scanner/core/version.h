@@ -10,8 +10,8 @@
 #include <stddef.h>
 
 typedef struct ks_version_component {
-    const char *name;    /* "vectorscan", "pcre2", ... */
-    char version[96];    /* as the library reports it */
+    const char *name; /* "vectorscan", "pcre2", ... */
+    char version[96]; /* as the library reports it */
 } ks_version_component;
 
 /* The git commit keysift was built from (12 hex digits, "-dirty" when the

@@ -78,7 +78,9 @@ typedef struct ks_cli_usage_line {
     const char *summary;
 } ks_cli_usage_line;
 
-/* The tables, each ending with an entry whose name (words) is NULL. */
+/* The tables, each ending with an entry whose name (words) is NULL. The
+ * option table holds fewer than KS_CLI_MAX_OPTIONS rows (docgen checks). */
+#define KS_CLI_MAX_OPTIONS 64
 extern const ks_cli_option ks_cli_option_table[];
 extern const ks_cli_usage_line ks_cli_usage_table[];
 /* The values a KS_ARG_ENUM option takes under `command` (one KS_CMD_*

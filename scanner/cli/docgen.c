@@ -45,6 +45,13 @@ static const char *summary_of(unsigned bit)
 static int check_tables(void)
 {
     const ks_cli_option *t = ks_cli_option_table;
+    size_t n = 0;
+    while (t[n].name)
+        n++;
+    if (n + 1 >= KS_CLI_MAX_OPTIONS) {
+        fprintf(stderr, "keysift-docgen: options.c: %zu options: raise KS_CLI_MAX_OPTIONS\n", n);
+        return -1;
+    }
     for (size_t i = 0; t[i].name; i++) {
         if (t[i + 1].name && strcmp(t[i].name, t[i + 1].name) >= 0) {
             fprintf(stderr, "keysift-docgen: options.c: '%s' before '%s': keep the table sorted\n",

@@ -403,11 +403,10 @@ static int value_option(ks_cli_options *o, int c, const char *arg)
 }
 
 /* getopt_long's tables, from ks_cli_option_table. */
-#define MAX_OPTIONS 64
 static void getopt_tables(struct option *longs, char *shorts, size_t cap)
 {
     size_t n = 0, ns = 0;
-    for (const ks_cli_option *opt = ks_cli_option_table; opt->name && n + 1 < MAX_OPTIONS;
+    for (const ks_cli_option *opt = ks_cli_option_table; opt->name && n + 1 < KS_CLI_MAX_OPTIONS;
          opt++, n++) {
         int has_arg = opt->arg == KS_ARG_NONE ? no_argument : required_argument;
         longs[n] = (struct option){opt->name, has_arg, NULL, opt->id};
@@ -424,8 +423,8 @@ static void getopt_tables(struct option *longs, char *shorts, size_t cap)
 int ks_cli_parse(int argc, char **argv, ks_cli_options *o)
 {
     int c;
-    struct option longs[MAX_OPTIONS];
-    char shorts[2 * MAX_OPTIONS + 1];
+    struct option longs[KS_CLI_MAX_OPTIONS];
+    char shorts[2 * KS_CLI_MAX_OPTIONS + 1];
     getopt_tables(longs, shorts, sizeof shorts);
     optind = 1;
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {

@@ -35,6 +35,59 @@ typedef struct ks_cli_options {
     int64_t support_until; /* --support-until DATE; 0: not given */
 } ks_cli_options;
 
+/* The commands, as bits: which options each takes (for --help, the man
+ * page and the shell completions; parsing accepts every option). */
+enum {
+    KS_CMD_SCAN = 1u << 0,
+    KS_CMD_BASELINE = 1u << 1, /* baseline create */
+    KS_CMD_RULES_LIST = 1u << 2,
+    KS_CMD_RULES_TEST = 1u << 3,
+    KS_CMD_HOOK = 1u << 4, /* hook install */
+    KS_CMD_ALL = (1u << 5) - 1,
+};
+
+/* What an option's argument is: what a completion offers for it. */
+typedef enum ks_cli_arg {
+    KS_ARG_NONE, /* a flag */
+    KS_ARG_TEXT, /* a number, size, date, glob, range: nothing to offer */
+    KS_ARG_FILE,
+    KS_ARG_DIR,
+    KS_ARG_PATH, /* a file or a directory */
+    KS_ARG_ENUM, /* one of ks_cli_option_values() */
+} ks_cli_arg;
+
+/* One option: the table in options.c is the only place options are
+ * described. getopt_long's table, --help, the man page and the bash, zsh
+ * and fish completions (docgen.c, at build time) are all made from it. */
+typedef struct ks_cli_option {
+    const char *name; /* long name, without "--" */
+    char short_name;  /* 0: none */
+    int id;           /* what getopt_long returns for it */
+    ks_cli_arg arg;
+    const char *metavar; /* "FILE", "N"; NULL for a flag */
+    unsigned commands;   /* KS_CMD_* bits */
+    const char *group;   /* heading in --help and the man page; NULL: the first */
+    const char *help;    /* '\n' breaks the lines of --help; one paragraph in the man page */
+} ks_cli_option;
+
+/* A command and one way to call it (a command may have several). */
+typedef struct ks_cli_usage_line {
+    unsigned command;     /* KS_CMD_* bit */
+    const char *words;    /* "rules list" */
+    const char *synopsis; /* the rest of the line: "[OPTIONS] [PATH...]" */
+    const char *summary;
+} ks_cli_usage_line;
+
+/* The tables, each ending with an entry whose name (words) is NULL. The
+ * option table holds fewer than KS_CLI_MAX_OPTIONS rows (docgen checks). */
+#define KS_CLI_MAX_OPTIONS 64
+extern const ks_cli_option ks_cli_option_table[];
+extern const ks_cli_usage_line ks_cli_usage_table[];
+/* The values a KS_ARG_ENUM option takes under `command` (one KS_CMD_*
+ * bit): fills out[0..cap) and returns how many there are. */
+size_t ks_cli_option_values(const ks_cli_option *opt, unsigned command, const char **out,
+                            size_t cap);
+
 void ks_cli_options_init(ks_cli_options *o);
 void ks_cli_options_dispose(ks_cli_options *o);
 /* Parse argv[1..argc) (getopt_long; optind says where operands start).
@@ -50,5 +103,7 @@ int ks_cli_baseline_create(ks_cli_options *o, char **paths, size_t npaths);
 int ks_cli_rules_list(ks_cli_options *o);
 int ks_cli_rules_test(ks_cli_options *o);
 int ks_cli_hook_install(ks_cli_options *o, const char *repo);
+/* `keysift --version`: keysift, its commit, and the libraries it runs with. */
+int ks_cli_version(void);
 
 #endif

@@ -49,10 +49,8 @@ int main(int argc, char **argv)
         return EXIT_ERROR;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("keysift %s\n", KS_VERSION);
-        return 0;
-    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
+        return ks_cli_version();
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         ks_cli_usage(stdout);
         return 0;

@@ -41,95 +41,177 @@ enum {
     OPT_VERSION,
 };
 
-/* One sorted table of options, shared by every sub-command. */
-static const struct option long_options[] = {
-    {"all-objects", no_argument, NULL, OPT_ALL_OBJECTS},
-    {"baseline", required_argument, NULL, OPT_BASELINE},
-    {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
-    {"color", required_argument, NULL, OPT_COLOR},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"exclude", required_argument, NULL, OPT_EXCLUDE},
-    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"git", no_argument, NULL, OPT_GIT},
-    {"help", no_argument, NULL, 'h'},
-    {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
-    {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
-    {"max-expanded", required_argument, NULL, OPT_MAX_EXPANDED},
-    {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
-    {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
-    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
-    {"no-decode", no_argument, NULL, OPT_NO_DECODE},
-    {"no-unpack", no_argument, NULL, OPT_NO_UNPACK},
-    {"output", required_argument, NULL, 'o'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"range", required_argument, NULL, OPT_RANGE},
-    {"rules", required_argument, NULL, OPT_RULES},
-    {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
-    {"staged", no_argument, NULL, OPT_STAGED},
-    {"strict", no_argument, NULL, OPT_STRICT},
-    {"support-until", required_argument, NULL, OPT_SUPPORT_UNTIL},
-    {"threads", required_argument, NULL, 'j'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
+#define SCAN (KS_CMD_SCAN | KS_CMD_BASELINE) /* what a scan takes, and so a baseline */
+#define RULES (KS_CMD_RULES_LIST | KS_CMD_RULES_TEST)
+static const char UNPACKING[] = "Unpacking (archives, file systems, compressed streams, ELF)";
+
+/* Every option, sorted by long name: the one description of each (see
+ * ks_cli_option in cli.h). */
+const ks_cli_option ks_cli_option_table[] = {
+    {"all-objects", 0, OPT_ALL_OBJECTS, KS_ARG_NONE, NULL, SCAN, NULL,
+     "with --git: also unreachable and dangling objects"},
+    {"baseline", 0, OPT_BASELINE, KS_ARG_FILE, "FILE", KS_CMD_SCAN, NULL,
+     "report only findings not accepted in FILE (see baseline create)"},
+    {"cache-dir", 0, OPT_CACHE_DIR, KS_ARG_DIR, "DIR", SCAN | KS_CMD_RULES_TEST, NULL,
+     "where the compiled rule database is cached (default $KEYSIFT_CACHE_DIR,\n"
+     "else $XDG_CACHE_HOME/keysift, else ~/.cache/keysift)"},
+    {"color", 0, OPT_COLOR, KS_ARG_ENUM, "WHEN", KS_CMD_SCAN, NULL,
+     "colour in text output (default auto: when stdout is a terminal)"},
+    {"config", 0, OPT_CONFIG, KS_ARG_FILE, "FILE", SCAN, NULL,
+     "project configuration (default: .keysift.yaml at the scan root)"},
+    {"exclude", 0, OPT_EXCLUDE, KS_ARG_TEXT, "GLOB", SCAN, UNPACKING,
+     "skip paths matching GLOB (repeatable); a glob without '/' matches\n"
+     "the base name, one with '/' the path relative to the scan root"},
+    {"fail-on", 0, OPT_FAIL_ON, KS_ARG_ENUM, "SEV", KS_CMD_SCAN, NULL,
+     "exit 1 only for findings at or above SEV (default low)"},
+    {"force", 0, OPT_FORCE, KS_ARG_NONE, NULL, KS_CMD_HOOK, NULL,
+     "hook install: replace a pre-commit hook that is not keysift's"},
+    {"format", 0, OPT_FORMAT, KS_ARG_ENUM, "FMT", KS_CMD_SCAN | KS_CMD_RULES_LIST, NULL,
+     "the report's format (default text): cyclonedx is the bill of\n"
+     "materials of keys and certificates (CBOM), cra the evidence report in\n"
+     "Markdown, html the same as a page; rules list: every field but the\n"
+     "examples in json or jsonl"},
+    {"git", 0, OPT_GIT, KS_ARG_NONE, NULL, SCAN, NULL,
+     "scan the history: each unique blob reachable from any ref, once"},
+    {"help", 'h', 'h', KS_ARG_NONE, NULL, KS_CMD_ALL, NULL, "print this help and exit"},
+    {"max-depth", 0, OPT_MAX_DEPTH, KS_ARG_TEXT, "N", SCAN, UNPACKING,
+     "containers inside containers (default 16)"},
+    {"max-entries", 0, OPT_MAX_ENTRIES, KS_ARG_TEXT, "N", SCAN, UNPACKING,
+     "entries read from one archive or file system (default 1000000)"},
+    {"max-expanded", 0, OPT_MAX_EXPANDED, KS_ARG_TEXT, "SIZE", SCAN, UNPACKING,
+     "bytes decoded from one input (default 8G)"},
+    {"max-file-size", 0, OPT_MAX_FILE_SIZE, KS_ARG_TEXT, "SIZE", SCAN, NULL,
+     "skip files larger than SIZE (default 256M; K, M, G suffixes;\n"
+     "0 = no limit); skipped files are warnings. The default does\n"
+     "not apply to files named on the command line"},
+    {"max-ratio", 0, OPT_MAX_RATIO, KS_ARG_TEXT, "N", SCAN, UNPACKING,
+     "a stream may expand to N times its size past 64M (default 200)"},
+    {"no-cache", 0, OPT_NO_CACHE, KS_ARG_NONE, NULL, SCAN | KS_CMD_RULES_TEST, NULL,
+     "do not read or write the compiled-rule cache"},
+    {"no-decode", 0, OPT_NO_DECODE, KS_ARG_NONE, NULL, SCAN, UNPACKING,
+     "do not look for secrets inside base64, hex, percent-encoded and\n"
+     "escaped text or PEM blocks wrapped in prefixes"},
+    {"no-unpack", 0, OPT_NO_UNPACK, KS_ARG_NONE, NULL, SCAN, UNPACKING,
+     "scan every input as the bytes it is"},
+    {"output", 'o', 'o', KS_ARG_FILE, "FILE", SCAN, NULL,
+     "write the report to FILE (atomically) instead of stdout"},
+    {"quiet", 'q', 'q', KS_ARG_NONE, NULL, SCAN | KS_CMD_RULES_TEST, NULL,
+     "no warnings or progress on stderr, no summary in text output"},
+    {"range", 0, OPT_RANGE, KS_ARG_TEXT, "BASE..HEAD", SCAN, NULL,
+     "with --git: blobs the range introduces, minus secrets in BASE"},
+    {"rules", 0, OPT_RULES, KS_ARG_PATH, "FILE|DIR", SCAN | RULES, NULL,
+     "add rule files (repeatable); a rule with a built-in id replaces it"},
+    {"show-secrets", 0, OPT_SHOW_SECRETS, KS_ARG_NONE, NULL, KS_CMD_SCAN, NULL,
+     "print secrets in full (default: redacted in every format)"},
+    {"staged", 0, OPT_STAGED, KS_ARG_NONE, NULL, SCAN, NULL,
+     "the index against HEAD: only secrets on added lines"},
+    {"strict", 0, OPT_STRICT, KS_ARG_NONE, NULL, KS_CMD_SCAN, UNPACKING,
+     "exit 2 when any file could not be read"},
+    {"support-until", 0, OPT_SUPPORT_UNTIL, KS_ARG_TEXT, "DATE", SCAN, NULL,
+     "end of the product's support period (YYYY-MM-DD): certificates\n"
+     "that expire before it are findings"},
+    {"threads", 'j', 'j', KS_ARG_TEXT, "N", SCAN, NULL, "worker threads (default: all cores)"},
+    {"version", 0, OPT_VERSION, KS_ARG_NONE, NULL, KS_CMD_ALL, NULL,
+     "print the version, the commit and the libraries' versions, and exit"},
+    {NULL, 0, 0, KS_ARG_NONE, NULL, 0, NULL, NULL},
 };
 
-static const char usage_text[] =
-    "usage: keysift scan [OPTIONS] [PATH...]   scan files and directories ('-' = stdin)\n"
-    "       keysift scan --git [OPTIONS] [REPO] every blob in the history of a git repository\n"
-    "       keysift scan --git --range BASE..HEAD [REPO]  what the commits of a range add (CI)\n"
-    "       keysift scan --staged [REPO]       the lines this commit adds (pre-commit hook)\n"
-    "       keysift hook install [--force] [REPO]  install the pre-commit hook\n"
-    "       keysift baseline create -o FILE [OPTIONS] [PATH...]  accept the current findings\n"
-    "       keysift rules list [--format text|json|jsonl] [--rules PATH]  list the rules\n"
-    "       keysift rules test [--rules PATH]  check every rule against its examples\n"
-    "       keysift --version | --help\n"
-    "\n"
-    "Options:\n"
-    "  --git                 scan the history: each unique blob reachable from any ref, once\n"
-    "  --all-objects         with --git: also unreachable and dangling objects\n"
-    "  --range BASE..HEAD    with --git: blobs the range introduces, minus secrets in BASE\n"
-    "  --staged              the index against HEAD: only secrets on added lines\n"
-    "  --format FMT          text (default), json, jsonl, sarif, cyclonedx (CBOM), cra\n"
-    "                        (Markdown evidence), html (the evidence as a page);\n"
-    "                        rules list: text (default), json, jsonl (every field but examples)\n"
-    "  --baseline FILE       report only findings not accepted in FILE (see baseline create)\n"
-    "  --config FILE         project configuration (default: .keysift.yaml at the scan root)\n"
-    "  -o, --output FILE     write the report to FILE (atomically) instead of stdout\n"
-    "  -j, --threads N       worker threads (default: all cores)\n"
-    "  --rules FILE|DIR      add rule files (repeatable); a rule with a built-in id replaces it\n"
-    "  --fail-on SEV         exit 1 only for findings at or above SEV: low (default), medium,\n"
-    "                        high, critical\n"
-    "  --show-secrets        print secrets in full (default: redacted in every format)\n"
-    "  --max-file-size SIZE  skip files larger than SIZE (default 256M; K, M, G suffixes;\n"
-    "                        0 = no limit); skipped files are warnings. The default does\n"
-    "                        not apply to files named on the command line\n"
-    "Unpacking (archives, file systems, compressed streams, ELF; see README):\n"
-    "  --max-depth N         containers inside containers (default 16)\n"
-    "  --max-expanded SIZE   bytes decoded from one input (default 8G)\n"
-    "  --max-ratio N         a stream may expand to N times its size past 64M (default 200)\n"
-    "  --max-entries N       entries read from one archive or file system (default 1000000)\n"
-    "  --no-unpack           scan every input as the bytes it is\n"
-    "  --no-decode           do not look for secrets inside base64, hex, percent-encoded and\n"
-    "                        escaped text or PEM blocks wrapped in prefixes\n"
-    "  --exclude GLOB        skip paths matching GLOB (repeatable); a glob without '/' matches\n"
-    "                        the base name, one with '/' the path relative to the scan root\n"
-    "  --strict              exit 2 when any file could not be read\n"
-    "  --support-until DATE  end of the product's support period (YYYY-MM-DD): certificates\n"
-    "                        that expire before it are findings\n"
-    "  --color WHEN          auto (default), always, never\n"
-    "  --cache-dir DIR       where the compiled rule database is cached\n"
-    "                        (default $XDG_CACHE_HOME/keysift or ~/.cache/keysift)\n"
-    "  --no-cache            do not read or write the compiled-rule cache\n"
-    "  -q, --quiet           no warnings or progress on stderr, no summary in text output\n"
-    "  --version, --help\n"
-    "\n"
-    "Exit status: 0 no findings at or above --fail-on, 1 findings, 2 error.\n";
+const ks_cli_usage_line ks_cli_usage_table[] = {
+    {KS_CMD_SCAN, "scan", "[OPTIONS] [PATH...]", "scan files and directories ('-' = stdin)"},
+    {KS_CMD_SCAN, "scan", "--git [OPTIONS] [REPO]",
+     "every blob in the history of a git repository"},
+    {KS_CMD_SCAN, "scan", "--git --range BASE..HEAD [REPO]",
+     "what the commits of a range add (CI)"},
+    {KS_CMD_SCAN, "scan", "--staged [REPO]", "the lines this commit adds (pre-commit hook)"},
+    {KS_CMD_HOOK, "hook install", "[--force] [REPO]", "install the pre-commit hook"},
+    {KS_CMD_BASELINE, "baseline create", "-o FILE [OPTIONS] [PATH...]",
+     "accept the current findings"},
+    {KS_CMD_RULES_LIST, "rules list", "[--format FMT] [--rules PATH]", "list the rules"},
+    {KS_CMD_RULES_TEST, "rules test", "[--rules PATH]", "check every rule against its examples"},
+    {0, NULL, NULL, NULL},
+};
+
+static const char *const colors[] = {"auto", "always", "never"};
+static const char *const rule_formats[] = {"text", "json", "jsonl"};
+
+size_t ks_cli_option_values(const ks_cli_option *opt, unsigned command, const char **out,
+                            size_t cap)
+{
+    size_t n = 0;
+    const char *v;
+    switch (opt->id) {
+    case OPT_COLOR:
+        for (; n < sizeof colors / sizeof colors[0]; n++)
+            if (n < cap)
+                out[n] = colors[n];
+        return n;
+    case OPT_FAIL_ON:
+        for (int s = KS_SEV_LOW; s <= KS_SEV_CRITICAL; s++, n++)
+            if (n < cap)
+                out[n] = ks_severity_name((ks_severity)s);
+        return n;
+    case OPT_FORMAT:
+        if (command == KS_CMD_RULES_LIST) {
+            for (; n < sizeof rule_formats / sizeof rule_formats[0]; n++)
+                if (n < cap)
+                    out[n] = rule_formats[n];
+            return n;
+        }
+        for (; (v = ks_reporter_name_at(n)); n++)
+            if (n < cap)
+                out[n] = v;
+        return n;
+    }
+    return 0;
+}
+
+/* --help: the usage lines, then each group of options with its help; an
+ * option with a fixed set of values lists them. */
+static void print_option(FILE *f, const ks_cli_option *opt)
+{
+    char head[64];
+    const char *vals[16];
+    int w = opt->short_name ? snprintf(head, sizeof head, "-%c, --%s", opt->short_name, opt->name)
+                            : snprintf(head, sizeof head, "--%s", opt->name);
+    if (opt->metavar && w > 0 && (size_t)w < sizeof head)
+        snprintf(head + w, sizeof head - (size_t)w, " %s", opt->metavar);
+    fprintf(f, "  %-20s  ", head);
+    for (const char *p = opt->help; *p; p++) {
+        fputc(*p, f);
+        if (*p == '\n')
+            fprintf(f, "%24s", "");
+    }
+    fputc('\n', f);
+    size_t n = ks_cli_option_values(opt, KS_CMD_SCAN, vals, 16);
+    for (size_t i = 0; i < n && i < 16; i++) {
+        if (i == 0)
+            fprintf(f, "%24s%s:", "", opt->metavar);
+        fprintf(f, "%s %s", i ? "," : "", vals[i]);
+    }
+    if (n)
+        fputc('\n', f);
+}
 
 void ks_cli_usage(FILE *f)
 {
-    fputs(usage_text, f);
+    for (const ks_cli_usage_line *u = ks_cli_usage_table; u->words; u++) {
+        char line[96];
+        int w = snprintf(line, sizeof line, "keysift %s %s", u->words, u->synopsis);
+        fprintf(f, "%s %s", u == ks_cli_usage_table ? "usage:" : "      ", line);
+        if (w > 40) /* the summary on a line of its own */
+            fprintf(f, "\n%49s%s\n", "", u->summary);
+        else
+            fprintf(f, "%*s%s\n", 42 - w, "", u->summary);
+    }
+    fprintf(f, "       keysift --version | --help\n");
+    for (int pass = 0; pass < 2; pass++) {
+        fprintf(f, "\n%s:\n", pass == 0 ? "Options" : UNPACKING);
+        for (const ks_cli_option *opt = ks_cli_option_table; opt->name; opt++)
+            if ((opt->group != NULL) == (pass == 1))
+                print_option(f, opt);
+    }
+    fprintf(f, "\nExit status: 0 no findings at or above --fail-on, 1 findings, 2 error.\n"
+               "The manual: man keysift.\n");
 }
 
 int ks_cli_die(const char *fmt, ...)
@@ -320,19 +402,38 @@ static int value_option(ks_cli_options *o, int c, const char *arg)
     return 1;
 }
 
+/* getopt_long's tables, from ks_cli_option_table. */
+static void getopt_tables(struct option *longs, char *shorts, size_t cap)
+{
+    size_t n = 0, ns = 0;
+    for (const ks_cli_option *opt = ks_cli_option_table; opt->name && n + 1 < KS_CLI_MAX_OPTIONS;
+         opt++, n++) {
+        int has_arg = opt->arg == KS_ARG_NONE ? no_argument : required_argument;
+        longs[n] = (struct option){opt->name, has_arg, NULL, opt->id};
+        if (opt->short_name && ns + 3 < cap) {
+            shorts[ns++] = opt->short_name;
+            if (has_arg == required_argument)
+                shorts[ns++] = ':';
+        }
+    }
+    longs[n] = (struct option){NULL, 0, NULL, 0};
+    shorts[ns] = '\0';
+}
+
 int ks_cli_parse(int argc, char **argv, ks_cli_options *o)
 {
     int c;
+    struct option longs[KS_CLI_MAX_OPTIONS];
+    char shorts[2 * KS_CLI_MAX_OPTIONS + 1];
+    getopt_tables(longs, shorts, sizeof shorts);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:qj:", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         if (c == 'h') {
             ks_cli_usage(stdout);
             return 0;
         }
-        if (c == OPT_VERSION) {
-            printf("keysift %s\n", KS_VERSION);
-            return 0;
-        }
+        if (c == OPT_VERSION)
+            return ks_cli_version();
         int rc = scan_option(o, c, optarg);
         if (rc == 1)
             rc = value_option(o, c, optarg);

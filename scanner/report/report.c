@@ -56,6 +56,18 @@ static void list_names(void)
                                   reporters[i].name);
 }
 
+const char *ks_reporter_name_at(size_t i)
+{
+    size_t n = sizeof reporters / sizeof reporters[0], t = 0;
+    while (t < n && strcmp(reporters[t].name, "text") != 0)
+        t++;
+    if (i == 0)
+        return "text";
+    if (i > n - 1)
+        return NULL;
+    return reporters[i <= t ? i - 1 : i].name; /* the table without text */
+}
+
 const ks_reporter *ks_reporter_find(const char *name)
 {
     for (size_t i = 0; i < sizeof reporters / sizeof reporters[0]; i++)

@@ -26,6 +26,9 @@ typedef struct ks_reporter {
 const ks_reporter *ks_reporter_find(const char *name);
 /* Comma-separated list of format names, for help and errors. */
 const char *ks_reporter_names(void);
+/* The i-th format name, text (the default) first, the others in table
+ * order; NULL past the last (for the man page and shell completions). */
+const char *ks_reporter_name_at(size_t i);
 
 int ks_report_text(FILE *f, const ks_results *res, const ks_report_opts *opts);
 int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts);

@@ -445,8 +445,8 @@ static bool varint(const uint8_t *d, size_t n, size_t *pos, uint64_t *v)
     }
 }
 
-static uint8_t *apply_delta(const uint8_t *base, size_t blen, const uint8_t *d, size_t dlen,
-                            size_t *outlen)
+uint8_t *ks_pack_apply_delta(const uint8_t *base, size_t blen, const uint8_t *d, size_t dlen,
+                             size_t *outlen)
 {
     size_t pos = 0;
     uint64_t src, dst;
@@ -561,7 +561,7 @@ static int materialize(ks_pack_reader *r, size_t pos, int depth, uint8_t **data,
             free(obj);
             return rc;
         }
-        uint8_t *res = apply_delta(base, blen, obj, olen, &olen);
+        uint8_t *res = ks_pack_apply_delta(base, blen, obj, olen, &olen);
         if (bown)
             free(base);
         free(obj);

@@ -103,15 +103,9 @@ static int load_object(ks_git_source *s, const git_oid *oid, int want, uint8_t *
     return ok ? 0 : -1;
 }
 
-typedef struct tent {
-    const char *name;
-    size_t nlen;
-    uint32_t mode;
-    const uint8_t *oid;
-} tent;
+typedef ks_tree_entry tent;
 
-/* Next entry of a tree object ("<octal mode> <name>\0<20-byte id>"). */
-static bool tree_next(const uint8_t *d, size_t n, size_t *pos, tent *e)
+bool ks_gitwalk_tree_next(const uint8_t *d, size_t n, size_t *pos, tent *e)
 {
     size_t p = *pos;
     uint32_t mode = 0;
@@ -136,8 +130,7 @@ static bool is_dir(const tent *e)
     return e->mode == 040000;
 }
 
-/* git's tree order: names compared as if a directory's name ended in '/'. */
-static int tree_cmp(const tent *a, const tent *b)
+int ks_gitwalk_tree_cmp(const tent *a, const tent *b)
 {
     size_t m = a->nlen < b->nlen ? a->nlen : b->nlen;
     int c = memcmp(a->name, b->name, m);
@@ -164,14 +157,14 @@ static void diff_rec(ks_git_source *s, uint32_t idx, const tbuf *tree, const tbu
     tent pe[MAX_PARENTS];
     bool have[MAX_PARENTS];
     for (size_t p = 0; p < np; p++)
-        have[p] = parents[p].d && tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
+        have[p] = parents[p].d && ks_gitwalk_tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
     tent e;
-    while (tree_next(tree->d, tree->n, &pos, &e)) {
+    while (ks_gitwalk_tree_next(tree->d, tree->n, &pos, &e)) {
         bool same = false;
         const tent *match[MAX_PARENTS] = {NULL};
         for (size_t p = 0; p < np; p++) {
-            while (have[p] && tree_cmp(&pe[p], &e) < 0)
-                have[p] = tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
+            while (have[p] && ks_gitwalk_tree_cmp(&pe[p], &e) < 0)
+                have[p] = ks_gitwalk_tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
             if (have[p] && pe[p].nlen == e.nlen && memcmp(pe[p].name, e.name, e.nlen) == 0) {
                 match[p] = &pe[p];
                 same = same || memcmp(pe[p].oid, e.oid, 20) == 0;
@@ -218,8 +211,7 @@ static void diff_rec(ks_git_source *s, uint32_t idx, const tbuf *tree, const tbu
     }
 }
 
-/* "tree", "parent" and "committer" of a commit object. */
-static bool parse_commit(const uint8_t *d, size_t n, git_oid *tree, git_oid *parents, size_t *np,
+bool ks_gitwalk_parse_commit(const uint8_t *d, size_t n, git_oid *tree, git_oid *parents, size_t *np,
                          size_t maxp, int64_t *time)
 {
     size_t pos = 0;
@@ -262,7 +254,7 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
         ks_git_warn(s, s->opts.repo, "commit %s: %s (its history is not scanned)", hex, ks_git_errmsg());
         return;
     }
-    bool ok = parse_commit(cd, cl, &tree_id, parents_out, nparents, 16, &s->commits[idx].time);
+    bool ok = ks_gitwalk_parse_commit(cd, cl, &tree_id, parents_out, nparents, 16, &s->commits[idx].time);
     free(cd);
     if (!ok || load_object(s, &tree_id, GIT_OBJECT_TREE, &tree.d, &tree.n) != 0) {
         ks_git_warn(s, s->opts.repo, "commit %s: cannot read its tree", hex);
@@ -276,7 +268,7 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
         size_t pnp;
         int64_t pt;
         if (load_object(s, &parents_out[i], GIT_OBJECT_COMMIT, &pd, &pl) != 0 ||
-            !parse_commit(pd, pl, &ptid, pp, &pnp, 16, &pt) ||
+            !ks_gitwalk_parse_commit(pd, pl, &ptid, pp, &pnp, 16, &pt) ||
             load_object(s, &ptid, GIT_OBJECT_TREE, &ptree[i].d, &ptree[i].n) != 0) {
             if (!git_repository_is_shallow(s->repo))
                 ks_git_warn(s, s->opts.repo, "commit %s: parent %zu unreadable", hex, i);

@@ -8,6 +8,14 @@
  *
  * A directory that does not exist counts as empty: a target with no
  * regressions yet passes.
+ *
+ * libFuzzer's limits hold here too, so an input kept for running out of
+ * memory or time fails again if its bug comes back: the program is linked
+ * with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc (the calls of our
+ * own code, which libkeysift.a is, come here first) and one allocation of
+ * more than 256 MB fails the test, as does an input that runs longer than
+ * TIMEOUT seconds (ten times libFuzzer's -timeout=1: this build may be
+ * slower, the machine loaded).
  */
 #include "fuzz.h"
 
@@ -15,7 +23,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#define MALLOC_LIMIT (256u << 20)
+#define TIMEOUT 10
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+    if (n >= MALLOC_LIMIT)
+        fz_fail("malloc(%zu): more than libFuzzer's -malloc_limit_mb=256", n);
+    return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    if (size && n >= MALLOC_LIMIT / size)
+        fz_fail("calloc(%zu, %zu): more than libFuzzer's -malloc_limit_mb=256", n, size);
+    return __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    if (n >= MALLOC_LIMIT)
+        fz_fail("realloc(%zu): more than libFuzzer's -malloc_limit_mb=256", n);
+    return __real_realloc(p, n);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char msg[] = "runner: timeout: an input ran longer than 10 s\n";
+    if (write(2, msg, sizeof msg - 1) < 0)
+        _exit(3);
+    abort();
+}
 
 /* Targets with nothing to build once do not define it. */
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -56,7 +106,9 @@ static int run_file(const char *path)
         abort();
     memcpy(exact, buf, n);
     free(buf);
+    alarm(TIMEOUT);
     LLVMFuzzerTestOneInput(exact, n);
+    alarm(0);
     free(exact);
     return 0;
 }
@@ -106,6 +158,7 @@ static int run_dir(const char *path, size_t *count)
 
 int main(int argc, char **argv)
 {
+    signal(SIGALRM, on_alarm);
     if (LLVMFuzzerInitialize)
         LLVMFuzzerInitialize(&argc, &argv);
     size_t count = 0;

@@ -21,6 +21,7 @@
 #include <libdeflate.h>
 
 #define MAX_OBJECT (1ull << 30) /* refuse objects claiming more than 1 GiB */
+#define DEFLATE_MAX_RATIO 1032 /* the most deflate can expand (a run of 258-byte matches) */
 #define MAX_CHAIN 10000         /* delta chains deeper than this are corrupt */
 #define CACHE_SLOTS 4096
 
@@ -364,6 +365,13 @@ static int read_header(ks_pack_reader *r, size_t pos, objhdr *h)
     if (h->size > MAX_OBJECT || h->data > h->end)
         return ks_error_set(KS_EINVAL, "%s.pack: object at %llu is too large or truncated", p->name,
                             (unsigned long long)off);
+    /* Deflate expands at most 1032 times: a header claiming more than its
+     * compressed bytes can hold is corrupt, and its size is not allocated. */
+    if (h->size / DEFLATE_MAX_RATIO > h->end - h->data)
+        return ks_error_set(KS_EINVAL,
+                            "%s.pack: object at %llu claims %llu bytes from %llu compressed",
+                            p->name, (unsigned long long)off, (unsigned long long)h->size,
+                            (unsigned long long)(h->end - h->data));
     return 0;
 }
 
@@ -445,6 +453,50 @@ static bool varint(const uint8_t *d, size_t n, size_t *pos, uint64_t *v)
     }
 }
 
+/* The instructions of a delta from d[pos]: with out NULL only checked
+ * (every copy inside the base, the output exactly dst bytes), else
+ * written to out. */
+static bool delta_run(const uint8_t *base, size_t blen, const uint8_t *d, size_t dlen, size_t pos,
+                      uint8_t *out, uint64_t dst)
+{
+    uint64_t o = 0;
+    while (pos < dlen) {
+        uint8_t c = d[pos++];
+        if (c & 0x80) {
+            uint64_t off = 0, sz = 0;
+            for (int k = 0; k < 4; k++)
+                if (c & (1u << k)) {
+                    if (pos >= dlen)
+                        return false;
+                    off |= (uint64_t)d[pos++] << (8 * k);
+                }
+            for (int k = 0; k < 3; k++)
+                if (c & (0x10u << k)) {
+                    if (pos >= dlen)
+                        return false;
+                    sz |= (uint64_t)d[pos++] << (8 * k);
+                }
+            if (sz == 0)
+                sz = 0x10000;
+            if (off + sz > blen || o + sz > dst)
+                return false;
+            if (out)
+                memcpy(out + o, base + off, (size_t)sz);
+            o += sz;
+        } else if (c) {
+            if (pos + c > dlen || o + c > dst)
+                return false;
+            if (out)
+                memcpy(out + o, d + pos, c);
+            pos += c;
+            o += c;
+        } else {
+            return false;
+        }
+    }
+    return o == dst;
+}
+
 uint8_t *ks_pack_apply_delta(const uint8_t *base, size_t blen, const uint8_t *d, size_t dlen,
                              size_t *outlen)
 {
@@ -453,47 +505,15 @@ uint8_t *ks_pack_apply_delta(const uint8_t *base, size_t blen, const uint8_t *d,
     if (!varint(d, dlen, &pos, &src) || !varint(d, dlen, &pos, &dst) || src != blen ||
         dst > MAX_OBJECT)
         return NULL;
+    /* Checked before the output is allocated: the size the delta claims is
+     * only trusted once its instructions produce exactly that much, or a
+     * few corrupt bytes would allocate up to MAX_OBJECT. */
+    if (!delta_run(base, blen, d, dlen, pos, NULL, dst))
+        return NULL;
     uint8_t *out = ks_xmalloc((size_t)dst + 1);
-    size_t o = 0;
-    while (pos < dlen) {
-        uint8_t c = d[pos++];
-        if (c & 0x80) {
-            uint64_t off = 0, sz = 0;
-            for (int k = 0; k < 4; k++)
-                if (c & (1u << k)) {
-                    if (pos >= dlen)
-                        goto bad;
-                    off |= (uint64_t)d[pos++] << (8 * k);
-                }
-            for (int k = 0; k < 3; k++)
-                if (c & (0x10u << k)) {
-                    if (pos >= dlen)
-                        goto bad;
-                    sz |= (uint64_t)d[pos++] << (8 * k);
-                }
-            if (sz == 0)
-                sz = 0x10000;
-            if (off + sz > blen || o + sz > dst)
-                goto bad;
-            memcpy(out + o, base + off, (size_t)sz);
-            o += (size_t)sz;
-        } else if (c) {
-            if (pos + c > dlen || o + c > dst)
-                goto bad;
-            memcpy(out + o, d + pos, c);
-            pos += c;
-            o += c;
-        } else {
-            goto bad;
-        }
-    }
-    if (o != dst)
-        goto bad;
-    *outlen = o;
+    delta_run(base, blen, d, dlen, pos, out, dst);
+    *outlen = (size_t)dst;
     return out;
-bad:
-    free(out);
-    return NULL;
 }
 
 static slot *cache_get(ks_pack_reader *r, uint64_t off)

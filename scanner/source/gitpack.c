@@ -119,6 +119,20 @@ int ks_pack_open(ks_pack **out, const char *base)
         rc = ks_error_set(KS_EINVAL, "%s: truncated pack index", path);
         goto fail;
     }
+    /* The fan-out table bounds every lookup's binary search, so it must
+     * count the ids as they are, in order: a corrupt one would send the
+     * search past the table. */
+    for (size_t b = 0, i = 0; b < 256; b++) {
+        uint32_t upto = be32(p->idx + 8 + b * 4);
+        const uint8_t *ids = p->idx + 8 + 1024;
+        while (i < upto && i < p->n && ids[i * 20] == b &&
+               (i == 0 || memcmp(ids + (i - 1) * 20, ids + i * 20, 20) < 0))
+            i++;
+        if (i != upto) {
+            rc = ks_error_set(KS_EINVAL, "%s: corrupt pack index (ids not in order)", path);
+            goto fail;
+        }
+    }
     p->oids = p->idx + 8 + 1024;
     p->off32 = p->oids + (size_t)p->n * 24; /* after oids and CRCs */
     p->off64 = p->off32 + (size_t)p->n * 4;

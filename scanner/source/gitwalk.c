@@ -229,9 +229,18 @@ bool ks_gitwalk_parse_commit(const uint8_t *d, size_t n, git_oid *tree, git_oid 
                  git_oid_fromstrn(&parents[*np], line + 7, 40) == 0)
             (*np)++;
         else if (ll > 10 && memcmp(line, "committer ", 10) == 0) {
+            /* "committer NAME <EMAIL> SECONDS ZONE": the line is not
+             * NUL-terminated, so the number is read within it. */
             const char *gt = memrchr(line, '>', ll);
-            if (gt)
-                *time = strtoll(gt + 1, NULL, 10);
+            if (gt) {
+                size_t k = (size_t)(gt + 1 - line);
+                while (k < ll && line[k] == ' ')
+                    k++;
+                int64_t t = 0;
+                while (k < ll && line[k] >= '0' && line[k] <= '9' && t < INT64_MAX / 10 - 9)
+                    t = t * 10 + (line[k++] - '0');
+                *time = t;
+            }
         }
         pos = end + 1;
     }

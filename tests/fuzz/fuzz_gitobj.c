@@ -9,6 +9,15 @@
 
 #include <string.h>
 
+/* libgit2 parses the ids, and its errors need its global state. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    ks_git_init();
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)

@@ -109,7 +109,8 @@ typedef struct ks_scan_args {
     void *mark_ctx;
 } ks_scan_args;
 
-/* Scan one buffer; calls fn for each confirmed match, in order of start.
+/* Scan one buffer; calls fn for each confirmed match, in order of where
+ * its secret starts (sstart; a match's own start may come earlier).
  * A non-zero return from fn stops the scan and is returned. */
 int ks_engine_scan(const ks_engine *e, ks_scratch *s, const ks_scan_args *a, ks_match_fn fn,
                    void *payload);

@@ -3,7 +3,8 @@
  * confirmation, validators, the generic judge) under the built-in rules,
  * over random bytes, with the first byte choosing the scan flags and the
  * range of match ends the buffer owns (as a chunk of a larger blob).
- * Checks what engine.h promises of each match.
+ * Checks what engine.h promises of each match (in order of the secret's
+ * start).
  */
 #include "scan_target.h"
 
@@ -24,8 +25,8 @@ static int on_match(const ks_match *m, void *payload)
     FZ_CHECK(m->end > s->own_from && m->end <= s->own_to);
     FZ_CHECK(m->sstart <= m->send && m->send <= s->len);
     FZ_CHECK(m->kstart <= m->kend && m->kend <= s->len);
-    FZ_CHECK(s->n == 0 || m->start >= s->last_start);
-    s->last_start = m->start;
+    FZ_CHECK(s->n == 0 || m->sstart >= s->last_start);
+    s->last_start = m->sstart;
     s->n++;
     return 0;
 }

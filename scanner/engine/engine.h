@@ -95,7 +95,10 @@ typedef int (*ks_match_fn)(const ks_match *m, void *payload);
 typedef struct ks_scan_args {
     const uint8_t *data; /* the chunk */
     size_t len;
-    size_t own_from, own_to; /* report matches with own_from < end <= own_to */
+    /* Report the matches Vectorscan sees end at own_from < end <= own_to
+     * (a generic rule's keyword): a match confirmed from there may reach
+     * further, up to its rule's width. */
+    size_t own_from, own_to;
     uint32_t flags;          /* KS_SCAN_* */
     uint32_t only_rule;      /* with KS_SCAN_ONE_RULE */
     /* Rules with `paths` apply only where the caller says so (the engine

@@ -235,6 +235,19 @@ static bool squashfs_sniff(const uint8_t *d, size_t n)
            comp >= 1 && comp <= 6;
 }
 
+/* libsquashfs allocates a table as large as the superblock says before it
+ * reads it. The fragment table (16 bytes an entry, a count of up to 2^32)
+ * is stored as 8 KiB metadata blocks located by a list of 8-byte
+ * pointers, so a real one has its pointers inside the image: a count whose
+ * pointers do not fit is corrupt, and would cost up to 64 GiB. */
+static bool fragments_fit(const sqfs_super_t *s, size_t n)
+{
+    if ((s->flags & SQFS_FLAG_NO_FRAGMENTS) || s->fragment_entry_count == 0)
+        return true;
+    uint64_t blocks = ((uint64_t)s->fragment_entry_count * 16 + 8191) / 8192;
+    return s->fragment_table_start <= n && blocks <= (n - s->fragment_table_start) / 8;
+}
+
 /* The image, read once; shared (read only) by the tasks. */
 typedef struct image {
     sqfs_super_t super;
@@ -355,6 +368,14 @@ static int squashfs_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t
         goto done;
     }
     ks_fmt_claim(ctx);
+    if (!fragments_fit(&im.super, n)) {
+        ks_fmt_warn(ctx, 0,
+                    "superblock: %u fragments do not fit in the image; the tails of files "
+                    "cannot be read",
+                    (unsigned)im.super.fragment_entry_count);
+        im.super.fragment_entry_count = 0;
+        im.super.flags |= SQFS_FLAG_NO_FRAGMENTS;
+    }
     *consumed = im.super.bytes_used;
     if (im.super.bytes_used > n)
         ks_fmt_warn(ctx, n,

@@ -136,8 +136,10 @@ int ks_config_load(ks_config *c, const char *path)
     c->path = ks_xstrdup(path);
     ks_yaml y;
     int rc = ks_yaml_load_file(&y, c->path, KS_EINVAL);
-    if (rc)
+    if (rc) {
+        ks_config_dispose(c);
         return rc;
+    }
     yaml_node_t *root = ks_yaml_root(&y);
     if (root && root->type != YAML_MAPPING_NODE)
         rc = ks_yaml_fail(&y, root, "the configuration must be a mapping");
@@ -148,6 +150,8 @@ int ks_config_load(ks_config *c, const char *path)
                 break;
         }
     ks_yaml_dispose(&y);
+    if (rc)
+        ks_config_dispose(c); /* a failed load leaves nothing to free */
     return rc;
 }
 

@@ -35,6 +35,7 @@ typedef struct ks_config {
     int64_t support_until; /* 0 when not given */
 } ks_config;
 
+/* Errors name the file, line and key, and leave nothing to dispose. */
 int ks_config_load(ks_config *c, const char *path);
 void ks_config_dispose(ks_config *c);
 /* Disable rules and override severities; an unknown rule id is an error. */

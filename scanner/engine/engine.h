@@ -107,7 +107,10 @@ typedef enum ks_applies {
 typedef struct ks_scan_args {
     const uint8_t *data; /* the chunk */
     size_t len;
-    size_t own_from, own_to; /* report matches with own_from < end <= own_to */
+    /* Report the matches Vectorscan sees end at own_from < end <= own_to
+     * (a generic rule's keyword): a match confirmed from there may reach
+     * further, up to its rule's width. */
+    size_t own_from, own_to;
     uint32_t flags;          /* KS_SCAN_* */
     uint32_t only_rule;      /* with KS_SCAN_ONE_RULE */
     /* Rules with `paths` apply only where the caller says so (the engine
@@ -121,7 +124,8 @@ typedef struct ks_scan_args {
     void *mark_ctx;
 } ks_scan_args;
 
-/* Scan one buffer; calls fn for each confirmed match, in order of start.
+/* Scan one buffer; calls fn for each confirmed match, in order of where
+ * its secret starts (sstart; a match's own start may come earlier).
  * A non-zero return from fn stops the scan and is returned. */
 int ks_engine_scan(const ks_engine *e, ks_scratch *s, const ks_scan_args *a, ks_match_fn fn,
                    void *payload);

@@ -111,5 +111,22 @@ int ks_gitwalk_load(ks_git_source *s, const git_oid *oid, int want, uint8_t **da
 void ks_gitwalk_close(ks_git_source *s);
 /* Is `blob` at `path` in HEAD's tree? (After the scan, one thread.) */
 bool ks_gitwalk_in_head(ks_git_source *s, const char *path, const git_oid *blob);
+/* Raw objects, as the walk reads them (also for tests and fuzzing). */
+typedef struct ks_tree_entry {
+    const char *name; /* not NUL-terminated: nlen bytes */
+    size_t nlen;
+    uint32_t mode;
+    const uint8_t *oid; /* 20 bytes */
+} ks_tree_entry;
+/* The entry of tree object d[0..n) at *pos ("<octal mode> <name>\0<20-byte
+ * id>"), *pos moved past it; false at the end or at bytes that are not
+ * one. The entry points into d. */
+bool ks_gitwalk_tree_next(const uint8_t *d, size_t n, size_t *pos, ks_tree_entry *e);
+/* git's tree order: names compared as if a directory's name ended in '/'. */
+int ks_gitwalk_tree_cmp(const ks_tree_entry *a, const ks_tree_entry *b);
+/* "tree", "parent" (at most maxp) and "committer" time of commit object
+ * d[0..n); false when it names no tree. */
+bool ks_gitwalk_parse_commit(const uint8_t *d, size_t n, git_oid *tree, git_oid *parents,
+                             size_t *np, size_t maxp, int64_t *time);
 
 #endif

@@ -28,6 +28,7 @@
 #include <libdeflate.h>
 
 #define MAX_OBJECT (1ull << 30) /* refuse objects claiming more than 1 GiB */
+#define DEFLATE_MAX_RATIO 1032 /* the most deflate can expand (a run of 258-byte matches) */
 #define MAX_CHAIN 10000         /* delta chains deeper than this are corrupt */
 #define CACHE_SLOTS 4096
 
@@ -127,6 +128,20 @@ int ks_pack_open(ks_pack **out, const char *base)
     if (need > p->idxlen) {
         rc = ks_error_set(KS_EINVAL, "%s: truncated pack index", path);
         goto fail;
+    }
+    /* The fan-out table bounds every lookup's binary search, so it must
+     * count the ids as they are, in order: a corrupt one would send the
+     * search past the table. */
+    for (size_t b = 0, i = 0; b < 256; b++) {
+        uint32_t upto = be32(p->idx + 8 + b * 4);
+        const uint8_t *ids = p->idx + 8 + 1024;
+        while (i < upto && i < p->n && ids[i * 20] == b &&
+               (i == 0 || memcmp(ids + (i - 1) * 20, ids + i * 20, 20) < 0))
+            i++;
+        if (i != upto) {
+            rc = ks_error_set(KS_EINVAL, "%s: corrupt pack index (ids not in order)", path);
+            goto fail;
+        }
     }
     p->oids = p->idx + 8 + 1024;
     p->off32 = p->oids + (size_t)p->n * 24; /* after oids and CRCs */
@@ -415,6 +430,13 @@ static int read_header(ks_pack_reader *r, size_t pos, objhdr *h)
     if (h->size > MAX_OBJECT || h->data > h->end)
         return ks_error_set(KS_EINVAL, "%s.pack: object at %llu is too large or truncated", p->name,
                             (unsigned long long)off);
+    /* Deflate expands at most 1032 times: a header claiming more than its
+     * compressed bytes can hold is corrupt, and its size is not allocated. */
+    if (h->size / DEFLATE_MAX_RATIO > h->end - h->data)
+        return ks_error_set(KS_EINVAL,
+                            "%s.pack: object at %llu claims %llu bytes from %llu compressed",
+                            p->name, (unsigned long long)off, (unsigned long long)h->size,
+                            (unsigned long long)(h->end - h->data));
     return 0;
 }
 
@@ -500,16 +522,13 @@ static bool varint(const uint8_t *d, size_t n, size_t *pos, uint64_t *v)
     }
 }
 
-static uint8_t *apply_delta(const uint8_t *base, size_t blen, const uint8_t *d, size_t dlen,
-                            size_t *outlen)
+/* The instructions of a delta from d[pos]: with out NULL only checked
+ * (every copy inside the base, the output exactly dst bytes), else
+ * written to out. */
+static bool delta_run(const uint8_t *base, size_t blen, const uint8_t *d, size_t dlen, size_t pos,
+                      uint8_t *out, uint64_t dst)
 {
-    size_t pos = 0;
-    uint64_t src, dst;
-    if (!varint(d, dlen, &pos, &src) || !varint(d, dlen, &pos, &dst) || src != blen ||
-        dst > MAX_OBJECT)
-        return NULL;
-    uint8_t *out = ks_xmalloc((size_t)dst + 1);
-    size_t o = 0;
+    uint64_t o = 0;
     while (pos < dlen) {
         uint8_t c = d[pos++];
         if (c & 0x80) {
@@ -517,38 +536,53 @@ static uint8_t *apply_delta(const uint8_t *base, size_t blen, const uint8_t *d, 
             for (int k = 0; k < 4; k++)
                 if (c & (1u << k)) {
                     if (pos >= dlen)
-                        goto bad;
+                        return false;
                     off |= (uint64_t)d[pos++] << (8 * k);
                 }
             for (int k = 0; k < 3; k++)
                 if (c & (0x10u << k)) {
                     if (pos >= dlen)
-                        goto bad;
+                        return false;
                     sz |= (uint64_t)d[pos++] << (8 * k);
                 }
             if (sz == 0)
                 sz = 0x10000;
             if (off + sz > blen || o + sz > dst)
-                goto bad;
-            memcpy(out + o, base + off, (size_t)sz);
-            o += (size_t)sz;
+                return false;
+            if (out)
+                memcpy(out + o, base + off, (size_t)sz);
+            o += sz;
         } else if (c) {
             if (pos + c > dlen || o + c > dst)
-                goto bad;
-            memcpy(out + o, d + pos, c);
+                return false;
+            if (out)
+                memcpy(out + o, d + pos, c);
             pos += c;
             o += c;
         } else {
-            goto bad;
+            return false;
         }
     }
-    if (o != dst)
-        goto bad;
-    *outlen = o;
+    return o == dst;
+}
+
+uint8_t *ks_pack_apply_delta(const uint8_t *base, size_t blen, const uint8_t *d, size_t dlen,
+                             size_t *outlen)
+{
+    size_t pos = 0;
+    uint64_t src, dst;
+    if (!varint(d, dlen, &pos, &src) || !varint(d, dlen, &pos, &dst) || src != blen ||
+        dst > MAX_OBJECT)
+        return NULL;
+    /* Checked before the output is allocated: the size the delta claims is
+     * only trusted once its instructions produce exactly that much, or a
+     * few corrupt bytes would allocate up to MAX_OBJECT. */
+    if (!delta_run(base, blen, d, dlen, pos, NULL, dst))
+        return NULL;
+    uint8_t *out = ks_xmalloc((size_t)dst + 1);
+    delta_run(base, blen, d, dlen, pos, out, dst);
+    *outlen = (size_t)dst;
     return out;
-bad:
-    free(out);
-    return NULL;
 }
 
 static slot *cache_get(ks_pack_reader *r, uint64_t off)
@@ -616,7 +650,7 @@ static int materialize(ks_pack_reader *r, size_t pos, int depth, uint8_t **data,
             free(obj);
             return rc;
         }
-        uint8_t *res = apply_delta(base, blen, obj, olen, &olen);
+        uint8_t *res = ks_pack_apply_delta(base, blen, obj, olen, &olen);
         if (bown)
             free(base);
         free(obj);

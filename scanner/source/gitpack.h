@@ -61,4 +61,10 @@ int ks_pack_read_oid(ks_pack_reader *r, const uint8_t oid[20], int *type, const 
  * the next call on this reader. Errors name the object. */
 int ks_pack_read(ks_pack_reader *r, size_t i, const uint8_t **data, size_t *len);
 
+/* Apply git delta d[0..dlen) to base[0..blen): the new object (the caller
+ * frees it; one byte more is allocated) and its length in *outlen, or NULL
+ * when the delta is malformed or is not for a base of that length. */
+uint8_t *ks_pack_apply_delta(const uint8_t *base, size_t blen, const uint8_t *d, size_t dlen,
+                             size_t *outlen);
+
 #endif

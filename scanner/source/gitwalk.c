@@ -137,15 +137,9 @@ int ks_gitwalk_load(ks_git_source *s, const git_oid *oid, int want, uint8_t **da
     return load_object(s, oid, want, data, len);
 }
 
-typedef struct tent {
-    const char *name;
-    size_t nlen;
-    uint32_t mode;
-    const uint8_t *oid;
-} tent;
+typedef ks_tree_entry tent;
 
-/* Next entry of a tree object ("<octal mode> <name>\0<20-byte id>"). */
-static bool tree_next(const uint8_t *d, size_t n, size_t *pos, tent *e)
+bool ks_gitwalk_tree_next(const uint8_t *d, size_t n, size_t *pos, tent *e)
 {
     size_t p = *pos;
     uint32_t mode = 0;
@@ -203,7 +197,7 @@ bool ks_gitwalk_in_head(ks_git_source *s, const char *path, const git_oid *blob)
         bool found = false;
         if (ks_gitwalk_load(s, &id, GIT_OBJECT_TREE, &d, &n) != 0)
             return false;
-        while (!found && tree_next(d, n, &pos, &e))
+        while (!found && ks_gitwalk_tree_next(d, n, &pos, &e))
             found =
                 e.nlen == len && memcmp(e.name, path, len) == 0 && (slash != NULL) == is_dir(&e);
         if (found)
@@ -217,8 +211,7 @@ bool ks_gitwalk_in_head(ks_git_source *s, const char *path, const git_oid *blob)
     }
 }
 
-/* git's tree order: names compared as if a directory's name ended in '/'. */
-static int tree_cmp(const tent *a, const tent *b)
+int ks_gitwalk_tree_cmp(const tent *a, const tent *b)
 {
     size_t m = a->nlen < b->nlen ? a->nlen : b->nlen;
     int c = memcmp(a->name, b->name, m);
@@ -245,14 +238,14 @@ static void diff_rec(ks_git_source *s, uint32_t idx, const tbuf *tree, const tbu
     tent pe[MAX_PARENTS];
     bool have[MAX_PARENTS];
     for (size_t p = 0; p < np; p++)
-        have[p] = parents[p].d && tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
+        have[p] = parents[p].d && ks_gitwalk_tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
     tent e;
-    while (tree_next(tree->d, tree->n, &pos, &e)) {
+    while (ks_gitwalk_tree_next(tree->d, tree->n, &pos, &e)) {
         bool same = false;
         const tent *match[MAX_PARENTS] = {NULL};
         for (size_t p = 0; p < np; p++) {
-            while (have[p] && tree_cmp(&pe[p], &e) < 0)
-                have[p] = tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
+            while (have[p] && ks_gitwalk_tree_cmp(&pe[p], &e) < 0)
+                have[p] = ks_gitwalk_tree_next(parents[p].d, parents[p].n, &ppos[p], &pe[p]);
             if (have[p] && pe[p].nlen == e.nlen && memcmp(pe[p].name, e.name, e.nlen) == 0) {
                 match[p] = &pe[p];
                 same = same || memcmp(pe[p].oid, e.oid, 20) == 0;
@@ -302,8 +295,7 @@ static void diff_rec(ks_git_source *s, uint32_t idx, const tbuf *tree, const tbu
     }
 }
 
-/* "tree", "parent" and "committer" of a commit object. */
-static bool parse_commit(const uint8_t *d, size_t n, git_oid *tree, git_oid *parents, size_t *np,
+bool ks_gitwalk_parse_commit(const uint8_t *d, size_t n, git_oid *tree, git_oid *parents, size_t *np,
                          size_t maxp, int64_t *time)
 {
     size_t pos = 0;
@@ -321,9 +313,18 @@ static bool parse_commit(const uint8_t *d, size_t n, git_oid *tree, git_oid *par
                  git_oid_fromstrn(&parents[*np], line + 7, 40) == 0)
             (*np)++;
         else if (ll > 10 && memcmp(line, "committer ", 10) == 0) {
+            /* "committer NAME <EMAIL> SECONDS ZONE": the line is not
+             * NUL-terminated, so the number is read within it. */
             const char *gt = memrchr(line, '>', ll);
-            if (gt)
-                *time = strtoll(gt + 1, NULL, 10);
+            if (gt) {
+                size_t k = (size_t)(gt + 1 - line);
+                while (k < ll && line[k] == ' ')
+                    k++;
+                int64_t t = 0;
+                while (k < ll && line[k] >= '0' && line[k] <= '9' && t < INT64_MAX / 10 - 9)
+                    t = t * 10 + (line[k++] - '0');
+                *time = t;
+            }
         }
         pos = end + 1;
     }
@@ -350,7 +351,7 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
         s->incomplete = true;
         return;
     }
-    bool ok = parse_commit(cd, cl, &tree_id, parents_out, nparents, 16, &s->commits[idx].time);
+    bool ok = ks_gitwalk_parse_commit(cd, cl, &tree_id, parents_out, nparents, 16, &s->commits[idx].time);
     free(cd);
     if (!ok || (lrc = load_object(s, &tree_id, GIT_OBJECT_TREE, &tree.d, &tree.n)) != 0) {
         if (!ok || lrc != LOST_IN_PACK)
@@ -367,7 +368,7 @@ static void visit_commit(ks_git_source *s, uint32_t idx, git_oid *parents_out, s
         size_t pnp;
         int64_t pt;
         if ((lrc = load_object(s, &parents_out[i], GIT_OBJECT_COMMIT, &pd, &pl)) != 0 ||
-            !parse_commit(pd, pl, &ptid, pp, &pnp, 16, &pt) ||
+            !ks_gitwalk_parse_commit(pd, pl, &ptid, pp, &pnp, 16, &pt) ||
             (lrc = load_object(s, &ptid, GIT_OBJECT_TREE, &ptree[i].d, &ptree[i].n)) != 0) {
             if (!git_repository_is_shallow(s->repo)) {
                 if (lrc != LOST_IN_PACK)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct staged_file {
     git_oid blob;
@@ -107,6 +108,31 @@ static int add_delta(ks_staged_source *s, git_diff *diff, size_t i)
 
 static void staged_free(void *src);
 
+/* libgit2 reserves room for as many entries as an index's header claims
+ * before it reads them (a 4-byte count: up to 32 GiB). An entry takes at
+ * least 62 bytes, so a header claiming more than the file can hold is
+ * refused here, with the file named. A missing index is libgit2's to
+ * handle. */
+static int check_index(const char *gitdir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%sindex", gitdir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    uint8_t h[12];
+    struct stat st;
+    bool ok = fstat(fileno(f), &st) == 0 && fread(h, 1, sizeof h, f) == sizeof h;
+    fclose(f);
+    if (!ok || memcmp(h, "DIRC", 4) != 0)
+        return 0; /* libgit2 says what is wrong with it */
+    uint64_t count = (uint64_t)h[8] << 24 | (uint64_t)h[9] << 16 | (uint64_t)h[10] << 8 | h[11];
+    if (count > ((uint64_t)st.st_size - 12) / 62)
+        return ks_error_set(KS_EINVAL, "%s: corrupt index: %llu entries claimed in %lld bytes",
+                            path, (unsigned long long)count, (long long)st.st_size);
+    return 0;
+}
+
 static int staged_new(ks_staged_source **out, const char *repo_path)
 {
     ks_git_init();
@@ -138,6 +164,8 @@ static int staged_new(ks_staged_source **out, const char *repo_path)
         rc = ks_error_set(KS_EINVAL, "%s: cannot read HEAD: %s", path, ks_git_errmsg());
         goto done;
     }
+    if ((rc = check_index(s->gitdir)) != 0)
+        goto done;
     if (git_repository_index(&index, s->repo) != 0) {
         rc = ks_error_set(KS_EIO, "%s: cannot read the index: %s", path, ks_git_errmsg());
         goto done;

@@ -115,6 +115,50 @@ uint64_t ks_fmt_max_blob(const ks_fmt_ctx *ctx)
     return MAX_BLOB;
 }
 
+/* Streams: a child past HOLD bytes is pulled to its end here (every byte
+ * touched, within the input's budget), as the pipeline scans it in chunks;
+ * HOLD is small so that short inputs reach the streaming path. */
+#define HOLD (1u << 20)
+
+uint64_t ks_fmt_hold(const ks_fmt_ctx *ctx)
+{
+    (void)ctx;
+    return HOLD;
+}
+
+int ks_fmt_emit_stream(ks_fmt_ctx *ctx, const ks_child *c, ks_fmt_read_fn read, void *payload)
+{
+    check_child(ctx, c);
+    static uint8_t piece[64 * 1024];
+    uint64_t total = c->len;
+    for (;;) {
+        size_t k = read(payload, piece, sizeof piece);
+        if (k == 0)
+            break;
+        FZ_CHECK(k <= sizeof piece);
+        fz_touch(piece, k);
+        total += k;
+        if (total > MAX_EXPANDED)
+            return KS_ELIMIT;
+    }
+    return ctx->spent ? KS_ELIMIT : 0;
+}
+
+/* The pipeline's stream (unpack.c) is opaque to decoders; expand_stream is
+ * not called by these targets, but the decoders that offer it link it. */
+struct ks_fmt_stream {
+    const uint8_t *d;
+    size_t n, pos;
+};
+
+size_t ks_fmt_stream_next(ks_fmt_stream *s, const uint8_t **p, size_t max)
+{
+    size_t k = s->n - s->pos < max ? s->n - s->pos : max;
+    *p = s->d + s->pos;
+    s->pos += k;
+    return k;
+}
+
 int ks_fmt_fd(const ks_fmt_ctx *ctx, uint64_t *offset)
 {
     (void)ctx;

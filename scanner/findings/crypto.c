@@ -705,7 +705,17 @@ bool ks_crypto_key_refuted(const uint8_t *s, size_t n)
         refuted = p12 != NULL;
         PKCS12_free(p12);
     } else if (dl > 0) {
-        refuted = der_well_formed(der, dl, 0);
+        /* ...or DER cut short: an outer SEQUENCE that declares more bytes
+         * than the body holds is an example with its middle elided (a key
+         * that leaks is whole). */
+        long declared = -1;
+        if (dl >= 2 && der[0] == 0x30 && der[1] < 0x80)
+            declared = 2 + der[1];
+        else if (dl >= 3 && der[0] == 0x30 && der[1] == 0x81)
+            declared = 3 + der[2];
+        else if (dl >= 4 && der[0] == 0x30 && der[1] == 0x82)
+            declared = 4 + ((long)der[2] << 8 | der[3]);
+        refuted = der_well_formed(der, dl, 0) || declared > dl;
     }
     free(body);
     free(der);

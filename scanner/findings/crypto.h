@@ -57,8 +57,9 @@ void ks_crypto_free(ks_crypto *c);
 bool ks_crypto_key_armour(const uint8_t *s, size_t n);
 
 /* For an armour of ks_crypto_key_armour that ks_crypto_parse does not read:
- * true when it is positively no key (well-formed DER that holds none, base64
- * padding inside the body, encrypted ciphertext too short for a key); false
+ * true when it is positively no key (well-formed DER that holds none, DER
+ * whose outer length says more than the body holds, base64 padding inside
+ * the body, encrypted ciphertext too short for a key); false
  * when its body is no DER at all, a key damaged, cut short or made up, which
  * is still reported (with a lower confidence): its shape is a leak's. */
 bool ks_crypto_key_refuted(const uint8_t *s, size_t n);

@@ -585,7 +585,7 @@ def main():
         if not os.path.exists(keysift):
             sys.exit("no keysift binary at %s: build it or pass --keysift" % keysift)
         keysift = os.path.abspath(keysift)
-        version = run([keysift, "--version"]).stdout.strip()
+        version = run([keysift, "--version"]).stdout.strip().splitlines()[0]  # the first line; the rest names libraries
         lr = run([keysift, "rules", "list"] + sum([["--rules", r] for r in a.rules], []))
         nrules = len([ln for ln in lr.stdout.splitlines() if ln.strip()])
         t_start = time.monotonic()

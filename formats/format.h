@@ -170,6 +170,28 @@ int ks_outbuf_room(ks_fmt_ctx *ctx, ks_outbuf *b, size_t want);
  * of a stream with ks_fmt_emit_stream). */
 bool ks_outbuf_fill(ks_fmt_ctx *ctx, ks_outbuf *b, ks_fmt_read_fn read, void *payload);
 void ks_outbuf_dispose(ks_outbuf *b);
+/* The compressed input of a stream decoder (gzip.c, xz.c), a piece at a
+ * time: the container's bytes in memory, or read from its file with pread
+ * when a file is behind them (a large input is not kept resident through
+ * its mapping), or pulled from a stream (expand_stream). */
+typedef struct ks_fmt_input {
+    const uint8_t *d;
+    size_t n;
+    ks_fmt_stream *st;
+    int fd; /* read d's bytes from this file at fd_off, or -1 */
+    uint64_t fd_off;
+    uint8_t *piece; /* the piece read last from the file */
+    uint64_t fed;   /* bytes handed out so far */
+    bool end;       /* no more bytes */
+} ks_fmt_input;
+void ks_fmt_input_open(ks_fmt_ctx *ctx, ks_fmt_input *in, const uint8_t *d, size_t n,
+                       ks_fmt_stream *st);
+/* The next piece (*p, at most 4 GiB - 1); 0 at the end or on a read error. */
+size_t ks_fmt_input_next(ks_fmt_input *in, const uint8_t **p);
+/* Hand the last `k` bytes out again with the next piece, read afresh (a
+ * header straddling two pieces); only for input read from a file. */
+void ks_fmt_input_unread(ks_fmt_input *in, size_t k);
+void ks_fmt_input_dispose(ks_fmt_input *in);
 /* For the pipeline: when p lies in a buffer of this thread that is kept in
  * a temporary file, that file's descriptor (its bytes from offset 0), and
  * in *map, *len the buffer's mapping; else -1. */

@@ -61,74 +61,33 @@ static bool zlib_sniff(const uint8_t *d, size_t n)
     return probe(d, n, MAX_WBITS);
 }
 
-#define PIECE (1u << 20) /* input read at a time from a stream or a file */
-
-/* Up to PIECE of the `left` bytes at `off` in fd, into *buf (made on first
- * use): a large input on disk is read, not kept resident through its
- * mapping. 0 on a read error (the stream then ends as truncated). */
-static size_t read_piece(int fd, uint64_t off, size_t left, uint8_t **buf)
-{
-    if (!*buf)
-        *buf = ks_xmalloc(PIECE);
-    size_t want = left < PIECE ? left : PIECE;
-    for (;;) {
-        ssize_t r = pread(fd, *buf, want, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        return r > 0 ? (size_t)r : 0;
-    }
-}
-
 /* A stream being inflated, read by whoever pulls its output (gz_read):
  * the input is a blob in memory (d, n) or a stream (st). */
 typedef struct gz {
     ks_fmt_ctx *ctx;
     z_stream z;
     bool gzip;
-    const uint8_t *d;
-    size_t n;
-    ks_fmt_stream *st;
-    int fd; /* or read d from this file at fd_off, a piece at a time */
-    uint64_t fd_off;
-    uint8_t *piece;
-    uint64_t fed;   /* input bytes handed to zlib so far */
-    uint64_t out;   /* bytes decoded */
-    bool ended;     /* no more output: the end, damage, or a budget */
-    bool complete;  /* the last stream came to its end, checksum checked */
-    bool input_end; /* the input has no more bytes */
+    ks_fmt_input in; /* handed to zlib so far: in.fed */
+    uint64_t out;    /* bytes decoded */
+    bool ended;      /* no more output: the end, damage, or a budget */
+    bool complete;   /* the last stream came to its end, checksum checked */
 } gz;
 
 /* Input bytes consumed by inflate. */
 static uint64_t gz_used(const gz *g)
 {
-    return g->fed - g->z.avail_in;
+    return g->in.fed - g->z.avail_in;
 }
 
 /* More input for inflate once it has used what it had; false at the end. */
 static bool gz_refill(gz *g)
 {
-    if (g->input_end)
+    const uint8_t *p;
+    size_t k = ks_fmt_input_next(&g->in, &p);
+    if (k == 0)
         return false;
-    const uint8_t *p = NULL;
-    size_t k = 0;
-    if (g->st) {
-        k = ks_fmt_stream_next(g->st, &p, PIECE);
-    } else if (g->fd >= 0 && g->fed < g->n) {
-        k = read_piece(g->fd, g->fd_off + g->fed, g->n - (size_t)g->fed, &g->piece);
-        p = g->piece;
-    } else if (g->fd < 0 && g->fed < g->n) {
-        p = g->d + g->fed;
-        k = g->n - (size_t)g->fed;
-        if (k > UINT32_MAX)
-            k = UINT32_MAX;
-    }
-    if (k == 0) {
-        g->input_end = true;
-        return false;
-    }
     g->z.next_in = (Bytef *)(uintptr_t)p;
     g->z.avail_in = (uInt)k;
-    g->fed += k;
     return true;
 }
 
@@ -139,10 +98,10 @@ static bool gz_next_member(gz *g)
         return false;
     if (g->z.avail_in == 0 && !gz_refill(g))
         return false;
-    if (g->z.avail_in < 3 && g->fd >= 0) {
+    if (g->z.avail_in < 3 && g->in.fd >= 0) {
         /* The next header straddles a piece read from the file: read again
          * from here. (From memory all the rest is at hand.) */
-        g->fed -= g->z.avail_in;
+        ks_fmt_input_unread(&g->in, g->z.avail_in);
         g->z.avail_in = 0;
         gz_refill(g);
     }
@@ -198,9 +157,8 @@ static size_t gz_read(void *payload, uint8_t *dst, size_t want)
 static int inflate_emit(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stream *st,
                         uint64_t *consumed, int wbits, bool gzip)
 {
-    gz g = {.ctx = ctx, .gzip = gzip, .d = d, .n = n, .st = st, .fd = -1};
-    if (!st)
-        g.fd = ks_fmt_fd(ctx, &g.fd_off);
+    gz g = {.ctx = ctx, .gzip = gzip};
+    ks_fmt_input_open(ctx, &g.in, d, n, st);
     if (inflateInit2(&g.z, wbits) != Z_OK)
         return KS_ENOMEM;
     ks_outbuf out = {0};
@@ -233,7 +191,7 @@ static int inflate_emit(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stre
     *consumed = gz_used(&g);
     inflateEnd(&g.z);
     ks_outbuf_dispose(&out);
-    free(g.piece);
+    ks_fmt_input_dispose(&g.in);
     return rc;
 }
 

@@ -26,6 +26,7 @@
  */
 #include "format.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,4 +200,58 @@ int ks_outbuf_file(const uint8_t *p, const uint8_t **map, size_t *len)
             return b->fd;
         }
     return -1;
+}
+
+#define PIECE (1u << 20) /* input read at a time from a stream or a file */
+
+void ks_fmt_input_open(ks_fmt_ctx *ctx, ks_fmt_input *in, const uint8_t *d, size_t n,
+                       ks_fmt_stream *st)
+{
+    *in = (ks_fmt_input){.d = d, .n = n, .st = st, .fd = -1};
+    if (!st)
+        in->fd = ks_fmt_fd(ctx, &in->fd_off);
+}
+
+size_t ks_fmt_input_next(ks_fmt_input *in, const uint8_t **p)
+{
+    size_t k = 0;
+    if (in->end)
+        return 0;
+    if (in->st) {
+        k = ks_fmt_stream_next(in->st, p, PIECE);
+    } else if (in->fed < in->n) {
+        size_t left = in->n - (size_t)in->fed;
+        if (in->fd >= 0) {
+            if (!in->piece)
+                in->piece = ks_xmalloc(PIECE);
+            ssize_t r;
+            do
+                r = pread(in->fd, in->piece, left < PIECE ? left : PIECE,
+                          (off_t)(in->fd_off + in->fed));
+            while (r < 0 && errno == EINTR);
+            k = r > 0 ? (size_t)r : 0; /* a read error ends the input (truncated) */
+            *p = in->piece;
+        } else {
+            k = left < UINT32_MAX ? left : UINT32_MAX;
+            *p = in->d + in->fed;
+        }
+    }
+    if (k == 0)
+        in->end = true;
+    in->fed += k;
+    return k;
+}
+
+void ks_fmt_input_unread(ks_fmt_input *in, size_t k)
+{
+    if (in->fd >= 0 && !in->st && k <= in->fed) {
+        in->fed -= k;
+        in->end = false;
+    }
+}
+
+void ks_fmt_input_dispose(ks_fmt_input *in)
+{
+    free(in->piece);
+    in->piece = NULL;
 }

@@ -64,71 +64,32 @@ static bool lzma_sniff(const uint8_t *d, size_t n)
     return probe(d, n, true);
 }
 
-#define PIECE (1u << 20) /* input read at a time from a stream or a file */
-
-/* Up to PIECE of the `left` bytes at `off` in fd, into *buf (made on first
- * use): a large input on disk is read, not kept resident through its
- * mapping. 0 on a read error (the stream then ends as truncated). */
-static size_t read_piece(int fd, uint64_t off, size_t left, uint8_t **buf)
-{
-    if (!*buf)
-        *buf = ks_xmalloc(PIECE);
-    size_t want = left < PIECE ? left : PIECE;
-    for (;;) {
-        ssize_t r = pread(fd, *buf, want, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        return r > 0 ? (size_t)r : 0;
-    }
-}
-
 /* Streams being decoded, read by whoever pulls their output (xz_read):
  * the input is a blob in memory (d, n) or a stream (st). */
 typedef struct xzd {
     ks_fmt_ctx *ctx;
     lzma_stream z;
     bool alone, open;
-    const uint8_t *d;
-    size_t n;
-    ks_fmt_stream *st;
-    int fd; /* or read d from this file at fd_off, a piece at a time */
-    uint64_t fd_off;
-    uint8_t *piece;
-    uint64_t fed;   /* input bytes handed to liblzma so far */
-    uint64_t out;   /* bytes decoded */
-    uint64_t good;  /* output of the streams that came to their end */
-    bool ended;     /* no more output */
-    bool any_end;   /* a stream came to its end */
-    bool input_end; /* the input has no more bytes */
+    ks_fmt_input in; /* handed to liblzma so far: in.fed */
+    uint64_t out;    /* bytes decoded */
+    uint64_t good;   /* output of the streams that came to their end */
+    bool ended;      /* no more output */
+    bool any_end;    /* a stream came to its end */
 } xzd;
 
 static uint64_t xz_used(const xzd *x)
 {
-    return x->fed - x->z.avail_in;
+    return x->in.fed - x->z.avail_in;
 }
 
 static bool xz_refill(xzd *x)
 {
-    if (x->input_end)
+    const uint8_t *p;
+    size_t k = ks_fmt_input_next(&x->in, &p);
+    if (k == 0)
         return false;
-    const uint8_t *p = NULL;
-    size_t k = 0;
-    if (x->st) {
-        k = ks_fmt_stream_next(x->st, &p, PIECE);
-    } else if (x->fd >= 0 && x->fed < x->n) {
-        k = read_piece(x->fd, x->fd_off + x->fed, x->n - (size_t)x->fed, &x->piece);
-        p = x->piece;
-    } else if (x->fd < 0 && x->fed < x->n) {
-        p = x->d + x->fed;
-        k = x->n - (size_t)x->fed;
-    }
-    if (k == 0) {
-        x->input_end = true;
-        return false;
-    }
     x->z.next_in = p;
     x->z.avail_in = k;
-    x->fed += k;
     return true;
 }
 
@@ -156,10 +117,10 @@ static bool xz_next_stream(xzd *x)
         if (x->z.avail_in)
             break;
     }
-    if (x->z.avail_in < 32 && x->fd >= 0) {
+    if (x->z.avail_in < 32 && x->in.fd >= 0) {
         /* The next header straddles a piece read from the file: read again
          * from here. (From memory all the rest is at hand.) */
-        x->fed -= x->z.avail_in;
+        ks_fmt_input_unread(&x->in, x->z.avail_in);
         x->z.avail_in = 0;
         xz_refill(x);
     }
@@ -218,10 +179,8 @@ static size_t xz_read(void *payload, uint8_t *dst, size_t want)
 static int decode(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stream *st,
                   uint64_t *consumed, bool alone)
 {
-    xzd x = {.ctx = ctx, .z = LZMA_STREAM_INIT, .alone = alone, .d = d, .n = n, .st = st,
-             .fd = -1};
-    if (!st)
-        x.fd = ks_fmt_fd(ctx, &x.fd_off);
+    xzd x = {.ctx = ctx, .z = LZMA_STREAM_INIT, .alone = alone};
+    ks_fmt_input_open(ctx, &x.in, d, n, st);
     if (!xz_start(&x)) {
         lzma_end(&x.z);
         return KS_EINVAL;
@@ -258,7 +217,7 @@ static int decode(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, ks_fmt_stream *st
     }
     lzma_end(&x.z);
     ks_outbuf_dispose(&out);
-    free(x.piece);
+    ks_fmt_input_dispose(&x.in);
     return result;
 }
 

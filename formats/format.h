@@ -192,6 +192,11 @@ size_t ks_fmt_input_next(ks_fmt_input *in, const uint8_t **p);
  * header straddling two pieces); only for input read from a file. */
 void ks_fmt_input_unread(ks_fmt_input *in, size_t k);
 void ks_fmt_input_dispose(ks_fmt_input *in);
+/* An unlinked temporary file for decoded bytes, in ks_temp_dir() ($TMPDIR,
+ * else /tmp), opened read-write (O_TMPFILE where the file system has it);
+ * -1 with errno set when none can be made. */
+int ks_temp_file(void);
+const char *ks_temp_dir(void);
 /* For the pipeline: when p lies in a buffer of this thread that is kept in
  * a temporary file, that file's descriptor (its bytes from offset 0), and
  * in *map, *len the buffer's mapping; else -1. */

@@ -39,17 +39,23 @@
 
 static _Thread_local ks_outbuf *spilled;
 
-static int temp_file(void)
+const char *ks_temp_dir(void)
 {
     const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
+    return dir && *dir ? dir : "/tmp";
+}
+
+int ks_temp_file(void)
+{
+    const char *dir = ks_temp_dir();
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0)
         return fd;
     char path[4096];
-    if ((size_t)snprintf(path, sizeof path, "%s/keysift-XXXXXX", dir) >= sizeof path)
+    if ((size_t)snprintf(path, sizeof path, "%s/keysift-XXXXXX", dir) >= sizeof path) {
+        errno = ENAMETOOLONG;
         return -1;
+    }
     fd = mkstemp(path);
     if (fd >= 0)
         unlink(path);
@@ -72,7 +78,7 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
  * buffer unchanged) when none can be made. */
 static bool spill(ks_outbuf *b, size_t cap)
 {
-    int fd = temp_file();
+    int fd = ks_temp_file();
     if (fd < 0)
         return false;
     void *m = MAP_FAILED;

@@ -821,16 +821,12 @@ static ssize_t fill_stream(void *ctx, uint8_t *dst, size_t want)
 static void spill(const frame *f, ks_fmt_stream *st, bool opaque)
 {
     ks_worker *w = f->w;
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/keysift-stream-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
+    int fd = ks_temp_file();
     const char *why = NULL;
     uint64_t len = 0;
     if (fd < 0) {
         why = strerror(errno);
     } else {
-        unlink(path);
         for (;;) {
             const uint8_t *p;
             size_t k = ks_fmt_stream_next(st, &p, STREAM_PIECE);
@@ -865,7 +861,7 @@ static void spill(const frame *f, ks_fmt_stream *st, bool opaque)
                        "temporary file for a %llu-byte stream (in %s): %s: only its first %zu "
                        "bytes are scanned",
                        (unsigned long long)(len > f->len ? len : f->len),
-                       dir && *dir ? dir : "/tmp", why, f->len);
+                       ks_temp_dir(), why, f->len);
         free(o);
         unpack_blob(f, opaque, SIZE_MAX);
     } else if (m != MAP_FAILED) {

@@ -20,6 +20,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pkcs12.h>
@@ -569,19 +570,35 @@ static bool b64_char(uint8_t c)
 
 /* A PEM block (its label read into `label`), as found: reduced to its
  * base64 body, decoded, and read by the label's type. */
-static ks_crypto *from_pem(const char *label, const uint8_t *s, size_t n)
+/* Padding ends the base64 body: a body with '=' and then base64 again is
+ * malformed (OpenSSL refuses it, and test suites carry such files). */
+static bool padding_inside(const uint8_t *s, size_t n)
 {
-    /* Padding ends the base64 body: a body with '=' and then base64 again
-     * is malformed (OpenSSL refuses it, and test suites carry such files). */
     for (size_t i = 0; i + 1 < n; i++)
         if (s[i] == '=' && b64_char(s[i + 1]))
-            return NULL;
-    uint8_t *body = ks_xmalloc(n + 1), *der = ks_xmalloc(n + 4);
-    size_t bl = ks_secret_normalise(body, s, n);
-    long dl = ks_base64_decode(der, body, bl);
+            return true;
+    return false;
+}
+
+/* The bytes of a PEM block's base64 body, in *der (freed by the caller);
+ * their number, or <= 0 when the body does not decode. */
+static long pem_body(const uint8_t *s, size_t n, uint8_t **der)
+{
+    uint8_t *body = ks_xmalloc(n + 1);
+    *der = ks_xmalloc(n + 4);
+    long dl = ks_base64_decode(*der, body, ks_secret_normalise(body, s, n));
+    free(body);
+    return dl;
+}
+
+static ks_crypto *from_pem(const char *label, const uint8_t *s, size_t n)
+{
+    if (padding_inside(s, n))
+        return NULL;
+    uint8_t *der;
+    long dl = pem_body(s, n, &der);
     bool legacy = find(s, n, "Proc-Type: 4,ENCRYPTED") != NULL;
     ks_crypto *c = dl > 0 ? from_der(label, der, (size_t)dl, legacy) : NULL;
-    free(body);
     free(der);
     return c;
 }
@@ -684,16 +701,14 @@ bool ks_crypto_key_refuted(const uint8_t *s, size_t n)
     char label[64];
     if (!ks_crypto_key_armour(s, n) || !pem_label(s, n, label, sizeof label))
         return false;
-    for (size_t i = 0; i + 1 < n; i++)
-        if (s[i] == '=' && b64_char(s[i + 1]))
-            return true; /* padding inside the body: malformed on purpose */
+    if (padding_inside(s, n))
+        return true; /* malformed on purpose */
     if (find(s, n, "Proc-Type: 4,ENCRYPTED"))
         return true; /* ciphertext too short for a key (private_der) */
     if (strcmp(label, "OPENSSH PRIVATE KEY") == 0)
         return false;
-    uint8_t *body = ks_xmalloc(n + 1), *der = ks_xmalloc(n + 4);
-    size_t bl = ks_secret_normalise(body, s, n);
-    long dl = ks_base64_decode(der, body, bl);
+    uint8_t *der;
+    long dl = pem_body(s, n, &der);
     /* Well-formed DER that holds no usable key is something else under a
      * PRIVATE label (a public key, a key made to fail its check), and a
      * PKCS#12 that OpenSSL reads holds certificates only; bytes that are not
@@ -708,16 +723,14 @@ bool ks_crypto_key_refuted(const uint8_t *s, size_t n)
         /* ...or DER cut short: an outer SEQUENCE that declares more bytes
          * than the body holds is an example with its middle elided (a key
          * that leaks is whole). */
-        long declared = -1;
-        if (dl >= 2 && der[0] == 0x30 && der[1] < 0x80)
-            declared = 2 + der[1];
-        else if (dl >= 3 && der[0] == 0x30 && der[1] == 0x81)
-            declared = 3 + der[2];
-        else if (dl >= 4 && der[0] == 0x30 && der[1] == 0x82)
-            declared = 4 + ((long)der[2] << 8 | der[3]);
-        refuted = der_well_formed(der, dl, 0) || declared > dl;
+        const unsigned char *p = der;
+        long len = 0;
+        int tag = -1, cls;
+        int r = ASN1_get_object(&p, &len, &tag, &cls, dl);
+        bool cut = (r & 0x80) && tag == V_ASN1_SEQUENCE && len > dl - (long)(p - der);
+        refuted = cut || der_well_formed(der, dl, 0);
     }
-    free(body);
+    ERR_clear_error();
     free(der);
     return refuted;
 }

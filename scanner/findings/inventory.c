@@ -148,25 +148,28 @@ void ks_inventory_read(ks_results *res, size_t i)
         f->crypto = ks_crypto_parse(f->secret, f->secret_len);
 }
 
-/* A private key in a PEM armour OpenSSL reads, but from which it read no
- * usable key: not a key when the bytes say so (crypto.h,
- * ks_crypto_key_refuted); a body that is no DER at all (damaged, cut, made
- * up) stays a finding, of medium confidence at most. */
-static bool unreadable_key(const ks_results *res, const ks_finding *f, void *payload)
+/* A private key in a PEM armour OpenSSL reads, from which it read no usable
+ * key. */
+static bool unread_key(const ks_results *res, const ks_finding *f)
+{
+    return !f->crypto && strcmp(res->rs->rules[f->rule].kind, "private-key") == 0 &&
+           ks_crypto_key_armour(f->secret, f->secret_len);
+}
+
+/* ...is not a key when the bytes say so (crypto.h, ks_crypto_key_refuted);
+ * a body that is no DER at all (damaged, made up) stays a finding, of
+ * medium confidence at most. */
+static bool refuted_key(const ks_results *res, const ks_finding *f, void *payload)
 {
     (void)payload;
-    return !f->crypto && strcmp(res->rs->rules[f->rule].kind, "private-key") == 0 &&
-           ks_crypto_key_refuted(f->secret, f->secret_len);
+    return unread_key(res, f) && ks_crypto_key_refuted(f->secret, f->secret_len);
 }
 
 static void lower_unread_keys(ks_results *res)
 {
-    for (size_t i = 0; i < res->nfindings; i++) {
-        ks_finding *f = &res->findings[i];
-        if (!f->crypto && strcmp(res->rs->rules[f->rule].kind, "private-key") == 0 &&
-            ks_crypto_key_armour(f->secret, f->secret_len) && f->confidence > KS_CONF_MEDIUM)
-            f->confidence = KS_CONF_MEDIUM;
-    }
+    for (size_t i = 0; i < res->nfindings; i++)
+        if (unread_key(res, &res->findings[i]) && res->findings[i].confidence > KS_CONF_MEDIUM)
+            res->findings[i].confidence = KS_CONF_MEDIUM;
 }
 
 void ks_inventory_finish(ks_results *res, int64_t now, int64_t support_until)
@@ -174,7 +177,7 @@ void ks_inventory_finish(ks_results *res, int64_t now, int64_t support_until)
     const ks_ruleset *rs = res->rs;
     res->now = now;
     res->support_until = support_until;
-    ks_results_remove(res, unreadable_key, NULL);
+    ks_results_remove(res, refuted_key, NULL);
     lower_unread_keys(res);
     link_all(res);
     /* The findings the `check` rules compute, from the assets as they were

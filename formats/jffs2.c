@@ -55,6 +55,7 @@ enum { C_NONE, C_ZERO, C_RTIME, C_RUBINMIPS, C_COPY, C_DYNRUBIN, C_ZLIB, C_LZO }
 
 typedef struct jdirent {
     const uint8_t *name;
+    uint64_t at; /* the node's offset in the image */
     uint32_t pino, version, ino;
     uint8_t nsize;
 } jdirent;
@@ -121,6 +122,7 @@ static void add_dirent(jffs2 *j, const uint8_t *p, uint32_t totlen, size_t at)
     }
     ks_grow((void **)&j->dirents, &j->capd, j->ndirents + 1, sizeof(jdirent));
     j->dirents[j->ndirents++] = (jdirent){.name = p + DIRENT_HDR,
+                                          .at = at,
                                           .pino = rd32(j, p + 12),
                                           .version = rd32(j, p + 16),
                                           .ino = rd32(j, p + 20),
@@ -300,9 +302,8 @@ static void path_of(jffs2 *j, const jdirent *e, char *path)
             break;
         }
         if (depth == MAX_DEPTH) {
-            ks_fmt_warn(j->ctx, KS_NO_OFFSET,
-                        "directory entries deeper than %d (a loop?) above \"%.*s\"", MAX_DEPTH,
-                        (int)e->nsize, (const char *)e->name);
+            ks_fmt_warn(j->ctx, e->at, "directory entries deeper than %d (a loop?) above \"%.*s\"",
+                        MAX_DEPTH, (int)e->nsize, (const char *)e->name);
             prefix = "/(loop)";
             depth = 1;
             break;

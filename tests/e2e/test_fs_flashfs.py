@@ -186,6 +186,14 @@ def check_images(tmp, t):
               rc == 1 and doc and locs(doc) == expected(name + ":", t),
               (rc, err, doc and locs(doc)))
         check(f"{name}: no warnings", doc and not doc["warnings"], doc and doc["warnings"])
+    # Files past what a decoder holds in memory (--max-file-size when smaller than 16 MB) are
+    # read as streams: the 200 KB log in windows of its nodes or blocks.
+    for name in ["le.jffs2", "be.cramfs"]:
+        rc, doc, err = scan(["--max-file-size", "128K", name], tmp)
+        got = doc and {l for l in locs(doc) if l[1] == "github.pat.classic"}
+        want = {l for l in expected(name + ":", t) if l[1] == "github.pat.classic"}
+        check(f"{name} --max-file-size 128K: the log read as a stream, the token at its line and "
+              f"offset", got == want, (rc, err, got))
 
 
 def check_jffs2_versions(tmp, t):

@@ -252,7 +252,8 @@ static int cmp_node(const void *a, const void *b)
  * and index them by inode. */
 static void live_names(jffs2 *j)
 {
-    qsort(j->dirents, j->ndirents, sizeof(jdirent), cmp_name);
+    if (j->ndirents)
+        qsort(j->dirents, j->ndirents, sizeof(jdirent), cmp_name);
     size_t k = 0;
     for (size_t i = 0; i < j->ndirents; i++) {
         const jdirent *e = &j->dirents[i];
@@ -558,7 +559,8 @@ static int jffs2_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *c
         free(j.dirents);
         return KS_EINVAL;
     }
-    qsort(j.nodes, j.nnodes, sizeof(jnode), cmp_node);
+    if (j.nnodes)
+        qsort(j.nodes, j.nnodes, sizeof(jnode), cmp_node);
     live_names(&j);
     emit_files(&j);
     free(j.byino);

@@ -46,6 +46,8 @@
 #define INCOMPAT 0xc000
 #define T_DIRENT 0xe001
 #define T_INODE 0xe002
+#define T_XATTR 0xe008
+#define T_XREF 0xe009
 #define ROOT_INO 1
 #define MAX_DEPTH 256        /* directories above a file */
 #define MAX_DSIZE (1u << 20) /* a data node holds a page; more is corrupt */
@@ -166,7 +168,7 @@ static void node(jffs2 *j, const uint8_t *p, uint16_t type, uint32_t totlen, siz
         add_dirent(j, p, totlen, at);
     else if (type == T_INODE)
         add_inode(j, p, totlen, at);
-    else if ((type & COMPAT_MASK) == INCOMPAT)
+    else if ((type & COMPAT_MASK) == INCOMPAT && type != T_XATTR && type != T_XREF)
         ks_fmt_warn(j->ctx, at, "node type 0x%04x is not known; passed over", type);
 }
 

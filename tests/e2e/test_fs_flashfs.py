@@ -196,6 +196,23 @@ def check_images(tmp, t):
               f"offset", got == want, (rc, err, got))
 
 
+def check_jffs2_xattr(tmp, t):
+    """Extended attributes are stored as xattr and xref nodes: passed over without a warning."""
+    tree = os.path.join(tmp, "tree")
+    try:
+        os.setxattr(os.path.join(tree, "etc/hostname"), "user.comment", b"front door")
+    except OSError as e:
+        print(f"skip xattr.jffs2: no user xattrs here ({e})")
+        return
+    run(["mkfs.jffs2", "-l", "--with-xattr", "-r", tree, "-o", os.path.join(tmp, "xattr.jffs2")])
+    img = open(os.path.join(tmp, "xattr.jffs2"), "rb").read()
+    types = {ty for _, ty, _ in jffs2_nodes(img, False)}
+    rc, doc, err = scan(["xattr.jffs2"], tmp)
+    check("xattr.jffs2: xattr and xref nodes (0xe008, 0xe009) passed over without a warning",
+          {0xe008, 0xe009} <= types and doc and locs(doc) == expected("xattr.jffs2:", t)
+          and not doc["warnings"], (types, err, doc and (locs(doc), doc["warnings"])))
+
+
 def check_jffs2_versions(tmp, t):
     img = open(os.path.join(tmp, "le.jffs2"), "rb").read()
     d = jffs2_dirents(img, False)
@@ -332,6 +349,7 @@ def main():
     try:
         t = make_tree(os.path.join(tmp, "tree"))
         check_images(tmp, t)
+        check_jffs2_xattr(tmp, t)
         check_jffs2_versions(tmp, t)
         check_damage(tmp, t)
         check_carved(tmp, t)

@@ -113,12 +113,9 @@ static void read_block(cfile *f)
                                              : (uint32_t)c->d[start + 1] << 8 | c->d[start];
             end = raw ? start + len : start + 2 + blen;
             start += raw ? 0 : 2;
-        } else {
-            f->prev_end = end;
         }
-    } else {
-        f->prev_end = end;
     }
+    f->prev_end = end; /* the next block follows this one, direct or not */
     if (end == start)
         return; /* a hole */
     if (end < start || end > c->n) {

@@ -89,7 +89,9 @@ static uint32_t rd32(const jffs2 *j, const uint8_t *p)
 
 static uint16_t rd16(const jffs2 *j, const uint8_t *p)
 {
-    return j->be ? (uint16_t)(p[0] << 8 | p[1]) : ks_le16(p);
+    if (j->be)
+        return (uint16_t)(p[0] << 8 | p[1]);
+    return ks_le16(p);
 }
 
 /* The kernel's crc32(0, ...): CRC-32 seeded with 0, no final inversion. */

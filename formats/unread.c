@@ -1,7 +1,7 @@
 /*
  * unread.c - containers keysift recognises but does not read yet: UBI and
- * UBIFS, JFFS2, CramFS, RomFS, ext2/3/4, EROFS, F2FS, Android sparse
- * images, lzop files, and SquashFS before version 4.
+ * UBIFS, ext2/3/4, EROFS, F2FS, Android sparse images, lzop files, and
+ * SquashFS before version 4.
  *
  * Each is reported as "not unpacked" (once per input and kind, counted in
  * the summary) instead of being passed over in silence; its bytes are then
@@ -12,18 +12,6 @@
 
 #include <string.h>
 #include <zlib.h>
-
-/* CRC-32 (IEEE polynomial, reflected) from `seed`, without the final
- * inversion: what the Linux kernel's crc32() computes, used by JFFS2. */
-static uint32_t crc32_raw(uint32_t crc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
-    }
-    return crc;
-}
 
 static bool ubi_sniff(const uint8_t *d, size_t n)
 {
@@ -40,39 +28,6 @@ static bool ubifs_sniff(const uint8_t *d, size_t n)
     uint32_t len = ks_le32(d + 16);
     return len >= 24 && len <= n && len <= 1u << 20 && d[20] <= 12 &&
            (uint32_t)~crc32(0, d + 8, len - 8) == ks_le32(d + 4);
-}
-
-static bool jffs2_sniff(const uint8_t *d, size_t n)
-{
-    if (n < 12)
-        return false;
-    bool le = d[0] == 0x85 && d[1] == 0x19, be = d[0] == 0x19 && d[1] == 0x85;
-    if (!le && !be)
-        return false;
-    uint32_t crc = le ? ks_le32(d + 8) : ks_be32(d + 8);
-    return crc32_raw(0, d, 8) == crc;
-}
-
-static bool cramfs_sniff(const uint8_t *d, size_t n)
-{
-    return n >= 32 && (ks_le32(d) == 0x28cd3d45u || ks_be32(d) == 0x28cd3d45u) &&
-           memcmp(d + 16, "Compressed ROMFS", 16) == 0;
-}
-
-static bool romfs_sniff(const uint8_t *d, size_t n)
-{
-    /* "-rom1fs-", the size, and a checksum that makes the big-endian words
-     * of the first 512 bytes (or of the whole image, if smaller) sum to 0. */
-    if (n < 32 || memcmp(d, "-rom1fs-", 8) != 0)
-        return false;
-    uint32_t size = ks_be32(d + 8);
-    size_t m = size < 512 ? size : 512;
-    if (size < 32 || m > n || m % 4)
-        return false;
-    uint32_t sum = 0;
-    for (size_t i = 0; i < m; i += 4)
-        sum += ks_be32(d + i);
-    return sum == 0;
 }
 
 static bool ext_sniff(const uint8_t *d, size_t n)
@@ -157,11 +112,6 @@ static int report(ks_fmt_ctx *ctx, const char *what)
 
 UNREAD(ubi, "ubi", "a UBI image", ubi_sniff, {"UBI#\001", 5, 0})
 UNREAD(ubifs, "ubifs", "a UBIFS file system", ubifs_sniff, {"\x31\x18\x10\x06", 4, 0})
-UNREAD(jffs2, "jffs2", "a JFFS2 file system", jffs2_sniff, {"\x85\x19\x01\xe0", 4, 0},
-       {"\x85\x19\x02\xe0", 4, 0}, {"\x85\x19\x03\x20", 4, 0}, {"\x19\x85\xe0\x01", 4, 0},
-       {"\x19\x85\xe0\x02", 4, 0}, {"\x19\x85\x20\x03", 4, 0})
-UNREAD(cramfs, "cramfs", "a CramFS file system", cramfs_sniff, {"Compressed ROMFS", 16, 16})
-UNREAD(romfs, "romfs", "a RomFS file system", romfs_sniff, {"-rom1fs-", 8, 0})
 UNREAD(ext, "ext4", "an ext2/3/4 file system", ext_sniff, {"\x53\xef", 2, 1080})
 UNREAD(erofs, "erofs", "an EROFS file system", erofs_sniff, {"\xe2\xe1\xf5\xe0", 4, 1024})
 UNREAD(f2fs, "f2fs", "an F2FS file system", f2fs_sniff, {"\x10\x20\xf5\xf2", 4, 1024})

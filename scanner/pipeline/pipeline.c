@@ -221,16 +221,18 @@ typedef struct chunk_ctx {
 } chunk_ctx;
 
 /* An inline "keysift:allow" on the line where the secret starts accepts it
- * (the comment syntax is the file's own: #, //, <!-- -->, ...). */
+ * (the comment syntax is the file's own: #, //, <!-- -->, ...); so does
+ * gitleaks' "gitleaks:allow", which teams coming from gitleaks have. */
 static bool allowed_inline(const uint8_t *d, size_t len, size_t at)
 {
-    static const char tag[] = "keysift:allow";
+    static const char tag[] = "keysift:allow", gl[] = "gitleaks:allow";
     size_t ls = at, le = at;
     while (ls > 0 && d[ls - 1] != '\n' && at - ls < 4096)
         ls--;
     while (le < len && d[le] != '\n' && le - at < 4096)
         le++;
-    return memmem(d + ls, le - ls, tag, sizeof tag - 1) != NULL;
+    return memmem(d + ls, le - ls, tag, sizeof tag - 1) != NULL ||
+           memmem(d + ls, le - ls, gl, sizeof gl - 1) != NULL;
 }
 
 uint64_t ks_view_map(const ks_view *v, uint64_t at, uint32_t *stride)
@@ -364,6 +366,10 @@ static int on_match(const ks_match *m, void *payload)
     if (m->kend > m->kstart)
         h->loc.key = ks_printable(w->buf + m->kstart, m->kend - m->kstart);
     h->loc.syntax = m->syntax;
+    const ks_scan_config *cfg = w->p->cfg;
+    if (cfg->mark)
+        h->loc.marks = cfg->mark(cfg->mark_payload, m->rule, w->buf, c->len, m->start, m->end,
+                                 m->sstart, m->send);
     return 0;
 }
 
@@ -392,7 +398,7 @@ ks_applies ks_worker_rule_applies(void *ctx, uint32_t rule)
     if (w->path_gen[rule] != w->blob_gen) {
         const char *path = file_path(w->origin);
         w->path_ok[rule] = !path ? KS_APPLIES_LATER
-                           : ks_glob_match_path(r->paths, r->npaths, path) ? KS_APPLIES_YES
+                           : ks_rule_path_applies(r, path) ? KS_APPLIES_YES
                                                                            : KS_APPLIES_NO;
         w->path_gen[rule] = w->blob_gen;
     }

@@ -412,11 +412,18 @@ bool ks_rule_path_applies(const ks_rule *r, const char *path)
         return false;
     if (!r->path_re)
         return true;
-    /* Only rules with a path regex pay for match data, once per file. */
+    /* The regex was written for paths relative to where gitleaks ran,
+     * which the engine does not know: it is tried on the path and on each
+     * part of it that follows a '/' ("./config/app.ini", "config/app.ini").
+     * Only rules with a path regex pay for match data, once per file. */
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-    int rc = pcre2_match(r->path_re, (PCRE2_SPTR)path, strlen(path), 0, 0, md, NULL);
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    bool found = false;
+    for (const char *p = path; p && !found; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
+        found = pcre2_match(r->path_re, (PCRE2_SPTR)p, strlen(p), 0, 0, md, NULL) >= 0;
     pcre2_match_data_free(md);
-    return rc >= 0;
+    return found;
 }
 
 static int load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data, size_t len,

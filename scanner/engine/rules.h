@@ -99,7 +99,8 @@ static inline bool ks_rule_has_paths(const ks_rule *r)
 {
     return r->npaths || r->path_re;
 }
-/* Does a rule with paths apply to the file at `path`? */
+/* Does a rule with paths apply to the file at `path`? A path regex is
+ * tried on the path and on every part of it after a '/'. */
 bool ks_rule_path_applies(const ks_rule *r, const char *path);
 
 /* True when the rule is matched by the engine (has a pattern, enabled). */

@@ -153,6 +153,9 @@ def test_project(keysift, tmp, rng):
         if f["rule_id"] == "base-widget-key":
             check(f["kind"] == "payment-key", f"tags: payment kind, got {f['kind']}")
         check(bool(f.get("remediation")), f"remediation for {f['rule_id']}")
+    # Eight accepted: seven by the allowlists and .gitleaksignore, one inline.
+    check(doc and doc["summary"]["allowed"] == 8, "allowed count: " +
+          str(doc and doc["summary"]["allowed"]))
     check("gitleaks configuration ./.gitleaks.toml: 6 rules, 6 allowlists" in err,
           f"stderr says what was read: {err}")
     check("rule key `validate`" in err and "cannot" in err, f"validate reported as ignored: {err}")

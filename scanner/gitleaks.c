@@ -102,7 +102,6 @@ char *ks_re2_translate(const char *re, char *why, size_t whylen)
 {
     sbuf b = {0};
     bool in_class = false;
-    size_t class_start = 0;
     puts_(&b, "");
     for (size_t i = 0; re[i];) {
         unsigned char c = (unsigned char)re[i];
@@ -164,7 +163,7 @@ char *ks_re2_translate(const char *re, char *why, size_t whylen)
                 i = (size_t)(e - re) + 2;
                 continue;
             }
-            if (c == ']' && i > class_start)
+            if (c == ']') /* a ']' first in the class was taken as a literal below */
                 in_class = false;
             put(&b, re + i, 1);
             i++;
@@ -176,10 +175,8 @@ char *ks_re2_translate(const char *re, char *why, size_t whylen)
             i++;
             if (re[i] == '^')
                 put(&b, re + i++, 1);
-            class_start = i + 1; /* a ']' first is a literal, in RE2 as in PCRE2 */
-            if (re[i] == ']')
+            if (re[i] == ']') /* a ']' first is a literal, in RE2 as in PCRE2 */
                 put(&b, re + i++, 1);
-            class_start = i;
             continue;
         }
         if (c == '(' && re[i + 1] == '?') {
@@ -190,13 +187,10 @@ char *ks_re2_translate(const char *re, char *why, size_t whylen)
             }
             if (re[i + 2] == 'P' && re[i + 3] == '=')
                 return fail(&b, why, whylen, "(?P=name): RE2 has no backreferences");
-            for (size_t j = i + 2; re[j] && re[j] != ')' && re[j] != ':'; j++) {
+            /* A flag group, (?flags) or (?flags:re): RE2's flags are i, m, s, U. */
+            for (size_t j = i + 2; re[j] && strchr("imsU-", re[j]); j++)
                 if (re[j] == 'U')
-                    return fail(&b, why, whylen,
-                                "the U (ungreedy) flag is not translated");
-                if (!strchr("imsx-", re[j]) && j == i + 2 && re[j] != '<')
-                    break;
-            }
+                    return fail(&b, why, whylen, "the U (ungreedy) flag is not translated");
         }
         put(&b, re + i, 1);
         i++;
@@ -603,8 +597,10 @@ static int read_rule(reader *rd, const ks_toml *t, size_t index)
     if (!rc && regex && !(r.pattern = ks_re2_translate(regex, why, sizeof why)))
         rc = ks_error_set(KS_EINVAL, "%s:%d: rule %s: regex cannot be translated from RE2: %s",
                           rd->file, r.line, r.id, why);
-    if (!rc && !regex)
+    if (!rc && !regex) {
         r.pattern = ks_xstrdup(PATH_ONLY_PATTERN);
+        r.whole_file = true;
+    }
     if (!rc) {
         r.kind = ks_xstrdup(ks_gitleaks_kind(tags, ntags));
         /* gitleaks: without secretGroup, the first group that matched. */

@@ -87,6 +87,10 @@ typedef struct ks_rule {
      * "gitleaks-config"), or NULL. */
     const char *source;
     bool builtin; /* one of keysift's own rules, embedded in the binary */
+    /* The rule reports a file for its path (a gitleaks rule with only
+     * `path`): it applies to a file's own bytes, not to what is decoded or
+     * unpacked from them, nor to a binary's strings. */
+    bool whole_file;
     /* The rule applies only to files whose path this PCRE2 regex finds
      * (gitleaks' `path`), besides `paths`; compiled when the rule is added
      * (ks_ruleset_add), NULL when none. */

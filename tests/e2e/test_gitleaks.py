@@ -98,6 +98,7 @@ def project(root, rng):
         # path-only rule (RE2 \z): the first file, not the second
         "deploy/prod.acmekey": "key material for the deploy host\n",
         "deploy/prod.acmekey.bak": "key material for the deploy host\n",
+        # a binary one: one finding for the file, none for its ELF sections or strings
         # path+regex rule: only in config/*.ini
         "config/app.ini": "[db]\ndb_pass = Hx7kQ2mZ9vLpW3\n",
         # entropy: the first value is too uniform
@@ -111,6 +112,7 @@ def project(root, rng):
     }
     for rel, text in files.items():
         write(root, rel, text)
+    shutil.copy("/bin/true", os.path.join(root, "deploy/tool.acmekey"))
     expected = {
         ("acme-token", "src/app.py", 1),
         ("acme-token", "src/handbook.py", 1),
@@ -137,6 +139,10 @@ def test_project(keysift, tmp, rng):
     got = rows(doc) if doc else set()
     got_gl = {r for r in got if not r[0].startswith("privkey")}
     want_gl = {r for r in expected if not r[0].startswith("privkey")}
+    # The binary key file: one finding, at the file or one of its ELF sections.
+    tool = [r for r in got_gl if r[0] == "acme-keyfile" and r[1].startswith("deploy/tool.acmekey")]
+    check(len(tool) == 1, f"one finding for a binary file a path rule names: {tool}")
+    got_gl -= set(tool)
     check(got_gl == want_gl, f"findings of the gitleaks rules:\n  missing {sorted(want_gl - got_gl)}"
                              f"\n  unexpected {sorted(got_gl - want_gl)}")
     check(any(r[0].startswith("privkey") and r[1] == "src/key.pem" for r in got),

@@ -58,6 +58,8 @@ static void test_gitleaks__re2_named_groups_and_classes(void **state)
     assert_false(finds("a(?i:b)c", "aBC"));
     assert_true(finds("[]a]+", "]]a"));
     assert_true(finds("[^]a]", "b"));
+    assert_true(finds("^[]]+$", "]]")); /* a ']' first, then the one that closes */
+    assert_true(finds("(?<User>u)(?P<Up>p)", "up")); /* a name with a U is no flag */
 }
 
 static void test_gitleaks__re2_escapes(void **state)

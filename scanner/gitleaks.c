@@ -30,7 +30,7 @@
 enum { TARGET_SECRET = 0, TARGET_MATCH, TARGET_LINE };
 
 struct ks_gl_allowlist {
-    char *where; /* for messages: "FILE: rule ID: allowlist 1" */
+    char *where; /* for messages: "rule ID: allowlists #1" */
     bool all;    /* condition = "AND" */
     int target;
     pcre2_code **regexes;
@@ -388,8 +388,8 @@ static int allowlist_key(reader *rd, ks_gl_allowlist *a, const ks_toml *k)
     if (strcmp(key, "condition") == 0) {
         int rc = expect(rd, k, KS_TOML_STRING, a->where);
         if (!rc && strcasecmp(k->string, "AND") != 0 && strcasecmp(k->string, "OR") != 0)
-            rc = ks_error_set(KS_EINVAL, "%s: condition must be OR or AND, not '%s'", a->where,
-                              k->string);
+            rc = ks_error_set(KS_EINVAL, "%s: %s: condition must be OR or AND, not '%s'",
+                              rd->file, a->where, k->string);
         a->all = !rc && strcasecmp(k->string, "AND") == 0;
         return rc;
     }
@@ -404,8 +404,9 @@ static int allowlist_key(reader *rd, ks_gl_allowlist *a, const ks_toml *k)
         else if (strcmp(k->string, "line") == 0)
             a->target = TARGET_LINE;
         else
-            return ks_error_set(KS_EINVAL, "%s: regexTarget must be secret, match or line, not '%s'",
-                                a->where, k->string);
+            return ks_error_set(KS_EINVAL,
+                                "%s: %s: regexTarget must be secret, match or line, not '%s'",
+                                rd->file, a->where, k->string);
         return 0;
     }
     if (strcmp(key, "regexes") == 0)
@@ -436,13 +437,14 @@ static int read_allowlist(reader *rd, const ks_toml *t, const char *rule_id, con
         return ks_error_set(KS_EINVAL, "%s: %s: more than %d allowlists in all", rd->file, label,
                             KS_GITLEAKS_MAX_ALLOWLISTS);
     ks_gl_allowlist a = {0};
-    a.where = ks_strdupf("%s: %s", rd->file, label);
+    a.where = ks_xstrdup(label);
     a.rule_id = rule_id ? ks_xstrdup(rule_id) : NULL;
     int rc = expect(rd, t, KS_TOML_TABLE, label);
     for (size_t i = 0; !rc && i < t->nitems; i++)
         rc = allowlist_key(rd, &a, &t->items[i]);
     if (!rc && !a.nregexes && !a.npaths && !a.ncommits && !a.nstopwords)
-        rc = ks_error_set(KS_EINVAL, "%s: no regexes, paths, commits or stopwords", a.where);
+        rc = ks_error_set(KS_EINVAL, "%s: %s: no regexes, paths, commits or stopwords", rd->file,
+                          a.where);
     if (rc) {
         allowlist_dispose(&a);
         return rc;
@@ -564,7 +566,7 @@ static uint32_t group_count(const char *pat)
 
 /* A rule with only a path: it reports the file itself, its first line as
  * what was found (gitleaks reports "file detected"). */
-static const char PATH_ONLY_PATTERN[] = "\\A[^\\n]{1,80}";
+static const char PATH_ONLY_PATTERN[] = "\\A[\\x00-\\xff][^\\n]{0,79}";
 
 static int read_rule(reader *rd, const ks_toml *t, size_t index)
 {

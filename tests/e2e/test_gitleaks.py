@@ -98,6 +98,7 @@ def project(root, rng):
         # path-only rule (RE2 \z): the first file, not the second
         "deploy/prod.acmekey": "key material for the deploy host\n",
         "deploy/prod.acmekey.bak": "key material for the deploy host\n",
+        "deploy/blank-first.acmekey": "\nkey material after an empty line\n",
         # a binary one: one finding for the file, none for its ELF sections or strings
         # path+regex rule: only in config/*.ini
         "config/app.ini": "[db]\ndb_pass = Hx7kQ2mZ9vLpW3\n",
@@ -118,6 +119,7 @@ def project(root, rng):
         ("acme-token", "src/handbook.py", 1),
         ("acme-token", "src/ignored_too.py", 2),
         ("acme-keyfile", "deploy/prod.acmekey", 1),
+        ("acme-keyfile", "deploy/blank-first.acmekey", 1),
         ("acme-db-password", "config/app.ini", 2),
         ("acme-entropy", "src/seed.cfg", 2),
         ("base-widget-key", "src/widget.yml", 1),
@@ -262,6 +264,9 @@ def test_errors(keysift, tmp):
     check(rc == 2 and "malformed.toml:7:" in err, f"malformed TOML names file and line: {rc} {err}")
     rc, err = run_conf("untranslatable.toml")
     check(rc == 2 and "greek-token" in err and "\\p" in err, f"untranslatable regex: {rc} {err}")
+    rc, err = run_conf("bad-allowlist.toml")
+    check(rc == 2 and "bad-allowlist.toml: rule widget: allowlists #1: condition must be OR or AND"
+          in err, f"bad allowlist condition: {rc} {err}")
     write(proj, ".gitleaksignore", "not a fingerprint\n")
     p = subprocess.run([keysift, "scan", proj], capture_output=True, text=True, timeout=120)
     check(p.returncode == 2 and ".gitleaksignore:1:" in p.stderr, f"bad .gitleaksignore: {p.stderr}")

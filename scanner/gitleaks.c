@@ -978,7 +978,8 @@ int ks_gitleaks_load_ignore(ks_gitleaks *g, const char *path)
     }
     free(line);
     fclose(f);
-    qsort(g->ignore, g->nignore, sizeof(char *), cmp_str);
+    if (g->nignore) /* qsort takes no NULL, even for nothing */
+        qsort(g->ignore, g->nignore, sizeof(char *), cmp_str);
     if (!rc) {
         free(g->ignore_path);
         g->ignore_path = ks_xstrdup(path);

@@ -3,8 +3,10 @@
  *
  *   1. request     what was asked makes sense together
  *   2. config      .keysift.yaml (or the file named): excludes, rules,
- *                  disabled rules, severities, allowlist, support period
- *   3. rules       built-in, --rules files, the configuration's files
+ *                  disabled rules, severities, allowlist, support period;
+ *                  a gitleaks configuration and .gitleaksignore
+ *   3. rules       built-in, --rules files, the configuration's files,
+ *                  the gitleaks configuration's rules
  *   4. engine      one compiled database (cached on disk)
  *   5. source      the file system, a git history, or the staged index
  *   6. pipeline    every blob through the workers: hits
@@ -18,6 +20,7 @@
 #include "core/sha256.h"
 #include "findings/baseline.h"
 #include "findings/inventory.h"
+#include "gitleaks.h"
 #include "report/guidance.h"
 #include "source/git.h"
 #include "source/source.h"
@@ -34,6 +37,7 @@
 typedef struct scan {
     const ks_scan_request *req;
     ks_config conf;
+    ks_gitleaks gl; /* gl.path NULL: none */
     char **excludes; /* the request's and the configuration's */
     size_t nexcludes;
     struct owned *own; /* what the results will keep */
@@ -131,6 +135,60 @@ static int load_config(scan *s)
     return rc;
 }
 
+/* The gitleaks configuration, found as gitleaks finds it (the file named,
+ * $GITLEAKS_CONFIG, then the scan root), and .gitleaksignore beside it. */
+static int load_gitleaks(scan *s)
+{
+    const ks_scan_request *r = s->req;
+    if (r->rules)
+        return 0;
+    static const char *const names[] = {".gitleaks.toml", "gitleaks.toml", ".betterleaks.toml"};
+    const char *root = root_path(r), *env = getenv("GITLEAKS_CONFIG");
+    struct stat st;
+    bool dir = strcmp(root, "-") != 0 && stat(root, &st) == 0 && S_ISDIR(st.st_mode);
+    char *path = r->gitleaks_config ? ks_xstrdup(r->gitleaks_config)
+                 : env && *env      ? ks_xstrdup(env)
+                                    : NULL;
+    for (size_t i = 0; !path && dir && i < sizeof names / sizeof *names; i++) {
+        char *p = ks_strdupf("%s/%s", root, names[i]);
+        if (access(p, F_OK) == 0)
+            path = p;
+        else
+            free(p);
+    }
+    char *ignore = dir ? ks_strdupf("%s/.gitleaksignore", root) : NULL;
+    bool have_ignore = ignore && access(ignore, F_OK) == 0;
+    int rc = 0;
+    if (path)
+        rc = ks_gitleaks_load(&s->gl, path);
+    if (!rc && have_ignore)
+        rc = ks_gitleaks_load_ignore(&s->gl, ignore);
+    if (!rc && dir)
+        s->gl.root = ks_xstrdup(root);
+    free(path);
+    free(ignore);
+    return rc;
+}
+
+/* Say what was read of the gitleaks configuration, and what was not. */
+static void tell_gitleaks(const scan *s, size_t nrules)
+{
+    const ks_gitleaks *g = &s->gl;
+    if (s->req->quiet)
+        return;
+    if (g->path)
+        fprintf(stderr,
+                "keysift: gitleaks configuration %s: %zu rule%s, %zu allowlist%s; keysift's own "
+                "rules %s\n",
+                g->path, nrules, nrules == 1 ? "" : "s", g->nallow, g->nallow == 1 ? "" : "s",
+                g->use_default ? "too ([extend] useDefault)" : "not used (no [extend] useDefault)");
+    if (g->ignore_path)
+        fprintf(stderr, "keysift: %s: %zu accepted finding%s (gitleaks fingerprints)\n",
+                g->ignore_path, g->nignore, g->nignore == 1 ? "" : "s");
+    for (size_t i = 0; i < g->nignored; i++)
+        fprintf(stderr, "keysift: warning: %s: ignored, keysift cannot honour it\n", g->ignored[i]);
+}
+
 static int load_rules(scan *s)
 {
     const ks_scan_request *r = s->req;
@@ -143,7 +201,14 @@ static int load_rules(scan *s)
     int rc = ks_ruleset_load_all(rs, r->rule_paths, r->nrule_paths);
     for (size_t i = 0; rc == 0 && i < s->conf.nrule_paths; i++)
         rc = ks_ruleset_load_path(rs, s->conf.rule_paths[i]);
-    return rc ? rc : ks_config_apply_rules(&s->conf, rs);
+    if (!rc)
+        rc = ks_config_apply_rules(&s->conf, rs);
+    size_t n = s->gl.nrules;
+    if (!rc && s->gl.path)
+        rc = ks_gitleaks_apply(&s->gl, rs);
+    if (!rc)
+        tell_gitleaks(s, n);
+    return rc;
 }
 
 static int build_engine(scan *s)
@@ -209,6 +274,10 @@ static void configure(scan *s)
         .chunk_size = r->chunk_size,
         .limits = r->limits,
     };
+    if (s->gl.nallow) {
+        s->cfg.mark = ks_gitleaks_mark;
+        s->cfg.mark_payload = &s->gl;
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -273,6 +342,9 @@ static int findings(scan *s, ks_scan_output *out, ks_results *res)
                         s->req->support_until ? s->req->support_until : s->conf.support_until);
     ks_results_sort(res);
     res->sum.allowed += ks_results_accept(res, ks_config_accepts, &s->conf);
+    if (s->gl.nallow || s->gl.nignore)
+        res->sum.allowed +=
+            ks_results_accept_locations(res, ks_gitleaks_accepts_location, &s->gl, "gitleaks");
     return s->req->baseline_path ? accept_baseline(s, res) : 0;
 }
 
@@ -363,6 +435,7 @@ static void scan_dispose(scan *s)
     ks_source_close(&s->src);
     ks_engine_free(s->own_engine);
     ks_config_dispose(&s->conf);
+    ks_gitleaks_dispose(&s->gl);
     free(s->excludes);
 }
 
@@ -374,6 +447,8 @@ int ks_scan_run(const ks_scan_request *req, ks_results *res)
     int rc = check_request(req);
     if (!rc)
         rc = load_config(&s);
+    if (!rc)
+        rc = load_gitleaks(&s);
     if (!rc)
         rc = load_rules(&s);
     if (!rc)

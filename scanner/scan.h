@@ -51,6 +51,10 @@ typedef struct ks_scan_request {
 
     /* The project configuration; NULL: .keysift.yaml at the scan root. */
     const char *config_path;
+    /* A gitleaks / Betterleaks configuration; NULL: $GITLEAKS_CONFIG, else
+     * .gitleaks.toml, gitleaks.toml or .betterleaks.toml at the scan root
+     * (gitleaks.h). Not read when `rules` is given. */
+    const char *gitleaks_config;
 
     /* The walk and its budgets. */
     char *const *excludes;

@@ -32,6 +32,7 @@ typedef struct ks_cli_options {
     const char *range;
     const char *baseline;  /* --baseline FILE */
     const char *config;    /* --config FILE */
+    const char *gitleaks_config; /* --gitleaks-config FILE */
     int64_t support_until; /* --support-until DATE; 0: not given */
 } ks_cli_options;
 
@@ -43,7 +44,8 @@ enum {
     KS_CMD_RULES_LIST = 1u << 2,
     KS_CMD_RULES_TEST = 1u << 3,
     KS_CMD_HOOK = 1u << 4, /* hook install */
-    KS_CMD_ALL = (1u << 5) - 1,
+    KS_CMD_BASELINE_IMPORT = 1u << 5, /* baseline import-gitleaks */
+    KS_CMD_ALL = (1u << 6) - 1,
 };
 
 /* What an option's argument is: what a completion offers for it. */
@@ -100,6 +102,7 @@ int ks_cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The commands; each returns the exit status. */
 int ks_cli_scan(ks_cli_options *o, char **paths, size_t npaths);
 int ks_cli_baseline_create(ks_cli_options *o, char **paths, size_t npaths);
+int ks_cli_baseline_import_gitleaks(ks_cli_options *o, const char *report);
 int ks_cli_rules_list(ks_cli_options *o);
 int ks_cli_rules_test(ks_cli_options *o);
 int ks_cli_hook_install(ks_cli_options *o, const char *repo);

@@ -163,7 +163,7 @@ static ks_applies example_applies(void *ctx, uint32_t rule)
 {
     const example_file *x = ctx;
     const ks_rule *r = &x->rs->rules[rule];
-    return !x->path || ks_glob_match_path(r->paths, r->npaths, x->path) ? KS_APPLIES_YES
+    return !x->path || ks_rule_path_applies(r, x->path) ? KS_APPLIES_YES
                                                                         : KS_APPLIES_NO;
 }
 

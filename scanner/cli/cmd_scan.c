@@ -27,6 +27,7 @@ static void make_request(const ks_cli_options *o, char **paths, size_t npaths,
     r->cache_dir = o->cache_dir;
     r->no_cache = o->no_cache;
     r->config_path = o->config;
+    r->gitleaks_config = o->gitleaks_config;
     r->excludes = o->excludes;
     r->nexcludes = o->nexcludes;
     r->threads = o->threads;
@@ -115,4 +116,17 @@ int ks_cli_baseline_create(ks_cli_options *o, char **paths, size_t npaths)
     }
     ks_baseline_dispose(&old);
     return status;
+}
+
+int ks_cli_baseline_import_gitleaks(ks_cli_options *o, const char *report)
+{
+    if (!o->output || strcmp(o->output, "-") == 0)
+        return ks_cli_die("baseline import-gitleaks: give the file to write with -o FILE");
+    size_t n = 0;
+    if (ks_baseline_import_gitleaks(report, o->output, &n) != 0)
+        return ks_cli_die("%s", ks_error_msg());
+    if (!o->quiet)
+        fprintf(stderr, "keysift: baseline of %zu finding%s from %s written to %s\n", n,
+                n == 1 ? "" : "s", report, o->output);
+    return 0;
 }

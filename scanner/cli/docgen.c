@@ -28,6 +28,8 @@ typedef struct command {
 static const command commands[] = {
     {"scan", "scan", NULL, "scan", KS_CMD_SCAN, "file"},
     {"baseline create", "baseline", "create", "baseline_create", KS_CMD_BASELINE, "file"},
+    {"baseline import-gitleaks", "baseline", "import-gitleaks", "baseline_import_gitleaks",
+     KS_CMD_BASELINE_IMPORT, "file"},
     {"hook install", "hook", "install", "hook_install", KS_CMD_HOOK, "dir"},
     {"rules list", "rules", "list", "rules_list", KS_CMD_RULES_LIST, NULL},
     {"rules test", "rules", "test", "rules_test", KS_CMD_RULES_TEST, NULL},

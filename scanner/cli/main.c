@@ -15,8 +15,9 @@ static int dispatch(int argc, char **argv, ks_cli_options *o)
     const char *cmd = argv[1], *sub = argc > 2 ? argv[2] : "";
     bool two = strcmp(cmd, "baseline") == 0 || strcmp(cmd, "rules") == 0 ||
                strcmp(cmd, "hook") == 0;
-    if (strcmp(cmd, "baseline") == 0 && strcmp(sub, "create") != 0)
-        return ks_cli_die("baseline: expected 'create', got '%s'", sub);
+    if (strcmp(cmd, "baseline") == 0 && strcmp(sub, "create") != 0 &&
+        strcmp(sub, "import-gitleaks") != 0)
+        return ks_cli_die("baseline: expected 'create' or 'import-gitleaks', got '%s'", sub);
     if (strcmp(cmd, "rules") == 0 && strcmp(sub, "list") != 0 && strcmp(sub, "test") != 0)
         return ks_cli_die("rules: expected 'list' or 'test', got '%s'", sub);
     if (strcmp(cmd, "hook") == 0 && strcmp(sub, "install") != 0)
@@ -30,6 +31,11 @@ static int dispatch(int argc, char **argv, ks_cli_options *o)
     size_t n = (size_t)(argc - skip - optind);
     if (strcmp(cmd, "scan") == 0)
         return ks_cli_scan(o, operands, n);
+    if (strcmp(cmd, "baseline") == 0 && strcmp(sub, "import-gitleaks") == 0) {
+        if (n != 1)
+            return ks_cli_die("baseline import-gitleaks: give one gitleaks JSON report");
+        return ks_cli_baseline_import_gitleaks(o, operands[0]);
+    }
     if (strcmp(cmd, "baseline") == 0)
         return ks_cli_baseline_create(o, operands, n);
     if (strcmp(cmd, "rules") == 0) {

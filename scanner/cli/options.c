@@ -24,6 +24,7 @@ enum {
     OPT_FORCE,
     OPT_FORMAT,
     OPT_GIT,
+    OPT_GITLEAKS_CONFIG,
     OPT_MAX_DEPTH,
     OPT_MAX_ENTRIES,
     OPT_MAX_EXPANDED,
@@ -73,6 +74,9 @@ const ks_cli_option ks_cli_option_table[] = {
      "examples in json or jsonl"},
     {"git", 0, OPT_GIT, KS_ARG_NONE, NULL, SCAN, NULL,
      "scan the history: each unique blob reachable from any ref, once"},
+    {"gitleaks-config", 0, OPT_GITLEAKS_CONFIG, KS_ARG_FILE, "FILE", SCAN, NULL,
+     "a gitleaks or Betterleaks configuration (default: $GITLEAKS_CONFIG,\n"
+     "else .gitleaks.toml, gitleaks.toml or .betterleaks.toml at the scan root)"},
     {"help", 'h', 'h', KS_ARG_NONE, NULL, KS_CMD_ALL, NULL, "print this help and exit"},
     {"max-depth", 0, OPT_MAX_DEPTH, KS_ARG_TEXT, "N", SCAN, UNPACKING,
      "containers inside containers (default 16)"},
@@ -93,7 +97,7 @@ const ks_cli_option ks_cli_option_table[] = {
      "escaped text or PEM blocks wrapped in prefixes"},
     {"no-unpack", 0, OPT_NO_UNPACK, KS_ARG_NONE, NULL, SCAN, UNPACKING,
      "scan every input as the bytes it is"},
-    {"output", 'o', 'o', KS_ARG_FILE, "FILE", SCAN, NULL,
+    {"output", 'o', 'o', KS_ARG_FILE, "FILE", SCAN | KS_CMD_BASELINE_IMPORT, NULL,
      "write the report to FILE (atomically) instead of stdout"},
     {"quiet", 'q', 'q', KS_ARG_NONE, NULL, SCAN | KS_CMD_RULES_TEST, NULL,
      "no warnings or progress on stderr, no summary in text output"},
@@ -126,6 +130,8 @@ const ks_cli_usage_line ks_cli_usage_table[] = {
     {KS_CMD_HOOK, "hook install", "[--force] [REPO]", "install the pre-commit hook"},
     {KS_CMD_BASELINE, "baseline create", "-o FILE [OPTIONS] [PATH...]",
      "accept the current findings"},
+    {KS_CMD_BASELINE_IMPORT, "baseline import-gitleaks", "-o FILE REPORT.json",
+     "a baseline from a gitleaks JSON report"},
     {KS_CMD_RULES_LIST, "rules list", "[--format FMT] [--rules PATH]", "list the rules"},
     {KS_CMD_RULES_TEST, "rules test", "[--rules PATH]", "check every rule against its examples"},
     {0, NULL, NULL, NULL},
@@ -309,6 +315,9 @@ static int scan_option(ks_cli_options *o, int c, const char *arg)
         return 0;
     case OPT_CONFIG:
         o->config = arg;
+        return 0;
+    case OPT_GITLEAKS_CONFIG:
+        o->gitleaks_config = arg;
         return 0;
     case OPT_FORCE:
         o->force = true;

@@ -693,7 +693,7 @@ static void confirm(ks_scratch *s, uint32_t id, size_t e_end)
     if (e_end <= s->covered[id])
         return;
     bool provisional = false;
-    if (r->npaths && a->applies) {
+    if (ks_rule_has_paths(r) && a->applies) {
         ks_applies ap = a->applies(a->applies_ctx, id);
         if (ap == KS_APPLIES_NO) {
             s->covered[id] = SIZE_MAX; /* not in this buffer */

@@ -6,12 +6,15 @@
  * would otherwise silently drop the checks that keep a rule honest. Every
  * message names the file, the line and the rule.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include "rules.h"
 
+#include "../core/glob.h"
 #include "../core/yaml.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +35,7 @@ static void free_examples(ks_example *v, size_t n)
     free(v);
 }
 
-static void rule_dispose(ks_rule *r)
+void ks_rule_dispose(ks_rule *r)
 {
     free(r->id);
     free(r->name);
@@ -43,6 +46,8 @@ static void rule_dispose(ks_rule *r)
     free(r->extract);
     free(r->syntax);
     free(r->file);
+    free(r->path_regex);
+    pcre2_code_free(r->path_re);
     ks_strv_free(r->keywords, r->nkeywords);
     ks_strv_free(r->references, r->nreferences);
     ks_strv_free(r->paths, r->npaths);
@@ -54,7 +59,7 @@ static void rule_dispose(ks_rule *r)
 void ks_ruleset_dispose(ks_ruleset *rs)
 {
     for (size_t i = 0; i < rs->nrules; i++)
-        rule_dispose(&rs->rules[i]);
+        ks_rule_dispose(&rs->rules[i]);
     free(rs->rules);
     memset(rs, 0, sizeof *rs);
 }
@@ -369,13 +374,56 @@ static int add_rule(ks_ruleset *rs, ks_rule *r, bool unique)
         return ks_error_set(KS_ERULE, "%s:%d: rule %s is already defined at %s:%d", r->file,
                             r->line, r->id, rs->rules[prev].file, rs->rules[prev].line);
     if (prev >= 0) {
-        rule_dispose(&rs->rules[prev]);
+        ks_rule_dispose(&rs->rules[prev]);
         rs->rules[prev] = *r;
         return 0;
     }
     ks_grow((void **)&rs->rules, &rs->cap, rs->nrules + 1, sizeof(ks_rule));
     rs->rules[rs->nrules++] = *r;
     return 0;
+}
+
+int ks_ruleset_add(ks_ruleset *rs, ks_rule *r)
+{
+    int rc = 0;
+    if (r->path_regex && !r->path_re) {
+        int err;
+        PCRE2_SIZE off;
+        r->path_re = pcre2_compile((PCRE2_SPTR)r->path_regex, PCRE2_ZERO_TERMINATED, 0, &err,
+                                   &off, NULL);
+        if (!r->path_re) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(err, msg, sizeof msg);
+            rc = ks_error_set(KS_ERULE, "%s:%d: rule %s: path regex does not compile at offset %zu: %s",
+                              r->file, r->line, r->id, (size_t)off, (const char *)msg);
+        }
+    }
+    if (!rc)
+        rc = add_rule(rs, r, false);
+    if (rc)
+        ks_rule_dispose(r);
+    memset(r, 0, sizeof *r);
+    return rc;
+}
+
+bool ks_rule_path_applies(const ks_rule *r, const char *path)
+{
+    if (r->npaths && !ks_glob_match_path(r->paths, r->npaths, path))
+        return false;
+    if (!r->path_re)
+        return true;
+    /* The regex was written for paths relative to where gitleaks ran,
+     * which the engine does not know: it is tried on the path and on each
+     * part of it that follows a '/' ("./config/app.ini", "config/app.ini").
+     * Only rules with a path regex pay for match data, once per file. */
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    bool found = false;
+    for (const char *p = path; p && !found; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
+        found = pcre2_match(r->path_re, (PCRE2_SPTR)p, strlen(p), 0, 0, md, NULL) >= 0;
+    pcre2_match_data_free(md);
+    return found;
 }
 
 static int load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data, size_t len,
@@ -417,7 +465,7 @@ static int load_buffer(ks_ruleset *rs, const char *name, const uint8_t *data, si
             if (!rc)
                 rc = add_rule(rs, &r, unique);
             if (rc) {
-                rule_dispose(&r);
+                ks_rule_dispose(&r);
                 goto done;
             }
         }
@@ -509,6 +557,8 @@ int ks_ruleset_load_builtin(ks_ruleset *rs)
         if (rc)
             return rc;
     }
+    for (size_t i = 0; i < rs->nrules; i++)
+        rs->rules[i].builtin = true;
     return 0;
 }
 

@@ -83,7 +83,29 @@ typedef struct ks_rule {
     /* Reported only where no other rule matches the same bytes (generic
      * rules give way to provider rules whatever their confidence). */
     bool fallback;
+    /* Where the rule was read from when not a keysift rule file (static:
+     * "gitleaks-config"), or NULL. */
+    const char *source;
+    bool builtin; /* one of keysift's own rules, embedded in the binary */
+    /* The rule reports a file for its path (a gitleaks rule with only
+     * `path`): it applies to a file's own bytes, not to what is decoded or
+     * unpacked from them, nor to a binary's strings. */
+    bool whole_file;
+    /* The rule applies only to files whose path this PCRE2 regex finds
+     * (gitleaks' `path`), besides `paths`; compiled when the rule is added
+     * (ks_ruleset_add), NULL when none. */
+    char *path_regex;
+    void *path_re; /* pcre2_code, owned */
 } ks_rule;
+
+/* Does the rule apply only to some paths (`paths` or `path_regex`)? */
+static inline bool ks_rule_has_paths(const ks_rule *r)
+{
+    return r->npaths || r->path_re;
+}
+/* Does a rule with paths apply to the file at `path`? A path regex is
+ * tried on the path and on every part of it after a '/'. */
+bool ks_rule_path_applies(const ks_rule *r, const char *path);
 
 /* True when the rule is matched by the engine (has a pattern, enabled). */
 static inline bool ks_rule_matched(const ks_rule *r)
@@ -110,6 +132,14 @@ int ks_ruleset_load_path(ks_ruleset *rs, const char *path);
 int ks_ruleset_load_builtin(ks_ruleset *rs);
 /* The built-in rules, then each of `paths` (files or directories). */
 int ks_ruleset_load_all(ks_ruleset *rs, char *const *paths, size_t npaths);
+
+/* Add one rule built by the caller (every string its own, moved into the
+ * set; `r` is left empty): a rule whose id is present replaces it. Its
+ * `path_regex`, when set, is compiled here; an error names the rule. */
+int ks_ruleset_add(ks_ruleset *rs, ks_rule *r);
+
+/* Free what a rule owns (a rule not in a set). */
+void ks_rule_dispose(ks_rule *r);
 
 /* Index of the rule with that id, or -1. */
 long ks_ruleset_find(const ks_ruleset *rs, const char *id);

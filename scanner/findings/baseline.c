@@ -3,6 +3,7 @@
  */
 #include "baseline.h"
 
+#include "../core/diag.h"
 #include "../core/outfile.h"
 
 #include <errno.h>
@@ -123,21 +124,17 @@ bool ks_baseline_accepts(void *check, const ks_finding *f, ks_acceptance *why)
     return true;
 }
 
-int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char *path)
+static int write_entries(ks_baseline_entry *v, size_t n, const ks_baseline *old,
+                         const char *path)
 {
-    ks_baseline_entry *v = ks_xcalloc(res->nfindings + 1, sizeof *v);
-    size_t n = 0;
-    for (size_t i = 0; i < res->nfindings; i++) {
-        memcpy(v[n].fingerprint, res->findings[i].fingerprint, 33);
-        v[n].rule_id = res->rs->rules[res->findings[i].rule].id;
-        n++;
-    }
     qsort(v, n, sizeof *v, cmp_entry);
     json_t *entries = json_array();
     for (size_t i = 0; i < n; i++) {
         if (i && strcmp(v[i].fingerprint, v[i - 1].fingerprint) == 0)
             continue;
         const ks_baseline_entry *prev = find(old, v[i].fingerprint);
+        if (!prev && v[i].reason)
+            prev = &v[i];
         json_t *e = json_object();
         json_object_set_new(e, "fingerprint", json_string(v[i].fingerprint));
         json_object_set_new(e, "rule_id", json_string(v[i].rule_id));
@@ -147,7 +144,6 @@ int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char 
                             prev && prev->expires[0] ? json_string(prev->expires) : json_null());
         json_array_append_new(entries, e);
     }
-    free(v);
     json_t *doc = json_object();
     json_object_set_new(doc, "version", json_integer(1));
     json_object_set_new(doc, "tool", json_string("keysift"));
@@ -164,6 +160,89 @@ int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char 
             rc = ks_outfile_commit(&out, "baseline");
         }
     }
+    json_decref(doc);
+    return rc;
+}
+
+int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char *path)
+{
+    ks_baseline_entry *v = ks_xcalloc(res->nfindings + 1, sizeof *v);
+    size_t n = 0;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        memcpy(v[n].fingerprint, res->findings[i].fingerprint, 33);
+        v[n].rule_id = res->rs->rules[res->findings[i].rule].id;
+        n++;
+    }
+    int rc = write_entries(v, n, old, path);
+    free(v);
+    return rc;
+}
+
+/* A secret gitleaks wrote redacted (--redact, --redact=N) cannot be
+ * fingerprinted. */
+static bool redacted(const char *s)
+{
+    size_t l = strlen(s);
+    return strcmp(s, "REDACTED") == 0 || (l >= 3 && strcmp(s + l - 3, "...") == 0);
+}
+
+int ks_baseline_import_gitleaks(const char *report, const char *path, size_t *count)
+{
+    json_error_t err;
+    *count = 0;
+    json_t *doc = json_load_file(report, 0, &err);
+    if (!doc)
+        return ks_error_set(KS_EINVAL, "%s:%d:%d: gitleaks report is not valid JSON: %s", report,
+                            err.line, err.column, err.text);
+    int rc = 0;
+    size_t n = json_is_array(doc) ? json_array_size(doc) : 0;
+    ks_baseline_entry *v = ks_xcalloc(n + 1, sizeof *v);
+    if (!json_is_array(doc)) {
+        rc = ks_error_set(KS_EINVAL,
+                          "%s: not a gitleaks JSON report (expected an array of findings, as "
+                          "gitleaks --report-format json writes)",
+                          report);
+        goto done;
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(doc, i, e)
+    {
+        const char *rule = json_is_object(e) ? opt_str(e, "RuleID") : NULL;
+        const char *secret = json_is_object(e) ? opt_str(e, "Secret") : NULL;
+        const char *file = json_is_object(e) ? opt_str(e, "File") : NULL;
+        const char *gfp = json_is_object(e) ? opt_str(e, "Fingerprint") : NULL;
+        if (!rule || !*rule || !secret) {
+            rc = ks_error_set(KS_EINVAL, "%s: finding %zu: no `RuleID` or `Secret`", report, i + 1);
+            goto done;
+        }
+        if (!*secret || redacted(secret)) {
+            rc = ks_error_set(KS_EINVAL,
+                              "%s: finding %zu (%s in %s): the secret is redacted or empty; "
+                              "make the report with gitleaks without --redact",
+                              report, i + 1, rule, file ? file : "?");
+            goto done;
+        }
+        uint8_t fp[16];
+        ks_fingerprint(fp, rule, (const uint8_t *)secret, strlen(secret));
+        ks_hex(v[i].fingerprint, fp, 16);
+        v[i].rule_id = (char *)(uintptr_t)rule;
+        v[i].reason = gfp ? ks_strdupf("imported from gitleaks (%s)", gfp)
+                          : ks_strdupf("imported from gitleaks (%s)", file ? file : "");
+    }
+    size_t kept = 0;
+    /* The same secret at several places is one keysift finding. */
+    qsort(v, n, sizeof *v, cmp_entry);
+    for (size_t j = 0; j < n; j++)
+        if (!j || strcmp(v[j].fingerprint, v[j - 1].fingerprint) != 0)
+            kept++;
+    rc = write_entries(v, n, NULL, path);
+    if (!rc)
+        *count = kept;
+done:
+    for (size_t j = 0; j < n; j++)
+        free(v[j].reason);
+    free(v);
     json_decref(doc);
     return rc;
 }

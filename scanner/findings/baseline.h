@@ -41,4 +41,11 @@ bool ks_baseline_accepts(void *check, const ks_finding *f, ks_acceptance *why);
  * the reason, owner and expiry of entries `old` already had. */
 int ks_baseline_write(const ks_results *res, const ks_baseline *old, const char *path);
 
+/* Write a baseline to `path` from a gitleaks JSON report (an array of
+ * findings with RuleID and Secret, as `gitleaks --report-format json`
+ * writes it): each entry is the fingerprint keysift gives (RuleID, Secret),
+ * which the findings of a gitleaks configuration's rule of that id have.
+ * *count: the entries written. */
+int ks_baseline_import_gitleaks(const char *report, const char *path, size_t *count);
+
 #endif

@@ -298,13 +298,13 @@ typedef struct join_ctx {
  * (`blob!uimage!gzip`) has no path of its own, and is in the blob's file. */
 static bool path_allowed(const ks_rule *rule, const ks_location *l)
 {
-    if (!rule->npaths)
+    if (!ks_rule_has_paths(rule))
         return true;
     size_t pl = strlen(l->path), rl = l->root_len < pl ? l->root_len : pl;
     if (memchr(l->path + rl, ':', pl - rl))
         return true;
     char *root = ks_xstrndup(l->path, rl);
-    bool ok = ks_glob_match_path(rule->paths, rule->npaths, root);
+    bool ok = ks_rule_path_applies(rule, root);
     free(root);
     return ok;
 }
@@ -385,8 +385,8 @@ static int cmp_place(const void *pa, const void *pb)
  * confidence. 0: no telling. */
 static int better_at_place(const ks_rule *a, const ks_rule *b)
 {
-    if ((a->npaths > 0) != (b->npaths > 0))
-        return a->npaths > 0 ? 1 : -1;
+    if (ks_rule_has_paths(a) != ks_rule_has_paths(b))
+        return ks_rule_has_paths(a) ? 1 : -1;
     if (a->fallback != b->fallback)
         return a->fallback ? -1 : 1;
     if (a->confidence != b->confidence)
@@ -412,7 +412,7 @@ static void settle_places(ks_results *res)
     bool any = false;
     for (size_t i = 0; i < res->nfindings; i++) {
         n += res->findings[i].nlocs;
-        any = any || res->rs->rules[res->findings[i].rule].npaths > 0;
+        any = any || ks_rule_has_paths(&res->rs->rules[res->findings[i].rule]);
     }
     if (!any || n < 2)
         return;
@@ -436,7 +436,7 @@ static void settle_places(ks_results *res)
             const ks_rule *ra = &res->rs->rules[res->findings[refs[a].finding].rule];
             const ks_rule *rb = &res->rs->rules[res->findings[refs[b].finding].rule];
             if (drop[ga] || drop[gb] || ra == rb || ra->inventory != rb->inventory ||
-                (!ra->npaths && !rb->npaths))
+                (!ks_rule_has_paths(ra) && !ks_rule_has_paths(rb)))
                 continue;
             int c = better_at_place(ra, rb);
             if (c > 0)
@@ -571,6 +571,46 @@ size_t ks_results_accept(ks_results *res, ks_accept_fn fn, void *payload)
 {
     accept_ctx a = {fn, payload, 0};
     filter(res, not_accepted, &a);
+    return a.removed;
+}
+
+typedef struct accept_loc_ctx {
+    ks_accept_loc_fn fn;
+    void *payload;
+    const char *how;
+    size_t removed;
+} accept_loc_ctx;
+
+static bool some_location_left(ks_results *res, ks_finding *f, size_t i, void *payload)
+{
+    (void)i;
+    accept_loc_ctx *a = payload;
+    size_t k = 0, n = f->nlocs;
+    for (size_t j = 0; j < n; j++) {
+        if (a->fn(a->payload, res, f, &f->locs[j])) {
+            a->removed++;
+            if (k == 0 && j == n - 1) {
+                /* The last one: it stays for the suppression's record. */
+                f->locs[k++] = f->locs[j];
+                f->nlocs = k;
+                ks_acceptance why = {a->how, NULL, NULL, NULL};
+                record_suppression(res, f, &why);
+                return false;
+            }
+            ks_location_dispose(&f->locs[j]);
+        } else {
+            f->locs[k++] = f->locs[j];
+        }
+    }
+    f->nlocs = k;
+    return true;
+}
+
+size_t ks_results_accept_locations(ks_results *res, ks_accept_loc_fn fn, void *payload,
+                                   const char *how)
+{
+    accept_loc_ctx a = {fn, payload, how, 0};
+    filter(res, some_location_left, &a);
     return a.removed;
 }
 

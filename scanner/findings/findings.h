@@ -69,6 +69,9 @@ typedef struct ks_location {
     const char *encoding[4];
     unsigned nencoding;
     ks_provenance *prov; /* NULL outside git sources */
+    /* What the scan's mark function (ks_scan_config.mark) said of the
+     * match's bytes, for acceptance by location (gitleaks allowlists). */
+    uint64_t marks;
     ks_binloc *bin;      /* NULL for text files read as they are */
 } ks_location;
 
@@ -232,6 +235,14 @@ typedef bool (*ks_accept_fn)(void *payload, const ks_finding *f, ks_acceptance *
 /* Remove the findings `fn` accepts, recording each as a suppression;
  * returns how many. */
 size_t ks_results_accept(ks_results *res, ks_accept_fn fn, void *payload);
+
+/* 7. The same by location: a location `fn` accepts leaves its finding, and
+ * a finding left without one leaves the results (recorded as a
+ * suppression, how = `how`). Returns how many locations were accepted. */
+typedef bool (*ks_accept_loc_fn)(void *payload, const ks_results *res, const ks_finding *f,
+                                 const ks_location *l);
+size_t ks_results_accept_locations(ks_results *res, ks_accept_loc_fn fn, void *payload,
+                                   const char *how);
 
 /* 6. Sort findings and the inventory: severity, then first location. */
 void ks_results_sort(ks_results *res);

@@ -38,6 +38,10 @@ struct ks_worker {
      * valid where path_gen[rule] == blob_gen. */
     uint32_t blob_gen, *path_gen;
     ks_applies *path_ok;
+    /* Rules that report a file (whole_file): the file they last applied
+     * in, so a file unpacked into parts is reported once; file_gen counts
+     * the files (roots, archive members) begun, from 1. */
+    uint32_t file_gen, *whole_gen;
     struct ks_view *view;     /* offset map of a strings pass; NULL: bytes as they are */
     ks_carve_scratch *carver; /* signature search scratch, made on first use */
     struct ks_decoder *decoder; /* decoding stage buffers (decode.c), made on first use */
@@ -90,6 +94,9 @@ ssize_t ks_fill_mem(void *ctx, uint8_t *dst, size_t want);
  * it (as a file when `file`) and the bytes the engine saw. */
 void ks_blob_begin(ks_worker *w, const ks_origin *origin);
 void ks_blob_end(ks_worker *w, uint64_t bytes, bool file);
+/* A file begins (a source's blob, an archive member): rules that report
+ * files (whole_file) may apply again. */
+void ks_worker_new_file(ks_worker *w);
 
 /* One pass of the engine over the bytes `fill` produces, in chunks. The
  * first chunk may already be in w->buf (`prefilled` bytes, else -1).

@@ -221,16 +221,18 @@ typedef struct chunk_ctx {
 } chunk_ctx;
 
 /* An inline "keysift:allow" on the line where the secret starts accepts it
- * (the comment syntax is the file's own: #, //, <!-- -->, ...). */
+ * (the comment syntax is the file's own: #, //, <!-- -->, ...); so does
+ * gitleaks' "gitleaks:allow", which teams coming from gitleaks have. */
 static bool allowed_inline(const uint8_t *d, size_t len, size_t at)
 {
-    static const char tag[] = "keysift:allow";
+    static const char tag[] = "keysift:allow", gl[] = "gitleaks:allow";
     size_t ls = at, le = at;
     while (ls > 0 && d[ls - 1] != '\n' && at - ls < 4096)
         ls--;
     while (le < len && d[le] != '\n' && le - at < 4096)
         le++;
-    return memmem(d + ls, le - ls, tag, sizeof tag - 1) != NULL;
+    return memmem(d + ls, le - ls, tag, sizeof tag - 1) != NULL ||
+           memmem(d + ls, le - ls, gl, sizeof gl - 1) != NULL;
 }
 
 uint64_t ks_view_map(const ks_view *v, uint64_t at, uint32_t *stride)
@@ -364,6 +366,10 @@ static int on_match(const ks_match *m, void *payload)
     if (m->kend > m->kstart)
         h->loc.key = ks_printable(w->buf + m->kstart, m->kend - m->kstart);
     h->loc.syntax = m->syntax;
+    const ks_scan_config *cfg = w->p->cfg;
+    if (cfg->mark)
+        h->loc.marks = cfg->mark(cfg->mark_payload, m->rule, w->buf, c->len, m->start, m->end,
+                                 m->sstart, m->send);
     return 0;
 }
 
@@ -388,11 +394,20 @@ ks_applies ks_worker_rule_applies(void *ctx, uint32_t rule)
     if (!w->path_gen) {
         w->path_gen = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(uint32_t));
         w->path_ok = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(ks_applies));
+        w->whole_gen = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(uint32_t));
+    }
+    if (r->whole_file) {
+        /* Once per file: the first blob of it asked about (its bytes, its
+         * strings, or its first part when it is unpacked), not the others.
+         * Not cached: the answer changes within a blob. */
+        if (w->whole_gen[rule] == w->file_gen)
+            return KS_APPLIES_NO;
+        w->whole_gen[rule] = w->file_gen;
     }
     if (w->path_gen[rule] != w->blob_gen) {
         const char *path = file_path(w->origin);
         w->path_ok[rule] = !path ? KS_APPLIES_LATER
-                           : ks_glob_match_path(r->paths, r->npaths, path) ? KS_APPLIES_YES
+                           : ks_rule_path_applies(r, path) ? KS_APPLIES_YES
                                                                            : KS_APPLIES_NO;
         w->path_gen[rule] = w->blob_gen;
     }
@@ -433,12 +448,22 @@ void ks_blob_begin(ks_worker *w, const ks_origin *origin)
             memset(w->path_gen, 0, w->p->cfg->rs->nrules * sizeof(uint32_t));
         w->blob_gen = 1;
     }
+
     const ks_origin *r = origin;
     while (r && r->parent)
         r = r->parent;
     w->root = r;
     free(w->origin_text);
     w->origin_text = NULL;
+}
+
+void ks_worker_new_file(ks_worker *w)
+{
+    if (++w->file_gen == 0) { /* wrapped: forget which files rules applied in */
+        if (w->whole_gen)
+            memset(w->whole_gen, 0, w->p->cfg->rs->nrules * sizeof(uint32_t));
+        w->file_gen = 1;
+    }
 }
 
 void ks_blob_end(ks_worker *w, uint64_t bytes, bool file)
@@ -450,6 +475,7 @@ void ks_blob_end(ks_worker *w, uint64_t bytes, bool file)
     if (file)
         atomic_fetch_add_explicit(&w->files, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&w->bytes, bytes, memory_order_relaxed);
+
 }
 
 /* Read up to `want` bytes. For a regular file a short read means the end
@@ -690,6 +716,7 @@ int ks_worker_scan_fd(ks_worker *w, int fd, const ks_origin *origin, uint64_t si
 {
     const ks_scan_config *cfg = w->p->cfg;
     bool regular = (flags & KS_BLOB_REGULAR) != 0;
+    ks_worker_new_file(w);
     /* The default size limit is for what a walk finds; a file the user
      * named is scanned whatever its size (an image of a few GB). */
     uint64_t max = (flags & KS_BLOB_NAMED) && cfg->max_file_size_default ? 0 : cfg->max_file_size;
@@ -750,6 +777,7 @@ too_large:
 int ks_worker_scan_mem(ks_worker *w, const uint8_t *data, size_t len, const ks_origin *origin,
                        uint32_t flags)
 {
+    ks_worker_new_file(w);
     ks_unpack_root(w, data, len, origin, flags, -1, 0);
     return 0;
 }
@@ -952,6 +980,7 @@ static void pipeline_dispose(ks_pipeline *p)
         free(w->origin_text);
         free(w->path_gen);
         free(w->path_ok);
+        free(w->whole_gen);
         ks_hitlist_dispose(&w->hits);
     }
     free(p->workers);

@@ -67,6 +67,12 @@ typedef struct ks_scan_config {
     bool progress;     /* progress line on stderr */
     size_t chunk_size; /* bytes per read; 0 = default (tests set it small) */
     ks_unpack_limits limits;
+    /* Marks set on each hit's location from the match's bytes (d[0..len),
+     * the match at [ms, me), the secret at [ss, se)), or NULL: what the
+     * gitleaks allowlists judge on bytes (gitleaks.h). */
+    uint64_t (*mark)(const void *payload, uint32_t rule, const uint8_t *d, size_t len, size_t ms,
+                     size_t me, size_t ss, size_t se);
+    const void *mark_payload;
 } ks_scan_config;
 
 /* The literals the pipeline wants the engine to mark (ks_engine_opts.marks):

@@ -890,6 +890,8 @@ static void unpack_stream(const frame *f, ks_fmt_stream *st, bool opaque)
     ks_worker *w = f->w;
     const ks_scan_config *cfg = ks_worker_config(w);
     bool file = f->origin->file;
+    if (file)
+        ks_worker_new_file(w);
     const ks_format *fmt =
         opaque || cfg->limits.no_unpack || !f->len ? NULL : ks_format_sniff(f->data, f->len);
     if (fmt && fmt->expand_stream && !too_deep(f, fmt) && !atomic_load(&f->in->spent)) {
@@ -1122,6 +1124,8 @@ static void unpack_blob(const frame *f, bool opaque, size_t skip)
 {
     const ks_scan_config *cfg = ks_worker_config(f->w);
     bool file = f->origin->file || !f->origin->parent;
+    if (f->origin->file)
+        ks_worker_new_file(f->w);
     if (!opaque && !cfg->limits.no_unpack && f->len > 0 && unpack_container(f, file, &skip))
         return;
     if (f->len > 0 && is_text(f->data, f->len)) {

@@ -133,6 +133,8 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
     json_object_set_new(o, "rule_id", json_string(r->id));
     json_object_set_new(o, "rule_name", json_string(r->name));
     json_object_set_new(o, "kind", json_string(r->kind));
+    if (r->source)
+        json_object_set_new(o, "source", json_string(r->source));
     json_object_set_new(o, "severity", json_string(ks_severity_name(r->severity)));
     json_object_set_new(o, "confidence", json_string(ks_confidence_name(f->confidence)));
     json_object_set_new(o, "fingerprint", json_string(f->fingerprint));

@@ -164,6 +164,8 @@ static json_t *rule_json(const ks_rule *r, const ks_guidance *g)
     json_array_append_new(tags, ks_report_json_string(r->kind));
     json_array_append_new(tags, json_string("external/cwe/cwe-798"));
     json_object_set_new(props, "tags", tags);
+    if (r->source)
+        json_object_set_new(props, "source", json_string(r->source));
     json_object_set_new(o, "properties", props);
     return o;
 }

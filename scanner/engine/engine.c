@@ -4,6 +4,19 @@
  * See engine.h for the design. This file has three parts: building the
  * engine (with the on-disk database cache), per-thread scratch, and the
  * scan itself (hit -> confirm -> validate -> suppress overlaps -> report).
+ *
+ * DESIGN (databases)
+ * The rules are split over two Vectorscan databases: DB_MAIN holds every
+ * rule that can match any buffer, DB_PATHS the rules restricted to paths
+ * (`paths:`: /etc/ppp/chap-secrets, .pgpass, OpenWrt's /etc/config/...).
+ * The second is scanned only when the caller says one of its rules applies
+ * to the buffer (or may: KS_APPLIES_LATER), so the line-anchored patterns
+ * those files need cost nothing on the other files. A hit of a rule that
+ * does not apply is dropped in confirm() without any effect, so skipping
+ * the database changes no result. Rules whose patterns are the same text
+ * (generic.password.assignment and .weak) are one expression: its hits are
+ * handed to each of them in turn (`twin`), as two expressions' hits would
+ * be; each rule keeps its own state (covered, gen).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "engine.h"
@@ -51,13 +64,24 @@ typedef struct erule {
     bool unbounded;      /* pattern had no bounded width */
     bool prefilter;      /* Vectorscan only approximates it */
     uint32_t ngroups;    /* capture groups */
+    uint8_t db;          /* DB_MAIN or DB_PATHS */
+    /* The next rule (higher index) with the same pattern in the same
+     * database, or NO_TWIN; a rule with an earlier twin has no expression
+     * of its own. */
+    uint32_t twin;
+    bool has_earlier_twin;
 } erule;
+
+enum { DB_MAIN, DB_PATHS, NDB };
+#define NO_TWIN UINT32_MAX
 
 struct ks_engine {
     const ks_ruleset *rs;
     pthread_mutex_t *jit_lock; /* the one mutable part: lazy JIT compilation */
     erule *rules;              /* one per rule of rs; re == NULL when disabled */
-    hs_database_t *db;
+    hs_database_t *db[NDB]; /* NULL where a database has no expression */
+    uint32_t *path_rules;   /* the rules of DB_PATHS */
+    size_t npath_rules;
     const char *const *marks; /* literals reported to ks_scan_args.mark; ids nrules.. */
     size_t nmarks;
     size_t overlap;
@@ -100,7 +124,7 @@ static void compute_digest(ks_engine *e)
     uint8_t h[32];
     ks_sha256_init(&md);
     const char *ver = hs_version();
-    ks_sha256_update(&md, "keysift-db-2\0", 13);
+    ks_sha256_update(&md, "keysift-db-3\0", 13);
     ks_sha256_update(&md, ver, strlen(ver) + 1);
     for (size_t i = 0; i < e->rs->nrules; i++) {
         const ks_rule *r = &e->rs->rules[i];
@@ -110,6 +134,8 @@ static void compute_digest(ks_engine *e)
         ks_sha256_update(&md, r->pattern, strlen(r->pattern) + 1);
         if (r->extract) /* an extractor widens the rule's window */
             ks_sha256_update(&md, r->extract, strlen(r->extract) + 1);
+        /* the database a rule is compiled into */
+        ks_sha256_update(&md, r->npaths ? "P" : "A", 1);
     }
     for (size_t i = 0; i < e->nmarks; i++)
         ks_sha256_update(&md, e->marks[i], strlen(e->marks[i]) + 1);
@@ -195,10 +221,11 @@ static char *cache_path(const ks_engine *e, const char *dir)
     return p;
 }
 
-#define CACHE_MAGIC "KSHSDB2\n"
+#define CACHE_MAGIC "KSHSDB3\n"
 
-/* Cache layout: magic, rule count, per rule (width u64, flags u8), then the
- * serialized Vectorscan database. The file name is the ruleset digest. */
+/* Cache layout: magic, rule count, per rule (width u64, flags u8), then for
+ * each database its length (u64, 0: none) and its serialized bytes. The
+ * file name is the ruleset digest. */
 static bool cache_load(ks_engine *e, const char *dir)
 {
     char *path = cache_path(e, dir);
@@ -222,18 +249,29 @@ static bool cache_load(ks_engine *e, const char *dir)
         e->rules[i].prefilter = fl & 1;
         e->rules[i].unbounded = fl & 2;
     }
-    long pos = ftell(f);
-    if (fseek(f, 0, SEEK_END) != 0)
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0)
         goto done;
-    long end = ftell(f);
-    if (pos < 0 || end <= pos || fseek(f, pos, SEEK_SET) != 0)
-        goto done;
-    size_t bl = (size_t)(end - pos);
-    blob = ks_xmalloc(bl);
-    if (fread(blob, 1, bl, f) != bl)
-        goto done;
-    ok = hs_deserialize_database(blob, bl, &e->db) == HS_SUCCESS;
+    for (size_t d = 0; d < NDB; d++) {
+        uint64_t bl;
+        long pos = ftell(f);
+        if (fread(&bl, sizeof bl, 1, f) != 1 || pos < 0 || bl > (uint64_t)st.st_size)
+            goto done;
+        if (bl == 0)
+            continue;
+        free(blob);
+        blob = ks_xmalloc((size_t)bl);
+        if (fread(blob, 1, (size_t)bl, f) != bl ||
+            hs_deserialize_database(blob, (size_t)bl, &e->db[d]) != HS_SUCCESS)
+            goto done;
+    }
+    ok = e->db[DB_MAIN] || e->db[DB_PATHS];
 done:
+    if (!ok)
+        for (size_t d = 0; d < NDB; d++) {
+            hs_free_database(e->db[d]);
+            e->db[d] = NULL;
+        }
     free(blob);
     fclose(f);
     return ok;
@@ -257,10 +295,13 @@ static int mkdir_p(const char *dir)
 /* Best effort: a cache that cannot be written costs only start-up time. */
 static void cache_store(const ks_engine *e, const char *dir)
 {
-    char *bytes = NULL;
-    size_t len = 0;
-    if (mkdir_p(dir) != 0 || hs_serialize_database(e->db, &bytes, &len) != HS_SUCCESS)
+    char *bytes[NDB] = {NULL};
+    size_t len[NDB] = {0};
+    if (mkdir_p(dir) != 0)
         return;
+    for (size_t d = 0; d < NDB; d++)
+        if (e->db[d] && hs_serialize_database(e->db[d], &bytes[d], &len[d]) != HS_SUCCESS)
+            goto done;
     char *path = cache_path(e, dir);
     ks_outfile out;
     if (ks_outfile_open(&out, path, 0666, "rule cache") == 0) {
@@ -273,14 +314,20 @@ static void cache_store(const ks_engine *e, const char *dir)
                 (uint8_t)((e->rules[i].prefilter ? 1 : 0) | (e->rules[i].unbounded ? 2 : 0));
             ok = fwrite(&w, sizeof w, 1, f) == 1 && fwrite(&fl, 1, 1, f) == 1;
         }
-        ok = ok && fwrite(bytes, 1, len, f) == len;
+        for (size_t d = 0; ok && d < NDB; d++) {
+            uint64_t l = len[d];
+            ok = fwrite(&l, sizeof l, 1, f) == 1 &&
+                 (len[d] == 0 || fwrite(bytes[d], 1, len[d], f) == len[d]);
+        }
         if (ok)
             ks_outfile_commit(&out, "rule cache");
         else
             ks_outfile_abort(&out);
     }
     free(path);
-    free(bytes);
+done:
+    for (size_t d = 0; d < NDB; d++)
+        free(bytes[d]);
 }
 
 /* A literal as a Vectorscan expression: every byte but letters and digits
@@ -300,9 +347,42 @@ static char *literal_expression(const char *lit)
     return out;
 }
 
+/* Which database each rule goes into, and which rules share a pattern.
+ * Quadratic in the rules with a hit on the first bytes of most
+ * comparisons: a millisecond for 500 rules, once per start-up. */
+static void assign_databases(ks_engine *e)
+{
+    size_t n = e->rs->nrules;
+    e->path_rules = ks_xcalloc(n ? n : 1, sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++) {
+        erule *er = &e->rules[i];
+        er->twin = NO_TWIN;
+        if (!er->enabled)
+            continue;
+        er->db = e->rs->rules[i].npaths ? DB_PATHS : DB_MAIN;
+        if (er->db == DB_PATHS)
+            e->path_rules[e->npath_rules++] = (uint32_t)i;
+    }
+    for (size_t i = 0; i < n; i++) {
+        erule *er = &e->rules[i];
+        if (!er->enabled || er->has_earlier_twin)
+            continue;
+        size_t last = i;
+        for (size_t j = i + 1; j < n; j++) {
+            erule *ej = &e->rules[j];
+            if (ej->enabled && !ej->has_earlier_twin && ej->db == er->db &&
+                strcmp(e->rs->rules[i].pattern, e->rs->rules[j].pattern) == 0) {
+                e->rules[last].twin = (uint32_t)j;
+                ej->has_earlier_twin = true;
+                last = j;
+            }
+        }
+    }
+}
+
 static int compile_db(ks_engine *e)
 {
-    size_t n = e->rs->nrules, k = 0, cap = n + e->nmarks;
+    size_t n = e->rs->nrules, cap = n + e->nmarks + 1, total = 0;
     const char **pats = ks_xcalloc(cap, sizeof(char *));
     unsigned *flags = ks_xcalloc(cap, sizeof(unsigned));
     unsigned *ids = ks_xcalloc(cap, sizeof(unsigned));
@@ -310,37 +390,48 @@ static int compile_db(ks_engine *e)
     hs_compile_error_t *cerr = NULL;
     int rc = 0;
 
-    for (size_t i = 0; i < n; i++) {
-        if (!e->rules[i].enabled)
-            continue;
-        if ((rc = analyse_rule(e, i)) != 0)
+    for (size_t i = 0; i < n; i++)
+        if (e->rules[i].enabled && (rc = analyse_rule(e, i)) != 0)
             goto done;
-        pats[k] = e->rs->rules[i].pattern;
-        flags[k] = e->rules[i].prefilter ? HS_FLAG_PREFILTER : 0;
-        ids[k] = (unsigned)i;
-        k++;
-    }
-    if (k == 0) {
-        rc = ks_error_set(KS_ERULE, "no rules enabled");
-        goto done;
-    }
-    for (size_t j = 0; j < e->nmarks; j++) {
+    for (size_t j = 0; j < e->nmarks; j++)
         lits[j] = literal_expression(e->marks[j]);
-        pats[k] = lits[j];
-        ids[k++] = (unsigned)(n + j);
-    }
-    if (hs_compile_multi(pats, flags, ids, (unsigned)k, HS_MODE_BLOCK, NULL, &e->db, &cerr) !=
-        HS_SUCCESS) {
-        if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < k) {
-            const ks_rule *r = &e->rs->rules[ids[cerr->expression]];
-            rc = ks_error_set(KS_ERULE, "%s:%d: rule %s: Vectorscan cannot compile the pattern: %s",
-                              r->file, r->line, r->id, cerr->message);
-        } else {
-            rc = ks_error_set(KS_EENGINE, "cannot compile the ruleset: %s",
-                              cerr ? cerr->message : "unknown error");
+    for (uint8_t d = 0; d < NDB; d++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!e->rules[i].enabled || e->rules[i].db != d || e->rules[i].has_earlier_twin)
+                continue;
+            pats[k] = e->rs->rules[i].pattern;
+            flags[k] = e->rules[i].prefilter ? HS_FLAG_PREFILTER : 0;
+            ids[k] = (unsigned)i;
+            k++;
         }
-        hs_free_compile_error(cerr);
+        total += k;
+        if (d == DB_MAIN)
+            for (size_t j = 0; j < e->nmarks; j++) {
+                pats[k] = lits[j];
+                flags[k] = 0;
+                ids[k++] = (unsigned)(n + j);
+            }
+        if (k == 0)
+            continue;
+        if (hs_compile_multi(pats, flags, ids, (unsigned)k, HS_MODE_BLOCK, NULL, &e->db[d],
+                             &cerr) != HS_SUCCESS) {
+            if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < k &&
+                ids[cerr->expression] < n) {
+                const ks_rule *r = &e->rs->rules[ids[cerr->expression]];
+                rc = ks_error_set(KS_ERULE,
+                                  "%s:%d: rule %s: Vectorscan cannot compile the pattern: %s",
+                                  r->file, r->line, r->id, cerr->message);
+            } else {
+                rc = ks_error_set(KS_EENGINE, "cannot compile the ruleset: %s",
+                                  cerr ? cerr->message : "unknown error");
+            }
+            hs_free_compile_error(cerr);
+            goto done;
+        }
     }
+    if (total == 0)
+        rc = ks_error_set(KS_ERULE, "no rules enabled");
 done:
     for (size_t j = 0; j < e->nmarks; j++)
         free(lits[j]);
@@ -379,6 +470,7 @@ int ks_engine_new(ks_engine **out, const ks_ruleset *rs, const ks_engine_opts *o
                                                                         : EXTRACT_SECRET;
     }
     compute_digest(e);
+    assign_databases(e);
 
     /* A cached database means these exact patterns compiled before, with
      * PCRE2 as well: their PCRE2 compilation waits for each rule's first
@@ -414,7 +506,9 @@ void ks_engine_free(ks_engine *e)
     for (size_t i = 0; i < e->rs->nrules; i++)
         pcre2_code_free(e->rules[i].re);
     free(e->rules);
-    hs_free_database(e->db);
+    free(e->path_rules);
+    for (size_t d = 0; d < NDB; d++)
+        hs_free_database(e->db[d]);
     pthread_mutex_destroy(e->jit_lock);
     free(e->jit_lock);
     free(e);
@@ -460,10 +554,12 @@ int ks_scratch_new(ks_scratch **out, const ks_engine *e)
 {
     ks_scratch *s = ks_xcalloc(1, sizeof *s);
     s->e = e;
-    if (hs_alloc_scratch(e->db, &s->hs) != HS_SUCCESS) {
-        free(s);
-        return ks_error_set(KS_ENOMEM, "cannot allocate Vectorscan scratch");
-    }
+    for (size_t d = 0; d < NDB; d++)
+        if (e->db[d] && hs_alloc_scratch(e->db[d], &s->hs) != HS_SUCCESS) {
+            hs_free_scratch(s->hs);
+            free(s);
+            return ks_error_set(KS_ENOMEM, "cannot allocate Vectorscan scratch");
+        }
     s->md = pcre2_match_data_create(MAX_GROUPS + 1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
     s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
@@ -786,10 +882,25 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
             a->mark(a->mark_ctx, id - s->e->rs->nrules, (size_t)to);
         return 0;
     }
-    if ((a->flags & KS_SCAN_ONE_RULE) && id != a->only_rule)
-        return 0;
-    confirm(s, id, (size_t)to);
+    for (uint32_t r = id; r != NO_TWIN; r = s->e->rules[r].twin)
+        if (!(a->flags & KS_SCAN_ONE_RULE) || r == a->only_rule)
+            confirm(s, r, (size_t)to);
     return 0;
+}
+
+/* Whether DB_PATHS must be scanned: one of its rules applies, or may. */
+static bool paths_wanted(const ks_engine *e, const ks_scan_args *a)
+{
+    if (!e->db[DB_PATHS])
+        return false;
+    if (a->flags & KS_SCAN_ONE_RULE)
+        return e->rules[a->only_rule].db == DB_PATHS;
+    if (!a->applies)
+        return true;
+    for (size_t i = 0; i < e->npath_rules; i++)
+        if (a->applies(a->applies_ctx, e->path_rules[i]) != KS_APPLIES_NO)
+            return true;
+    return false;
 }
 
 static int cmp_match(const void *pa, const void *pb)
@@ -882,7 +993,12 @@ int ks_engine_scan(const ks_engine *e, ks_scratch *s, const ks_scan_args *a, ks_
         memset(s->gen, 0, e->rs->nrules * sizeof(uint32_t));
         s->scan = 1;
     }
-    hs_error_t hr = hs_scan(e->db, (const char *)a->data, (unsigned)a->len, 0, s->hs, on_hit, s);
+    hs_error_t hr = HS_SUCCESS;
+    if (e->db[DB_MAIN] && !((a->flags & KS_SCAN_ONE_RULE) && e->rules[a->only_rule].db != DB_MAIN))
+        hr = hs_scan(e->db[DB_MAIN], (const char *)a->data, (unsigned)a->len, 0, s->hs, on_hit, s);
+    if (hr == HS_SUCCESS && paths_wanted(e, a))
+        hr = hs_scan(e->db[DB_PATHS], (const char *)a->data, (unsigned)a->len, 0, s->hs, on_hit,
+                     s);
     s->args = NULL;
     if (hr != HS_SUCCESS && hr != HS_SCAN_TERMINATED)
         return ks_error_set(KS_EENGINE, "Vectorscan scan failed (error %d)", (int)hr);

@@ -1,8 +1,9 @@
 /*
  * engine.h - the two-stage matcher.
  *
- * Stage one: every rule in one Vectorscan database, one pass over the
- * bytes. Stage two: for each hit, PCRE2 (JIT) on a bounded window ending
+ * Stage one: every rule in one Vectorscan pass over the bytes (the rules
+ * restricted to paths in a second database, scanned only where one of
+ * them applies: see engine.c). Stage two: for each hit, PCRE2 (JIT) on a bounded window ending
  * where Vectorscan saw the match end, to confirm the rule and extract the
  * secret's capture group; then the rule's validators.
  *

@@ -282,6 +282,95 @@ static void test_engine__path_rule_unknown_path_rivals_no_other(void **state)
     ks_ruleset_dispose(&rs);
 }
 
+/* Two rules with one pattern (a password and its weak twin) are one
+ * Vectorscan expression; each rule still confirms its own hits. A path
+ * rule sits in a database of its own, scanned only where a rule of it
+ * applies; both databases come back from the on-disk cache. */
+static const char *const TWIN_RULES =
+    "rules:\n"
+    "  - id: t.one\n"
+    "    name: one\n"
+    "    kind: token\n"
+    "    severity: low\n"
+    "    pattern: '\\b(tw_[a-z0-9]{12})\\b'\n"
+    "    secret_group: 1\n"
+    "  - id: t.conf\n"
+    "    name: password in device.conf\n"
+    "    kind: password\n"
+    "    severity: high\n"
+    "    confidence: high\n"
+    "    paths: ['device.conf']\n"
+    "    pattern: '(?m)^password\\s{0,4}=\\s{0,4}\"([^\"\\s]{8,64})\"'\n"
+    "    secret_group: 1\n"
+    "  - id: t.two\n"
+    "    name: two\n"
+    "    kind: token\n"
+    "    severity: low\n"
+    "    pattern: '\\b(tw_[a-z0-9]{12})\\b'\n"
+    "    secret_group: 1\n";
+
+static void scan_twins(ks_engine *e, const ks_ruleset *rs, ks_applies ap)
+{
+    const char *text = "a tw_q8w7e6r5t4y3 b\npassword = \"Hx7#kQ2m9vLp\"\nc tw_z9x8c7v6b5n4\n";
+    uint32_t one = (uint32_t)ks_ruleset_find(rs, "t.one");
+    uint32_t two = (uint32_t)ks_ruleset_find(rs, "t.two");
+    uint32_t conf = (uint32_t)ks_ruleset_find(rs, "t.conf");
+    ks_scratch *s;
+    assert_int_equal(ks_scratch_new(&s, e), 0);
+    ks_scan_args a = {.data = (const uint8_t *)text,
+                      .len = strlen(text),
+                      .own_to = strlen(text),
+                      .flags = KS_SCAN_NO_SUPPRESS,
+                      .applies = applies_as,
+                      .applies_ctx = &ap};
+    counter c = {0};
+    assert_int_equal(ks_engine_scan(e, s, &a, count_match, &c), 0);
+    /* in order of the secret's start: each token by both rules, in rule
+     * order; the password only where its rule applies */
+    size_t k = 0;
+    assert_int_equal(c.n, ap == KS_APPLIES_NO ? 4 : 5);
+    assert_int_equal(c.rules[k++], one);
+    assert_int_equal(c.rules[k++], two);
+    if (ap != KS_APPLIES_NO)
+        assert_int_equal(c.rules[k++], conf);
+    assert_int_equal(c.rules[k++], one);
+    assert_int_equal(c.rules[k++], two);
+    /* One rule alone: the later twin, and the path rule. */
+    a.flags = KS_SCAN_NO_SUPPRESS | KS_SCAN_ONE_RULE;
+    a.only_rule = two;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(ks_engine_scan(e, s, &a, count_match, &c), 0);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.rules[0], two);
+    assert_int_equal(c.rules[1], two);
+    a.only_rule = conf;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(ks_engine_scan(e, s, &a, count_match, &c), 0);
+    assert_int_equal(c.n, ap == KS_APPLIES_NO ? 0 : 1);
+    ks_scratch_free(s);
+}
+
+static void test_engine__rules_sharing_a_pattern_and_path_rules(void **state)
+{
+    (void)state;
+    ks_ruleset rs;
+    t_rules(&rs, TWIN_RULES);
+    char *dir = t_tmpdir();
+    ks_engine_opts o = {.cache_dir = dir};
+    for (int pass = 0; pass < 2; pass++) { /* compiled, then from the cache */
+        ks_engine *e = NULL;
+        assert_int_equal(ks_engine_new(&e, &rs, &o), 0);
+        assert_int_equal(ks_engine_stats_get(e)->cache_hit, pass == 1);
+        scan_twins(e, &rs, KS_APPLIES_YES);
+        scan_twins(e, &rs, KS_APPLIES_NO);
+        scan_twins(e, &rs, KS_APPLIES_LATER);
+        ks_engine_free(e);
+    }
+    t_rmtree(dir);
+    free(dir);
+    ks_ruleset_dispose(&rs);
+}
+
 static void test_engine__variable_width_match_reported_once(void **state)
 {
     fixture *f = *state;
@@ -408,6 +497,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_engine__overlapping_matches_keep_the_specific_rule,
                                         setup, teardown),
         cmocka_unit_test(test_engine__path_rule_unknown_path_rivals_no_other),
+        cmocka_unit_test(test_engine__rules_sharing_a_pattern_and_path_rules),
         cmocka_unit_test_setup_teardown(test_engine__variable_width_match_reported_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_engine__binary_bytes_around_a_secret, setup, teardown),

@@ -21,7 +21,7 @@ static int dispatch(int argc, char **argv, ks_cli_options *o)
         return ks_cli_die("rules: expected 'list' or 'test', got '%s'", sub);
     if (strcmp(cmd, "hook") == 0 && strcmp(sub, "install") != 0)
         return ks_cli_die("hook: expected 'install', got '%s'", sub);
-    if (!two && strcmp(cmd, "scan") != 0)
+    if (!two && strcmp(cmd, "scan") != 0 && strcmp(cmd, "diff") != 0)
         return ks_cli_die("unknown command '%s' (try 'keysift --help')", cmd);
     int skip = two ? 2 : 1, status = ks_cli_parse(argc - skip, argv + skip, o);
     if (status >= 0)
@@ -30,6 +30,8 @@ static int dispatch(int argc, char **argv, ks_cli_options *o)
     size_t n = (size_t)(argc - skip - optind);
     if (strcmp(cmd, "scan") == 0)
         return ks_cli_scan(o, operands, n);
+    if (strcmp(cmd, "diff") == 0)
+        return ks_cli_diff(o, operands, n);
     if (strcmp(cmd, "baseline") == 0)
         return ks_cli_baseline_create(o, operands, n);
     if (strcmp(cmd, "rules") == 0) {

@@ -186,13 +186,13 @@ static void print_shared(FILE *f, const ks_results *res, const ks_finding *fd)
     fputs("  shared\n", f);
     wrap(f, "              ", line);
     free(line);
+    const ks_guidance *g = ks_guidance_find(res->guidance, "shared-across-images");
+    if (g && g->firmware)
+        wrap(f, "              ", g->firmware);
     for (size_t i = 0; i < sh->nmatches; i++) {
         fputs(i ? "" : "  matches\n", f);
         wrap(f, "              ", sh->matches[i]);
     }
-    const ks_guidance *g = ks_guidance_find(res->guidance, "shared-across-images");
-    if (g && g->firmware)
-        wrap(f, "              ", g->firmware);
 }
 
 static void print_finding(FILE *f, const ks_results *res, const ks_finding *fd, const style *st,

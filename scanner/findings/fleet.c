@@ -184,6 +184,13 @@ static void share(ks_results *res, const candidate *run, size_t n, size_t *image
     sh->severity = sev < KS_SEV_CRITICAL ? (ks_severity)(sev + 1) : KS_SEV_CRITICAL;
     if (sh->nmerged)
         qsort(f->locs, f->nlocs, sizeof(ks_location), cmp_location);
+    /* A certificate linked to a form that left links to the one kept. */
+    for (size_t i = 0; i < res->ninventory; i++) {
+        ks_crypto *c = res->inventory[i].crypto;
+        for (size_t m = 0; c && m < sh->nmerged; m++)
+            if (strcmp(c->linked, sh->merged[m]) == 0)
+                memcpy(c->linked, f->fingerprint, sizeof c->linked);
+    }
     add_matches(res, f, sh);
     f->shared = sh;
 }

@@ -182,6 +182,11 @@ def test_fleet(tmp, names):
         check("fleet: the certificate of the shared key is named",
               any("CN=fleet-device" in m and "fw-00.tar" in m for m in key["shared"]["matches"]),
               key["shared"]["matches"])
+        certs = [e for e in doc.get("inventory", []) if e.get("crypto") and
+                 "CN=fleet-device" in (e["crypto"].get("subject") or "")]
+        check("fleet: the certificate in the inventory links to the shared finding",
+              len(certs) == 1 and certs[0]["crypto"]["linked"] == key["fingerprint"],
+              certs and certs[0]["crypto"]["linked"])
         check("fleet: the shared key is redacted", key["secret_redacted"] and
               "MII" not in key["secret"], key["secret"])
     # Per-image secrets stay findings of one image each.

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "core/dates.h"
+#include "core/glob.h"
 #include "core/sha256.h"
 #include "findings/baseline.h"
 #include "findings/fleet.h"
@@ -244,6 +245,21 @@ static void read_asset(void *payload, size_t i)
 /* A candidate image: a top-level file. Read once more after the scan, in
  * 64 KiB pieces: its first piece says whether it is a container keysift
  * reads (ks_format_sniff), and the whole file gives its SHA-256. */
+/* Formats that hold a key, not a system: a DER key or PKCS#12 file, a
+ * Dropbear key, a Java key store is the key itself, not an image that
+ * ships it (a folder of key files is no fleet). */
+static bool firmware_container(const uint8_t *d, size_t n)
+{
+    static const char *const key_stores[] = {"der", "dropbear", "jks"};
+    const ks_format *fmt = ks_format_sniff(d, n);
+    if (!fmt)
+        return false;
+    for (size_t i = 0; i < sizeof key_stores / sizeof key_stores[0]; i++)
+        if (strcmp(fmt->name, key_stores[i]) == 0)
+            return false;
+    return true;
+}
+
 typedef struct image_probe {
     char **paths;
     bool *is_image;
@@ -268,7 +284,7 @@ static void probe_image(void *payload, size_t i)
             ok = false;
             break;
         }
-        if (first && !ks_format_sniff(buf, (size_t)n))
+        if (first && !firmware_container(buf, (size_t)n))
             break;
         first = false;
         if (n == 0)
@@ -292,9 +308,11 @@ static int cmp_path(const void *a, const void *b)
 }
 
 /* Top-level files: the paths named that are regular files, and the
- * regular files directly under the directories named. */
-static size_t top_level_files(const ks_scan_request *r, char ***out)
+ * regular files directly under the directories named that the walk does
+ * not exclude. */
+static size_t top_level_files(const scan *s, char ***out)
 {
+    const ks_scan_request *r = s->req;
     char **v = NULL;
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < r->npaths; i++) {
@@ -318,7 +336,8 @@ static size_t top_level_files(const ks_scan_request *r, char ***out)
         while ((e = readdir(d)) != NULL) {
             if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
                 continue;
-            if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            if (ks_path_excluded(s->excludes, s->nexcludes, e->d_name, e->d_name) ||
+                fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
                 !S_ISREG(st.st_mode))
                 continue;
             ks_grow((void **)&v, &cap, n + 1, sizeof(char *));
@@ -347,7 +366,7 @@ static void find_images(scan *s, ks_results *res)
     if (s->req->source != KS_SCAN_FILES)
         return;
     char **paths;
-    size_t n = top_level_files(s->req, &paths);
+    size_t n = top_level_files(s, &paths);
     image_probe p = {paths, ks_xcalloc(n + 1, sizeof(bool)), ks_xcalloc(n + 1, 72)};
     size_t found = 0;
     if (n >= 2) {

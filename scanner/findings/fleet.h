@@ -3,8 +3,10 @@
  * (findings.h) that runs when one scan covers several firmware images.
  *
  * An image is a top-level input that keysift recognises as a container
- * (ks_format_sniff on its first bytes): a file named on the command line,
- * or a regular file directly under a directory named on the command line.
+ * (ks_format_sniff on its first bytes), other than a key store (DER,
+ * PKCS#12, Dropbear, Java key store: the key itself): a file named on the
+ * command line, or a regular file directly under a directory named on the
+ * command line that the walk does not exclude.
  * The caller (scan.c) lists them, sorted by path, in res->images; this
  * module knows only the paths. A location belongs to the image whose path
  * is its root (the first root_len bytes of the location's path).

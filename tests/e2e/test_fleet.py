@@ -139,6 +139,8 @@ def build_images(tmp):
             sh(["mksquashfs", root, os.path.join(imgs, name), "-quiet", "-noappend",
                 "-no-progress"])
         names.append("imgs/" + name)
+    # Not images: a key file (DER: a key store, not an image) and a text file beside them.
+    shutil.copy(os.path.join(keys, "shared.der"), os.path.join(imgs, "spare-key.der"))
     # Not an image: a text file beside them.
     with open(os.path.join(imgs, "RELEASE-NOTES.txt"), "w") as f:
         f.write("Release notes: nothing to see here.\n")
@@ -218,6 +220,13 @@ def test_fleet(tmp, names):
         check("fleet: the key in one image is at its rule's severity (lower)",
               k1 and k1[0]["severity"] == key["shared"]["rule_severity"] and
               k1[0]["severity"] != key["severity"], k1 and k1[0]["severity"])
+    # An image the walk excludes is no image.
+    rcx, ex, _ = scan_json(["--exclude", "fw-1*", "imgs"], tmp)
+    kept = [n for n in names if not os.path.basename(n).startswith("fw-1")]
+    check("fleet: --exclude leaves excluded files out of the images",
+          ex is not None and [im["path"] for im in ex.get("images", [])] == kept and
+          all(f["shared"]["count"] == len(kept) for f in ex["findings"] if "shared" in f),
+          ex and [im["path"] for im in ex.get("images", [])])
     # Two images named on the command line are a fleet too.
     rc2, two, _ = scan_json([names[0], names[1]], tmp)
     check("fleet: two images named on the command line share the key and the hash",

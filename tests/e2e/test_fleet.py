@@ -35,11 +35,40 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 
 KEYSIFT = os.path.abspath(sys.argv[1])
 LIMIT_MB = int(os.environ.get("KEYSIFT_TEST_RSS_MB", "256"))
 N = 20
 failures = 0
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The schemas, where there are (as check_sarif.py and check_cyclonedx.py find them).
+SCHEMAS = next((c for c in (os.environ.get("KEYSIFT_SCHEMAS", ""),
+                            os.path.join(HERE, "..", "..", "..", "shared", "schemas"))
+                if c and os.path.isfile(os.path.join(c, "bom-1.6.schema.json"))), None)
+
+
+def schema_errors(doc, name):
+    """Errors of doc against the schema `name` ("sarif", "cyclonedx"), or None
+    when the schema or python3-jsonschema is not there."""
+    try:
+        import jsonschema
+    except ImportError:
+        return None
+    if not SCHEMAS:
+        return None
+    load = lambda n: json.load(open(os.path.join(SCHEMAS, n)))
+    if name == "sarif":
+        v = jsonschema.Draft7Validator(load("sarif-schema-2.1.0.json"))
+    else:
+        schema, spdx, jsf = (load("bom-1.6.schema.json"), load("spdx.schema.json"),
+                             load("jsf-0.82.schema.json"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            resolver = jsonschema.RefResolver.from_schema(
+                schema, store={spdx["$id"]: spdx, jsf["$id"]: jsf})
+        v = jsonschema.Draft7Validator(schema, resolver=resolver)
+    return [e.message for e in v.iter_errors(doc)][:5]
 
 
 def check(name, ok, detail=""):
@@ -260,7 +289,12 @@ def test_outputs(tmp, names):
         sarif = json.loads(out)
         results = sarif["runs"][0]["results"]
     except (ValueError, KeyError, IndexError):
-        results = []
+        sarif, results = None, []
+    errs = schema_errors(sarif, "sarif")
+    if errs is None:
+        print("skip sarif: schema (KEYSIFT_SCHEMAS) or python3-jsonschema not found")
+    else:
+        check("sarif: valid against the SARIF 2.1.0 schema", not errs, errs)
     shared = [r for r in results if r.get("properties", {}).get("sharedImageCount")]
     check("sarif: shared results carry sharedImageCount and sharedImages",
           shared and all(r["properties"]["sharedImageCount"] == N and
@@ -269,9 +303,15 @@ def test_outputs(tmp, names):
           len(shared))
     rc, out, err = run(["scan", "-q", "--format", "cyclonedx", "imgs"], tmp)
     try:
-        comps = json.loads(out).get("components", [])
+        cdx = json.loads(out)
+        comps = cdx.get("components", [])
     except ValueError:
-        comps = []
+        cdx, comps = None, []
+    errs = schema_errors(cdx, "cyclonedx")
+    if errs is None:
+        print("skip cyclonedx: schema (KEYSIFT_SCHEMAS) or python3-jsonschema not found")
+    else:
+        check("cyclonedx: valid against the CycloneDX 1.6 schema", not errs, errs)
     props = [{p["name"]: p["value"] for p in c.get("properties", [])} for c in comps]
     check("cyclonedx: the shared key carries keysift:shared-images",
           any(p.get("keysift:shared-images") == str(N) for p in props), props[:3])

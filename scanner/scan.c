@@ -337,8 +337,7 @@ static size_t top_level_files(const scan *s, char ***out)
             if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
                 continue;
             if (ks_path_excluded(s->excludes, s->nexcludes, e->d_name, e->d_name) ||
-                fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-                !S_ISREG(st.st_mode))
+                fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
                 continue;
             ks_grow((void **)&v, &cap, n + 1, sizeof(char *));
             v[n++] = ks_strdupf("%.*s%s%s", (int)l, p, p[l - 1] == '/' ? "" : "/", e->d_name);

@@ -69,14 +69,15 @@ static void text_list(FILE *out, const char *title, json_t *const *v, size_t n, 
         json_t *locs = json_object_get(f, "locations");
         const char *where = str(json_array_get(locs, 0), "path");
         size_t nlocs = json_array_size(locs);
-        size_t nimg = (size_t)json_integer_value(json_object_get(json_object_get(f, "shared"), "count"));
+        size_t nimg =
+            (size_t)json_integer_value(json_object_get(json_object_get(f, "shared"), "count"));
         char *secret = secret_of(f, show);
         char sev[16];
         snprintf(sev, sizeof sev, "%s", str(f, "severity"));
         for (char *p = sev; *p; p++)
             *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-        fprintf(out, "  %-8s %s  %s  %s  %s", sev, str(f, "rule_id"), str(f, "fingerprint"),
-                secret, where);
+        fprintf(out, "  %-8s %s  %s  %s  %s", sev, str(f, "rule_id"), str(f, "fingerprint"), secret,
+                where);
         if (nlocs > 1)
             fprintf(out, " (and %zu more place%s)", nlocs - 1, nlocs == 2 ? "" : "s");
         if (nimg)

@@ -108,7 +108,8 @@ static void push(json_t ***v, size_t *n, json_t *f)
 void ks_diff_reports(ks_diff *d, const json_t *old_doc, const json_t *new_doc)
 {
     memset(d, 0, sizeof *d);
-    json_t *olds = json_object_get(old_doc, "findings"), *news = json_object_get(new_doc, "findings");
+    json_t *olds = json_object_get(old_doc, "findings"),
+           *news = json_object_get(new_doc, "findings");
     ident *oid;
     size_t noid = identities(old_doc, &oid);
     bool *matched = ks_xcalloc(json_array_size(olds) + 1, sizeof(bool));

@@ -21,8 +21,8 @@
 #include <string.h>
 
 static const char *const fleet_kinds[] = {
-    "private-key", "password-hash", "iot-credential", "pre-shared-key", "default-password",
-    "password",
+    "private-key",    "password-hash",    "iot-credential",
+    "pre-shared-key", "default-password", "password",
 };
 
 bool ks_fleet_kind(const char *kind)

@@ -211,8 +211,7 @@ static void requirement(FILE *f, const ks_results *res, const char *ref)
             if (strcmp(g->cra_ref.v[k], ref))
                 continue;
             fprintf(f, "- **%s** (%s) `%s` at `", r->name,
-                    ks_severity_name(ks_finding_severity(res->rs, fd)),
-                    fd->fingerprint);
+                    ks_severity_name(ks_finding_severity(res->rs, fd)), fd->fingerprint);
             where(f, &fd->locs[0]);
             fprintf(f, "`%s: ", fd->nlocs > 1 ? " and other places" : "");
             cell(f, g->cra_text.v[k]);

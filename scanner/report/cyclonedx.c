@@ -183,9 +183,8 @@ static json_t *key_component(algs *a, const ks_finding *f, const ks_crypto *c, b
             snprintf(n, sizeof n, "%zu", f->shared->nimages);
             json_array_append_new(props, property("keysift:shared-images", n));
             for (size_t i = 0; i < f->shared->nimages; i++)
-                json_array_append_new(
-                    props, property("keysift:shared-image",
-                                    a->res->images[f->shared->images[i]].path));
+                json_array_append_new(props, property("keysift:shared-image",
+                                                      a->res->images[f->shared->images[i]].path));
         }
         json_object_set_new(o, "properties", props);
     }

@@ -301,8 +301,8 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
             const ks_image *im = &res->images[i];
             json_t *e = json_object();
             json_object_set_new(e, "path", ks_report_json_string(im->path));
-            json_object_set_new(e, "sha256", im->digest[0] ? json_string(im->digest + 7)
-                                                          : json_null());
+            json_object_set_new(e, "sha256",
+                                im->digest[0] ? json_string(im->digest + 7) : json_null());
             json_object_set_new(e, "findings", json_integer((json_int_t)im->findings));
             json_object_set_new(e, "shared_findings", json_integer((json_int_t)im->shared));
             json_array_append_new(imgs, e);

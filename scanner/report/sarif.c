@@ -270,10 +270,12 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
     if (f->shared) {
         /* Found in several images (README, "Secrets shared across images"). */
         json_object_set_new(props, "security-severity", json_string(security_severity(severity)));
-        json_object_set_new(props, "sharedImageCount", json_integer((json_int_t)f->shared->nimages));
+        json_object_set_new(props, "sharedImageCount",
+                            json_integer((json_int_t)f->shared->nimages));
         json_t *imgs = json_array();
         for (size_t i = 0; i < f->shared->nimages; i++)
-            json_array_append_new(imgs, ks_report_json_string(res->images[f->shared->images[i]].path));
+            json_array_append_new(imgs,
+                                  ks_report_json_string(res->images[f->shared->images[i]].path));
         json_object_set_new(props, "sharedImages", imgs);
     }
     if (l->prov && l->prov->commit[0]) {

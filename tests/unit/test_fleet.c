@@ -216,11 +216,14 @@ static json_t *doc(const char *text)
 static void test_diff__new_removed_present_and_merged(void **state)
 {
     (void)state;
-    json_t *old = doc("{\"findings\": [{\"fingerprint\": " FP("a") "},"
-                      " {\"fingerprint\": " FP("b") "}, {\"fingerprint\": " FP("c") "}]}");
+    json_t *old = doc("{\"findings\": [{\"fingerprint\": " FP(
+        "a") "},"
+             " {\"fingerprint\": " FP("b") "}, {\"fingerprint\": " FP("c") "}]}");
     /* NEW: a again, c merged into d (the same key in another form), e new. */
-    json_t *new = doc("{\"findings\": [{\"fingerprint\": " FP("a") "},"
-                      " {\"fingerprint\": " FP("d") ", \"shared\": {\"merged\": [" FP("c") "]}},"
+    json_t *new = doc("{\"findings\": [{\"fingerprint\": " FP(
+        "a") "},"
+             " {\"fingerprint\": " FP("d") ", \"shared\": {\"merged\": [" FP(
+                 "c") "]}},"
                       " {\"fingerprint\": " FP("e") "}]}");
     assert_int_equal(ks_diff_check_report(old, "old.json"), 0);
     assert_int_equal(ks_diff_check_report(new, "new.json"), 0);
@@ -256,7 +259,7 @@ static void test_diff__reports_that_are_not_keysift_json(void **state)
     json_t *c = doc("{\"findings\": [{\"fingerprint\": " FP("A") "}]}");
     assert_int_not_equal(ks_diff_check_report(c, "c.json"), 0);
     json_t *e = doc("{\"findings\": [{\"fingerprint\": " FP("a") ", \"shared\": {\"merged\":"
-                    " [1]}}]}");
+                                                                 " [1]}}]}");
     assert_int_not_equal(ks_diff_check_report(e, "e.json"), 0);
     assert_non_null(strstr(ks_error_msg(), "e.json: finding 1"));
     json_decref(a);
@@ -272,8 +275,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_fleet__one_key_in_two_forms_is_one_shared_finding,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fleet__only_keys_hashes_and_device_credentials,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fleet__only_keys_hashes_and_device_credentials, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fleet__fewer_than_two_images_change_nothing, setup,
                                         teardown),
         cmocka_unit_test(test_diff__new_removed_present_and_merged),

@@ -293,10 +293,10 @@ static void probe_image(void *payload, size_t i)
     }
     close(fd);
     free(buf);
+    uint8_t h[32];
+    ks_sha256_final(&md, h); /* releases the context whatever came of the file */
     if (first || !ok)
         return;
-    uint8_t h[32];
-    ks_sha256_final(&md, h);
     memcpy(p->digest[i], "sha256:", 7);
     ks_hex(p->digest[i] + 7, h, 32);
     p->is_image[i] = true;

@@ -242,9 +242,6 @@ static void read_asset(void *payload, size_t i)
 /* ------------------------------------------------------------------------ */
 /* 7b: images (fleet.h)                                                      */
 
-/* A candidate image: a top-level file. Read once more after the scan, in
- * 64 KiB pieces: its first piece says whether it is a container keysift
- * reads (ks_format_sniff), and the whole file gives its SHA-256. */
 /* Formats that hold a key, not a system: a DER key or PKCS#12 file, a
  * Dropbear key, a Java key store is the key itself, not an image that
  * ships it (a folder of key files is no fleet). */
@@ -266,10 +263,15 @@ typedef struct image_probe {
     char (*digest)[72];
 } image_probe;
 
+/* A candidate image: a top-level file. Read once more after the scan, in
+ * 64 KiB pieces: its first piece says whether it is a container keysift
+ * reads (ks_format_sniff), and the whole file gives its SHA-256. A
+ * symbolic link named on the command line is followed, as the walk
+ * follows it; those in a directory were left out by top_level_files. */
 static void probe_image(void *payload, size_t i)
 {
     image_probe *p = payload;
-    int fd = open(p->paths[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int fd = open(p->paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return; /* the walk warned about it */
     uint8_t *buf = ks_xmalloc(1u << 16);

@@ -265,6 +265,15 @@ def test_fleet(tmp, names):
           two is not None and len(two.get("images", [])) == 2 and
           sorted(f["kind"] for f in two["findings"] if "shared" in f) ==
           ["password-hash", "private-key"])
+    # A symbolic link named on the command line is followed, as the walk follows it.
+    os.symlink(os.path.basename(names[1]), os.path.join(tmp, "imgs", "latest"))
+    try:
+        rc3, three, _ = scan_json([names[0], "imgs/latest"], tmp)
+    finally:
+        os.remove(os.path.join(tmp, "imgs", "latest"))
+    check("fleet: an image named through a symbolic link is an image",
+          three is not None and [im["path"] for im in three.get("images", [])] ==
+          [names[0], "imgs/latest"], three and three.get("images"))
     return doc
 
 

@@ -10,22 +10,29 @@
  *   4. engine      one compiled database (cached on disk)
  *   5. source      the file system, a git history, or the staged index
  *   6. pipeline    every blob through the workers: hits
- *   7. findings    the steps of findings.h, in their order
+ *   7. findings    the steps of findings.h, in their order; with several
+ *                  images (top-level containers) their digests and what
+ *                  they share (fleet.h)
  *   8. reporting   guidance (what each kind means), what was scanned
  */
 #include "scan.h"
 
 #include "config.h"
 #include "core/dates.h"
+#include "core/glob.h"
 #include "core/sha256.h"
 #include "findings/baseline.h"
+#include "findings/fleet.h"
 #include "findings/inventory.h"
 #include "gitleaks.h"
+#include "../formats/format.h"
 #include "report/guidance.h"
 #include "source/git.h"
 #include "source/source.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +308,160 @@ static void read_asset(void *payload, size_t i)
     ks_inventory_read(payload, i);
 }
 
+/* ------------------------------------------------------------------------ */
+/* 7b: images (fleet.h)                                                      */
+
+/* Formats that hold a key, not a system: a DER key or PKCS#12 file, a
+ * Dropbear key, a Java key store is the key itself, not an image that
+ * ships it (a folder of key files is no fleet). */
+static bool firmware_container(const uint8_t *d, size_t n)
+{
+    static const char *const key_stores[] = {"der", "dropbear", "jks"};
+    const ks_format *fmt = ks_format_sniff(d, n);
+    if (!fmt)
+        return false;
+    for (size_t i = 0; i < sizeof key_stores / sizeof key_stores[0]; i++)
+        if (strcmp(fmt->name, key_stores[i]) == 0)
+            return false;
+    return true;
+}
+
+typedef struct image_probe {
+    char **paths;
+    bool *is_image;
+    char (*digest)[72];
+} image_probe;
+
+/* A candidate image: a top-level file. Read once more after the scan, in
+ * 64 KiB pieces: its first piece says whether it is a container keysift
+ * reads (ks_format_sniff), and the whole file gives its SHA-256. A
+ * symbolic link named on the command line is followed, as the walk
+ * follows it; those in a directory were left out by top_level_files. */
+static void probe_image(void *payload, size_t i)
+{
+    image_probe *p = payload;
+    int fd = open(p->paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return; /* the walk warned about it */
+    uint8_t *buf = ks_xmalloc(1u << 16);
+    ks_sha256_ctx md;
+    ks_sha256_init(&md);
+    bool first = true, ok = true;
+    for (;;) {
+        ssize_t n = read(fd, buf, 1u << 16);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            ok = false;
+            break;
+        }
+        if (first && !firmware_container(buf, (size_t)n))
+            break;
+        first = false;
+        if (n == 0)
+            break;
+        ks_sha256_update(&md, buf, (size_t)n);
+    }
+    close(fd);
+    free(buf);
+    uint8_t h[32];
+    ks_sha256_final(&md, h); /* releases the context whatever came of the file */
+    if (first || !ok)
+        return;
+    memcpy(p->digest[i], "sha256:", 7);
+    ks_hex(p->digest[i] + 7, h, 32);
+    p->is_image[i] = true;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Top-level files: the paths named that are regular files, and the
+ * regular files directly under the directories named that the walk does
+ * not exclude. */
+static size_t top_level_files(const scan *s, char ***out)
+{
+    const ks_scan_request *r = s->req;
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < r->npaths; i++) {
+        struct stat st;
+        const char *p = r->paths[i];
+        if (strcmp(p, "-") == 0 || stat(p, &st) != 0)
+            continue;
+        if (S_ISREG(st.st_mode)) {
+            ks_grow((void **)&v, &cap, n + 1, sizeof(char *));
+            v[n++] = ks_xstrdup(p);
+            continue;
+        }
+        DIR *d = S_ISDIR(st.st_mode) ? opendir(p) : NULL;
+        if (!d)
+            continue;
+        /* As the walk names them: the directory without trailing slashes. */
+        size_t l = strlen(p);
+        while (l > 1 && p[l - 1] == '/')
+            l--;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+                continue;
+            if (ks_path_excluded(s->excludes, s->nexcludes, e->d_name, e->d_name) ||
+                fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+                continue;
+            ks_grow((void **)&v, &cap, n + 1, sizeof(char *));
+            v[n++] = ks_strdupf("%.*s%s%s", (int)l, p, p[l - 1] == '/' ? "" : "/", e->d_name);
+        }
+        closedir(d);
+    }
+    if (n > 1)
+        qsort(v, n, sizeof(char *), cmp_path);
+    /* A file named twice is one image. */
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (u && strcmp(v[u - 1], v[i]) == 0)
+            free(v[i]);
+        else
+            v[u++] = v[i];
+    }
+    *out = v;
+    return u;
+}
+
+/* res->images: the top-level files that are containers, when there are
+ * two or more. */
+static void find_images(scan *s, ks_results *res)
+{
+    if (s->req->source != KS_SCAN_FILES)
+        return;
+    char **paths;
+    size_t n = top_level_files(s, &paths);
+    image_probe p = {paths, ks_xcalloc(n + 1, sizeof(bool)), ks_xcalloc(n + 1, 72)};
+    size_t found = 0;
+    if (n >= 2) {
+        ks_pipeline_tasks(&s->cfg, n, probe_image, &p);
+        for (size_t i = 0; i < n; i++)
+            found += p.is_image[i];
+    }
+    if (found >= 2) {
+        res->images = ks_xcalloc(found, sizeof(ks_image));
+        for (size_t i = 0; i < n; i++) {
+            if (!p.is_image[i])
+                continue;
+            ks_image *img = &res->images[res->nimages++];
+            img->path = paths[i];
+            paths[i] = NULL;
+            memcpy(img->digest, p.digest[i], sizeof img->digest);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    free(p.is_image);
+    free(p.digest);
+}
+
 static int accept_baseline(scan *s, ks_results *res)
 {
     ks_baseline b;
@@ -340,12 +501,16 @@ static int findings(scan *s, ks_scan_output *out, ks_results *res)
     ks_pipeline_tasks(&s->cfg, assets, read_asset, res);
     ks_inventory_finish(res, (int64_t)time(NULL),
                         s->req->support_until ? s->req->support_until : s->conf.support_until);
+    find_images(s, res);
+    ks_fleet_share(res);
     ks_results_sort(res);
     res->sum.allowed += ks_results_accept(res, ks_config_accepts, &s->conf);
     if (s->gl.nallow || s->gl.nignore)
         res->sum.allowed +=
             ks_results_accept_locations(res, ks_gitleaks_accepts_location, &s->gl, "gitleaks");
-    return s->req->baseline_path ? accept_baseline(s, res) : 0;
+    int rc = s->req->baseline_path ? accept_baseline(s, res) : 0;
+    ks_fleet_count(res);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */

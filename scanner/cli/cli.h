@@ -45,7 +45,8 @@ enum {
     KS_CMD_RULES_TEST = 1u << 3,
     KS_CMD_HOOK = 1u << 4, /* hook install */
     KS_CMD_BASELINE_IMPORT = 1u << 5, /* baseline import-gitleaks */
-    KS_CMD_ALL = (1u << 6) - 1,
+    KS_CMD_DIFF = 1u << 6, /* diff OLD.json NEW.json */
+    KS_CMD_ALL = (1u << 7) - 1,
 };
 
 /* What an option's argument is: what a completion offers for it. */
@@ -106,6 +107,8 @@ int ks_cli_baseline_import_gitleaks(ks_cli_options *o, const char *report);
 int ks_cli_rules_list(ks_cli_options *o);
 int ks_cli_rules_test(ks_cli_options *o);
 int ks_cli_hook_install(ks_cli_options *o, const char *repo);
+/* `keysift diff OLD.json NEW.json`: 1 when NEW has findings OLD has not. */
+int ks_cli_diff(ks_cli_options *o, char **paths, size_t npaths);
 /* `keysift --version`: keysift, its commit, and the libraries it runs with. */
 int ks_cli_version(void);
 

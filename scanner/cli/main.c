@@ -22,7 +22,7 @@ static int dispatch(int argc, char **argv, ks_cli_options *o)
         return ks_cli_die("rules: expected 'list' or 'test', got '%s'", sub);
     if (strcmp(cmd, "hook") == 0 && strcmp(sub, "install") != 0)
         return ks_cli_die("hook: expected 'install', got '%s'", sub);
-    if (!two && strcmp(cmd, "scan") != 0)
+    if (!two && strcmp(cmd, "scan") != 0 && strcmp(cmd, "diff") != 0)
         return ks_cli_die("unknown command '%s' (try 'keysift --help')", cmd);
     int skip = two ? 2 : 1, status = ks_cli_parse(argc - skip, argv + skip, o);
     if (status >= 0)
@@ -36,6 +36,8 @@ static int dispatch(int argc, char **argv, ks_cli_options *o)
             return ks_cli_die("baseline import-gitleaks: give one gitleaks JSON report");
         return ks_cli_baseline_import_gitleaks(o, operands[0]);
     }
+    if (strcmp(cmd, "diff") == 0)
+        return ks_cli_diff(o, operands, n);
     if (strcmp(cmd, "baseline") == 0)
         return ks_cli_baseline_create(o, operands, n);
     if (strcmp(cmd, "rules") == 0) {

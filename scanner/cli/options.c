@@ -63,15 +63,17 @@ const ks_cli_option ks_cli_option_table[] = {
     {"exclude", 0, OPT_EXCLUDE, KS_ARG_TEXT, "GLOB", SCAN, UNPACKING,
      "skip paths matching GLOB (repeatable); a glob without '/' matches\n"
      "the base name, one with '/' the path relative to the scan root"},
-    {"fail-on", 0, OPT_FAIL_ON, KS_ARG_ENUM, "SEV", KS_CMD_SCAN, NULL,
-     "exit 1 only for findings at or above SEV (default low)"},
+    {"fail-on", 0, OPT_FAIL_ON, KS_ARG_ENUM, "SEV", KS_CMD_SCAN | KS_CMD_DIFF, NULL,
+     "exit 1 only for findings at or above SEV (default low); diff: for\n"
+     "new findings at or above SEV"},
     {"force", 0, OPT_FORCE, KS_ARG_NONE, NULL, KS_CMD_HOOK, NULL,
      "hook install: replace a pre-commit hook that is not keysift's"},
-    {"format", 0, OPT_FORMAT, KS_ARG_ENUM, "FMT", KS_CMD_SCAN | KS_CMD_RULES_LIST, NULL,
+    {"format", 0, OPT_FORMAT, KS_ARG_ENUM, "FMT", KS_CMD_SCAN | KS_CMD_RULES_LIST | KS_CMD_DIFF,
+     NULL,
      "the report's format (default text): cyclonedx is the bill of\n"
      "materials of keys and certificates (CBOM), cra the evidence report in\n"
      "Markdown, html the same as a page; rules list: every field but the\n"
-     "examples in json or jsonl"},
+     "examples in json or jsonl; diff: text or json"},
     {"git", 0, OPT_GIT, KS_ARG_NONE, NULL, SCAN, NULL,
      "scan the history: each unique blob reachable from any ref, once"},
     {"gitleaks-config", 0, OPT_GITLEAKS_CONFIG, KS_ARG_FILE, "FILE", SCAN, NULL,
@@ -97,7 +99,7 @@ const ks_cli_option ks_cli_option_table[] = {
      "escaped text or PEM blocks wrapped in prefixes"},
     {"no-unpack", 0, OPT_NO_UNPACK, KS_ARG_NONE, NULL, SCAN, UNPACKING,
      "scan every input as the bytes it is"},
-    {"output", 'o', 'o', KS_ARG_FILE, "FILE", SCAN | KS_CMD_BASELINE_IMPORT, NULL,
+    {"output", 'o', 'o', KS_ARG_FILE, "FILE", SCAN | KS_CMD_BASELINE_IMPORT | KS_CMD_DIFF, NULL,
      "write the report to FILE (atomically) instead of stdout"},
     {"quiet", 'q', 'q', KS_ARG_NONE, NULL, SCAN | KS_CMD_RULES_TEST, NULL,
      "no warnings or progress on stderr, no summary in text output"},
@@ -105,7 +107,7 @@ const ks_cli_option ks_cli_option_table[] = {
      "with --git: blobs the range introduces, minus secrets in BASE"},
     {"rules", 0, OPT_RULES, KS_ARG_PATH, "FILE|DIR", SCAN | RULES, NULL,
      "add rule files (repeatable); a rule with a built-in id replaces it"},
-    {"show-secrets", 0, OPT_SHOW_SECRETS, KS_ARG_NONE, NULL, KS_CMD_SCAN, NULL,
+    {"show-secrets", 0, OPT_SHOW_SECRETS, KS_ARG_NONE, NULL, KS_CMD_SCAN | KS_CMD_DIFF, NULL,
      "print secrets in full (default: redacted in every format)"},
     {"staged", 0, OPT_STAGED, KS_ARG_NONE, NULL, SCAN, NULL,
      "the index against HEAD: only secrets on added lines"},
@@ -127,6 +129,8 @@ const ks_cli_usage_line ks_cli_usage_table[] = {
     {KS_CMD_SCAN, "scan", "--git --range BASE..HEAD [REPO]",
      "what the commits of a range add (CI)"},
     {KS_CMD_SCAN, "scan", "--staged [REPO]", "the lines this commit adds (pre-commit hook)"},
+    {KS_CMD_DIFF, "diff", "[--format FMT] OLD.json NEW.json",
+     "new, removed and still present findings of two reports"},
     {KS_CMD_HOOK, "hook install", "[--force] [REPO]", "install the pre-commit hook"},
     {KS_CMD_BASELINE, "baseline create", "-o FILE [OPTIONS] [PATH...]",
      "accept the current findings"},
@@ -139,6 +143,7 @@ const ks_cli_usage_line ks_cli_usage_table[] = {
 
 static const char *const colors[] = {"auto", "always", "never"};
 static const char *const rule_formats[] = {"text", "json", "jsonl"};
+static const char *const diff_formats[] = {"text", "json"};
 
 size_t ks_cli_option_values(const ks_cli_option *opt, unsigned command, const char **out,
                             size_t cap)
@@ -161,6 +166,12 @@ size_t ks_cli_option_values(const ks_cli_option *opt, unsigned command, const ch
             for (; n < sizeof rule_formats / sizeof rule_formats[0]; n++)
                 if (n < cap)
                     out[n] = rule_formats[n];
+            return n;
+        }
+        if (command == KS_CMD_DIFF) {
+            for (; n < sizeof diff_formats / sizeof diff_formats[0]; n++)
+                if (n < cap)
+                    out[n] = diff_formats[n];
             return n;
         }
         for (; (v = ks_reporter_name_at(n)); n++)

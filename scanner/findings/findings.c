@@ -149,8 +149,21 @@ static void set_root(ks_location *l, const char *root)
     }
 }
 
+static void shared_free(ks_shared *s)
+{
+    if (!s)
+        return;
+    free(s->images);
+    for (size_t i = 0; i < s->nmatches; i++)
+        free(s->matches[i]);
+    free(s->matches);
+    free(s->merged);
+    free(s);
+}
+
 void ks_finding_dispose(ks_finding *f)
 {
+    shared_free(f->shared);
     ks_crypto_free(f->crypto);
     free(f->secret);
     free(f->redacted);
@@ -619,7 +632,7 @@ size_t ks_results_accept_locations(ks_results *res, ks_accept_loc_fn fn, void *p
 
 int ks_finding_cmp(const ks_ruleset *rs, const ks_finding *a, const ks_finding *b)
 {
-    ks_severity sa = rs->rules[a->rule].severity, sb = rs->rules[b->rule].severity;
+    ks_severity sa = ks_finding_severity(rs, a), sb = ks_finding_severity(rs, b);
     if (sa != sb)
         return sa > sb ? -1 : 1;
     int c = strcmp(a->locs[0].path, b->locs[0].path);
@@ -667,17 +680,25 @@ void ks_results_dispose(ks_results *res)
     }
     free(res->targets);
     free(res->target_digest);
+    for (size_t i = 0; i < res->nimages; i++)
+        free(res->images[i].path);
+    free(res->images);
     if (res->owned_free)
         res->owned_free(res->owned);
     memset(res, 0, sizeof *res);
+}
+
+ks_severity ks_finding_severity(const ks_ruleset *rs, const ks_finding *f)
+{
+    return f->shared ? f->shared->severity : rs->rules[f->rule].severity;
 }
 
 ks_severity ks_results_max_severity(const ks_results *res)
 {
     ks_severity m = KS_SEV_NONE;
     for (size_t i = 0; i < res->nfindings; i++)
-        if (res->rs->rules[res->findings[i].rule].severity > m)
-            m = res->rs->rules[res->findings[i].rule].severity;
+        if (ks_finding_severity(res->rs, &res->findings[i]) > m)
+            m = ks_finding_severity(res->rs, &res->findings[i]);
     return m;
 }
 

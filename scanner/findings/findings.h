@@ -24,10 +24,14 @@
  *   5. keys (inventory.c)       certificates and public keys leave for the
  *                               inventory, keys are read and linked, weak
  *                               material is added (ks_results_add)
+ *   5b. fleet (fleet.c)         with several images: one private key in
+ *                               several forms merged, what two images or
+ *                               more hold marked shared (ks_shared)
  *   6. ks_results_sort          severity, then first location: once
  *   7. ks_results_accept        the allowlist, then the baseline (the order
  *                               is kept, and so is the order of what they
- *                               suppress)
+ *                               suppress); then each image's counts
+ *                               (ks_fleet_count)
  * Other parts of keysift read results; none writes findings.
  */
 #ifndef KS_FINDINGS_H
@@ -100,6 +104,21 @@ typedef struct ks_context {
     const char *note;
 } ks_context;
 
+/* A secret found in several images (fleet.h): one finding for all. */
+typedef struct ks_shared {
+    ks_severity severity; /* one level above the rule's */
+    size_t *images;       /* indexes into ks_results.images, ascending */
+    size_t nimages;
+    /* The certificates and public keys of a shared private key, as text
+     * ("certificate CN=... at PATH"); none for other secrets. */
+    char **matches;
+    size_t nmatches;
+    /* Fingerprints of the findings merged into this one (the same key in
+     * another form: PEM, DER, ...). */
+    char (*merged)[33];
+    size_t nmerged;
+} ks_shared;
+
 typedef struct ks_finding {
     uint32_t rule;
     char fingerprint[33];
@@ -116,6 +135,7 @@ typedef struct ks_finding {
     /* The value shown is public, not a secret (a finding about a weak
      * certificate shows what the certificate is): not redacted. */
     bool public_value;
+    ks_shared *shared; /* found in several images, or NULL */
 } ks_finding;
 
 typedef struct ks_summary {
@@ -135,6 +155,14 @@ typedef struct ks_summary {
 } ks_summary;
 
 struct ks_guidance_set;
+
+/* One image of a scan that covers several (fleet.h). */
+typedef struct ks_image {
+    char *path;
+    char digest[72]; /* "sha256:<hex>"; "" when it could not be read again */
+    size_t findings; /* findings with a location in it */
+    size_t shared;   /* of those, shared with other images */
+} ks_image;
 
 /* A finding accepted by the baseline or the configuration's allowlist, and
  * why (for the evidence report). */
@@ -169,6 +197,10 @@ typedef struct ks_results {
     char **targets;       /* paths given (or the repository) */
     char **target_digest; /* "sha256:<hex>" of a regular file, a git commit id, or NULL */
     size_t ntargets;
+    /* The images, sorted by path, when the scan covered two or more
+     * (fleet.h); none otherwise. */
+    ks_image *images;
+    size_t nimages;
     /* What the scan made that the results point into (the ruleset, the
      * guidance): released by ks_results_dispose. */
     void *owned;
@@ -251,6 +283,9 @@ int ks_finding_cmp(const ks_ruleset *rs, const ks_finding *a, const ks_finding *
 
 /* Record diagnostics in the results (moved; d is left empty). */
 void ks_results_add_diags(ks_results *res, ks_diags *d);
+
+/* A finding's severity: its rule's, or a shared finding's own. */
+ks_severity ks_finding_severity(const ks_ruleset *rs, const ks_finding *f);
 
 /* Highest severity among findings (KS_SEV_NONE when there are none). */
 ks_severity ks_results_max_severity(const ks_results *res);

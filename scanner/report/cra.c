@@ -136,7 +136,7 @@ static size_t count_at_or_above(const ks_results *res, ks_severity s)
 {
     size_t n = 0;
     for (size_t i = 0; i < res->nfindings; i++)
-        if (res->rs->rules[res->findings[i].rule].severity >= s)
+        if (ks_finding_severity(res->rs, &res->findings[i]) >= s)
             n++;
     return n;
 }
@@ -210,8 +210,8 @@ static void requirement(FILE *f, const ks_results *res, const char *ref)
         for (size_t k = 0; g && k < g->cra_ref.n; k++) {
             if (strcmp(g->cra_ref.v[k], ref))
                 continue;
-            fprintf(f, "- **%s** (%s) `%s` at `", r->name, ks_severity_name(r->severity),
-                    fd->fingerprint);
+            fprintf(f, "- **%s** (%s) `%s` at `", r->name,
+                    ks_severity_name(ks_finding_severity(res->rs, fd)), fd->fingerprint);
             where(f, &fd->locs[0]);
             fprintf(f, "`%s: ", fd->nlocs > 1 ? " and other places" : "");
             cell(f, g->cra_text.v[k]);
@@ -248,7 +248,7 @@ static void by_requirement(FILE *f, const ks_results *res)
 static void remediation_row(FILE *f, const ks_results *res, const ks_finding *fd)
 {
     const ks_rule *r = &res->rs->rules[fd->rule];
-    fprintf(f, "| %s | ", ks_severity_name(r->severity));
+    fprintf(f, "| %s | ", ks_severity_name(ks_finding_severity(res->rs, fd)));
     cell(f, r->name);
     fprintf(f, " (`%s`) | `", r->id);
     cell(f, fd->redacted);
@@ -281,6 +281,68 @@ static void remediation(FILE *f, const ks_results *res)
           "exploited vulnerability; see each kind's guidance (JSON output, `guidance."
           "article14`) for the reporting deadlines.\n\n",
           f);
+}
+
+/* The images of a scan that covered several, and the secrets two or more
+ * of them hold. */
+static void shared_across(FILE *f, const ks_results *res)
+{
+    if (!res->nimages)
+        return;
+    size_t nshared = 0;
+    for (size_t i = 0; i < res->nfindings; i++)
+        nshared += res->findings[i].shared != NULL;
+    fputs("## Secrets shared across images\n\n", f);
+    fprintf(f, "%zu images scanned; %zu secret%s found in more than one.\n\n", res->nimages,
+            nshared, nshared == 1 ? "" : "s");
+    fputs("| Image | SHA-256 | Findings | Shared |\n|---|---|---|---|\n", f);
+    for (size_t i = 0; i < res->nimages; i++) {
+        const ks_image *im = &res->images[i];
+        fputs("| `", f);
+        cell(f, im->path);
+        fprintf(f, "` | %s | %zu | %zu |\n", im->digest[0] ? im->digest + 7 : "(not read)",
+                im->findings, im->shared);
+    }
+    fputc('\n', f);
+    const ks_guidance *g = ks_guidance_find(res->guidance, "shared-across-images");
+    for (size_t i = 0; i < res->nfindings; i++) {
+        const ks_finding *fd = &res->findings[i];
+        if (!fd->shared)
+            continue;
+        const ks_rule *r = &res->rs->rules[fd->rule];
+        fprintf(f, "- **%s** (%s; %s in one image) `%s` `", r->name,
+                ks_severity_name(fd->shared->severity), ks_severity_name(r->severity),
+                fd->fingerprint);
+        cell(f, fd->redacted);
+        fprintf(f, "`: shared across %zu images: ", fd->shared->nimages);
+        for (size_t j = 0; j < fd->shared->nimages; j++) {
+            fputs(j ? ", `" : "`", f);
+            cell(f, res->images[fd->shared->images[j]].path);
+            fputc('`', f);
+        }
+        fputc('.', f);
+        for (size_t j = 0; j < fd->shared->nmatches; j++) {
+            fputs(j ? "; " : " Its public key is also in: ", f);
+            cell(f, fd->shared->matches[j]);
+        }
+        fputc('\n', f);
+    }
+    if (nshared && g) {
+        fputc('\n', f);
+        cell(f, g->risk);
+        fputs("\n\nStandards: ", f);
+        for (size_t k = 0; k < g->cwe.n; k++)
+            fprintf(f, "%s%s", k ? ", " : "", g->cwe.v[k]);
+        for (size_t k = 0; k < g->cra_ref.n; k++)
+            fprintf(f, "; CRA %s", g->cra_ref.v[k]);
+        fputs(".\n\nWhat to do:\n\n", f);
+        for (size_t k = 0; k < g->steps.n; k++) {
+            fputs("1. ", f);
+            cell(f, g->steps.v[k]);
+            fputc('\n', f);
+        }
+    }
+    fputc('\n', f);
 }
 
 static void accepted(FILE *f, const ks_results *res)
@@ -319,6 +381,7 @@ int ks_report_cra(FILE *f, const ks_results *res, const ks_report_opts *opts)
     scope(f, res);
     by_requirement(f, res);
     remediation(f, res);
+    shared_across(f, res);
     inventory(f, res);
     accepted(f, res);
     fprintf(f, "## Verdict\n\nRelease gate at `--fail-on %s`: **%s**.\n", ks_severity_name(gate),

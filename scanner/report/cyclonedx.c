@@ -43,6 +43,7 @@ static json_t *property(const char *name, const char *value)
 
 /* The algorithm components, one per distinct name, in order of first use. */
 typedef struct algs {
+    const ks_results *res; /* for the paths of a shared key's images */
     json_t *components;
     char (*names)[64];
     size_t n, cap;
@@ -176,6 +177,15 @@ static json_t *key_component(algs *a, const ks_finding *f, const ks_crypto *c, b
         json_array_append_new(props, property("keysift:fingerprint", f->fingerprint));
         if (c->linked[0])
             json_array_append_new(props, property("keysift:linked", c->linked));
+        if (f->shared) {
+            /* One key in several images (README, "Secrets shared across images"). */
+            char n[24];
+            snprintf(n, sizeof n, "%zu", f->shared->nimages);
+            json_array_append_new(props, property("keysift:shared-images", n));
+            for (size_t i = 0; i < f->shared->nimages; i++)
+                json_array_append_new(props, property("keysift:shared-image",
+                                                      a->res->images[f->shared->images[i]].path));
+        }
         json_object_set_new(o, "properties", props);
     }
     return o;
@@ -293,7 +303,7 @@ int ks_report_cyclonedx(FILE *f, const ks_results *res, const ks_report_opts *op
     json_object_set_new(doc, "metadata", meta);
 
     json_t *components = json_array();
-    algs a = {.components = json_array()};
+    algs a = {.res = res, .components = json_array()};
     for (size_t i = 0; i < res->nfindings; i++)
         if (res->findings[i].crypto && !res->findings[i].public_value)
             asset(&a, components, &res->findings[i]);

@@ -34,7 +34,7 @@ static int severity_count(const ks_results *res, ks_severity s)
 {
     int n = 0;
     for (size_t i = 0; i < res->nfindings; i++)
-        n += res->rs->rules[res->findings[i].rule].severity == s;
+        n += ks_finding_severity(res->rs, &res->findings[i]) == s;
     return n;
 }
 
@@ -57,7 +57,7 @@ static void chart(FILE *f, const ks_results *res)
     ks_severity gate = res->fail_on ? res->fail_on : KS_SEV_LOW;
     bool failed = false;
     for (size_t i = 0; i < res->nfindings; i++)
-        failed |= res->rs->rules[res->findings[i].rule].severity >= gate;
+        failed |= ks_finding_severity(res->rs, &res->findings[i]) >= gate;
     fputs("<div class=\"chart\">\n<svg id=\"summary-chart\" role=\"img\" "
           "aria-label=\"Findings by severity\" width=\"520\" height=\"150\" "
           "viewBox=\"0 0 520 150\" xmlns=\"http://www.w3.org/2000/svg\">\n"

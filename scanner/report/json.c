@@ -126,6 +126,32 @@ static json_t *crypto_json(const ks_crypto *c)
     return o;
 }
 
+/* A secret found in several images: which, and what else it is. */
+static json_t *shared_json(const ks_results *res, const ks_finding *f)
+{
+    const ks_shared *sh = f->shared;
+    json_t *o = json_object();
+    json_object_set_new(o, "count", json_integer((json_int_t)sh->nimages));
+    json_object_set_new(o, "rule_severity",
+                        json_string(ks_severity_name(res->rs->rules[f->rule].severity)));
+    json_t *imgs = json_array();
+    for (size_t i = 0; i < sh->nimages; i++)
+        json_array_append_new(imgs, ks_report_json_string(res->images[sh->images[i]].path));
+    json_object_set_new(o, "images", imgs);
+    json_t *m = json_array();
+    for (size_t i = 0; i < sh->nmatches; i++)
+        json_array_append_new(m, ks_report_json_string(sh->matches[i]));
+    json_object_set_new(o, "matches", m);
+    json_t *fps = json_array();
+    for (size_t i = 0; i < sh->nmerged; i++)
+        json_array_append_new(fps, json_string(sh->merged[i]));
+    json_object_set_new(o, "merged", fps);
+    const ks_guidance *g = ks_guidance_find(res->guidance, "shared-across-images");
+    if (g)
+        json_object_set_new(o, "guidance", guidance_json(g));
+    return o;
+}
+
 static json_t *finding_json(const ks_results *res, const ks_finding *f)
 {
     const ks_rule *r = &res->rs->rules[f->rule];
@@ -135,7 +161,8 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
     json_object_set_new(o, "kind", json_string(r->kind));
     if (r->source)
         json_object_set_new(o, "source", json_string(r->source));
-    json_object_set_new(o, "severity", json_string(ks_severity_name(r->severity)));
+    json_object_set_new(o, "severity",
+                        json_string(ks_severity_name(ks_finding_severity(res->rs, f))));
     json_object_set_new(o, "confidence", json_string(ks_confidence_name(f->confidence)));
     json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
     /* A computed finding's value is a public description: never redacted. */
@@ -215,6 +242,8 @@ static json_t *finding_json(const ks_results *res, const ks_finding *f)
     }
     if (f->present_at_head >= 0)
         json_object_set_new(o, "present_at_head", json_boolean(f->present_at_head == 1));
+    if (f->shared)
+        json_object_set_new(o, "shared", shared_json(res, f));
     return o;
 }
 
@@ -266,6 +295,22 @@ int ks_report_json(FILE *f, const ks_results *res, const ks_report_opts *opts)
         json_array_append_new(inv, e);
     }
     json_object_set_new(doc, "inventory", inv);
+    /* The images, when the scan covered several (README, "Secrets shared
+     * across images"). */
+    if (res->nimages) {
+        json_t *imgs = json_array();
+        for (size_t i = 0; i < res->nimages; i++) {
+            const ks_image *im = &res->images[i];
+            json_t *e = json_object();
+            json_object_set_new(e, "path", ks_report_json_string(im->path));
+            json_object_set_new(e, "sha256",
+                                im->digest[0] ? json_string(im->digest + 7) : json_null());
+            json_object_set_new(e, "findings", json_integer((json_int_t)im->findings));
+            json_object_set_new(e, "shared_findings", json_integer((json_int_t)im->shared));
+            json_array_append_new(imgs, e);
+        }
+        json_object_set_new(doc, "images", imgs);
+    }
     json_object_set_new(doc, "support_until",
                         res->support_until ? time_json(res->support_until) : json_null());
     const ks_summary *s = &res->sum;

@@ -177,7 +177,8 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
     json_t *o = json_object();
     json_object_set_new(o, "ruleId", ks_report_json_string(r->id));
     json_object_set_new(o, "ruleIndex", json_integer((json_int_t)rule_index));
-    json_object_set_new(o, "level", json_string(level_of(r->severity)));
+    ks_severity severity = ks_finding_severity(res->rs, f);
+    json_object_set_new(o, "level", json_string(level_of(severity)));
     char msg[1024];
     int mo = snprintf(msg, sizeof msg, "%s: %s (%zu characters, %s confidence)%s", r->name,
                       f->redacted, f->secret_len, ks_confidence_name(f->confidence),
@@ -267,7 +268,18 @@ static json_t *result_json(const ks_results *res, const ks_finding *f, const ks_
     json_t *props = json_object();
     json_object_set_new(props, "fingerprint", json_string(f->fingerprint));
     json_object_set_new(props, "kind", ks_report_json_string(r->kind));
-    json_object_set_new(props, "severity", json_string(ks_severity_name(r->severity)));
+    json_object_set_new(props, "severity", json_string(ks_severity_name(severity)));
+    if (f->shared) {
+        /* Found in several images (README, "Secrets shared across images"). */
+        json_object_set_new(props, "security-severity", json_string(security_severity(severity)));
+        json_object_set_new(props, "sharedImageCount",
+                            json_integer((json_int_t)f->shared->nimages));
+        json_t *imgs = json_array();
+        for (size_t i = 0; i < f->shared->nimages; i++)
+            json_array_append_new(imgs,
+                                  ks_report_json_string(res->images[f->shared->images[i]].path));
+        json_object_set_new(props, "sharedImages", imgs);
+    }
     if (l->prov && l->prov->commit[0]) {
         json_object_set_new(props, "commit", json_string(l->prov->commit));
         json_object_set_new(props, "atHead", json_boolean(l->prov->at_head));

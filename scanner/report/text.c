@@ -168,13 +168,41 @@ static void print_standards(FILE *f, const ks_guidance *g)
     wrap(f, "              ", line);
 }
 
+/* "shared across N images: a, b, c..." (the first ten), what else the
+ * key is, and what a shared secret means. */
+static void print_shared(FILE *f, const ks_results *res, const ks_finding *fd)
+{
+    const ks_shared *sh = fd->shared;
+    size_t cap = 256, o;
+    for (size_t i = 0; i < sh->nimages && i < 10; i++)
+        cap += strlen(res->images[sh->images[i]].path) + 2;
+    char *line = ks_xmalloc(cap);
+    o = (size_t)snprintf(line, cap, "shared across %zu images: ", sh->nimages);
+    for (size_t i = 0; i < sh->nimages && i < 10; i++)
+        o += (size_t)snprintf(line + o, cap - o, "%s%s", i ? ", " : "",
+                              res->images[sh->images[i]].path);
+    if (sh->nimages > 10)
+        snprintf(line + o, cap - o, "... (%zu more)", sh->nimages - 10);
+    fputs("  shared\n", f);
+    wrap(f, "              ", line);
+    free(line);
+    const ks_guidance *g = ks_guidance_find(res->guidance, "shared-across-images");
+    if (g && g->firmware)
+        wrap(f, "              ", g->firmware);
+    for (size_t i = 0; i < sh->nmatches; i++) {
+        fputs(i ? "" : "  matches\n", f);
+        wrap(f, "              ", sh->matches[i]);
+    }
+}
+
 static void print_finding(FILE *f, const ks_results *res, const ks_finding *fd, const style *st,
                           bool color)
 {
     const ks_rule *r = &res->rs->rules[fd->rule];
+    ks_severity severity = ks_finding_severity(res->rs, fd);
     char sev[16];
-    upper(sev, ks_severity_name(r->severity), sizeof sev);
-    fprintf(f, "%s%-8s%s %s%s%s  %s[%s]%s\n", color ? sev_color(r->severity) : "", sev, st->reset,
+    upper(sev, ks_severity_name(severity), sizeof sev);
+    fprintf(f, "%s%-8s%s %s%s%s  %s[%s]%s\n", color ? sev_color(severity) : "", sev, st->reset,
             st->bold, r->name, st->reset, st->dim, r->id, st->reset);
     char *secret = res->show_secrets || fd->public_value ? ks_printable(fd->secret, fd->secret_len)
                                                          : ks_xstrdup(fd->redacted);
@@ -189,6 +217,8 @@ static void print_finding(FILE *f, const ks_results *res, const ks_finding *fd, 
         print_location(f, st, &fd->locs[j], j == 0);
     if (fd->crypto && !fd->public_value)
         print_key(f, fd->crypto);
+    if (fd->shared)
+        print_shared(f, res, fd);
     if (fd->context) {
         fputs("  context\n", f);
         wrap(f, "              ", fd->context->note);
@@ -239,7 +269,7 @@ static void print_summary(FILE *f, const ks_results *res, const style *st)
 {
     size_t by_sev[5] = {0};
     for (size_t i = 0; i < res->nfindings; i++)
-        by_sev[res->rs->rules[res->findings[i].rule].severity]++;
+        by_sev[ks_finding_severity(res->rs, &res->findings[i])]++;
     const ks_summary *s = &res->sum;
     double mb = (double)s->bytes / 1e6;
     fprintf(f, "%s%zu finding%s%s", st->bold, res->nfindings, res->nfindings == 1 ? "" : "s",
@@ -265,6 +295,13 @@ static void print_summary(FILE *f, const ks_results *res, const style *st)
     count(f, s->containers, "container unpacked", "containers unpacked");
     count(f, s->not_unpacked, "region not unpacked", "regions not unpacked");
     count(f, s->budget_hits, "budget limit hit", "budget limits hit");
+    if (res->nimages) {
+        size_t shared = 0;
+        for (size_t i = 0; i < res->nfindings; i++)
+            shared += res->findings[i].shared != NULL;
+        fprintf(f, "; %zu images, %zu finding%s shared across images", res->nimages, shared,
+                shared == 1 ? "" : "s");
+    }
     fputc('\n', f);
 }
 

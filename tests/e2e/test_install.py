@@ -75,7 +75,7 @@ def test_man():
     check("man.no-option-help-lacks", man_opts <= opts, sorted(man_opts - opts))
     for section in ("SYNOPSIS", "COMMANDS", "OPTIONS", "EXIT STATUS", "ENVIRONMENT", "EXAMPLES"):
         check("man.section " + section, re.search("^" + section + "$", text, re.M) is not None)
-    for cmd in ("scan", "baseline create", "hook install", "rules list", "rules test"):
+    for cmd in ("scan", "diff", "baseline create", "hook install", "rules list", "rules test"):
         check("man.command " + cmd, re.search(r"^   %s$" % cmd, text, re.M) is not None)
     flat = " ".join(text.split())
     for o, vals in values.items():
@@ -106,7 +106,9 @@ def test_bash(script=None):
         check("bash.shellcheck", rc == 0, out)
     opts, values = help_options()
     got = bash_complete(script, ["keysift", ""])
-    check("bash.commands", {"scan", "baseline", "hook", "rules"} <= set(got), got)
+    check("bash.commands", {"scan", "diff", "baseline", "hook", "rules"} <= set(got), got)
+    check("bash.diff --format", sorted(bash_complete(script, ["keysift", "diff", "--format", ""]))
+          == ["json", "text"])
     check("bash.scan --for", bash_complete(script, ["keysift", "scan", "--for"]) == ["--format"])
     fmts = bash_complete(script, ["keysift", "scan", "--format", ""])
     check("bash.scan --format values", sorted(fmts) == sorted(values["format"]), fmts)
@@ -131,7 +133,7 @@ def test_bash(script=None):
           == ["sarif"])
     # every option of --help is offered by some command
     offered = set()
-    for words in (["scan"], ["baseline", "create"], ["hook", "install"], ["rules", "list"],
+    for words in (["scan"], ["diff"], ["baseline", "create"], ["hook", "install"], ["rules", "list"],
                   ["rules", "test"]):
         offered |= {w[2:] for w in bash_complete(script, ["keysift"] + words + ["--"])}
     check("bash.every option offered", opts <= offered, sorted(opts - offered))
@@ -185,6 +187,10 @@ def test_zsh():
     fmt = [l for l in out if l.startswith("--format=")]
     check("zsh.rules list --format spec", len(fmt) == 1 and fmt[0].endswith(":FMT:(text json jsonl)"),
           fmt)
+    check("zsh.diff command", any(l.startswith("diff:") for l in zsh(["keysift", ""])))
+    out = zsh(["keysift", "diff", "--format", ""])
+    fmt = [l for l in out if l.startswith("--format=")]
+    check("zsh.diff --format spec", len(fmt) == 1 and fmt[0].endswith(":FMT:(text json)"), fmt)
     out = zsh(["keysift", "scan", ""])
     specs = set(re.findall(r"--([a-z][a-z-]*)", "\n".join(l.split("[")[0] for l in out)))
     check("zsh.scan options", {"format", "fail-on", "git", "output", "threads"} <= specs,
@@ -208,7 +214,9 @@ def test_fish():
         return [l.split("\t")[0] for l in out.splitlines()]
 
     opts, values = help_options()
-    check("fish.commands", {"scan", "baseline", "hook", "rules"} <= set(fish("keysift ")))
+    check("fish.commands", {"scan", "diff", "baseline", "hook", "rules"} <= set(fish("keysift ")))
+    got = fish("keysift diff --format ")
+    check("fish.diff --format values", sorted(got) == ["json", "text"], got)
     check("fish.scan --for", fish("keysift scan --for") == ["--format"], fish("keysift scan --for"))
     got = fish("keysift scan --format ")
     check("fish.scan --format values", sorted(got) == sorted(values["format"]), got)

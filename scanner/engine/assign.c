@@ -629,6 +629,26 @@ static bool test_result_line(const scan *s, size_t p)
     return e < s->to && s->d[e] == ':' && IN(s->d + ls, e - ls, results);
 }
 
+/* A line of a manual page's source, in documentation: troff escapes
+ * (\- \fB \fI \fR \& \e \(em) around the key. A manual's examples show how
+ * to use a tool (--password=postgres in a sample command); they configure
+ * nothing. */
+static bool troff_line(const scan *s, size_t p)
+{
+    if (!(s->flags & KS_SCAN_DOCS))
+        return false;
+    size_t a = line_start(s, p), e = line_end(s, p);
+    const uint8_t *d = s->d;
+    if (e - a >= 3 && d[a] == '.' && is_alpha(d[a + 1]) &&
+        (is_space(d[a + 2]) || (is_alpha(d[a + 2]) && (a + 3 == e || is_space(d[a + 3])))))
+        return true; /* a request line: .B, .IP, .TP */
+    for (size_t i = a; i + 2 < e; i++)
+        if (d[i] == '\\' && d[i + 1] && d[i + 2] &&
+            (strchr("-&e(", d[i + 1]) || (d[i + 1] == 'f' && strchr("BIRPC(", d[i + 2]))))
+            return true;
+    return false;
+}
+
 static size_t alnum_lower(uint8_t *out, size_t cap, const uint8_t *v, size_t n)
 {
     size_t o = 0;
@@ -644,6 +664,19 @@ static bool name_chars(const uint8_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!is_word(v[i]) && !strchr(".-:/", v[i]))
+            return false;
+    return true;
+}
+
+/* Lower-case letters, digits, '-' and '_' only, and a letter first: how
+ * names are spelled in Lisp, shell and test lists (dir, gid, local). */
+static bool lower_name(const uint8_t *v, size_t n)
+{
+    if (n == 0 || !is_lower(v[0]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_lower(v[i]) && !is_digit(v[i]) && v[i] != '-' && v[i] != '_' && v[i] != '\\' &&
+            v[i] != ')')
             return false;
     return true;
 }
@@ -675,7 +708,7 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
         return false;
     size_t ks, ke;
     key_bounds(&s, hit - 1, &ks, &ke);
-    if (ke <= ks || test_result_line(&s, ks))
+    if (ke <= ks || test_result_line(&s, ks) || troff_line(&s, ks))
         return false;
     if (ks > from && d[ks - 1] == ':' && ke + 1 < to && d[ke] == ':' && d[ke + 1] == '`')
         return false; /* a reStructuredText role: :token:`name` */
@@ -704,6 +737,11 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     }
     if (s.query)
         syntax = "query-parameter";
+    if (!v.quote && !expansion && ke < to && d[ke] == ':' && v.start == ke + 1 &&
+        (ks == from || !is_quote(d[ks - 1])) && lower_name(d + v.start, v.end - v.start))
+        return false; /* passwd:dir, chgdcpass:local: a namespaced name (Scheme, zsh, a
+                       * test's name), not a mapping, which YAML wants with a blank
+                       * after ':' (pass:Zk3qT9fW2xLm is still read) */
     if (v.reference || v.end <= v.start ||
         value_names_key(d + ks, ke - ks, d + v.start, v.end - v.start))
         return false;

@@ -656,6 +656,8 @@ static void confirm_extract(ks_scratch *s, uint32_t id, size_t e_end, size_t fro
     ks_verdict need = er->extract == EXTRACT_WEAK ? KS_VERDICT_WEAK : KS_VERDICT_SECRET;
     if (j.verdict != need || (asg.strict && j.verdict != KS_VERDICT_SECRET))
         return;
+    if (j.verdict == KS_VERDICT_WEAK && ks_gen_weak_is_example(a->flags))
+        return;
     s->covered[id] = asg.end;
     ks_match m = {.rule = id,
                   .start = asg.start,

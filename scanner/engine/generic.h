@@ -52,6 +52,14 @@ typedef struct ks_judgement {
 ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_t quote,
                             uint32_t flags);
 
+/* Is a weak password assigned in bytes of these KS_SCAN_* flags an
+ * example? In documentation that is not code (a manual, a README, a
+ * message catalogue) a short or common password is the manual's example
+ * of the syntax; in code, configuration and tests it is reported. Only
+ * the assignment rules ask: a weak password on a command line or in a URL
+ * keeps its own rule's judgement. */
+bool ks_gen_weak_is_example(uint32_t flags);
+
 /* An assignment found around a keyword. */
 typedef struct ks_assignment {
     size_t start, end;   /* the whole: key to value */

@@ -231,7 +231,9 @@ static const char *const query_verbs[] = {
     "check", "assert", "expect", "verify", "validate", "compare", "match", "contains",
     "test",  "print",  "log",    "warn",   "error",    "format",  "describe", "show",
     "display", "has",  "is",     "find",   "lookup",   "remove",  "delete",  "clear",
-    "unset", "prompt", "ask",    "input",  "query"};
+    "unset", "prompt", "ask",    "input",  "query",
+    /* ...or computes with it: crypt('password', 'salt') hashes a test vector */
+    "crypt", "hash", "scrypt", "bcrypt", "pbkdf2", "digest"};
 /* ...and of a method named for the key, which reads it: get_password("attr"). */
 static const char *const getter_verbs[] = {"get", "read", "fetch", "load"};
 
@@ -274,6 +276,8 @@ static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, cons
         /* put("password", "v"), define('DB_PASSWORD', 'v'), getenv("X", "v"),
          * {"password", "v"}: the next argument; (2,'smtp_password','v') in a
          * SQL dump, a weaker form: only a strong secret counts there. */
+        if (ke - ks == 4 && eq_nocase(d + ks, 4, "pass"))
+            return false; /* Colorizer('PASS', 'green'), {"pass", "fail"}: a result */
         *syntax = prev == '(' ? "call-argument" : prev == '{' ? "initializer" : "name-value-row";
         *strict = prev == ',';
         if (prev == '(' && query_call(s, skip_spaces_back(s, before - 1), false))
@@ -649,6 +653,21 @@ static bool troff_line(const scan *s, size_t p)
     return false;
 }
 
+/* The word before the key, one blank away, makes it prose: a prompt
+ * ("Please Enter Password:", "Confirm password:") or a name the words
+ * make ("Next page token:", "resume token"). */
+static bool prose_before(const scan *s, size_t ks)
+{
+    static const char *const words[] = {"enter", "confirm", "reenter", "page", "next",
+                                        "continuation", "resume", "sync"};
+    if (ks < s->from + 2 || s->d[ks - 1] != ' ')
+        return false;
+    size_t e = ks - 1, a = e;
+    while (a > s->from && is_alpha(s->d[a - 1]))
+        a--;
+    return e > a && in_list(s->d + a, e - a, words, sizeof words / sizeof words[0]);
+}
+
 static size_t alnum_lower(uint8_t *out, size_t cap, const uint8_t *v, size_t n)
 {
     size_t o = 0;
@@ -715,7 +734,7 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     /* The key's own name: after the last '.', for dotted names whose value
      * follows (spring.datasource.password: v keeps the whole name). */
     ks_key_class cls = ks_key_classify(d + ks, ke - ks);
-    if (cls == KS_KEY_CLASS_NONE)
+    if (cls == KS_KEY_CLASS_NONE || prose_before(&s, ks))
         return false;
     value v;
     const char *syntax = "assignment";
@@ -738,10 +757,11 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     if (s.query)
         syntax = "query-parameter";
     if (!v.quote && !expansion && ke < to && d[ke] == ':' && v.start == ke + 1 &&
-        (ks == from || !is_quote(d[ks - 1])) && lower_name(d + v.start, v.end - v.start))
+        (ks == from || !is_quote(d[ks - 1])) && lower_name(d + v.start, v.end - v.start) &&
+        !(ke - ks == 4 && memcmp(d + ks, "pass", 4) == 0))
         return false; /* passwd:dir, chgdcpass:local: a namespaced name (Scheme, zsh, a
                        * test's name), not a mapping, which YAML wants with a blank
-                       * after ':' (pass:Zk3qT9fW2xLm is still read) */
+                       * after ':'; OpenSSL's pass phrase argument pass:word is read) */
     if (v.reference || v.end <= v.start ||
         value_names_key(d + ks, ke - ks, d + v.start, v.end - v.start))
         return false;

@@ -111,7 +111,7 @@ bool ks_gen_directive(const uint8_t *k, size_t n)
 static const char *const not_passwords[] = {
     "bypass",   "compass",  "surpass",  "trespass",   "overpass",  "underpass", "encompass",
     "passpass", "askpass",  "getpass",  "minipass",   "multipass", "onepass",   "twopass",
-    "firstpass", "secondpass", "surrogatepass", "nopass"};
+    "firstpass", "secondpass", "surrogatepass", "nopass", "setpass"};
 /* Words in a key (not the last) that make it name a condition or a
  * property of a password, not a password: ERROR_WRONG_PASSWORD,
  * GPG_ERR_BAD_PASSPHRASE, NSS_BUFLEN_PASSWD, no_password. */
@@ -297,6 +297,8 @@ static const char *const placeholders[] = {
     "your-password", "yourpassword", "your_token", "your-token", "your_api_key", "your-api-key",
     "required", "optional", "hidden", "masked", "removed", "omitted", "<redacted>", "*",
     "value", "pwd", "blah", "missing", "unknown",
+    /* values that say they are not valid: a test's refused input */
+    "invalid", "ignored", "doesnotexist", "nonexistent",
 };
 static const char *const booleans[] = {"true",  "false", "yes", "no", "on", "off",
                                        "enabled", "disabled", "y", "n", "t", "f",
@@ -521,10 +523,10 @@ static bool name_like(const uint8_t *v, size_t n)
         for (size_t m = i; m < k; m++)
             vowel |= strchr("aeiouy", lower(v[m])) != NULL;
         letters += len;
-        if (len >= 3 && vowel) {
-            words++;
+        if ((len >= 3 && vowel) || (len >= 3 && up == len && len <= 5)) {
+            words++; /* a spoken word, or an acronym (RFC, SHA, GCM) */
             in_words += len;
-        } else if (len >= 3 && !(up == len && len <= 5)) {
+        } else if (len >= 3) {
             unspoken++;
         } else if (len < 3 && up != len) {
             short_parts++; /* Pg, Us, dh: a fragment, unless an acronym */
@@ -871,7 +873,8 @@ static const char *const placeholder_marks[] = {
     "yourkey", "yourtoken", "yourpass", "replace_me", "replace-me", "replaceme", "changeme",
     "change_me", "change-me", "dummy", "placeholder", "redacted", "sample", "insert_",
     "insert-", "<password>", "<secret>", "<token>", "os.environ", "process.env", "getenv",
-    "environ[", "...", "fake", "anonymous", "mypass",
+    "environ[", "...", "fake", "anonymous", "mypass", "badpass", "bad-pass", "bad_pass", "badpw",
+    "wrongpass", "wrong-pass", "wrong_pass",
 };
 
 static bool placeholder(const uint8_t *v, size_t n)
@@ -933,14 +936,14 @@ static bool hex_of_text(const uint8_t *v, size_t n)
     return text >= 3;
 }
 
-/* Sixteen hex digits or more (after a "hexsecret:" prefix): in tests,
+/* Sixteen hex digits or more, or any after a "hexsecret:" prefix: in tests,
  * the input or output of an algorithm (a KDF's secret, a key agreement's
  * shared secret, a session key), not a credential anyone configures. */
 static bool hex_vector(const uint8_t *v, size_t n)
 {
     const uint8_t *h;
     size_t hn;
-    return hex_digits(v, n, &h, &hn) && hn >= 16;
+    return hex_digits(v, n, &h, &hn) && (hn >= 16 || (h > v && hn >= 2));
 }
 
 /* A regular expression ('Credential=(?P<access_key>\w+)/', '.*as.user.*',
@@ -962,6 +965,50 @@ static bool regex_text(const uint8_t *v, size_t n)
     }
     return hits >= 2 || (hits == 1 && (memmem(v, n, "(?", 2) || memmem(v, n, "\\(", 2) ||
                                        memmem(v, n, "\\d", 2) || memmem(v, n, "\\w", 2)));
+}
+
+/* An e-mail address: the login an anonymous FTP server asks for as a
+ * password ('nobody@nowhere.com'), or a user name; not a secret. */
+static bool email_address(const uint8_t *v, size_t n)
+{
+    const uint8_t *at = memchr(v, '@', n);
+    if (!at || at == v || memchr(at + 1, '@', (size_t)(v + n - at - 1)))
+        return false;
+    size_t dots = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v + i == at)
+            continue;
+        if (v[i] == '.')
+            dots += v + i > at;
+        else if (!is_word(v[i]) && v[i] != '-' && v[i] != '+')
+            return false;
+    }
+    return dots > 0 && v[n - 1] != '.';
+}
+
+/* A run through the alphabet or the digits ("ABCDEF...xyz0123456789",
+ * "abcdefghijklmnopqrst"): a test's pattern for a long or non-complex
+ * password, not one chosen. Most neighbours follow each other. */
+static bool sequence(const uint8_t *v, size_t n)
+{
+    if (n < 10)
+        return false;
+    size_t next = 0;
+    for (size_t i = 1; i < n; i++)
+        next += v[i] == v[i - 1] + 1;
+    return next * 10 >= (n - 1) * 8;
+}
+
+/* A Vim script's scoped variable (a:1, a:000, s:netrw_passwd, g:user):
+ * a reference. */
+static bool vim_variable(const uint8_t *v, size_t n)
+{
+    if (n < 3 || !strchr("abglstvw", v[0]) || !v[0] || v[1] != ':')
+        return false;
+    for (size_t i = 2; i < n; i++)
+        if (!is_word(v[i]))
+            return false;
+    return true;
 }
 
 /* A percent-encoded value whose decoding is not a secret (a URL's
@@ -1000,9 +1047,11 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
         return j;
     if (mostly_escapes(v, n) || prompt_text(v, n) || formatted_text(v, n, quote) ||
         word_label(v, n) || call_notation(v, n) || assignment_list(v, n) || option_flag(v, n) ||
-        !has_alnum(v, n) || regex_text(v, n))
+        !has_alnum(v, n) || regex_text(v, n) || email_address(v, n) || sequence(v, n) ||
+        vim_variable(v, n))
         return j; /* bytes, a prompt, markup, a label, a call, a list of name=value, a flag,
-                   * punctuation, a pattern */
+                   * punctuation, a pattern, an address, a run of the alphabet, a Vim
+                   * variable */
     if ((v[0] == '&' || v[0] == '?') && has_char(v, n, '='))
         return j; /* a query string: &authMechanism=MONGODB-OIDC&... */
     if (hex_of_text(v, n) || ((flags & KS_SCAN_TESTS) && cls != KS_KEY_CLASS_PASSWORD &&
@@ -1051,5 +1100,22 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
 
 bool ks_gen_weak_is_example(uint32_t flags)
 {
-    return (flags & KS_SCAN_DOCS) && !(flags & KS_SCAN_CODE);
+    return (flags & KS_SCAN_DOCS) && !(flags & (KS_SCAN_CODE | KS_SCAN_TESTS));
+}
+
+bool ks_gen_example_line(const uint8_t *d, size_t len, size_t pos, uint32_t flags)
+{
+    if (pos > len)
+        return false;
+    size_t a = pos;
+    while (a > 0 && d[a - 1] != '\n' && pos - a < 4096)
+        a--;
+    while (a < pos && (d[a] == ' ' || d[a] == '\t'))
+        a++;
+    if (pos - a >= 2 && d[a] == '$' && d[a + 1] == ' ')
+        return true; /* "$ gcloud sql instances create ... --root-password=..." */
+    /* " * setPassword(...)" in a block comment of code: API documentation
+     * (Javadoc, Doxygen), whose examples show a call */
+    return (flags & KS_SCAN_CODE) && pos - a >= 2 && d[a] == '*' &&
+           (d[a + 1] == ' ' || d[a + 1] == '\t');
 }

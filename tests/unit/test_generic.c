@@ -1299,13 +1299,67 @@ static void test_generic__weak_is_example_in_documentation(void **state)
 {
     (void)state;
     /* A manual, a README, a message catalogue: a weak password there is
-     * the manual's example. Code under doc/ and tests keep it. */
+     * the manual's example. Code under doc/ and tests keep it (a test
+     * environment's password is real). */
     assert_true(ks_gen_weak_is_example(KS_SCAN_DOCS));
-    assert_true(ks_gen_weak_is_example(KS_SCAN_DOCS | KS_SCAN_TESTS));
+    assert_false(ks_gen_weak_is_example(KS_SCAN_DOCS | KS_SCAN_TESTS));
     assert_false(ks_gen_weak_is_example(KS_SCAN_DOCS | KS_SCAN_CODE));
     assert_false(ks_gen_weak_is_example(KS_SCAN_TESTS));
     assert_false(ks_gen_weak_is_example(KS_SCAN_CODE | KS_SCAN_TESTS));
     assert_false(ks_gen_weak_is_example(0));
+    /* Lines that are examples in any file: a shell prompt's command, and
+     * in code a block comment's line. */
+    const char *const prompt = "Examples:\n  $ {command} my-db --password=postgres\n";
+    const char *const javadoc = "/**\n *     jrs.setPassword(\"sancho\");\n */\n";
+    const char *const commented = "# DB_PASSWORD=sancho\n";
+    size_t p1 = (size_t)(strstr(prompt, "postgres") - prompt);
+    size_t p2 = (size_t)(strstr(javadoc, "sancho") - javadoc);
+    assert_true(ks_gen_example_line((const uint8_t *)prompt, strlen(prompt), p1, 0));
+    assert_true(
+        ks_gen_example_line((const uint8_t *)javadoc, strlen(javadoc), p2, KS_SCAN_CODE));
+    assert_false(ks_gen_example_line((const uint8_t *)javadoc, strlen(javadoc), p2, 0));
+    assert_false(ks_gen_example_line((const uint8_t *)commented, strlen(commented), 15,
+                                     KS_SCAN_CODE));
+    assert_false(ks_gen_example_line((const uint8_t *)prompt, strlen(prompt), 0, 0));
+}
+
+static void test_generic__judge_addresses_sequences_refusals(void **state)
+{
+    (void)state;
+    /* An anonymous FTP login, a run of the alphabet, a Vim variable, and
+     * the words and names that say a value is refused. */
+    const char *const none[] = {"nobody@nowhere.com", "ops.bot+ci@acme-orders.example",
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+                                "abcdefghijklmnopqrst", "a:2", "s:netrw_passwd", "invalid",
+                                "ignored", "doesnotexist", "badpass", "bad-password", "badpw"};
+    NONE_LIST(KS_KEY_CLASS_PASSWORD, none, '"');
+    /* ...but a password with an @ or a short run in it stays, and so does
+     * "wrong" (the corpus's test value: a weak password). */
+    JUDGE(KS_KEY_CLASS_PASSWORD, "Kq7@pL2x!Wm9", '"', 0, KS_VERDICT_SECRET, KS_CONF_HIGH);
+    JUDGE(KS_KEY_CLASS_PASSWORD, "abc123", '"', 0, KS_VERDICT_WEAK, KS_CONF_MEDIUM);
+    JUDGE(KS_KEY_CLASS_PASSWORD, "wrong", '"', 0, KS_VERDICT_WEAK, KS_CONF_MEDIUM);
+    /* Acronyms count as words of a name; a hexsecret: prefix makes any
+     * length of hex a test vector in tests. */
+    NOT_SECRET(KS_KEY_CLASS_SECRET, "BRAINPOOLP256R1_RFC7027", '"');
+    JUDGE(KS_KEY_CLASS_SECRET, "hexsecret:4646779d", 0, KS_SCAN_TESTS, KS_VERDICT_NONE,
+          KS_CONF_LOW);
+}
+
+static void test_generic__assign_prompts_results_and_hashing(void **state)
+{
+    (void)state;
+    /* A prompt, a name made of words, a result, a hash function's test. */
+    REFUSE("Please Enter Password: " STRONG "\n", "Password", 0);
+    REFUSE("Next page token: " TOKEN "\n", "token", 0);
+    REFUSE("pass = console_attr.Colorizer('PASS', '" STRONG "')", "'PASS", 0);
+    REFUSE("new String[] { \"pass\", \"" STRONG "\" }", "\"pass", KS_SCAN_CODE);
+    REFUSE("cr = crypt.crypt('mypassword', '" STRONG "')", "mypassword", KS_SCAN_CODE);
+    REFUSE("SELECT crypt('longlongpassword', '_J9..j2zz');", "longlongpassword", 0);
+    /* OpenSSL's pass phrase argument is read, glued as it is. */
+    EXPECT("secret = pass:insta # demo CA", "pass", 0, "pass", "insta", 0, "mapping");
+    /* ...and a call that sets one still gives its value. */
+    EXPECT("put(\"password\", \"" STRONG "\")", "password", KS_SCAN_CODE, "password", STRONG,
+           '"', "call-argument");
 }
 
 static void test_generic__assign_manual_pages_and_namespaced_names(void **state)
@@ -1688,6 +1742,8 @@ int main(void)
         cmocka_unit_test(test_generic__judge_patterns_and_queries),
         cmocka_unit_test(test_generic__weak_is_example_in_documentation),
         cmocka_unit_test(test_generic__assign_manual_pages_and_namespaced_names),
+        cmocka_unit_test(test_generic__judge_addresses_sequences_refusals),
+        cmocka_unit_test(test_generic__assign_prompts_results_and_hashing),
         cmocka_unit_test(test_generic__judge_references),
         cmocka_unit_test(test_generic__judge_empty_long_and_unnamed),
         cmocka_unit_test(test_generic__judge_booleans_and_lines),

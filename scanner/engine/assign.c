@@ -687,15 +687,16 @@ static bool name_chars(const uint8_t *v, size_t n)
     return true;
 }
 
-/* Lower-case letters, digits, '-' and '_' only, and a letter first: how
- * names are spelled in Lisp, shell and test lists (dir, gid, local). */
+/* Lower-case letters, digits, '-', '_' and '+' only, and a letter first:
+ * how names are spelled in Lisp, shell and test lists (dir, gid, local,
+ * key+cert). */
 static bool lower_name(const uint8_t *v, size_t n)
 {
     if (n == 0 || !is_lower(v[0]))
         return false;
     for (size_t i = 0; i < n; i++)
         if (!is_lower(v[i]) && !is_digit(v[i]) && v[i] != '-' && v[i] != '_' && v[i] != '\\' &&
-            v[i] != ')')
+            v[i] != ')' && v[i] != '+')
             return false;
     return true;
 }

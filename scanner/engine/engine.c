@@ -606,8 +606,12 @@ static verdict accept(ks_scratch *s, const ks_rule *r, ks_match *m)
         if (j.verdict == KS_VERDICT_WEAK &&
             (ks_gen_example_line(a->data, a->len, m->sstart, a->flags) ||
              (r->syntax && strcmp(r->syntax, "url") == 0 &&
-              (a->flags & (KS_SCAN_DOCS | KS_SCAN_TESTS)))))
-            return DROP; /* a help text's example; a URL example or a URL parser's input */
+              (a->flags & (KS_SCAN_DOCS | KS_SCAN_TESTS))) ||
+             (r->syntax && strcmp(r->syntax, "command-line") != 0 &&
+              ks_gen_weak_is_example(a->flags))))
+            return DROP; /* a help text's example; a URL example or a URL parser's input; a
+                          * manual's SQL or connection string (a weak pair on a command line
+                          * stays: the corpus's curl --user admin:admin) */
         m->confidence = j.verdict == KS_VERDICT_WEAK ? KS_CONF_LOW : j.confidence;
     }
     if (r->validators & KS_VALIDATE_PEM) {

@@ -122,6 +122,7 @@ static const char *const condition_words[] = {
     "buflen", "len",     "length",  "max",     "min",    "size",   "count",
     /* ...or an element that holds or shows one, not one */
     "name",   "property", "prop",   "attr",    "attribute", "field", "index", "offset",
+    "val", /* REGSTR_VAL_SHARES_RW_PASS: the name of a registry value */
     "flag",   "flags",   "mask",    "option",  "opt",    "param",  "parameter", "style",
     "label",  "prompt",  "title",   "caption", "msg",    "message", "event"};
 
@@ -131,14 +132,15 @@ static ks_key_class suffix_class(const word *w)
 {
     static const char *const pw_suffixes[] = {"password", "passwd", "passphrase", "pass", "pwd"};
     static const char *const secret_suffixes[] = {"secret", "token", "apikey", "credentials"};
-    static const char *const refusals[] = {"bad", "wrong", "invalid", "incorrect"};
+    static const char *const refusals[] = {"bad", "wrong", "invalid", "incorrect", "get"};
     if (w->n < 5 || IN(w->s, w->n, not_passwords))
         return KS_KEY_CLASS_NONE;
     for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
         size_t m = strlen(refusals[i]);
         if (w->n > m && in_list(w->s, m, &refusals[i], 1) &&
             (IN(w->s + m, w->n - m, pw_suffixes) || IN(w->s + m, w->n - m, secret_suffixes)))
-            return KS_KEY_CLASS_NONE; /* badpassword, wrongpass: made to be refused */
+            return KS_KEY_CLASS_NONE; /* badpassword, wrongpass: made to be refused;
+                                       * getpassword: a getter's or command's name */
     }
     for (size_t i = 0; i < sizeof pw_suffixes / sizeof pw_suffixes[0]; i++) {
         size_t m = strlen(pw_suffixes[i]);
@@ -165,8 +167,11 @@ ks_key_class ks_key_classify(const uint8_t *key, size_t n)
         return KS_KEY_CLASS_SECRET;
     word w[6];
     size_t nw = ks_gen_split_words(key, n, w, 6);
+    size_t all = nw;
     while (nw > 1 && IN(w[nw - 1].s, w[nw - 1].n, neutral_words))
         nw--;
+    if (nw < all && nw == 1 && eq_nocase(w[0].s, w[0].n, "pass"))
+        return KS_KEY_CLASS_NONE; /* passString, pass_value: a value passed on */
     if (nw == 0)
         return KS_KEY_CLASS_NONE;
     const word *last = &w[nw - 1], *prev = nw > 1 ? &w[nw - 2] : NULL;
@@ -545,6 +550,8 @@ static bool name_like(const uint8_t *v, size_t n)
  * UUIDs) of 32 digits or more; otherwise at least 16 characters with a
  * digit or mixed case, spread over the alphabet (Shannon entropy), and not
  * an identifier spelled as words. */
+static bool sequence(const uint8_t *v, size_t n);
+
 bool ks_gen_random_looking(const uint8_t *v, size_t n)
 {
     if (n < 16 || has_char(v, n, ' '))
@@ -556,7 +563,7 @@ bool ks_gen_random_looking(const uint8_t *v, size_t n)
         hex = is_digit(v[i]) || (lower(v[i]) >= 'a' && lower(v[i]) <= 'f') || v[i] == '-';
     if (hex)
         return n >= 32 && h >= 3.0;
-    if (identifier_like(v, n) || wordy(v, n) || name_like(v, n))
+    if (identifier_like(v, n) || wordy(v, n) || name_like(v, n) || sequence(v, n))
         return false;
     return (c >= 3 && h >= 3.5) || (c >= 2 && n >= 20 && h >= 4.0);
 }
@@ -585,10 +592,27 @@ static bool encoded_text(const uint8_t *v, size_t n)
      * of UTF-8 (random bytes pass a looser test now and then: 12 random
      * bytes are valid UTF-8 with one stray byte about once in 200). */
     size_t ascii = 0;
-    for (long i = 0; i < dn; i++)
-        ascii += (out[i] >= 0x20 && out[i] < 0x7F) || out[i] == '\t' || out[i] == '\n' ||
-                 out[i] == '\r';
-    return ascii * 10 >= (size_t)dn * 9 && ks_decoded_worth_scanning(out, (size_t)dn);
+    bool utf8 = true; /* every other byte in a whole UTF-8 sequence (D\xc3\xbcnya) */
+    for (long i = 0; i < dn; i++) {
+        if ((out[i] >= 0x20 && out[i] < 0x7F) || out[i] == '\t' || out[i] == '\n' ||
+            out[i] == '\r') {
+            ascii++;
+            continue;
+        }
+        long more = out[i] >= 0xC2 && out[i] <= 0xDF ? 1 : out[i] >= 0xE0 && out[i] <= 0xEF ? 2
+                    : out[i] >= 0xF0 && out[i] <= 0xF4 ? 3 : -1;
+        for (long k = 1; k <= more && utf8; k++)
+            utf8 = i + k < dn && (out[i + k] & 0xC0) == 0x80;
+        if (more < 0 || !utf8) {
+            utf8 = false;
+            continue;
+        }
+        i += more;
+    }
+    /* ...or text with a few words in another script: the non-ASCII bytes
+     * make whole UTF-8 characters, which random bytes seldom do. */
+    return (ascii * 10 >= (size_t)dn * 9 || (utf8 && ascii * 10 >= (size_t)dn * 8)) &&
+           ks_decoded_worth_scanning(out, (size_t)dn);
 }
 
 /* A number that is a constant, not a password: fewer than four digits (a
@@ -874,7 +898,7 @@ static const char *const placeholder_marks[] = {
     "change_me", "change-me", "dummy", "placeholder", "redacted", "sample", "insert_",
     "insert-", "<password>", "<secret>", "<token>", "os.environ", "process.env", "getenv",
     "environ[", "...", "fake", "anonymous", "mypass", "badpass", "bad-pass", "bad_pass", "badpw",
-    "wrongpass", "wrong-pass", "wrong_pass",
+    "wrongpass", "wrong-pass", "wrong_pass", "your@",
 };
 
 static bool placeholder(const uint8_t *v, size_t n)
@@ -987,8 +1011,8 @@ static bool email_address(const uint8_t *v, size_t n)
 }
 
 /* A run through the alphabet or the digits ("ABCDEF...xyz0123456789",
- * "abcdefghijklmnopqrst"): a test's pattern for a long or non-complex
- * password, not one chosen. Most neighbours follow each other. */
+ * "abcdefghij"): a weak password however long, like "123456", and never
+ * a machine-made secret. Most neighbours follow each other. */
 static bool sequence(const uint8_t *v, size_t n)
 {
     if (n < 10)
@@ -1047,11 +1071,9 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
         return j;
     if (mostly_escapes(v, n) || prompt_text(v, n) || formatted_text(v, n, quote) ||
         word_label(v, n) || call_notation(v, n) || assignment_list(v, n) || option_flag(v, n) ||
-        !has_alnum(v, n) || regex_text(v, n) || email_address(v, n) || sequence(v, n) ||
-        vim_variable(v, n))
+        !has_alnum(v, n) || regex_text(v, n) || email_address(v, n) || vim_variable(v, n))
         return j; /* bytes, a prompt, markup, a label, a call, a list of name=value, a flag,
-                   * punctuation, a pattern, an address, a run of the alphabet, a Vim
-                   * variable */
+                   * punctuation, a pattern, an address, a Vim variable */
     if ((v[0] == '&' || v[0] == '?') && has_char(v, n, '='))
         return j; /* a query string: &authMechanism=MONGODB-OIDC&... */
     if (hex_of_text(v, n) || ((flags & KS_SCAN_TESTS) && cls != KS_KEY_CLASS_PASSWORD &&
@@ -1089,7 +1111,8 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
             (!quoted && looks_like_prose(v, n)) || guid(v, n) || file_name(v, n) ||
             translated_label(v, n))
             return j;
-        bool weak = n < 8 || ks_gen_all_digits(v, n) || (ks_gen_classes(v, n) == 1 && n < 12);
+        bool weak = n < 8 || ks_gen_all_digits(v, n) || (ks_gen_classes(v, n) == 1 && n < 12) ||
+                    sequence(v, n);
         j.verdict = weak ? KS_VERDICT_WEAK : KS_VERDICT_SECRET;
         j.confidence = !weak && n >= 12 && ks_gen_classes(v, n) >= 3 ? KS_CONF_HIGH : KS_CONF_MEDIUM;
     }

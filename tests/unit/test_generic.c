@@ -1198,7 +1198,8 @@ static void test_generic__classify_refused_and_glued_names(void **state)
     /* One word that says the password is made to be refused, like the
      * multi-word names (bad_password, WRONG_PASS) already were. */
     const char *const none[] = {"badpassword", "BADPASS", "wrongpasswd", "invalidtoken",
-                                "incorrectpassphrase", "goxPWD", "dPWD"};
+                                "incorrectpassphrase", "goxPWD", "dPWD", "getpassword",
+                                "passString", "REGSTR_VAL_SHARES_RW_PASS"};
     EXPECT_CLASSES(none, KS_KEY_CLASS_NONE);
     /* ...but not names that only start with the letters, and $PWD stays a
      * password where a separator or another spelling says so. */
@@ -1329,10 +1330,17 @@ static void test_generic__judge_addresses_sequences_refusals(void **state)
     /* An anonymous FTP login, a run of the alphabet, a Vim variable, and
      * the words and names that say a value is refused. */
     const char *const none[] = {"nobody@nowhere.com", "ops.bot+ci@acme-orders.example",
-                                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-                                "abcdefghijklmnopqrst", "a:2", "s:netrw_passwd", "invalid",
-                                "ignored", "doesnotexist", "badpass", "bad-password", "badpw"};
+                                "a:2", "s:netrw_passwd", "invalid", "ignored", "doesnotexist",
+                                "badpass", "bad-password", "badpw", "your@login"};
     NONE_LIST(KS_KEY_CLASS_PASSWORD, none, '"');
+    /* A run of the alphabet is a weak password however long, and never a
+     * machine-made secret. */
+    const char *const runs[] = {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+                                "abcdefghij", "abcdefghijklmnopqrst"};
+    for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+        JUDGE(KS_KEY_CLASS_PASSWORD, runs[i], '"', 0, KS_VERDICT_WEAK, KS_CONF_MEDIUM);
+        NOT_SECRET(KS_KEY_CLASS_SECRET, runs[i], '"');
+    }
     /* ...but a password with an @ or a short run in it stays, and so does
      * "wrong" (the corpus's test value: a weak password). */
     JUDGE(KS_KEY_CLASS_PASSWORD, "Kq7@pL2x!Wm9", '"', 0, KS_VERDICT_SECRET, KS_CONF_HIGH);
@@ -1341,6 +1349,9 @@ static void test_generic__judge_addresses_sequences_refusals(void **state)
     /* Acronyms count as words of a name; a hexsecret: prefix makes any
      * length of hex a test vector in tests. */
     NOT_SECRET(KS_KEY_CLASS_SECRET, "BRAINPOOLP256R1_RFC7027", '"');
+    /* Base64 of text with a word in another script is text: its decoding
+     * is scanned instead (user:Selam D\u00fcnya.). */
+    NOT_SECRET(KS_KEY_CLASS_SECRET, "dXNlcjpTZWxhbSBEw7xueWEu", '"');
     JUDGE(KS_KEY_CLASS_SECRET, "hexsecret:4646779d", 0, KS_SCAN_TESTS, KS_VERDICT_NONE,
           KS_CONF_LOW);
 }
@@ -1378,6 +1389,7 @@ static void test_generic__assign_manual_pages_and_namespaced_names(void **state)
     REFUSE("(passwd:dir passwd:gid)", "passwd", 0);
     REFUSE("^samba.wbinfo_simple.allocate-uid.wbinfo\\(chgdcpass:local\\)", "pass", 0);
     REFUSE("passwd:files\n", "passwd", 0);
+    REFUSE("chkeypass:key+cert\n", "pass", 0);
     EXPECT("pass:" STRONG, "pass", 0, "pass", STRONG, 0, "mapping");
     EXPECT("passwd: files\n", "passwd", 0, "passwd", "files", 0, "mapping");
 }

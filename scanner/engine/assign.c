@@ -231,7 +231,9 @@ static const char *const query_verbs[] = {
     "check", "assert", "expect", "verify", "validate", "compare", "match", "contains",
     "test",  "print",  "log",    "warn",   "error",    "format",  "describe", "show",
     "display", "has",  "is",     "find",   "lookup",   "remove",  "delete",  "clear",
-    "unset", "prompt", "ask",    "input",  "query"};
+    "unset", "prompt", "ask",    "input",  "query",
+    /* ...or computes with it: crypt('password', 'salt') hashes a test vector */
+    "crypt", "hash", "scrypt", "bcrypt", "pbkdf2", "digest"};
 /* ...and of a method named for the key, which reads it: get_password("attr"). */
 static const char *const getter_verbs[] = {"get", "read", "fetch", "load"};
 
@@ -274,6 +276,8 @@ static bool after_quoted_key(const scan *s, size_t ks, size_t ke, value *v, cons
         /* put("password", "v"), define('DB_PASSWORD', 'v'), getenv("X", "v"),
          * {"password", "v"}: the next argument; (2,'smtp_password','v') in a
          * SQL dump, a weaker form: only a strong secret counts there. */
+        if (ke - ks == 4 && eq_nocase(d + ks, 4, "pass"))
+            return false; /* Colorizer('PASS', 'green'), {"pass", "fail"}: a result */
         *syntax = prev == '(' ? "call-argument" : prev == '{' ? "initializer" : "name-value-row";
         *strict = prev == ',';
         if (prev == '(' && query_call(s, skip_spaces_back(s, before - 1), false))
@@ -629,6 +633,41 @@ static bool test_result_line(const scan *s, size_t p)
     return e < s->to && s->d[e] == ':' && IN(s->d + ls, e - ls, results);
 }
 
+/* A line of a manual page's source, in documentation: troff escapes
+ * (\- \fB \fI \fR \& \e \(em) around the key. A manual's examples show how
+ * to use a tool (--password=postgres in a sample command); they configure
+ * nothing. */
+static bool troff_line(const scan *s, size_t p)
+{
+    if (!(s->flags & KS_SCAN_DOCS))
+        return false;
+    size_t a = line_start(s, p), e = line_end(s, p);
+    const uint8_t *d = s->d;
+    if (e - a >= 3 && d[a] == '.' && is_alpha(d[a + 1]) &&
+        (is_space(d[a + 2]) || (is_alpha(d[a + 2]) && (a + 3 == e || is_space(d[a + 3])))))
+        return true; /* a request line: .B, .IP, .TP */
+    for (size_t i = a; i + 2 < e; i++)
+        if (d[i] == '\\' && d[i + 1] && d[i + 2] &&
+            (strchr("-&e(", d[i + 1]) || (d[i + 1] == 'f' && strchr("BIRPC(", d[i + 2]))))
+            return true;
+    return false;
+}
+
+/* The word before the key, one blank away, makes it prose: a prompt
+ * ("Please Enter Password:", "Confirm password:") or a name the words
+ * make ("Next page token:", "resume token"). */
+static bool prose_before(const scan *s, size_t ks)
+{
+    static const char *const words[] = {"enter", "confirm", "reenter", "page", "next",
+                                        "continuation", "resume", "sync"};
+    if (ks < s->from + 2 || s->d[ks - 1] != ' ')
+        return false;
+    size_t e = ks - 1, a = e;
+    while (a > s->from && is_alpha(s->d[a - 1]))
+        a--;
+    return e > a && in_list(s->d + a, e - a, words, sizeof words / sizeof words[0]);
+}
+
 static size_t alnum_lower(uint8_t *out, size_t cap, const uint8_t *v, size_t n)
 {
     size_t o = 0;
@@ -644,6 +683,20 @@ static bool name_chars(const uint8_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!is_word(v[i]) && !strchr(".-:/", v[i]))
+            return false;
+    return true;
+}
+
+/* Lower-case letters, digits, '-', '_' and '+' only, and a letter first:
+ * how names are spelled in Lisp, shell and test lists (dir, gid, local,
+ * key+cert). */
+static bool lower_name(const uint8_t *v, size_t n)
+{
+    if (n == 0 || !is_lower(v[0]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_lower(v[i]) && !is_digit(v[i]) && v[i] != '-' && v[i] != '_' && v[i] != '\\' &&
+            v[i] != ')' && v[i] != '+')
             return false;
     return true;
 }
@@ -675,14 +728,14 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
         return false;
     size_t ks, ke;
     key_bounds(&s, hit - 1, &ks, &ke);
-    if (ke <= ks || test_result_line(&s, ks))
+    if (ke <= ks || test_result_line(&s, ks) || troff_line(&s, ks))
         return false;
     if (ks > from && d[ks - 1] == ':' && ke + 1 < to && d[ke] == ':' && d[ke + 1] == '`')
         return false; /* a reStructuredText role: :token:`name` */
     /* The key's own name: after the last '.', for dotted names whose value
      * follows (spring.datasource.password: v keeps the whole name). */
     ks_key_class cls = ks_key_classify(d + ks, ke - ks);
-    if (cls == KS_KEY_CLASS_NONE)
+    if (cls == KS_KEY_CLASS_NONE || prose_before(&s, ks))
         return false;
     value v;
     const char *syntax = "assignment";
@@ -704,6 +757,12 @@ bool ks_find_assignment(const uint8_t *d, size_t from, size_t to, size_t hit, ui
     }
     if (s.query)
         syntax = "query-parameter";
+    if (!v.quote && !expansion && ke < to && d[ke] == ':' && v.start == ke + 1 &&
+        (ks == from || !is_quote(d[ks - 1])) && lower_name(d + v.start, v.end - v.start) &&
+        !(ke - ks == 4 && memcmp(d + ks, "pass", 4) == 0))
+        return false; /* passwd:dir, chgdcpass:local: a namespaced name (Scheme, zsh, a
+                       * test's name), not a mapping, which YAML wants with a blank
+                       * after ':'; OpenSSL's pass phrase argument pass:word is read) */
     if (v.reference || v.end <= v.start ||
         value_names_key(d + ks, ke - ks, d + v.start, v.end - v.start))
         return false;

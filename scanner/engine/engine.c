@@ -699,6 +699,15 @@ static verdict accept(ks_scratch *s, const ks_rule *r, ks_match *m)
         ks_judgement j = ks_judge_value(cls, sec, sl, '"', a->flags);
         if (j.verdict == KS_VERDICT_NONE)
             return DROP;
+        if (j.verdict == KS_VERDICT_WEAK &&
+            (ks_gen_example_line(a->data, a->len, m->sstart, a->flags) ||
+             (r->syntax && strcmp(r->syntax, "url") == 0 &&
+              (a->flags & (KS_SCAN_DOCS | KS_SCAN_TESTS))) ||
+             (r->syntax && strcmp(r->syntax, "command-line") != 0 &&
+              ks_gen_weak_is_example(a->flags))))
+            return DROP; /* a help text's example; a URL example or a URL parser's input; a
+                          * manual's SQL or connection string (a weak pair on a command line
+                          * stays: the corpus's curl --user admin:admin) */
         m->confidence = j.verdict == KS_VERDICT_WEAK ? KS_CONF_LOW : j.confidence;
     }
     if (r->validators & KS_VALIDATE_PEM) {
@@ -751,6 +760,10 @@ static void confirm_extract(ks_scratch *s, uint32_t id, size_t e_end, size_t fro
                                     asg.quote, a->flags);
     ks_verdict need = er->extract == EXTRACT_WEAK ? KS_VERDICT_WEAK : KS_VERDICT_SECRET;
     if (j.verdict != need || (asg.strict && j.verdict != KS_VERDICT_SECRET))
+        return;
+    if (j.verdict == KS_VERDICT_WEAK &&
+        (ks_gen_weak_is_example(a->flags) ||
+         ks_gen_example_line(a->data, a->len, asg.kstart, a->flags)))
         return;
     s->covered[id] = asg.end;
     ks_match m = {.rule = id,

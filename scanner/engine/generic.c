@@ -111,7 +111,7 @@ bool ks_gen_directive(const uint8_t *k, size_t n)
 static const char *const not_passwords[] = {
     "bypass",   "compass",  "surpass",  "trespass",   "overpass",  "underpass", "encompass",
     "passpass", "askpass",  "getpass",  "minipass",   "multipass", "onepass",   "twopass",
-    "firstpass", "secondpass", "surrogatepass", "nopass"};
+    "firstpass", "secondpass", "surrogatepass", "nopass", "setpass"};
 /* Words in a key (not the last) that make it name a condition or a
  * property of a password, not a password: ERROR_WRONG_PASSWORD,
  * GPG_ERR_BAD_PASSPHRASE, NSS_BUFLEN_PASSWD, no_password. */
@@ -122,6 +122,7 @@ static const char *const condition_words[] = {
     "buflen", "len",     "length",  "max",     "min",    "size",   "count",
     /* ...or an element that holds or shows one, not one */
     "name",   "property", "prop",   "attr",    "attribute", "field", "index", "offset",
+    "val", /* REGSTR_VAL_SHARES_RW_PASS: the name of a registry value */
     "flag",   "flags",   "mask",    "option",  "opt",    "param",  "parameter", "style",
     "label",  "prompt",  "title",   "caption", "msg",    "message", "event"};
 
@@ -131,8 +132,16 @@ static ks_key_class suffix_class(const word *w)
 {
     static const char *const pw_suffixes[] = {"password", "passwd", "passphrase", "pass", "pwd"};
     static const char *const secret_suffixes[] = {"secret", "token", "apikey", "credentials"};
+    static const char *const refusals[] = {"bad", "wrong", "invalid", "incorrect", "get"};
     if (w->n < 5 || IN(w->s, w->n, not_passwords))
         return KS_KEY_CLASS_NONE;
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+        size_t m = strlen(refusals[i]);
+        if (w->n > m && in_list(w->s, m, &refusals[i], 1) &&
+            (IN(w->s + m, w->n - m, pw_suffixes) || IN(w->s + m, w->n - m, secret_suffixes)))
+            return KS_KEY_CLASS_NONE; /* badpassword, wrongpass: made to be refused;
+                                       * getpassword: a getter's or command's name */
+    }
     for (size_t i = 0; i < sizeof pw_suffixes / sizeof pw_suffixes[0]; i++) {
         size_t m = strlen(pw_suffixes[i]);
         if (w->n > m + 1 && eq_nocase(w->s + w->n - m, m, pw_suffixes[i]))
@@ -158,11 +167,17 @@ ks_key_class ks_key_classify(const uint8_t *key, size_t n)
         return KS_KEY_CLASS_SECRET;
     word w[6];
     size_t nw = ks_gen_split_words(key, n, w, 6);
+    size_t all = nw;
     while (nw > 1 && IN(w[nw - 1].s, w[nw - 1].n, neutral_words))
         nw--;
+    if (nw < all && nw == 1 && eq_nocase(w[0].s, w[0].n, "pass"))
+        return KS_KEY_CLASS_NONE; /* passString, pass_value: a value passed on */
     if (nw == 0)
         return KS_KEY_CLASS_NONE;
     const word *last = &w[nw - 1], *prev = nw > 1 ? &w[nw - 2] : NULL;
+    if (prev && last->n == 3 && memcmp(last->s, "PWD", 3) == 0 && is_lower(last->s[-1]))
+        return KS_KEY_CLASS_NONE; /* "...%dPWD=", "goxPWD=": $PWD glued to the strings
+                                   * before it in a binary, not a camelCase name */
     const word *prev2 = nw > 2 ? &w[nw - 3] : NULL;
     for (size_t i = 0; i + 1 < nw; i++)
         if (IN(w[i].s, w[i].n, condition_words) ||
@@ -287,6 +302,8 @@ static const char *const placeholders[] = {
     "your-password", "yourpassword", "your_token", "your-token", "your_api_key", "your-api-key",
     "required", "optional", "hidden", "masked", "removed", "omitted", "<redacted>", "*",
     "value", "pwd", "blah", "missing", "unknown",
+    /* values that say they are not valid: a test's refused input */
+    "invalid", "ignored", "doesnotexist", "nonexistent",
 };
 static const char *const booleans[] = {"true",  "false", "yes", "no", "on", "off",
                                        "enabled", "disabled", "y", "n", "t", "f",
@@ -469,10 +486,72 @@ static bool identifier_like(const uint8_t *v, size_t n)
     return identifier_like_sep(v, n, true);
 }
 
+/* Words and short numbers joined into a name: BOB_dh2048_different_pg,
+ * P-256_NAMED_CURVE_EXPLICIT, ref_token_abc123, JSReceiver|Undefined|Symbol,
+ * base64webEncodedPrivacyFlowResult, oauth2client_4_0.client.OAuth2Credentials.
+ * Runs of letters split into words at camelCase; a word is spoken (it has
+ * a vowel) or a short acronym; numbers have at most four digits; and
+ * spoken words of three letters or more, two at least, hold two thirds of
+ * the letters. A generated token has long digit runs or case changes that
+ * leave unspoken fragments (FL95Q19q7MQmFpd, wbER7576mc_1YOII0dGk7jEE). */
+static bool name_like(const uint8_t *v, size_t n)
+{
+    size_t letters = 0, in_words = 0, words = 0, unspoken = 0, seps = 0, short_parts = 0;
+    for (size_t i = 0; i < n;) {
+        if (is_digit(v[i])) {
+            size_t k = i;
+            while (k < n && is_digit(v[k]))
+                k++;
+            if (k - i > 4)
+                return false;
+            i = k;
+            continue;
+        }
+        if (!is_alpha(v[i])) {
+            if (!v[i] || !strchr("._-:|/, ", v[i]))
+                return false;
+            seps++;
+            i++;
+            continue;
+        }
+        /* one word: [A-Z]*[a-z]* with an acronym's last capital left to
+         * the word it starts (JSReceiver: JS, Receiver) */
+        size_t k = i, up = 0;
+        while (k < n && is_upper(v[k]))
+            k++, up++;
+        if (up > 1 && k < n && is_lower(v[k]))
+            k--, up--;
+        while (k < n && is_lower(v[k]))
+            k++;
+        size_t len = k - i;
+        bool vowel = false;
+        for (size_t m = i; m < k; m++)
+            vowel |= strchr("aeiouy", lower(v[m])) != NULL;
+        letters += len;
+        if ((len >= 3 && vowel) || (len >= 3 && up == len && len <= 5)) {
+            words++; /* a spoken word, or an acronym (RFC, SHA, GCM) */
+            in_words += len;
+        } else if (len >= 3) {
+            unspoken++;
+        } else if (len < 3 && up != len) {
+            short_parts++; /* Pg, Us, dh: a fragment, unless an acronym */
+        }
+        i = k;
+    }
+    /* Without a separator only whole words will do: camelCase with
+     * digits (base64webEncodedPrivacyFlowResult), where a token's case
+     * changes leave fragments (apxsaeRnic12PgUsMeoSUR7PsqngXola). */
+    if (!seps && (unspoken || short_parts))
+        return false;
+    return words >= 2 && unspoken < 2 && in_words * 3 >= letters * 2;
+}
+
 /* Does the value look machine-made: long, varied, not words? Hex (and
  * UUIDs) of 32 digits or more; otherwise at least 16 characters with a
  * digit or mixed case, spread over the alphabet (Shannon entropy), and not
  * an identifier spelled as words. */
+static bool sequence(const uint8_t *v, size_t n);
+
 bool ks_gen_random_looking(const uint8_t *v, size_t n)
 {
     if (n < 16 || has_char(v, n, ' '))
@@ -484,7 +563,7 @@ bool ks_gen_random_looking(const uint8_t *v, size_t n)
         hex = is_digit(v[i]) || (lower(v[i]) >= 'a' && lower(v[i]) <= 'f') || v[i] == '-';
     if (hex)
         return n >= 32 && h >= 3.0;
-    if (identifier_like(v, n) || wordy(v, n))
+    if (identifier_like(v, n) || wordy(v, n) || name_like(v, n) || sequence(v, n))
         return false;
     return (c >= 3 && h >= 3.5) || (c >= 2 && n >= 20 && h >= 4.0);
 }
@@ -513,10 +592,27 @@ static bool encoded_text(const uint8_t *v, size_t n)
      * of UTF-8 (random bytes pass a looser test now and then: 12 random
      * bytes are valid UTF-8 with one stray byte about once in 200). */
     size_t ascii = 0;
-    for (long i = 0; i < dn; i++)
-        ascii += (out[i] >= 0x20 && out[i] < 0x7F) || out[i] == '\t' || out[i] == '\n' ||
-                 out[i] == '\r';
-    return ascii * 10 >= (size_t)dn * 9 && ks_decoded_worth_scanning(out, (size_t)dn);
+    bool utf8 = true; /* every other byte in a whole UTF-8 sequence (D\xc3\xbcnya) */
+    for (long i = 0; i < dn; i++) {
+        if ((out[i] >= 0x20 && out[i] < 0x7F) || out[i] == '\t' || out[i] == '\n' ||
+            out[i] == '\r') {
+            ascii++;
+            continue;
+        }
+        long more = out[i] >= 0xC2 && out[i] <= 0xDF ? 1 : out[i] >= 0xE0 && out[i] <= 0xEF ? 2
+                    : out[i] >= 0xF0 && out[i] <= 0xF4 ? 3 : -1;
+        for (long k = 1; k <= more && utf8; k++)
+            utf8 = i + k < dn && (out[i + k] & 0xC0) == 0x80;
+        if (more < 0 || !utf8) {
+            utf8 = false;
+            continue;
+        }
+        i += more;
+    }
+    /* ...or text with a few words in another script: the non-ASCII bytes
+     * make whole UTF-8 characters, which random bytes seldom do. */
+    return (ascii * 10 >= (size_t)dn * 9 || (utf8 && ascii * 10 >= (size_t)dn * 8)) &&
+           ks_decoded_worth_scanning(out, (size_t)dn);
 }
 
 /* A number that is a constant, not a password: fewer than four digits (a
@@ -560,15 +656,22 @@ static bool numeric_constant(const uint8_t *v, size_t n)
     return i == n && dots > 0 && is_digit(v[start]);
 }
 
-/* Bytes written as escapes (\x2A\x86, \u5BC6\u7801, \0): binary data (an
- * OID's DER, a NUL) or text in another script (a translated message), not
- * a password someone types. True when escapes make up half the value. */
+/* Bytes written as escapes (\x2A\x86, \u5BC6\u7801, \0, %C3%A9): binary
+ * data (an OID's DER, a NUL), text in another script (a translated message,
+ * the percent-encoded UTF-8 a URL test feeds its parser), not a password
+ * someone types. True when escapes make up half the value. */
 static bool mostly_escapes(const uint8_t *v, size_t n)
 {
     size_t covered = 0;
     for (size_t i = 0; i < n; i++) {
         if (v[i] >= 0x80) {
             covered++; /* UTF-8 text of another script: a message */
+            continue;
+        }
+        if (v[i] == '%' && i + 2 < n && is_hex(v[i + 1]) && is_hex(v[i + 2]) &&
+            (v[i + 1] >= '8' || v[i + 1] <= '1' || (v[i + 1] == '7' && lower(v[i + 2]) == 'f'))) {
+            covered += 3; /* percent-encoded UTF-8 or control bytes: %F0%9F%92%A9, %7F */
+            i += 2;
             continue;
         }
         if (v[i] != '\\' || i + 1 == n)
@@ -794,7 +897,8 @@ static const char *const placeholder_marks[] = {
     "yourkey", "yourtoken", "yourpass", "replace_me", "replace-me", "replaceme", "changeme",
     "change_me", "change-me", "dummy", "placeholder", "redacted", "sample", "insert_",
     "insert-", "<password>", "<secret>", "<token>", "os.environ", "process.env", "getenv",
-    "environ[", "...", "fake", "anonymous", "mypass",
+    "environ[", "...", "fake", "anonymous", "mypass", "badpass", "bad-pass", "bad_pass", "badpw",
+    "wrongpass", "wrong-pass", "wrong_pass", "your@",
 };
 
 static bool placeholder(const uint8_t *v, size_t n)
@@ -810,6 +914,150 @@ static bool placeholder(const uint8_t *v, size_t n)
     return same == n && !is_digit(v[0]);
 }
 
+/* The hex digits of a value, after an OpenSSL-style "hexpass:",
+ * "hexsecret:" or "hexkey:" prefix (the bytes of the value in hex). Sets
+ * *hn to their count; false when the rest is not hex digits only. */
+static bool hex_digits(const uint8_t *v, size_t n, const uint8_t **h, size_t *hn)
+{
+    size_t p = 0;
+    if (n > 4 && lower(v[0]) == 'h' && lower(v[1]) == 'e' && lower(v[2]) == 'x') {
+        size_t i = 3;
+        while (i < n && i < 16 && is_alpha(v[i]))
+            i++;
+        if (i < n && v[i] == ':')
+            p = i + 1;
+    }
+    for (size_t i = p; i < n; i++)
+        if (!is_hex(v[i]))
+            return false;
+    *h = v + p;
+    *hn = n - p;
+    return *hn > 0;
+}
+
+/* Hex of text, NUL bytes allowed: a BMPString ("0073006D006500670000"),
+ * a C string with a NUL inside ('pass\0word'), "hexpass:70617373776f7264"
+ * ("password"): the way the tests of a KDF or of PKCS#12 write a
+ * password's bytes. A person types the text; the hex is a test vector's
+ * input (and hex of text is decoded and scanned as text anyway). */
+static bool hex_of_text(const uint8_t *v, size_t n)
+{
+    const uint8_t *h;
+    size_t hn;
+    uint8_t out[128];
+    if (!hex_digits(v, n, &h, &hn) || hn < 12 || hn > 2 * sizeof out)
+        return false;
+    long dn = ks_decode_hex(out, sizeof out, h, hn);
+    if (dn <= 0)
+        return false;
+    size_t text = 0;
+    for (long i = 0; i < dn; i++) {
+        if (out[i] >= 0x20 && out[i] < 0x7F)
+            text++;
+        else if (out[i] != 0)
+            return false;
+    }
+    return text >= 3;
+}
+
+/* Sixteen hex digits or more, or any after a "hexsecret:" prefix: in tests,
+ * the input or output of an algorithm (a KDF's secret, a key agreement's
+ * shared secret, a session key), not a credential anyone configures. */
+static bool hex_vector(const uint8_t *v, size_t n)
+{
+    const uint8_t *h;
+    size_t hn;
+    return hex_digits(v, n, &h, &hn) && (hn >= 16 || (h > v && hn >= 2));
+}
+
+/* A regular expression ('Credential=(?P<access_key>\w+)/', '.*as.user.*',
+ * 'wbinfo\(chgdcpass:local\)'): a pattern that matches values, not one. */
+static bool regex_text(const uint8_t *v, size_t n)
+{
+    static const char *const marks[] = {"(?",  "\\d", "\\w",  "\\s", "\\(", "\\)",
+                                        "\\.", "\\[", "[^",   ".*",  ".+",  "\\b("};
+    size_t hits = 0;
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        size_t m = strlen(marks[i]);
+        for (const uint8_t *p = v, *e = v + n; p + m <= e;) {
+            const uint8_t *q = memmem(p, (size_t)(e - p), marks[i], m);
+            if (!q)
+                break;
+            hits++;
+            p = q + m;
+        }
+    }
+    return hits >= 2 || (hits == 1 && (memmem(v, n, "(?", 2) || memmem(v, n, "\\(", 2) ||
+                                       memmem(v, n, "\\d", 2) || memmem(v, n, "\\w", 2)));
+}
+
+/* An e-mail address: the login an anonymous FTP server asks for as a
+ * password ('nobody@nowhere.com'), or a user name; not a secret. */
+static bool email_address(const uint8_t *v, size_t n)
+{
+    const uint8_t *at = memchr(v, '@', n);
+    if (!at || at == v || memchr(at + 1, '@', (size_t)(v + n - at - 1)))
+        return false;
+    size_t dots = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v + i == at)
+            continue;
+        if (v[i] == '.')
+            dots += v + i > at;
+        else if (!is_word(v[i]) && v[i] != '-' && v[i] != '+')
+            return false;
+    }
+    return dots > 0 && v[n - 1] != '.';
+}
+
+/* A run through the alphabet or the digits ("ABCDEF...xyz0123456789",
+ * "abcdefghij"): a weak password however long, like "123456", and never
+ * a machine-made secret. Most neighbours follow each other. */
+static bool sequence(const uint8_t *v, size_t n)
+{
+    if (n < 10)
+        return false;
+    size_t next = 0;
+    for (size_t i = 1; i < n; i++)
+        next += v[i] == v[i - 1] + 1;
+    return next * 10 >= (n - 1) * 8;
+}
+
+/* A Vim script's scoped variable (a:1, a:000, s:netrw_passwd, g:user):
+ * a reference. */
+static bool vim_variable(const uint8_t *v, size_t n)
+{
+    if (n < 3 || !strchr("abglstvw", v[0]) || !v[0] || v[1] != ':')
+        return false;
+    for (size_t i = 2; i < n; i++)
+        if (!is_word(v[i]))
+            return false;
+    return true;
+}
+
+/* A percent-encoded value whose decoding is not a secret (a URL's
+ * 'pass%20pass' is "pass pass", 'pass%3A' is "pass:"): the decoding is
+ * the password, so it is judged; in documentation and tests a weak one
+ * ('g%5Eod', 'foo%40bar') is an example of the encoding or a URL parser's
+ * test input (a test environment's password is not written encoded).
+ * Depth-bounded by the length. */
+static bool percent_decoded_not_secret(ks_key_class cls, const uint8_t *v, size_t n,
+                                       uint8_t quote, uint32_t flags)
+{
+    uint8_t out[256];
+    bool esc = false;
+    for (size_t i = 0; i + 2 < n && !esc; i++)
+        esc = v[i] == '%' && is_hex(v[i + 1]) && is_hex(v[i + 2]);
+    if (!esc || n > sizeof out)
+        return false;
+    long dn = ks_decode_percent(out, sizeof out, v, n);
+    if (dn <= 0 || (size_t)dn >= n)
+        return false;
+    ks_verdict d = ks_judge_value(cls, out, (size_t)dn, quote, flags).verdict;
+    return d == KS_VERDICT_NONE ||
+           (d == KS_VERDICT_WEAK && (flags & (KS_SCAN_DOCS | KS_SCAN_TESTS)));
+}
+
 ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_t quote,
                             uint32_t flags)
 {
@@ -823,9 +1071,16 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
         return j;
     if (mostly_escapes(v, n) || prompt_text(v, n) || formatted_text(v, n, quote) ||
         word_label(v, n) || call_notation(v, n) || assignment_list(v, n) || option_flag(v, n) ||
-        !has_alnum(v, n))
+        !has_alnum(v, n) || regex_text(v, n) || email_address(v, n) || vim_variable(v, n))
         return j; /* bytes, a prompt, markup, a label, a call, a list of name=value, a flag,
-                   * punctuation */
+                   * punctuation, a pattern, an address, a Vim variable */
+    if ((v[0] == '&' || v[0] == '?') && has_char(v, n, '='))
+        return j; /* a query string: &authMechanism=MONGODB-OIDC&... */
+    if (hex_of_text(v, n) || ((flags & KS_SCAN_TESTS) && cls != KS_KEY_CLASS_PASSWORD &&
+                              (hex_vector(v, n) || guid(v, n))))
+        return j; /* a password's bytes in hex; an algorithm's test vector */
+    if (percent_decoded_not_secret(cls, v, n, quote, flags))
+        return j;
     if (n > 2 && v[0] == '_' && v[n - 1] == '_' && in_list(v + 1, n - 2, placeholders,
                                                              sizeof placeholders / sizeof placeholders[0]))
         return j; /* _null_ */
@@ -856,11 +1111,34 @@ ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_
             (!quoted && looks_like_prose(v, n)) || guid(v, n) || file_name(v, n) ||
             translated_label(v, n))
             return j;
-        bool weak = n < 8 || ks_gen_all_digits(v, n) || (ks_gen_classes(v, n) == 1 && n < 12);
+        bool weak = n < 8 || ks_gen_all_digits(v, n) || (ks_gen_classes(v, n) == 1 && n < 12) ||
+                    sequence(v, n);
         j.verdict = weak ? KS_VERDICT_WEAK : KS_VERDICT_SECRET;
         j.confidence = !weak && n >= 12 && ks_gen_classes(v, n) >= 3 ? KS_CONF_HIGH : KS_CONF_MEDIUM;
     }
     if (flags & (KS_SCAN_DOCS | KS_SCAN_TESTS))
         j.confidence = KS_CONF_LOW;
     return j;
+}
+
+bool ks_gen_weak_is_example(uint32_t flags)
+{
+    return (flags & KS_SCAN_DOCS) && !(flags & (KS_SCAN_CODE | KS_SCAN_TESTS));
+}
+
+bool ks_gen_example_line(const uint8_t *d, size_t len, size_t pos, uint32_t flags)
+{
+    if (pos > len)
+        return false;
+    size_t a = pos;
+    while (a > 0 && d[a - 1] != '\n' && pos - a < 4096)
+        a--;
+    while (a < pos && (d[a] == ' ' || d[a] == '\t'))
+        a++;
+    if (pos - a >= 2 && d[a] == '$' && d[a + 1] == ' ')
+        return true; /* "$ gcloud sql instances create ... --root-password=..." */
+    /* " * setPassword(...)" in a block comment of code: API documentation
+     * (Javadoc, Doxygen), whose examples show a call */
+    return (flags & KS_SCAN_CODE) && pos - a >= 2 && d[a] == '*' &&
+           (d[a + 1] == ' ' || d[a + 1] == '\t');
 }

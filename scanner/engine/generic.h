@@ -52,6 +52,21 @@ typedef struct ks_judgement {
 ks_judgement ks_judge_value(ks_key_class cls, const uint8_t *v, size_t n, uint8_t quote,
                             uint32_t flags);
 
+/* Is a weak password assigned in bytes of these KS_SCAN_* flags an
+ * example? In documentation that is neither code nor tests (a manual, a
+ * README, a message catalogue) a short or common password is the manual's
+ * example of the syntax; in code, configuration and tests it is reported. Only
+ * the assignment rules ask: a weak password on a command line or in a URL
+ * keeps its own rule's judgement. */
+bool ks_gen_weak_is_example(uint32_t flags);
+
+/* Is the line of d[0, len) that holds `pos` an example whatever the file:
+ * a command after a shell prompt ("$ tool --password=x": a transcript or a
+ * help text's example), or, in code, a line of a block comment (" * ":
+ * Javadoc or Doxygen showing a call)? A weak password there is the
+ * example's; a strong one is still reported. */
+bool ks_gen_example_line(const uint8_t *d, size_t len, size_t pos, uint32_t flags);
+
 /* An assignment found around a keyword. */
 typedef struct ks_assignment {
     size_t start, end;   /* the whole: key to value */

@@ -1190,6 +1190,211 @@ static void test_generic__assign_not_a_value(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* False alarms on real material (tests/bench/fp_scan.py), by cause         */
+
+static void test_generic__classify_refused_and_glued_names(void **state)
+{
+    (void)state;
+    /* One word that says the password is made to be refused, like the
+     * multi-word names (bad_password, WRONG_PASS) already were. */
+    const char *const none[] = {"badpassword", "BADPASS", "wrongpasswd", "invalidtoken",
+                                "incorrectpassphrase", "goxPWD", "dPWD", "getpassword",
+                                "passString", "REGSTR_VAL_SHARES_RW_PASS"};
+    EXPECT_CLASSES(none, KS_KEY_CLASS_NONE);
+    /* ...but not names that only start with the letters, and $PWD stays a
+     * password where a separator or another spelling says so. */
+    const char *const pw[] = {"badgepassword", "DB_PWD", "dbPwd", "oldpassword"};
+    EXPECT_CLASSES(pw, KS_KEY_CLASS_PASSWORD);
+}
+
+static void test_generic__judge_percent_encoded(void **state)
+{
+    (void)state;
+    /* URL parser test vectors: percent-encoded UTF-8 and control bytes. */
+    const char *const bytes[] = {"%F0%9F%92%A9", "%c3%89t%C3%A9", "%EF%BF%BDnode"};
+    NONE_LIST(KS_KEY_CLASS_PASSWORD, bytes, '"');
+    /* The decoding is judged: prose, a prompt, a placeholder. */
+    NOT_SECRET(KS_KEY_CLASS_PASSWORD, "pass%20pass", '"');
+    NOT_SECRET(KS_KEY_CLASS_PASSWORD, "pass%3A", '"');
+    /* A weak decoding: reported in code and configuration, an example of
+     * the encoding in documentation and tests. */
+    JUDGE(KS_KEY_CLASS_PASSWORD, "g%5Eod", '"', 0, KS_VERDICT_WEAK, KS_CONF_MEDIUM);
+    JUDGE(KS_KEY_CLASS_PASSWORD, "g%5Eod", '"', KS_SCAN_TESTS, KS_VERDICT_NONE, KS_CONF_LOW);
+    JUDGE(KS_KEY_CLASS_PASSWORD, "foo%40bar", '"', KS_SCAN_DOCS, KS_VERDICT_NONE, KS_CONF_LOW);
+    /* A strong password percent-encoded for a URL stays a finding, in
+     * tests too. */
+    JUDGE(KS_KEY_CLASS_PASSWORD, "z2%2BoEHI7y%40%2F", '"', 0, KS_VERDICT_SECRET, KS_CONF_HIGH);
+    JUDGE(KS_KEY_CLASS_PASSWORD, "Tz4%21kWq8Rm2x", '"', KS_SCAN_TESTS, KS_VERDICT_SECRET,
+          KS_CONF_LOW);
+}
+
+static void test_generic__judge_hex_test_vectors(void **state)
+{
+    (void)state;
+    /* A password's bytes in hex: 'pass\0word', a BMPString, "password"
+     * after OpenSSL's hexpass: prefix. */
+    const char *const text[] = {"7061737300776f7264", "0073006D006500670000",
+                                "hexpass:70617373776f7264", "007100750065006500670000"};
+    NONE_LIST(KS_KEY_CLASS_PASSWORD, text, 0);
+    /* Hex of random bytes under a password name (an LM or NT hash) stays. */
+    JUDGE(KS_KEY_CLASS_PASSWORD, "193130B61A7F81C0AAD3B435B51404EE", 0, KS_SCAN_TESTS,
+          KS_VERDICT_SECRET, KS_CONF_LOW);
+    /* In tests, hex under a secret name is an algorithm's test vector (a
+     * KDF secret, a shared secret, a session key), and so is a GUID;
+     * elsewhere it is a key. */
+    const char *const hex = "bded7fa5c1699c010be23dd06ada3a48349f21e5f86263d512c0c5cc379f0e78";
+    JUDGE(KS_KEY_CLASS_SECRET, hex, 0, 0, KS_VERDICT_SECRET, KS_CONF_MEDIUM);
+    JUDGE(KS_KEY_CLASS_SECRET, hex, 0, KS_SCAN_DOCS, KS_VERDICT_SECRET, KS_CONF_LOW);
+    JUDGE(KS_KEY_CLASS_SECRET, hex, 0, KS_SCAN_TESTS, KS_VERDICT_NONE, KS_CONF_LOW);
+    JUDGE(KS_KEY_CLASS_SECRET, "hexsecret:000102030405060708090a0b0c0d0e0f10111213", 0,
+          KS_SCAN_TESTS, KS_VERDICT_NONE, KS_CONF_LOW);
+    JUDGE(KS_KEY_CLASS_SECRET, "3f373ea8e4af954f14faa506f8eebdc4", '"', KS_SCAN_TESTS,
+          KS_VERDICT_NONE, KS_CONF_LOW);
+    JUDGE(KS_KEY_CLASS_SECRET, "37185d02-e055-11e7-80c1-9a214cf093ae", '"', KS_SCAN_TESTS,
+          KS_VERDICT_NONE, KS_CONF_LOW);
+    /* A test's base64 key is not a vector of hex digits: still reported. */
+    JUDGE(KS_KEY_CLASS_SECRET, "iMSM9eeXliDZHSBJZO71R98tfeW/+87VXTpk5chGd6Y=", '"', KS_SCAN_TESTS,
+          KS_VERDICT_SECRET, KS_CONF_LOW);
+}
+
+static void test_generic__judge_names_with_digits(void **state)
+{
+    (void)state;
+    /* Words and short numbers joined into a name: a key's or a curve's
+     * name, a type union, a storage key, a class name. */
+    const char *const names[] = {"BOB_dh2048_different_pg",
+                                 "P-256_NAMED_CURVE_EXPLICIT",
+                                 "DSA-1024-FIPS186-2",
+                                 "JSReceiver|Undefined|Symbol",
+                                 "base64webEncodedPrivacyFlowResult",
+                                 "oauth2client_4_0.client.OAuth2Credentials",
+                                 "gs_oauth2_refresh_token",
+                                 "testPrivateCredential-1",
+                                 "ASAuthorizationAppleIDProvider"};
+    NONE_LIST(KS_KEY_CLASS_SECRET, names, '"');
+    /* Generated tokens: long digit runs, or case changes that leave
+     * fragments nobody would say. */
+    const char *const tokens[] = {"apxsaeRnic12PgUsMeoSUR7PsqngXola", "wbER7576mc_1YOII0dGk7jEE",
+                                  "d-FL95Q19q7MQmFpd7hHD0Ty", "ZmssLNjJy2998hD4CTg2ejr2",
+                                  "abcdef12345699qwerty"};
+    for (size_t i = 0; i < sizeof tokens / sizeof *tokens; i++)
+        if (judge(KS_KEY_CLASS_SECRET, tokens[i], '"', 0).verdict != KS_VERDICT_SECRET)
+            fail_msg("token '%s' not judged a secret", tokens[i]);
+}
+
+static void test_generic__judge_patterns_and_queries(void **state)
+{
+    (void)state;
+    /* A regular expression matches values; a query string lists them. */
+    const char *const none[] = {"Credential=(?P<access_key>\\w+)/\\d+/", ".*as.user.*_member",
+                                "wbinfo\\(chgdcpass\\)",
+                                "&authMechanism=MONGODB-OIDC&authMechanismProperties=ENV:gcp"};
+    NONE_LIST(KS_KEY_CLASS_SECRET, none, '\'');
+    NONE_LIST(KS_KEY_CLASS_PASSWORD, none, '\'');
+    /* A backslash alone does not make a pattern: DOMAIN\user%password. */
+    JUDGE(KS_KEY_CLASS_SECRET, "dom2\\testadm2%12345678", '\'', 0, KS_VERDICT_SECRET,
+          KS_CONF_MEDIUM);
+}
+
+static void test_generic__weak_is_example_in_documentation(void **state)
+{
+    (void)state;
+    /* A manual, a README, a message catalogue: a weak password there is
+     * the manual's example. Code under doc/ and tests keep it (a test
+     * environment's password is real). */
+    assert_true(ks_gen_weak_is_example(KS_SCAN_DOCS));
+    assert_false(ks_gen_weak_is_example(KS_SCAN_DOCS | KS_SCAN_TESTS));
+    assert_false(ks_gen_weak_is_example(KS_SCAN_DOCS | KS_SCAN_CODE));
+    assert_false(ks_gen_weak_is_example(KS_SCAN_TESTS));
+    assert_false(ks_gen_weak_is_example(KS_SCAN_CODE | KS_SCAN_TESTS));
+    assert_false(ks_gen_weak_is_example(0));
+    /* Lines that are examples in any file: a shell prompt's command, and
+     * in code a block comment's line. */
+    const char *const prompt = "Examples:\n  $ {command} my-db --password=postgres\n";
+    const char *const javadoc = "/**\n *     jrs.setPassword(\"sancho\");\n */\n";
+    const char *const commented = "# DB_PASSWORD=sancho\n";
+    size_t p1 = (size_t)(strstr(prompt, "postgres") - prompt);
+    size_t p2 = (size_t)(strstr(javadoc, "sancho") - javadoc);
+    assert_true(ks_gen_example_line((const uint8_t *)prompt, strlen(prompt), p1, 0));
+    assert_true(
+        ks_gen_example_line((const uint8_t *)javadoc, strlen(javadoc), p2, KS_SCAN_CODE));
+    assert_false(ks_gen_example_line((const uint8_t *)javadoc, strlen(javadoc), p2, 0));
+    assert_false(ks_gen_example_line((const uint8_t *)commented, strlen(commented), 15,
+                                     KS_SCAN_CODE));
+    assert_false(ks_gen_example_line((const uint8_t *)prompt, strlen(prompt), 0, 0));
+}
+
+static void test_generic__judge_addresses_sequences_refusals(void **state)
+{
+    (void)state;
+    /* An anonymous FTP login, a run of the alphabet, a Vim variable, and
+     * the words and names that say a value is refused. */
+    const char *const none[] = {"nobody@nowhere.com", "ops.bot+ci@acme-orders.example",
+                                "a:2", "s:netrw_passwd", "invalid", "ignored", "doesnotexist",
+                                "badpass", "bad-password", "badpw", "your@login"};
+    NONE_LIST(KS_KEY_CLASS_PASSWORD, none, '"');
+    /* A run of the alphabet is a weak password however long, and never a
+     * machine-made secret. */
+    const char *const runs[] = {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+                                "abcdefghij", "abcdefghijklmnopqrst"};
+    for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+        JUDGE(KS_KEY_CLASS_PASSWORD, runs[i], '"', 0, KS_VERDICT_WEAK, KS_CONF_MEDIUM);
+        NOT_SECRET(KS_KEY_CLASS_SECRET, runs[i], '"');
+    }
+    /* ...but a password with an @ or a short run in it stays, and so does
+     * "wrong" (the corpus's test value: a weak password). */
+    JUDGE(KS_KEY_CLASS_PASSWORD, "Kq7@pL2x!Wm9", '"', 0, KS_VERDICT_SECRET, KS_CONF_HIGH);
+    JUDGE(KS_KEY_CLASS_PASSWORD, "abc123", '"', 0, KS_VERDICT_WEAK, KS_CONF_MEDIUM);
+    JUDGE(KS_KEY_CLASS_PASSWORD, "wrong", '"', 0, KS_VERDICT_WEAK, KS_CONF_MEDIUM);
+    /* Acronyms count as words of a name; a hexsecret: prefix makes any
+     * length of hex a test vector in tests. */
+    NOT_SECRET(KS_KEY_CLASS_SECRET, "BRAINPOOLP256R1_RFC7027", '"');
+    /* Base64 of text with a word in another script is text: its decoding
+     * is scanned instead (user:Selam D\u00fcnya.). */
+    NOT_SECRET(KS_KEY_CLASS_SECRET, "dXNlcjpTZWxhbSBEw7xueWEu", '"');
+    JUDGE(KS_KEY_CLASS_SECRET, "hexsecret:4646779d", 0, KS_SCAN_TESTS, KS_VERDICT_NONE,
+          KS_CONF_LOW);
+}
+
+static void test_generic__assign_prompts_results_and_hashing(void **state)
+{
+    (void)state;
+    /* A prompt, a name made of words, a result, a hash function's test. */
+    REFUSE("Please Enter Password: " STRONG "\n", "Password", 0);
+    REFUSE("Next page token: " TOKEN "\n", "token", 0);
+    REFUSE("pass = console_attr.Colorizer('PASS', '" STRONG "')", "'PASS", 0);
+    REFUSE("new String[] { \"pass\", \"" STRONG "\" }", "\"pass", KS_SCAN_CODE);
+    REFUSE("cr = crypt.crypt('mypassword', '" STRONG "')", "mypassword", KS_SCAN_CODE);
+    REFUSE("SELECT crypt('longlongpassword', '_J9..j2zz');", "longlongpassword", 0);
+    /* OpenSSL's pass phrase argument is read, glued as it is. */
+    EXPECT("secret = pass:insta # demo CA", "pass", 0, "pass", "insta", 0, "mapping");
+    /* ...and a call that sets one still gives its value. */
+    EXPECT("put(\"password\", \"" STRONG "\")", "password", KS_SCAN_CODE, "password", STRONG,
+           '"', "call-argument");
+}
+
+static void test_generic__assign_manual_pages_and_namespaced_names(void **state)
+{
+    (void)state;
+    /* A manual page's source: its examples configure nothing. */
+    const char *const gcloud =
+        "\\fB$ gcloud alloydb users create my\\-user \\-\\-password=" STRONG "\n";
+    REFUSE(gcloud, "password", KS_SCAN_DOCS);
+    REFUSE(".B password = " STRONG "\n", "password", KS_SCAN_DOCS);
+    REFUSE("\\& secret = " STRONG "\n", "secret", KS_SCAN_DOCS);
+    /* ...outside documentation the same bytes are read */
+    EXPECT(gcloud, "password", 0, "password", STRONG, 0, "assignment");
+    EXPECT("password = " STRONG "\n", "pass", KS_SCAN_DOCS, "password", STRONG, 0, "assignment");
+    /* name:name with no blank: Scheme's passwd:dir, a test's name. */
+    REFUSE("(passwd:dir passwd:gid)", "passwd", 0);
+    REFUSE("^samba.wbinfo_simple.allocate-uid.wbinfo\\(chgdcpass:local\\)", "pass", 0);
+    REFUSE("passwd:files\n", "passwd", 0);
+    REFUSE("chkeypass:key+cert\n", "pass", 0);
+    EXPECT("pass:" STRONG, "pass", 0, "pass", STRONG, 0, "mapping");
+    EXPECT("passwd: files\n", "passwd", 0, "passwd", "files", 0, "mapping");
+}
+
+/* ------------------------------------------------------------------------ */
 /* Windows, buffer edges and odd bytes                                      */
 
 static void test_generic__hit_outside_window(void **state)
@@ -1542,6 +1747,15 @@ int main(void)
         cmocka_unit_test(test_generic__classify_directives),
         cmocka_unit_test(test_generic__classify_names_containing_the_word),
         cmocka_unit_test(test_generic__classify_odd_names),
+        cmocka_unit_test(test_generic__classify_refused_and_glued_names),
+        cmocka_unit_test(test_generic__judge_percent_encoded),
+        cmocka_unit_test(test_generic__judge_hex_test_vectors),
+        cmocka_unit_test(test_generic__judge_names_with_digits),
+        cmocka_unit_test(test_generic__judge_patterns_and_queries),
+        cmocka_unit_test(test_generic__weak_is_example_in_documentation),
+        cmocka_unit_test(test_generic__assign_manual_pages_and_namespaced_names),
+        cmocka_unit_test(test_generic__judge_addresses_sequences_refusals),
+        cmocka_unit_test(test_generic__assign_prompts_results_and_hashing),
         cmocka_unit_test(test_generic__judge_references),
         cmocka_unit_test(test_generic__judge_empty_long_and_unnamed),
         cmocka_unit_test(test_generic__judge_booleans_and_lines),

@@ -1,6 +1,5 @@
 /*
- * unread.c - containers keysift recognises but does not read yet: UBI and
- * UBIFS, JFFS2, CramFS, RomFS, ext2/3/4, EROFS, F2FS, Android sparse
+ * unread.c - containers keysift recognises but does not read yet: JFFS2, CramFS, RomFS, ext2/3/4, EROFS, F2FS, Android sparse
  * images, lzop files, and SquashFS before version 4.
  *
  * Each is reported as "not unpacked" (once per input and kind, counted in
@@ -23,23 +22,6 @@ static uint32_t crc32_raw(uint32_t crc, const uint8_t *p, size_t n)
             crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
     }
     return crc;
-}
-
-static bool ubi_sniff(const uint8_t *d, size_t n)
-{
-    /* Erase-counter header: "UBI#", version 1, CRC of the first 60 bytes
-     * (seed all ones, no final inversion). */
-    return n >= 64 && memcmp(d, "UBI#", 4) == 0 && d[4] == 1 &&
-           (uint32_t)~crc32(0, d, 60) == ks_be32(d + 60);
-}
-
-static bool ubifs_sniff(const uint8_t *d, size_t n)
-{
-    if (n < 24 || ks_le32(d) != 0x06101831u)
-        return false;
-    uint32_t len = ks_le32(d + 16);
-    return len >= 24 && len <= n && len <= 1u << 20 && d[20] <= 12 &&
-           (uint32_t)~crc32(0, d + 8, len - 8) == ks_le32(d + 4);
 }
 
 static bool jffs2_sniff(const uint8_t *d, size_t n)
@@ -155,8 +137,6 @@ static int report(ks_fmt_ctx *ctx, const char *what)
         .nsigs = sizeof var##_sigs / sizeof var##_sigs[0],                                    \
     };
 
-UNREAD(ubi, "ubi", "a UBI image", ubi_sniff, {"UBI#\001", 5, 0})
-UNREAD(ubifs, "ubifs", "a UBIFS file system", ubifs_sniff, {"\x31\x18\x10\x06", 4, 0})
 UNREAD(jffs2, "jffs2", "a JFFS2 file system", jffs2_sniff, {"\x85\x19\x01\xe0", 4, 0},
        {"\x85\x19\x02\xe0", 4, 0}, {"\x85\x19\x03\x20", 4, 0}, {"\x19\x85\xe0\x01", 4, 0},
        {"\x19\x85\xe0\x02", 4, 0}, {"\x19\x85\x20\x03", 4, 0})

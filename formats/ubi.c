@@ -17,7 +17,9 @@
  * the highest sequence number; a LEB not mapped: erased bytes, 0xff; a
  * static volume: the bytes each VID header says it holds). A volume is
  * read through vol_read as it is scanned, so one larger than ks_fmt_hold
- * goes out as a stream and memory stays bounded. Bad header CRCs, data
+ * goes out as a stream and memory stays bounded; when a file is behind the
+ * image, headers and data are read from it with pread rather than through
+ * the mapping, so its pages do not stay resident. Bad header CRCs, data
  * CRCs that do not match and missing blocks are warned about; what can be
  * read is.
  */
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define HDR 64
@@ -74,12 +77,40 @@ typedef struct image {
     ks_fmt_ctx *ctx;
     const uint8_t *d;
     size_t n;
+    int fd; /* the image's bytes are also in this file, at fd_off; or -1 */
+    uint64_t fd_off;
     uint32_t peb, vid_off, data_off, seq;
     size_t npeb;
     leb *lebs; /* sorted by volume, lnum, newest first; then one per LEB */
     size_t nlebs;
     unsigned damaged;
 } image;
+
+/* Copy n bytes at `off` of the image (inside it) to dst: from the file
+ * when there is one, else from memory. False on a read error. */
+static bool fetch(const image *im, size_t off, uint8_t *dst, size_t n)
+{
+    if (im->fd < 0) {
+        memcpy(dst, im->d + off, n);
+        return true;
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(im->fd, dst + got, n - got, (off_t)(im->fd_off + off + got));
+        if (r <= 0)
+            return false;
+        got += (size_t)r;
+    }
+    return true;
+}
+
+/* The 64-byte header at `off` (inside the image), in buf. */
+static const uint8_t *header(const image *im, size_t off, uint8_t *buf)
+{
+    if (!fetch(im, off, buf, HDR))
+        memset(buf, 0, HDR);
+    return buf;
+}
 
 static uint64_t gcd64(uint64_t a, uint64_t b)
 {
@@ -101,8 +132,8 @@ static uint32_t find_peb_size(const image *im)
     size_t limit = im->n < (size_t)MAX_PEB * PROBE ? im->n : (size_t)MAX_PEB * PROBE;
     for (size_t off = im->data_off + HDR - (im->data_off % HDR); off + HDR <= limit;
          off += HDR) {
-        if (ks_be32(im->d + off) != 0x55424923u || !ec_valid(im->d + off) ||
-            ks_be32(im->d + off + 24) != im->seq)
+        const uint8_t *p = im->d + off; /* the first few PEBs: read through memory */
+        if (ks_be32(p) != 0x55424923u || !ec_valid(p) || ks_be32(p + 24) != im->seq)
             continue;
         g = gcd64(g, off);
         if (++found == PROBE || (g <= im->data_off))
@@ -125,19 +156,20 @@ static void read_vids(image *im)
     im->lebs = ks_xcalloc(im->npeb ? im->npeb : 1, sizeof(leb));
     for (size_t i = 0; i < im->npeb; i++) {
         size_t base = i * im->peb;
-        const uint8_t *ec = im->d + base;
+        uint8_t ecb[HDR], vb[HDR];
         if (base + HDR > im->n)
             break;
+        const uint8_t *ec = header(im, base, ecb);
         if (!ec_valid(ec)) {
             bool erased = ec[0] == 0xff && ec[1] == 0xff && ec[2] == 0xff && ec[3] == 0xff;
             if (!erased)
                 damaged(im, base, "bad erase-counter header", i);
-            if (!erased || ks_be32(ec + im->vid_off) != VID_MAGIC)
+            if (!erased)
                 continue;
         }
         if (base + im->vid_off + HDR > im->n)
             break;
-        const uint8_t *v = ec + im->vid_off;
+        const uint8_t *v = header(im, base + im->vid_off, vb);
         if (ks_be32(v) != VID_MAGIC)
             continue; /* not mapped */
         if (ubi_crc(v, 60) != ks_be32(v + 60)) {
@@ -214,8 +246,8 @@ static int read_vtbl(image *im, uint32_t lnum, volume *vols)
         nrec = VTBL_MAX;
     int nv = 0, good = 0;
     for (size_t r = 0; r < nrec; r++) {
-        const uint8_t *p = im->d + base + r * VTBL_REC;
-        if (base + (r + 1) * VTBL_REC > im->n)
+        uint8_t p[VTBL_REC];
+        if (base + (r + 1) * VTBL_REC > im->n || !fetch(im, base + r * VTBL_REC, p, VTBL_REC))
             break;
         if (ubi_crc(p, 168) != ks_be32(p + 168)) {
             ks_fmt_warn(im->ctx, base + r * VTBL_REC, "volume table record %zu: bad CRC", r);
@@ -264,11 +296,13 @@ typedef struct vol_rd {
     size_t nlebs, next;
     uint32_t lnum, nlnum, leb_size;
     bool is_static;
-    /* The LEB being read: its bytes in the image (avail of len, the rest
-     * erased), how far it is read. */
-    const uint8_t *src;
-    size_t avail, len, off;
-    bool open, ended;
+    /* The LEB being read: where its bytes are in the image (avail of len,
+     * the rest erased), how far it is read, the CRC of what was read when
+     * its VID header has one to check. */
+    const leb *cur;
+    size_t src, avail, len, off;
+    uint32_t crc;
+    bool open, ended, check;
     uint64_t in;
 } vol_rd;
 
@@ -282,20 +316,21 @@ static bool leb_open(vol_rd *r)
     if (r->next < r->nlebs && r->lebs[r->next].lnum == r->lnum)
         l = &r->lebs[r->next];
     r->len = r->leb_size;
-    r->src = NULL;
+    r->cur = l;
+    r->src = 0;
     r->avail = 0;
     r->off = 0;
+    r->crc = 0;
+    r->check = false;
     if (l) {
         size_t base = (size_t)l->peb * im->peb + im->data_off;
         if (r->is_static && l->data_size <= r->leb_size)
             r->len = l->data_size;
-        r->src = im->d + (base < im->n ? base : im->n);
+        r->src = base;
         r->avail = base >= im->n ? 0 : im->n - base < r->len ? im->n - base : r->len;
+        r->check = (r->is_static || l->copy) && l->data_size <= r->len && r->avail == r->len;
         if (r->avail < r->len)
             ks_fmt_warn(im->ctx, im->n, "LEB %u of volume %u is cut at the end of the image",
-                        (unsigned)r->lnum, (unsigned)l->vol);
-        else if ((r->is_static || l->copy) && ubi_crc(r->src, l->data_size) != l->data_crc)
-            ks_fmt_warn(im->ctx, base, "LEB %u of volume %u: data CRC does not match",
                         (unsigned)r->lnum, (unsigned)l->vol);
         r->in += r->avail;
     } else if (r->is_static) {
@@ -323,11 +358,22 @@ static size_t vol_read(void *payload, uint8_t *dst, size_t want)
         size_t have = r->off < r->avail ? r->avail - r->off : 0;
         if (have > k)
             have = k;
-        memcpy(dst + o, r->src + r->off, have);
+        if (have && !fetch(r->im, r->src + r->off, dst + o, have)) {
+            ks_fmt_warn(r->im->ctx, r->src + r->off, "read error");
+            r->ended = true;
+            break;
+        }
         memset(dst + o + have, 0xff, k - have);
+        if (r->check && r->off < r->cur->data_size) {
+            size_t end = r->off + k < r->cur->data_size ? r->off + k : r->cur->data_size;
+            r->crc = (uint32_t)crc32(r->crc, dst + o, (uInt)(end - r->off));
+        }
         r->off += k;
         o += k;
         if (r->off == r->len) {
+            if (r->check && ~r->crc != r->cur->data_crc)
+                ks_fmt_warn(r->im->ctx, r->src, "LEB %u of volume %u: data CRC does not match",
+                            (unsigned)r->lnum, (unsigned)r->cur->vol);
             r->lnum++;
             r->open = false;
         }
@@ -398,15 +444,18 @@ static bool geometry(image *im)
         return false;
     }
     /* The image runs to the last PEB with an EC header. */
-    for (size_t i = 0; (size_t)i * im->peb + HDR <= im->n; i++)
-        if (ec_valid(im->d + i * im->peb))
+    for (size_t i = 0; (size_t)i * im->peb + HDR <= im->n; i++) {
+        uint8_t b[HDR];
+        if (ec_valid(header(im, i * im->peb, b)))
             im->npeb = i + 1;
+    }
     return true;
 }
 
 static int ubi_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
 {
     image im = {.ctx = ctx, .d = d, .n = n};
+    im.fd = ks_fmt_fd(ctx, &im.fd_off);
     *consumed = 0;
     if (!geometry(&im))
         return KS_EINVAL;

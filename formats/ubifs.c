@@ -22,7 +22,10 @@
  * of its own (LZO through liblzo2, zlib's raw deflate through libdeflate,
  * zstd through libzstd), block by block (4096 bytes; a block with no data
  * node is a hole, zeros), through ks_outbuf_fill, so a file larger than
- * ks_fmt_hold goes out as a stream. A node whose CRC does not match is
+ * ks_fmt_hold goes out as a stream. When a file is behind the image
+ * (an input on disk, a volume spilled to a temporary file) nodes are read
+ * from it with pread, so the image's pages do not stay resident. A node
+ * whose CRC does not match is
  * warned about and left out (its block reads as zeros); the rest is read.
  * Nodes of the journal not yet committed to the index (an image dumped
  * from a running device) are not replayed: the files are as of the last
@@ -37,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -101,7 +105,7 @@ typedef struct dent_rec {
     uint32_t parent, inum, hash;
     uint8_t type;
     uint16_t nlen;
-    uint64_t name; /* offset of the name in the image */
+    uint64_t name; /* offset of the name in fs.names */
     uint64_t sqnum;
 } dent_rec;
 
@@ -123,7 +127,14 @@ typedef struct fs {
     ks_fmt_ctx *ctx;
     const uint8_t *d;
     size_t n;
+    int fd; /* the image's bytes are also in this file, at fd_off; or -1 */
+    uint64_t fd_off;
     uint32_t leb_size, leb_cnt, flags, branch;
+    char *names; /* the names of the directory entries, one after another */
+    size_t names_len, names_cap;
+    /* Nodes read from the file: one buffer per index level, one for leaves. */
+    uint8_t *lvl[MAX_LEVEL + 2], *leafbuf;
+    size_t lvl_cap[MAX_LEVEL + 2], leafcap;
     ino_rec *inos;
     dent_rec *dents;
     data_rec *data;
@@ -143,8 +154,10 @@ static void bad_node(fs *f, ks_fmt_ctx *ctx, uint64_t at, const char *what)
 }
 
 /* The node of `len` bytes at offset `at` of the image, inside one LEB: a
- * pointer to it, or NULL (warned). */
-static const uint8_t *node_at(fs *f, ks_fmt_ctx *ctx, uint64_t at, uint32_t len, int type)
+ * pointer to it (into the image, or into *buf when it is read from the
+ * file), or NULL (warned). */
+static const uint8_t *node_at(fs *f, ks_fmt_ctx *ctx, uint64_t at, uint32_t len, int type,
+                              uint8_t **buf, size_t *cap)
 {
     uint64_t offs = at % f->leb_size;
     if (len < CH || len > f->leb_size - offs || at > f->n || len > f->n - at) {
@@ -153,9 +166,32 @@ static const uint8_t *node_at(fs *f, ks_fmt_ctx *ctx, uint64_t at, uint32_t len,
         return NULL;
     }
     const uint8_t *p = f->d + at;
-    if (node_ok(p, len) != len) {
-        bad_node(f, ctx, at, "bad node header or CRC");
+    if (f->fd >= 0) {
+        if (len > *cap)
+            ks_grow((void **)buf, cap, len, 1);
+        size_t got = 0;
+        while (got < len) {
+            ssize_t r = pread(f->fd, *buf + got, len - got, (off_t)(f->fd_off + at + got));
+            if (r <= 0) {
+                bad_node(f, ctx, at, "read error");
+                return NULL;
+            }
+            got += (size_t)r;
+        }
+        p = *buf;
+    }
+    if (ks_le32(p) != MAGIC || ks_le32(p + 16) != len) {
+        bad_node(f, ctx, at, "bad node header");
         return NULL;
+    }
+    if (node_ok(p, len) != len) {
+        /* A data node's bytes are still worth searching; the fields of
+         * other nodes cannot be trusted. */
+        if (type != T_DATA || p[20] != T_DATA) {
+            bad_node(f, ctx, at, "node CRC does not match");
+            return NULL;
+        }
+        ks_fmt_warn(ctx, at, "data node CRC does not match; read all the same");
     }
     if (type >= 0 && p[20] != type) {
         bad_node(f, ctx, at, "a node of an unexpected type");
@@ -218,10 +254,13 @@ static void add_dent(fs *f, const uint8_t *p, uint32_t len)
     uint16_t nlen = ks_le16(p + 50);
     if (len < DENT_SZ || nlen == 0 || nlen > len - DENT_SZ)
         return;
+    ks_grow((void **)&f->names, &f->names_cap, f->names_len + nlen, 1);
+    memcpy(f->names + f->names_len, p + DENT_SZ, nlen);
     ks_grow((void **)&f->dents, &f->cap_dents, f->ndents + 1, sizeof(dent_rec));
     f->dents[f->ndents++] = (dent_rec){ks_le32(p + 24), (uint32_t)ks_le64(p + 40),
-                                       ks_le32(p + 28), p[49], nlen,
-                                       (uint64_t)(p - f->d) + DENT_SZ, ks_le64(p + 8)};
+                                       ks_le32(p + 28), p[49], nlen, f->names_len,
+                                       ks_le64(p + 8)};
+    f->names_len += nlen;
 }
 
 /* One branch of a level-0 index node: a leaf. Inodes and entries are read
@@ -237,7 +276,8 @@ static void leaf(fs *f, uint32_t lnum, uint32_t offs, uint32_t len, const uint8_
     }
     if (type != K_INO && type != K_DENT)
         return; /* extended attributes, truncation records */
-    const uint8_t *p = node_at(f, f->ctx, pos(f, lnum, offs), len, type == K_INO ? T_INO : T_DENT);
+    const uint8_t *p = node_at(f, f->ctx, pos(f, lnum, offs), len, type == K_INO ? T_INO : T_DENT,
+                               &f->leafbuf, &f->leafcap);
     if (!p)
         return;
     if (type == K_INO)
@@ -256,7 +296,7 @@ static void walk(fs *f, uint32_t lnum, uint32_t offs, uint32_t len, unsigned dep
     else if (!visit(f, lnum, offs))
         bad_node(f, f->ctx, at, "an index node is reached twice (a loop)");
     else
-        p = node_at(f, f->ctx, at, len, T_IDX);
+        p = node_at(f, f->ctx, at, len, T_IDX, &f->lvl[depth], &f->lvl_cap[depth]);
     if (!p) {
         f->index_damaged = true;
         return;
@@ -411,7 +451,7 @@ static void put_name(const fs *f, const dent_rec *e, char *buf, size_t *len)
     if (*len + 1 + e->nlen >= MAX_PATH)
         return;
     buf[(*len)++] = '/';
-    const uint8_t *nm = f->d + e->name;
+    const char *nm = f->names + e->name;
     for (size_t i = 0; i < e->nlen; i++)
         buf[(*len)++] = nm[i] == 0 || nm[i] == '/' ? '_' : (char)nm[i];
 }
@@ -426,7 +466,7 @@ static char *make_path(fs *f, const dent_rec *e)
     while (c->parent != ROOT_INO) {
         const dent_rec *up = find_dir(f, c->parent);
         if (!up || depth == MAX_LEVEL) {
-            ks_fmt_warn(f->ctx, e->name,
+            ks_fmt_warn(f->ctx, KS_NO_OFFSET,
                         up ? "a directory chain deeper than %d levels (a loop?); the file is "
                              "named from its inode"
                            : "the directory of a file (inode %u) is missing; the file is named "
@@ -439,13 +479,13 @@ static char *make_path(fs *f, const dent_rec *e)
         chain[depth++] = up;
         c = up;
     }
-    char *buf = ks_xmalloc(MAX_PATH);
+    char buf[MAX_PATH];
     size_t len = 0;
     while (depth)
         put_name(f, chain[--depth], buf, &len);
     put_name(f, e, buf, &len);
     buf[len] = '\0';
-    return buf;
+    return ks_xstrdup(buf);
 }
 
 /* The regular files, by path; every entry counts as an archive entry. */
@@ -466,7 +506,7 @@ static int collect_files(fs *f)
         } else {
             size_t first, end = file_blocks(f, e->inum, &first);
             size = end > first ? ((uint64_t)f->data[end - 1].block + 1) * BLOCK : 0;
-            ks_fmt_warn(f->ctx, e->name, "%s: no inode node; read as far as its data goes",
+            ks_fmt_warn(f->ctx, KS_NO_OFFSET, "%s: no inode node; read as far as its data goes",
                         path);
         }
         ks_grow((void **)&f->files, &cap, f->nfiles + 1, sizeof(file_rec));
@@ -492,6 +532,8 @@ typedef struct file_rd {
     ZSTD_DCtx *zd;
     const file_rec *file;
     const data_rec *blk, *blk_end;
+    uint8_t *node; /* a data node read from the file */
+    size_t node_cap;
     uint64_t pos, in;
     uint8_t buf[BLOCK];
     size_t len, off; /* bytes of buf that belong to the file, read so far */
@@ -502,7 +544,7 @@ typedef struct file_rd {
 static void decode_block(file_rd *r, const data_rec *x, uint8_t *out)
 {
     memset(out, 0, BLOCK);
-    const uint8_t *p = node_at(r->f, r->ctx, x->at, x->len, T_DATA);
+    const uint8_t *p = node_at(r->f, r->ctx, x->at, x->len, T_DATA, &r->node, &r->node_cap);
     if (!p || x->len < DATA_SZ)
         return;
     uint32_t size = ks_le32(p + 40);
@@ -610,6 +652,7 @@ static void read_batch(ks_fmt_ctx *ctx, void *payload, size_t i)
     ks_outbuf_dispose(&ob);
     libdeflate_free_decompressor(r->dd);
     ZSTD_freeDCtx(r->zd);
+    free(r->node);
     free(r);
 }
 
@@ -670,11 +713,16 @@ static void fs_dispose(fs *f)
     free(f->dents);
     free(f->data);
     free(f->seen);
+    free(f->names);
+    free(f->leafbuf);
+    for (size_t i = 0; i < MAX_LEVEL + 2; i++)
+        free(f->lvl[i]);
 }
 
 static int ubifs_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
 {
     fs f = {.ctx = ctx, .d = d, .n = n};
+    f.fd = ks_fmt_fd(ctx, &f.fd_off);
     *consumed = 0;
     if (!ubifs_sniff(d, n) || !read_super(&f))
         return KS_EINVAL;

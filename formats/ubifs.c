@@ -375,9 +375,12 @@ static int cmp_dent(const void *a, const void *b)
 
 static void sort_records(fs *f)
 {
-    qsort(f->inos, f->ninos, sizeof(ino_rec), cmp_ino);
-    qsort(f->data, f->ndata, sizeof(data_rec), cmp_data);
-    qsort(f->dents, f->ndents, sizeof(dent_rec), cmp_dent);
+    if (f->ninos)
+        qsort(f->inos, f->ninos, sizeof(ino_rec), cmp_ino);
+    if (f->ndata)
+        qsort(f->data, f->ndata, sizeof(data_rec), cmp_data);
+    if (f->ndents)
+        qsort(f->dents, f->ndents, sizeof(dent_rec), cmp_dent);
     size_t k = 0;
     for (size_t i = 0; i < f->ninos; i++)
         if (!k || f->inos[k - 1].inum != f->inos[i].inum)
@@ -614,8 +617,11 @@ static void read_file(file_rd *r, const file_rec *file, ks_outbuf *ob)
 {
     size_t first, end = file_blocks(r->f, file->inum, &first);
     r->file = file;
-    r->blk = r->f->data + first;
-    r->blk_end = r->f->data + end;
+    r->blk = r->blk_end = NULL; /* a file without data blocks: all holes */
+    if (end > first) {
+        r->blk = r->f->data + first;
+        r->blk_end = r->f->data + end;
+    }
     r->pos = r->in = 0;
     r->len = r->off = 0;
     r->ended = false;

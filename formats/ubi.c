@@ -271,14 +271,27 @@ static int read_vtbl(image *im, uint32_t lnum, volume *vols)
     return good ? nv : -1;
 }
 
-/* The volumes the VID headers name, when there is no volume table. */
-static int vols_from_lebs(const image *im, volume *vols)
+/* Volumes the VID headers name that the table does not (all of them when
+ * there is no table): named by number, warned about unless `quiet`. */
+static int add_untabled(image *im, volume *vols, int nv, bool quiet)
 {
-    int nv = 0;
-    for (size_t i = 0; i < im->nlebs && nv < VTBL_MAX; i++) {
+    for (size_t i = 0; i < im->nlebs; i++) {
         const leb *l = &im->lebs[i];
-        if (l->vol >= VTBL_MAX || (nv && vols[nv - 1].id == l->vol))
+        bool known = l->vol == LAYOUT_VOL || (i && im->lebs[i - 1].vol == l->vol);
+        for (int k = 0; k < nv && !known; k++)
+            known = vols[k].id == l->vol;
+        if (known)
             continue;
+        if (nv == VTBL_MAX || l->vol >= VTBL_MAX) {
+            ks_fmt_warn(im->ctx, (uint64_t)l->peb * im->peb + im->vid_off,
+                        "volume %u is not a valid volume number; its LEBs are left out",
+                        (unsigned)l->vol);
+            continue;
+        }
+        if (!quiet)
+            ks_fmt_warn(im->ctx, (uint64_t)l->peb * im->peb + im->vid_off,
+                        "volume %u is not in the volume table; read as \"vol%u\"",
+                        (unsigned)l->vol, (unsigned)l->vol);
         volume *v = &vols[nv++];
         memset(v, 0, sizeof *v);
         v->id = l->vol;
@@ -474,11 +487,10 @@ static int ubi_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *con
     int nv = read_vtbl(&im, 0, vols);
     if (nv < 0)
         nv = read_vtbl(&im, 1, vols);
-    if (nv < 0) {
+    if (nv < 0)
         ks_fmt_warn(ctx, KS_NO_OFFSET, "no readable volume table: volumes are named by "
                     "number");
-        nv = vols_from_lebs(&im, vols);
-    }
+    nv = add_untabled(&im, vols, nv < 0 ? 0 : nv, nv < 0);
     for (int i = 0; i < nv; i++)
         if (emit_volume(&im, &vols[i]) != 0)
             break;

@@ -231,6 +231,19 @@ def test_bad_crc(d):
     rc, _, _ = scan(["--strict", "badnode.ubifs"], d)
     check("badnode.ubifs: --strict makes the damage an error (exit 2)", rc == 2, rc)
 
+    # Both copies of the volume table lost (their VID headers damaged): the volume is read all the
+    # same, named by its number.
+    data = bytearray(open(os.path.join(d, "one.ubi"), "rb").read())
+    for p in (0, 1):
+        assert data[p * peb + 2048:p * peb + 2052] == b"UBI!"
+        data[p * peb + 2048 + 40] ^= 0x01
+    put(os.path.join(d, "novtbl.ubi"), bytes(data))
+    rc, doc, err = scan(["novtbl.ubi"], d)
+    w = warnings(doc)
+    check("novtbl.ubi: no volume table is warned about, the volume is read as vol0",
+          any("no readable volume table" in m for m in w) and rows(doc) == expected("novtbl.ubi:/vol0"),
+          (rows(doc), w))
+
     # A static volume whose data no longer matches the CRC in its VID header.
     data = bytearray(open(os.path.join(d, "two.ubi"), "rb").read())
     at = data.find(b"# device config")

@@ -130,8 +130,7 @@ static uint32_t find_peb_size(const image *im)
     uint64_t g = 0;
     int found = 0;
     size_t limit = im->n < (size_t)MAX_PEB * PROBE ? im->n : (size_t)MAX_PEB * PROBE;
-    for (size_t off = im->data_off + HDR - (im->data_off % HDR); off + HDR <= limit;
-         off += HDR) {
+    for (size_t off = im->data_off + HDR - (im->data_off % HDR); off + HDR <= limit; off += HDR) {
         const uint8_t *p = im->d + off; /* the first few PEBs: read through memory */
         if (ks_be32(p) != 0x55424923u || !ec_valid(p) || ks_be32(p + 24) != im->seq)
             continue;
@@ -290,8 +289,8 @@ static int add_untabled(image *im, volume *vols, int nv, bool quiet)
         }
         if (!quiet)
             ks_fmt_warn(im->ctx, (uint64_t)l->peb * im->peb + im->vid_off,
-                        "volume %u is not in the volume table; read as \"vol%u\"",
-                        (unsigned)l->vol, (unsigned)l->vol);
+                        "volume %u is not in the volume table; read as \"vol%u\"", (unsigned)l->vol,
+                        (unsigned)l->vol);
         volume *v = &vols[nv++];
         memset(v, 0, sizeof *v);
         v->id = l->vol;
@@ -347,8 +346,10 @@ static bool leb_open(vol_rd *r)
                         (unsigned)r->lnum, (unsigned)l->vol);
         r->in += r->avail;
     } else if (r->is_static) {
-        ks_fmt_warn(im->ctx, KS_NO_OFFSET, "LEB %u of a static volume is missing; erased bytes "
-                    "stand in for it", (unsigned)r->lnum);
+        ks_fmt_warn(im->ctx, KS_NO_OFFSET,
+                    "LEB %u of a static volume is missing; erased bytes "
+                    "stand in for it",
+                    (unsigned)r->lnum);
     }
     r->open = true;
     if (ks_fmt_reserve(im->ctx, r->len, r->in > r->len ? r->in : r->len) != 0)
@@ -446,13 +447,16 @@ static bool geometry(image *im)
     im->data_off = ks_be32(im->d + 20);
     im->seq = ks_be32(im->d + 24);
     if (im->vid_off < HDR || im->data_off < im->vid_off + HDR || im->data_off >= MAX_PEB) {
-        ks_fmt_warn(im->ctx, 16, "erase-counter header: VID header at %u, data at %u: not a "
-                    "UBI layout", (unsigned)im->vid_off, (unsigned)im->data_off);
+        ks_fmt_warn(im->ctx, 16,
+                    "erase-counter header: VID header at %u, data at %u: not a "
+                    "UBI layout",
+                    (unsigned)im->vid_off, (unsigned)im->data_off);
         return false;
     }
     im->peb = find_peb_size(im);
     if (im->peb == 0) {
-        ks_fmt_warn(im->ctx, 0, "no second erase-counter header: the erase block size cannot "
+        ks_fmt_warn(im->ctx, 0,
+                    "no second erase-counter header: the erase block size cannot "
                     "be told (truncated image?)");
         return false;
     }
@@ -481,14 +485,14 @@ static int ubi_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *con
     read_vids(&im);
     keep_newest(&im);
     if (im.damaged > MAX_WARN)
-        ks_fmt_warn(ctx, KS_NO_OFFSET, "%u damaged erase blocks in all, left out",
-                    im.damaged);
+        ks_fmt_warn(ctx, KS_NO_OFFSET, "%u damaged erase blocks in all, left out", im.damaged);
     volume *vols = ks_xcalloc(VTBL_MAX, sizeof(volume));
     int nv = read_vtbl(&im, 0, vols);
     if (nv < 0)
         nv = read_vtbl(&im, 1, vols);
     if (nv < 0)
-        ks_fmt_warn(ctx, KS_NO_OFFSET, "no readable volume table: volumes are named by "
+        ks_fmt_warn(ctx, KS_NO_OFFSET,
+                    "no readable volume table: volumes are named by "
                     "number");
     nv = add_untabled(&im, vols, nv < 0 ? 0 : nv, nv < 0);
     for (int i = 0; i < nv; i++)

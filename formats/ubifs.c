@@ -257,9 +257,9 @@ static void add_dent(fs *f, const uint8_t *p, uint32_t len)
     ks_grow((void **)&f->names, &f->names_cap, f->names_len + nlen, 1);
     memcpy(f->names + f->names_len, p + DENT_SZ, nlen);
     ks_grow((void **)&f->dents, &f->cap_dents, f->ndents + 1, sizeof(dent_rec));
-    f->dents[f->ndents++] = (dent_rec){ks_le32(p + 24), (uint32_t)ks_le64(p + 40),
-                                       ks_le32(p + 28), p[49], nlen, f->names_len,
-                                       ks_le64(p + 8)};
+    f->dents[f->ndents++] = (dent_rec){
+        ks_le32(p + 24), (uint32_t)ks_le64(p + 40), ks_le32(p + 28), p[49], nlen, f->names_len,
+        ks_le64(p + 8)};
     f->names_len += nlen;
 }
 
@@ -564,8 +564,8 @@ static void decode_block(file_rd *r, const data_rec *x, uint8_t *out)
         lzo_uint dl = BLOCK;
         ok = lzo1x_decompress_safe(src, slen, out, &dl, NULL) == LZO_E_OK && dl == size;
     } else if (ok && compr == 2) {
-        ok = r->dd && libdeflate_deflate_decompress(r->dd, src, slen, out, size, &got) ==
-                          LIBDEFLATE_SUCCESS;
+        ok = r->dd &&
+             libdeflate_deflate_decompress(r->dd, src, slen, out, size, &got) == LIBDEFLATE_SUCCESS;
     } else if (ok && compr == 3) {
         size_t k = r->zd ? ZSTD_decompressDCtx(r->zd, out, BLOCK, src, slen) : 0;
         ok = r->zd && !ZSTD_isError(k) && k == size;
@@ -575,8 +575,8 @@ static void decode_block(file_rd *r, const data_rec *x, uint8_t *out)
     }
     if (!ok) {
         memset(out, 0, BLOCK);
-        ks_fmt_warn(r->ctx, x->at, "%s: block %u does not decompress; read as zeros",
-                    r->file->path, (unsigned)x->block);
+        ks_fmt_warn(r->ctx, x->at, "%s: block %u does not decompress; read as zeros", r->file->path,
+                    (unsigned)x->block);
     }
 }
 
@@ -705,7 +705,8 @@ static bool read_super(fs *f)
         f->branch += h;
     }
     if (f->flags & FLG_ENCRYPT)
-        ks_fmt_warn(f->ctx, 28, "the file system may hold encrypted files: their blocks do "
+        ks_fmt_warn(f->ctx, 28,
+                    "the file system may hold encrypted files: their blocks do "
                     "not decompress and their names are ciphertext");
     return true;
 }
@@ -737,13 +738,15 @@ static int ubifs_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *c
     *consumed = size && size < n ? size : n;
     const uint8_t *m = find_master(&f);
     if (!m) {
-        ks_fmt_warn(ctx, f.leb_size, "no valid master node: the index cannot be found; every "
+        ks_fmt_warn(ctx, f.leb_size,
+                    "no valid master node: the index cannot be found; every "
                     "LEB is searched for nodes instead");
         f.index_damaged = true;
     } else {
         walk(&f, ks_le32(m + 48), ks_le32(m + 52), ks_le32(m + 56), 0);
         if (f.index_damaged)
-            ks_fmt_warn(ctx, KS_NO_OFFSET, "the index is damaged; every LEB is searched for "
+            ks_fmt_warn(ctx, KS_NO_OFFSET,
+                        "the index is damaged; every LEB is searched for "
                         "nodes too");
     }
     if (f.index_damaged)

@@ -263,9 +263,9 @@ extern const ks_format ks_format_srec;
 extern const ks_format ks_format_der;
 extern const ks_format ks_format_dropbear;
 extern const ks_format ks_format_jks;
-/* Recognised, not read (unread.c). */
 extern const ks_format ks_format_ubi;
 extern const ks_format ks_format_ubifs;
+/* Recognised, not read (unread.c). */
 extern const ks_format ks_format_ext;
 extern const ks_format ks_format_erofs;
 extern const ks_format ks_format_f2fs;

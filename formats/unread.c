@@ -1,7 +1,7 @@
 /*
- * unread.c - containers keysift recognises but does not read yet: UBI and
- * UBIFS, ext2/3/4, EROFS, F2FS, Android sparse images, lzop files, and
- * SquashFS before version 4.
+ * unread.c - containers keysift recognises but does not read yet:
+ * ext2/3/4, EROFS, F2FS, Android sparse images, lzop files, and SquashFS
+ * before version 4.
  *
  * Each is reported as "not unpacked" (once per input and kind, counted in
  * the summary) instead of being passed over in silence; its bytes are then
@@ -12,23 +12,6 @@
 
 #include <string.h>
 #include <zlib.h>
-
-static bool ubi_sniff(const uint8_t *d, size_t n)
-{
-    /* Erase-counter header: "UBI#", version 1, CRC of the first 60 bytes
-     * (seed all ones, no final inversion). */
-    return n >= 64 && memcmp(d, "UBI#", 4) == 0 && d[4] == 1 &&
-           (uint32_t)~crc32(0, d, 60) == ks_be32(d + 60);
-}
-
-static bool ubifs_sniff(const uint8_t *d, size_t n)
-{
-    if (n < 24 || ks_le32(d) != 0x06101831u)
-        return false;
-    uint32_t len = ks_le32(d + 16);
-    return len >= 24 && len <= n && len <= 1u << 20 && d[20] <= 12 &&
-           (uint32_t)~crc32(0, d + 8, len - 8) == ks_le32(d + 4);
-}
 
 static bool ext_sniff(const uint8_t *d, size_t n)
 {
@@ -110,8 +93,6 @@ static int report(ks_fmt_ctx *ctx, const char *what)
         .nsigs = sizeof var##_sigs / sizeof var##_sigs[0],                                    \
     };
 
-UNREAD(ubi, "ubi", "a UBI image", ubi_sniff, {"UBI#\001", 5, 0})
-UNREAD(ubifs, "ubifs", "a UBIFS file system", ubifs_sniff, {"\x31\x18\x10\x06", 4, 0})
 UNREAD(ext, "ext4", "an ext2/3/4 file system", ext_sniff, {"\x53\xef", 2, 1080})
 UNREAD(erofs, "erofs", "an EROFS file system", erofs_sniff, {"\xe2\xe1\xf5\xe0", 4, 1024})
 UNREAD(f2fs, "f2fs", "an F2FS file system", f2fs_sniff, {"\x10\x20\xf5\xf2", 4, 1024})

@@ -16,12 +16,19 @@ and reports the median wall time of each, keysift's peak RSS (target: under
 keysift's recall on the secrets planted in both trees, by the path inside the
 image and the line (text) or byte offset (binaries).
 
+With --ubifs, the same tree is also packed as UBIFS (mkfs.ubifs, --ubifs-comp) inside a UBI
+image (ubinize, one dynamic volume), and keysift's scan of the UBI image is timed against its
+scan of the SquashFS image, interleaved (target: UBIFS at most 1.5 times the SquashFS time, peak
+RSS under 256 MB both), with recall on the UBI image.
+
 usage: bench_fw.py [--keysift build/keysift] [--src-mb 1500] [--comp gzip] [--runs 3] [--threads 2]
+                   [--ubifs [--ubifs-comp lzo]]
 """
 import argparse
 import collections
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,28 +42,130 @@ sys.path.insert(0, HERE)
 from bench_src import timed  # noqa: E402  (wall time, the child's own peak RSS, exit code)
 
 
-def build(a):
-    base = os.path.join("/tmp/bench", a.name)
-    image = os.path.join(base, "image.sqfs")
-    if os.path.exists(image):
-        return base, image
+def stage_tree(a, base):
+    """The image's tree, as hard links to the generated trees (no copy)."""
     for kind, name, extra in (("src", a.name + "-src", ["--size-mb", str(a.src_mb)]),
                               ("bin", a.name + "-bin", [])):
         if not os.path.isdir(os.path.join("/tmp/bench", name, "tree")):
             subprocess.run([sys.executable, GEN, kind, "--name", name] + extra, check=True,
                            stdout=subprocess.DEVNULL)
     stage = os.path.join(base, "root")
-    shutil.rmtree(base, ignore_errors=True)
+    shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(stage)
-    # Hard links: the image is built from the trees without copying them.
     subprocess.run(["cp", "-al", os.path.join("/tmp/bench", a.name + "-src", "tree"),
                     os.path.join(stage, "src")], check=True)
     subprocess.run(["cp", "-al", os.path.join("/tmp/bench", a.name + "-bin", "tree"),
                     os.path.join(stage, "bin")], check=True)
+    return stage
+
+
+def build(a):
+    base = os.path.join("/tmp/bench", a.name)
+    image = os.path.join(base, "image.sqfs")
+    if os.path.exists(image):
+        return base, image
+    shutil.rmtree(base, ignore_errors=True)
+    stage = stage_tree(a, base)
     subprocess.run(["mksquashfs", stage, image, "-comp", a.comp, "-noappend", "-quiet",
                     "-processors", str(a.threads)], check=True, stdout=subprocess.DEVNULL)
     shutil.rmtree(stage)
     return base, image
+
+
+def build_ubi(a, base):
+    """The same tree as UBIFS in a UBI image (128 KiB PEBs, 2 KiB pages)."""
+    image = os.path.join(base, "image-%s.ubi" % a.ubifs_comp)
+    if os.path.exists(image):
+        return image
+    stage = stage_tree(a, base)
+    total = int(subprocess.run(["du", "-sb", "--apparent-size", stage], check=True,
+                               capture_output=True, text=True).stdout.split()[0])
+    lebs = total * 13 // 10 // 126976 + 200
+    fs = os.path.join(base, "image.ubifs")
+    subprocess.run(["mkfs.ubifs", "-x", a.ubifs_comp, "-m", "2048", "-e", "126976", "-c",
+                    str(lebs), "-r", stage, "-o", fs], check=True, stdout=subprocess.DEVNULL)
+    ini = os.path.join(base, "ubinize.ini")
+    with open(ini, "w") as f:
+        f.write("[rootfs]\nmode=ubi\nimage=%s\nvol_id=0\nvol_type=dynamic\nvol_name=rootfs\n" % fs)
+    subprocess.run(["ubinize", "-o", image, "-m", "2048", "-p", "128KiB", "-s", "2048", ini],
+                   check=True, capture_output=True)
+    os.unlink(fs)
+    shutil.rmtree(stage)
+    return image
+
+
+def recall(a, ks_cmd):
+    """Every planted secret, by its path inside the image: printed."""
+    out = subprocess.run(ks_cmd, capture_output=True).stdout.decode()
+    found_lines, found_offsets = set(), collections.defaultdict(set)
+    for line in out.splitlines():
+        f = json.loads(line)
+        for loc in f["locations"]:
+            b = loc.get("binary") or {}
+            member = None
+            for link in b.get("origin", []):
+                if link["name"].startswith(":"):
+                    member = link["name"][1:]
+            if member is None:
+                continue
+            if loc["line"]:
+                found_lines.add((member, loc["line"]))
+            if b.get("file_offset") is not None:
+                found_offsets[member].add(b["file_offset"])
+    rows = planted(a.name + "-src", "/src/") + planted(a.name + "-bin", "/bin/")
+    want = collections.Counter()
+    got = collections.Counter()
+    for path, line, kind, off, n in rows:
+        want[kind] += 1
+        if path.startswith("/bin/"):
+            # A binary has no lines: the secret a rule reports (a connection
+            # string's password, say) lies within the planted value.
+            hit = any(off <= o < off + n for o in found_offsets[path])
+        else:
+            hit = (path, line) in found_lines
+        got[kind] += hit
+    print("recall: %d / %d planted secrets found in %s" % (sum(got.values()), sum(want.values()),
+                                                          os.path.basename(ks_cmd[-1])))
+    for kd in sorted(want):
+        if got[kd] != want[kd]:
+            print("  missed %-24s %d of %d" % (kd, want[kd] - got[kd], want[kd]))
+
+
+def bench_ubifs(a, base, image):
+    """keysift on the UBI image against keysift on the SquashFS image."""
+    ubi = build_ubi(a, base)
+    j = str(a.threads)
+    cmds = {k: [a.keysift, "scan", "-q", "--format", "jsonl", "-j", j, img]
+            for k, img in (("sqfs", image), ("ubi", ubi))}
+    for c in cmds.values():
+        timed(c)  # warm the page cache and the rule cache
+    times, cpu, rss = collections.defaultdict(list), collections.defaultdict(list), collections.Counter()
+
+    def used():
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return ru.ru_utime + ru.ru_stime
+
+    for _ in range(a.runs):
+        for k, c in cmds.items():
+            u0 = used()
+            t, r, rc = timed(c)
+            if rc not in (0, 1):
+                sys.exit("keysift failed with exit %d on %s" % (rc, c[-1]))
+            times[k].append(t)
+            cpu[k].append(used() - u0)
+            rss[k] = max(rss[k], r)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    mcpu = {k: statistics.median(v) for k, v in cpu.items()}
+    print("tree: %s (src %d MB + bin), %d threads, median of %d runs, warm cache"
+          % (a.name, a.src_mb, a.threads, a.runs))
+    print("  SquashFS (%s)     %6.0f MB  keysift %6.2f s wall, %6.2f s CPU  peak RSS %6.1f MB"
+          % (a.comp, os.path.getsize(image) / 1e6, med["sqfs"], mcpu["sqfs"], rss["sqfs"] / 2**20))
+    print("  UBIFS (%s) in UBI %6.0f MB  keysift %6.2f s wall, %6.2f s CPU  peak RSS %6.1f MB"
+          % (a.ubifs_comp, os.path.getsize(ubi) / 1e6, med["ubi"], mcpu["ubi"], rss["ubi"] / 2**20))
+    print("ratio: UBIFS / SquashFS = %.2f wall, %.2f CPU (target <= 1.5); RSS target < 256 MB"
+          % (med["ubi"] / med["sqfs"], mcpu["ubi"] / mcpu["sqfs"]))
+    recall(a, cmds["sqfs"])
+    recall(a, cmds["ubi"])
 
 
 def planted(name, prefix):
@@ -77,9 +186,14 @@ def main():
     ap.add_argument("--comp", default="gzip")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ubifs", action="store_true", help="UBIFS in UBI against SquashFS")
+    ap.add_argument("--ubifs-comp", default="lzo", choices=("lzo", "zlib", "zstd", "none"))
     a = ap.parse_args()
 
     base, image = build(a)
+    if a.ubifs:
+        bench_ubifs(a, base, image)
+        return
     size = os.path.getsize(image)
     pats = os.path.join(SHARED, "bench", "patterns20.txt")
     j = str(a.threads)
@@ -120,42 +234,7 @@ def main():
           % (e, statistics.median(unsq), statistics.median(rgt), eg_rss / 2**20))
     print("ratio: extract+grep / keysift = %.2f (target > 1)" % (e / k))
 
-    # Recall: every planted secret, by its path inside the image.
-    out = subprocess.run(ks_cmd, capture_output=True).stdout.decode()
-    found_lines, found_offsets = set(), collections.defaultdict(set)
-    summary_rules = collections.Counter()
-    for line in out.splitlines():
-        f = json.loads(line)
-        summary_rules[f["rule_id"]] += 1
-        for loc in f["locations"]:
-            b = loc.get("binary") or {}
-            member = None
-            for link in b.get("origin", []):
-                if link["name"].startswith(":"):
-                    member = link["name"][1:]
-            if member is None:
-                continue
-            if loc["line"]:
-                found_lines.add((member, loc["line"]))
-            if b.get("file_offset") is not None:
-                found_offsets[member].add(b["file_offset"])
-    rows = planted(a.name + "-src", "/src/") + planted(a.name + "-bin", "/bin/")
-    want = collections.Counter()
-    got = collections.Counter()
-    for path, line, kind, off, n in rows:
-        want[kind] += 1
-        if path.startswith("/bin/"):
-            # A binary has no lines: the secret a rule reports (a connection
-            # string's password, say) lies within the planted value.
-            hit = any(off <= o < off + n for o in found_offsets[path])
-        else:
-            hit = (path, line) in found_lines
-        got[kind] += hit
-    print("recall: %d / %d planted secrets found in the image" % (sum(got.values()), sum(want.values())))
-    for kd in sorted(want):
-        if got[kd] != want[kd]:
-            print("  missed %-24s %d of %d" % (kd, want[kd] - got[kd], want[kd]))
-
+    recall(a, ks_cmd)
 
 if __name__ == "__main__":
     main()

@@ -53,6 +53,8 @@ typedef struct mem_src {
     size_t n;
     int fd; /* read from this file at fd_off when >= 0 */
     uint64_t fd_off;
+    /* 0, 0: the primary superblock; else a backup's block and block size */
+    unsigned int sb_block, sb_size;
 } mem_src;
 
 /* ext2fs_open2 calls the manager's open on the calling thread: the source
@@ -181,6 +183,7 @@ static pthread_once_t hook_once = PTHREAD_ONCE_INIT;
 
 static void hook_install(void)
 {
+    initialize_ext2_error_table(); /* libext2fs's messages, for error_message() */
     set_com_err_hook(com_err_silent);
 }
 
@@ -191,7 +194,7 @@ static errcode_t fs_open(const mem_src *s, ext2_filsys *fs)
     opening = s;
     errcode_t e = ext2fs_open2("keysift", NULL,
                                EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS,
-                               0, 0, &mem_manager, fs);
+                               s->sb_block, s->sb_size, &mem_manager, fs);
     opening = NULL;
     return e;
 }
@@ -218,6 +221,7 @@ typedef struct walk {
     file_ref *dirs;           /* queue of directories to read */
     size_t ndirs, dcap, head;
     const char *dir_path;
+    size_t relinked; /* entries naming a directory already seen */
     bool stop;
 } walk;
 
@@ -274,8 +278,16 @@ static int on_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *de, int of
     int ft = entry_type(w->fs, de->inode, ext2fs_dirent_file_type(de));
     if (ft != EXT2_FT_REG_FILE && ft != EXT2_FT_DIR)
         return 0;
-    if (ft == EXT2_FT_DIR && ext2fs_test_inode_bitmap2(w->seen, de->inode))
-        return 0; /* read already, or queued: a loop or a linked directory */
+    if (ft == EXT2_FT_DIR && ext2fs_test_inode_bitmap2(w->seen, de->inode)) {
+        /* Read already, or queued: a loop or a hard-linked directory,
+         * which ext never makes; said once, counted after. */
+        if (w->relinked++ == 0)
+            ks_fmt_warn(w->ctx, KS_NO_OFFSET,
+                        "%s/%.*s: directory inode %u is linked more than once (a directory "
+                        "loop?): read once",
+                        w->dir_path, len, de->name, de->inode);
+        return 0;
+    }
     char *path = join(w->dir_path, de->name, len);
     if (!path) {
         ks_fmt_warn(w->ctx, KS_NO_OFFSET, "%s/%.*s: path longer than %d bytes, not followed",
@@ -318,6 +330,9 @@ static int walk_tree(ks_fmt_ctx *ctx, ext2_filsys fs, image *im)
         free(d->path);
         d->path = NULL;
     }
+    if (w.relinked > 1)
+        ks_fmt_warn(ctx, KS_NO_OFFSET, "%zu more directory entries link directories already read",
+                    w.relinked - 1);
     for (size_t i = w.head; i < w.ndirs; i++)
         free(w.dirs[i].path);
     free(w.dirs);
@@ -406,9 +421,25 @@ static void read_batch(ks_fmt_ctx *ctx, void *payload, size_t i)
 /* ------------------------------------------------------------------------ */
 /* The format                                                                */
 
+/* The first backup superblock (group 1) where mke2fs puts it for each
+ * block size: 0 when one opens. */
+static errcode_t open_backup(mem_src *s, ext2_filsys *fs)
+{
+    static const unsigned int sizes[] = {1024, 2048, 4096};
+    errcode_t e = EXT2_ET_BAD_MAGIC;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && e != 0; i++) {
+        s->sb_size = sizes[i];
+        s->sb_block = sizes[i] * 8 + (sizes[i] == 1024);
+        e = fs_open(s, fs);
+    }
+    if (e != 0)
+        s->sb_block = s->sb_size = 0;
+    return e;
+}
+
 static bool ext_sniff(const uint8_t *d, size_t n)
 {
-    if (n < 2048 || ks_le16(d + SB_OFF + 56) != 0xef53)
+    if (n < SB_OFF + 84 || ks_le16(d + SB_OFF + 56) != 0xef53)
         return false;
     const uint8_t *sb = d + SB_OFF;
     uint32_t log = ks_le32(sb + 24), first = ks_le32(sb + 20), bpg = ks_le32(sb + 32);
@@ -428,7 +459,10 @@ static int ext_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *con
     im.src.fd = ks_fmt_fd(ctx, &im.src.fd_off);
     ext2_filsys fs = NULL;
     errcode_t e = fs_open(&im.src, &fs);
-    if (e != 0) {
+    if (e != 0 && !ks_fmt_carved(ctx) && open_backup(&im.src, &fs) == 0)
+        ks_fmt_warn(ctx, SB_OFF, "superblock: %s; read through the backup at block %u",
+                    error_message(e), im.src.sb_block);
+    else if (e != 0) {
         if (!ks_fmt_carved(ctx))
             ks_fmt_warn(ctx, SB_OFF, "superblock: %s; the image is searched as bytes instead",
                         error_message(e));

@@ -206,12 +206,14 @@ static int fit_image(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, int node, uint
     if (off + size > *end)
         *end = off + size;
     if (off + size > n) {
+        uint64_t there = off < n ? n - off : 0;
         ks_fmt_warn(ctx, n,
-                    "truncated: FIT image %s has %llu bytes at 0x%llx, %llu are there; the "
-                    "bytes there are scanned",
+                    "truncated: FIT image %s has %llu bytes at 0x%llx, %llu of them are there",
                     name, (unsigned long long)size, (unsigned long long)off,
-                    (unsigned long long)(off < n ? n - off : 0));
-        size = off < n ? n - off : 0;
+                    (unsigned long long)there);
+        size = there;
+        if (size == 0)
+            return 0;
     }
     int clen = 0;
     const char *comp = fdt_getprop(d, node, "compression", &clen);

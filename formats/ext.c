@@ -388,6 +388,13 @@ static int read_file(ks_fmt_ctx *ctx, ext2_filsys fs, const file_ref *f, uint64_
         ks_fmt_warn(ctx, KS_NO_OFFSET, "%s: inode %u: %s", f->path, f->ino, error_message(e));
         return 0;
     }
+    if (!LINUX_S_ISREG(ext2fs_file_get_inode(m.file)->i_mode)) {
+        /* The directory entry said a regular file; the inode says not. */
+        ks_fmt_warn(ctx, KS_NO_OFFSET, "%s: inode %u is not a regular file (mode 0%o), skipped",
+                    f->path, f->ino, ext2fs_file_get_inode(m.file)->i_mode);
+        ext2fs_file_close(m.file);
+        return 0;
+    }
     __u64 size = 0;
     ext2fs_file_get_lsize(m.file, &size);
     m.size = size;

@@ -57,7 +57,8 @@ static void put_str(text *t, const char *s)
     put(t, s, strlen(s));
 }
 
-/* A value that is one or more NUL-terminated strings of printable bytes. */
+/* A value that is one or more NUL-terminated strings of text (no control
+ * characters but tab and newline; UTF-8 passes). */
 static bool is_strings(const char *v, int len)
 {
     if (len <= 0 || v[len - 1] != '\0' || v[0] == '\0')
@@ -66,8 +67,8 @@ static bool is_strings(const char *v, int len)
         unsigned char c = (unsigned char)v[i];
         if (c == '\0' ? i > 0 && v[i - 1] == '\0' : c < 0x20 && c != '\t' && c != '\n')
             return false;
-        if (c >= 0x7f)
-            return false;
+        if (c == 0x7f)
+            return false; /* bytes past it stay: UTF-8 text */
     }
     return true;
 }

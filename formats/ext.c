@@ -321,14 +321,15 @@ static int walk_tree(ks_fmt_ctx *ctx, ext2_filsys fs, image *im)
     ks_grow((void **)&w.dirs, &w.dcap, 1, sizeof(file_ref));
     w.dirs[w.ndirs++] = (file_ref){EXT2_ROOT_INO, ks_xstrdup("")};
     for (; w.head < w.ndirs && !w.stop; w.head++) {
-        file_ref *d = &w.dirs[w.head];
-        w.dir_path = d->path;
-        e = ext2fs_dir_iterate2(fs, d->ino, 0, NULL, on_entry, &w);
+        /* A copy: on_entry grows (moves) the queue. */
+        file_ref d = w.dirs[w.head];
+        w.dirs[w.head].path = NULL;
+        w.dir_path = d.path;
+        e = ext2fs_dir_iterate2(fs, d.ino, 0, NULL, on_entry, &w);
         if (e != 0)
             ks_fmt_warn(ctx, KS_NO_OFFSET, "directory %s: %s; the rest of it is not read",
-                        *d->path ? d->path : "/", error_message(e));
-        free(d->path);
-        d->path = NULL;
+                        *d.path ? d.path : "/", error_message(e));
+        free(d.path);
     }
     if (w.relinked > 1)
         ks_fmt_warn(ctx, KS_NO_OFFSET, "%zu more directory entries link directories already read",

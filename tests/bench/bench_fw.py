@@ -56,12 +56,14 @@ def build(a):
                     os.path.join(stage, "src")], check=True)
     subprocess.run(["cp", "-al", os.path.join("/tmp/bench", a.name + "-bin", "tree"),
                     os.path.join(stage, "bin")], check=True)
+    part = image + ".part"  # renamed when complete: a failed build is not reused
     if a.fs == "squashfs":
-        subprocess.run(["mksquashfs", stage, image, "-comp", a.comp, "-noappend", "-quiet",
+        subprocess.run(["mksquashfs", stage, part, "-comp", a.comp, "-noappend", "-quiet",
                         "-processors", str(a.threads)], check=True, stdout=subprocess.DEVNULL)
     else:
-        subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", stage, image,
+        subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-i", "4096", "-d", stage, part,
                         "%dM" % a.image_mb], check=True, stdout=subprocess.DEVNULL)
+    os.rename(part, image)
     shutil.rmtree(stage)
     return base, image
 
@@ -109,7 +111,7 @@ def main():
         shutil.rmtree(out_dir, ignore_errors=True)
         t1, r1, rc1 = timed(unsq_cmd)
         t2, r2, rc2 = timed(rg_cmd)
-        if rc1 != 0 or rc2 not in (0, 1):
+        if rc1 != 0 or rc2 not in (0, 1) or not os.listdir(out_dir):  # debugfs exits 0 on errors
             sys.exit("extract+grep failed: unsquashfs %d, rg %d" % (rc1, rc2))
         shutil.rmtree(out_dir, ignore_errors=True)
         return t1, t2, max(r1, r2)

@@ -118,7 +118,10 @@ static errcode_t mem_read64(io_channel ch, unsigned long long block, int count, 
         have = got;
     }
     if (have < size) {
-        memset((uint8_t *)data + have, 0, (size_t)(size - have));
+        /* Zeros where the image ends, as unix_io gives, but not for a
+         * request far past it (the caller fails on the error anyway). */
+        if (size - have <= (1u << 20))
+            memset((uint8_t *)data + have, 0, (size_t)(size - have));
         return EXT2_ET_SHORT_READ;
     }
     return 0;
@@ -461,9 +464,36 @@ static bool ext_sniff(const uint8_t *d, size_t n)
            state <= 7;
 }
 
+/* libext2fs allocates the whole group descriptor table before it reads
+ * it: groups times the descriptor size, from superblock fields up to
+ * 2^32 each. A real table lies inside the image, so one larger than the
+ * image is corrupt, and would cost gigabytes. */
+static bool descriptors_fit(const uint8_t *d, size_t n)
+{
+    const uint8_t *sb = d + SB_OFF;
+    uint64_t blocks = ks_le32(sb + 4), first = ks_le32(sb + 20), bpg = ks_le32(sb + 32);
+    uint64_t desc = 32;
+    if (n >= SB_OFF + 0x154 && (ks_le32(sb + 0x60) & 0x80)) { /* INCOMPAT_64BIT */
+        blocks |= (uint64_t)ks_le32(sb + 0x150) << 32;
+        desc = ks_le16(sb + 0xfe) >= 32 ? ks_le16(sb + 0xfe) : 32;
+    }
+    if (blocks <= first)
+        return false;
+    uint64_t groups = (blocks - first + bpg - 1) / bpg;
+    return groups <= n / desc && groups * desc <= n;
+}
+
 static int ext_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
 {
     image im = {.src = {.d = d, .n = n}};
+    if (!descriptors_fit(d, n)) {
+        if (!ks_fmt_carved(ctx))
+            ks_fmt_warn(ctx, SB_OFF,
+                        "superblock: its group descriptors would not fit in the image (%zu "
+                        "bytes); the image is searched as bytes instead",
+                        n);
+        return KS_EINVAL;
+    }
     im.src.fd = ks_fmt_fd(ctx, &im.src.fd_off);
     ext2_filsys fs = NULL;
     errcode_t e = fs_open(&im.src, &fs);

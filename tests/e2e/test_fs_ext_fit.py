@@ -115,6 +115,20 @@ def test_ext(tmp):
               got == {(p % img, r) for p, r in want} and rc == 1 and not doc["warnings"],
               (got, doc["warnings"]))
 
+    # Many directories (the queue of directories to read grows while one is read).
+    wide = os.path.join(tmp, "wide")
+    for i in range(600):
+        os.makedirs(os.path.join(wide, "d%03d" % i, "sub"))
+        with open(os.path.join(wide, "d%03d" % i, "sub", "f.txt"), "w") as f:
+            f.write("nothing here %d\n" % i)
+    with open(os.path.join(wide, "d599", "sub", "f.txt"), "a") as f:
+        f.write("GITLAB_TOKEN=%s\n" % tok)
+    sh("mke2fs", "-q", "-F", "-t", "ext4", "-d", wide, os.path.join(tmp, "wide.img"), "16M")
+    rc, doc, _ = scan(["wide.img"], tmp)
+    check("wide.img: 1200 directories, 600 files: the last file's token found, no warning",
+          rows(doc) == {("wide.img:/d599/sub/f.txt", "gitlab.pat")} and not doc["warnings"]
+          and doc["summary"].get("files") == 601, (rows(doc), doc["warnings"], doc["summary"]))
+
     # A file larger than what is held in memory (16 MB) is read as a stream to its end.
     big = os.path.join(tmp, "bigroot")
     shutil.copytree(root, big, symlinks=True)
@@ -170,6 +184,17 @@ def test_ext(tmp):
           ("nosb.img", "gitlab.pat") in rows(doc) and
           any(m.startswith("nosb.img: ext4 at offset 0x400: superblock") and "as bytes" in m
               for m in warnings(doc)), (rows(doc), warnings(doc)))
+
+    # A superblock whose group descriptor table (2^28 groups of 8 blocks, inodes to match)
+    # would be 8 GiB: refused before libext2fs allocates it.
+    patch(os.path.join(tmp, "ext4.img"), os.path.join(tmp, "huge.img"), 1024,
+          struct.pack("<II", 1 << 31, 0x7fffffff))
+    patch(os.path.join(tmp, "huge.img"), os.path.join(tmp, "huge.img"), 1024 + 32,
+          struct.pack("<III", 8, 8, 8))
+    rc, doc, took = scan(["huge.img"], tmp, timeout=60)
+    check("huge.img: group descriptors larger than the image: a warning, at once (%.1f s)" % took,
+          any(m.startswith("huge.img: ext4 at offset 0x400: superblock: its group descriptors")
+              for m in warnings(doc)) and took < 20, warnings(doc))
 
     # A directory loop (debugfs links a directory into its own subtree).
     shutil.copy(os.path.join(tmp, "ext4.img"), os.path.join(tmp, "loop.img"))

@@ -258,6 +258,8 @@ extern const ks_format ks_format_uimage;
 extern const ks_format ks_format_jffs2;
 extern const ks_format ks_format_cramfs;
 extern const ks_format ks_format_romfs;
+extern const ks_format ks_format_fdt;
+extern const ks_format ks_format_ext;
 extern const ks_format ks_format_ihex;
 extern const ks_format ks_format_srec;
 extern const ks_format ks_format_der;
@@ -266,7 +268,6 @@ extern const ks_format ks_format_jks;
 extern const ks_format ks_format_ubi;
 extern const ks_format ks_format_ubifs;
 /* Recognised, not read (unread.c). */
-extern const ks_format ks_format_ext;
 extern const ks_format ks_format_erofs;
 extern const ks_format ks_format_f2fs;
 extern const ks_format ks_format_sparse;

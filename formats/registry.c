@@ -16,6 +16,7 @@
 const ks_format *const ks_formats[] = {
     &ks_format_elf,
     &ks_format_squashfs,
+    &ks_format_ext,
     &ks_format_gzip,
     &ks_format_xz,
     &ks_format_zlib,
@@ -34,6 +35,7 @@ const ks_format *const ks_formats[] = {
     &ks_format_xar,
     &ks_format_compress,
     &ks_format_uimage,
+    &ks_format_fdt,
     &ks_format_der,
     &ks_format_dropbear,
     &ks_format_jks,
@@ -44,7 +46,6 @@ const ks_format *const ks_formats[] = {
     &ks_format_jffs2,
     &ks_format_cramfs,
     &ks_format_romfs,
-    &ks_format_ext,
     &ks_format_erofs,
     &ks_format_f2fs,
     &ks_format_sparse,

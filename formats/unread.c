@@ -1,7 +1,6 @@
 /*
- * unread.c - containers keysift recognises but does not read yet:
- * ext2/3/4, EROFS, F2FS, Android sparse images, lzop files, and SquashFS
- * before version 4.
+ * unread.c - containers keysift recognises but does not read yet: EROFS,
+ * F2FS, Android sparse images, lzop files, and SquashFS before version 4.
  *
  * Each is reported as "not unpacked" (once per input and kind, counted in
  * the summary) instead of being passed over in silence; its bytes are then
@@ -12,15 +11,6 @@
 
 #include <string.h>
 #include <zlib.h>
-
-static bool ext_sniff(const uint8_t *d, size_t n)
-{
-    if (n < 2048 || ks_le16(d + 1080) != 0xef53)
-        return false;
-    const uint8_t *sb = d + 1024;
-    return ks_le32(sb) > 0 && ks_le32(sb + 24) <= 6 && ks_le32(sb + 32) > 0 &&
-           ks_le16(sb + 58) >= 1 && ks_le16(sb + 58) <= 4; /* inodes, log block size, state */
-}
 
 static bool erofs_sniff(const uint8_t *d, size_t n)
 {
@@ -93,7 +83,6 @@ static int report(ks_fmt_ctx *ctx, const char *what)
         .nsigs = sizeof var##_sigs / sizeof var##_sigs[0],                                    \
     };
 
-UNREAD(ext, "ext4", "an ext2/3/4 file system", ext_sniff, {"\x53\xef", 2, 1080})
 UNREAD(erofs, "erofs", "an EROFS file system", erofs_sniff, {"\xe2\xe1\xf5\xe0", 4, 1024})
 UNREAD(f2fs, "f2fs", "an F2FS file system", f2fs_sniff, {"\x10\x20\xf5\xf2", 4, 1024})
 UNREAD(sparse, "android-sparse", "an Android sparse image", sparse_sniff,

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Firmware benchmark: keysift on a SquashFS image against extract-then-grep.
+"""Firmware benchmark: keysift on a SquashFS or ext4 image against extract-then-grep.
 
 Builds, once (cached under /tmp/bench/<name>), a firmware-like image: a
-SquashFS of the shared source tree (../shared/bench/gen_corpus.py src) and of
+SquashFS (--fs squashfs) or an ext4 file system of --image-mb (--fs ext4,
+mke2fs -d) of the shared source tree (../shared/bench/gen_corpus.py src) and of
 the shared binary corpus (gen_corpus.py bin: gcc-built ELF programs, some
 stripped, and binary blobs). Then times, in the same run, with the same
 thread count and a warm page cache:
 
   keysift scan IMAGE                     (full default ruleset, unpacking the image)
-  unsquashfs -d DIR IMAGE, then          (extract to disk ...)
+  unsquashfs -d DIR IMAGE, or            (extract to disk ...)
+  debugfs -R "rdump / DIR" IMAGE, then
   rg -c -uuu --no-unicode -f patterns20.txt DIR   (... then grep what was extracted)
 
 and reports the median wall time of each, keysift's peak RSS (target: under
@@ -23,6 +25,7 @@ RSS under 256 MB both), with recall on the UBI image.
 
 usage: bench_fw.py [--keysift build/keysift] [--src-mb 1500] [--comp gzip] [--runs 3] [--threads 2]
                    [--ubifs [--ubifs-comp lzo]]
+       bench_fw.py --fs ext4 [--name fwext512] [--src-mb 307] [--image-mb 512] [--runs 3]
 """
 import argparse
 import collections
@@ -61,13 +64,19 @@ def stage_tree(a, base):
 
 def build(a):
     base = os.path.join("/tmp/bench", a.name)
-    image = os.path.join(base, "image.sqfs")
+    image = os.path.join(base, "image.sqfs" if a.fs == "squashfs" else "image.ext4")
     if os.path.exists(image):
         return base, image
     shutil.rmtree(base, ignore_errors=True)
     stage = stage_tree(a, base)
-    subprocess.run(["mksquashfs", stage, image, "-comp", a.comp, "-noappend", "-quiet",
-                    "-processors", str(a.threads)], check=True, stdout=subprocess.DEVNULL)
+    part = image + ".part"  # renamed when complete: a failed build is not reused
+    if a.fs == "squashfs":
+        subprocess.run(["mksquashfs", stage, part, "-comp", a.comp, "-noappend", "-quiet",
+                        "-processors", str(a.threads)], check=True, stdout=subprocess.DEVNULL)
+    else:
+        subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-i", "4096", "-d", stage, part,
+                        "%dM" % a.image_mb], check=True, stdout=subprocess.DEVNULL)
+    os.rename(part, image)
     shutil.rmtree(stage)
     return base, image
 
@@ -181,14 +190,20 @@ def planted(name, prefix):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keysift", default=os.path.join(ROOT, "build", "keysift"))
-    ap.add_argument("--name", default="fw512")
-    ap.add_argument("--src-mb", type=int, default=1500)
+    ap.add_argument("--fs", choices=("squashfs", "ext4"), default="squashfs")
+    ap.add_argument("--name", default=None)
+    ap.add_argument("--src-mb", type=int, default=None)
+    ap.add_argument("--image-mb", type=int, default=512, help="ext4: the file system's size")
     ap.add_argument("--comp", default="gzip")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ubifs", action="store_true", help="UBIFS in UBI against SquashFS")
     ap.add_argument("--ubifs-comp", default="lzo", choices=("lzo", "zlib", "zstd", "none"))
     a = ap.parse_args()
+    if a.name is None:
+        a.name = "fw512" if a.fs == "squashfs" else "fwext%d" % a.image_mb
+    if a.src_mb is None:
+        a.src_mb = 1500 if a.fs == "squashfs" else a.image_mb * 3 // 5
 
     base, image = build(a)
     if a.ubifs:
@@ -199,14 +214,18 @@ def main():
     j = str(a.threads)
     out_dir = os.path.join(base, "extracted")
     ks_cmd = [a.keysift, "scan", "-q", "--format", "jsonl", "-j", j, image]
-    unsq_cmd = ["unsquashfs", "-q", "-n", "-p", j, "-d", out_dir, image]
+    if a.fs == "squashfs":
+        unsq_cmd = ["unsquashfs", "-q", "-n", "-p", j, "-d", out_dir, image]
+    else:  # debugfs makes out_dir's contents, not out_dir
+        unsq_cmd = ["sh", "-c", 'mkdir -p "$1" && exec debugfs -R "rdump / $1" "$2"', "sh",
+                    out_dir, image]
     rg_cmd = ["rg", "-c", "-uuu", "--no-unicode", "-j", j, "-f", pats, out_dir]
 
     def extract_grep():
         shutil.rmtree(out_dir, ignore_errors=True)
         t1, r1, rc1 = timed(unsq_cmd)
         t2, r2, rc2 = timed(rg_cmd)
-        if rc1 != 0 or rc2 not in (0, 1):
+        if rc1 != 0 or rc2 not in (0, 1) or not os.listdir(out_dir):  # debugfs exits 0 on errors
             sys.exit("extract+grep failed: unsquashfs %d, rg %d" % (rc1, rc2))
         shutil.rmtree(out_dir, ignore_errors=True)
         return t1, t2, max(r1, r2)
@@ -227,11 +246,13 @@ def main():
         eg.append(t1 + t2)
         eg_rss = max(eg_rss, r2)
     k, e = statistics.median(ks), statistics.median(eg)
-    print("image: %s, %.0f MB SquashFS (%s), %d threads, median of %d runs, warm cache"
-          % (image, size / 1e6, a.comp, a.threads, a.runs))
+    kind = "SquashFS (%s)" % a.comp if a.fs == "squashfs" else "ext4"
+    print("image: %s, %.0f MB %s, %d threads, median of %d runs, warm cache"
+          % (image, size / 1e6, kind, a.threads, a.runs))
     print("  keysift            %6.2f s  peak RSS %6.1f MB (target < 256 MB)" % (k, ks_rss / 2**20))
-    print("  unsquashfs + rg    %6.2f s  (%.2f + %.2f)  peak RSS %6.1f MB"
-          % (e, statistics.median(unsq), statistics.median(rgt), eg_rss / 2**20))
+    print("  %-18s %6.2f s  (%.2f + %.2f)  peak RSS %6.1f MB"
+          % ("unsquashfs + rg" if a.fs == "squashfs" else "debugfs rdump + rg", e,
+             statistics.median(unsq), statistics.median(rgt), eg_rss / 2**20))
     print("ratio: extract+grep / keysift = %.2f (target > 1)" % (e / k))
 
     recall(a, ks_cmd)

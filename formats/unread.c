@@ -1,7 +1,7 @@
 /*
  * unread.c - containers keysift recognises but does not read yet: UBI and
- * UBIFS, JFFS2, CramFS, RomFS, ext2/3/4, EROFS, F2FS, Android sparse
- * images, lzop files, and SquashFS before version 4.
+ * UBIFS, JFFS2, CramFS, RomFS, ext2/3/4, EROFS, F2FS, and SquashFS
+ * before version 4 or big endian.
  *
  * Each is reported as "not unpacked" (once per input and kind, counted in
  * the summary) instead of being passed over in silence; its bytes are then
@@ -95,21 +95,6 @@ static bool f2fs_sniff(const uint8_t *d, size_t n)
     return n >= 1024 + 64 && ks_le32(d + 1024) == 0xf2f52010u && ks_le16(d + 1028) == 1;
 }
 
-static bool sparse_sniff(const uint8_t *d, size_t n)
-{
-    return n >= 28 && ks_le32(d) == 0xed26ff3au && ks_le16(d + 4) == 1 && ks_le16(d + 8) == 28;
-}
-
-static bool lzop_sniff(const uint8_t *d, size_t n)
-{
-    /* Magic, then lzop's version (0.90 and later) and an LZO1X method. */
-    if (n < 32 || memcmp(d, "\x89LZO\0\r\n\x1a\n", 9) != 0)
-        return false;
-    unsigned version = (unsigned)d[9] << 8 | d[10];
-    uint8_t method = version >= 0x0940 ? d[15] : d[13];
-    return version >= 0x0900 && version < 0x2000 && method >= 1 && method <= 3;
-}
-
 static bool squashfs3_sniff(const uint8_t *d, size_t n)
 {
     /* The version-1 to -3 superblock: major at 28, block_log at 34, and
@@ -165,9 +150,5 @@ UNREAD(romfs, "romfs", "a RomFS file system", romfs_sniff, {"-rom1fs-", 8, 0})
 UNREAD(ext, "ext4", "an ext2/3/4 file system", ext_sniff, {"\x53\xef", 2, 1080})
 UNREAD(erofs, "erofs", "an EROFS file system", erofs_sniff, {"\xe2\xe1\xf5\xe0", 4, 1024})
 UNREAD(f2fs, "f2fs", "an F2FS file system", f2fs_sniff, {"\x10\x20\xf5\xf2", 4, 1024})
-UNREAD(sparse, "android-sparse", "an Android sparse image", sparse_sniff,
-       {"\x3a\xff\x26\xed", 4, 0})
-UNREAD(lzop, "lzop", "an lzop stream (no LZO library)", lzop_sniff,
-       {"\x89LZO\0\r\n\x1a\n", 9, 0})
 UNREAD(squashfs3, "squashfs3", "SquashFS before version 4 (or big endian)", squashfs3_sniff,
        {"sqsh", 4, 0}, {"hsqs", 4, 0})

@@ -260,7 +260,12 @@ extern const ks_format ks_format_srec;
 extern const ks_format ks_format_der;
 extern const ks_format ks_format_dropbear;
 extern const ks_format ks_format_jks;
-/* Recognised, not read (unread.c). */
+/* Vendor firmware headers (fwhdr.c). */
+extern const ks_format ks_format_trx;
+extern const ks_format ks_format_chk;
+extern const ks_format ks_format_seama;
+extern const ks_format ks_format_tplink;
+/* Recognised, not read (unread.c), and formats that replaced entries of it. */
 extern const ks_format ks_format_ubi;
 extern const ks_format ks_format_ubifs;
 extern const ks_format ks_format_jffs2;

@@ -1,6 +1,6 @@
 /*
  * unread.c - containers keysift recognises but does not read yet: UBI and
- * UBIFS, JFFS2, CramFS, RomFS, ext2/3/4, EROFS, F2FS, and SquashFS
+ * UBIFS, JFFS2, CramFS, RomFS, ext2/3/4, F2FS, and SquashFS
  * before version 4 or big endian.
  *
  * Each is reported as "not unpacked" (once per input and kind, counted in
@@ -84,12 +84,6 @@ static bool ext_sniff(const uint8_t *d, size_t n)
            ks_le16(sb + 58) >= 1 && ks_le16(sb + 58) <= 4; /* inodes, log block size, state */
 }
 
-static bool erofs_sniff(const uint8_t *d, size_t n)
-{
-    return n >= 1024 + 128 && ks_le32(d + 1024) == 0xe0f5e1e2u && d[1024 + 12] >= 9 &&
-           d[1024 + 12] <= 16;
-}
-
 static bool f2fs_sniff(const uint8_t *d, size_t n)
 {
     return n >= 1024 + 64 && ks_le32(d + 1024) == 0xf2f52010u && ks_le16(d + 1028) == 1;
@@ -148,7 +142,6 @@ UNREAD(jffs2, "jffs2", "a JFFS2 file system", jffs2_sniff, {"\x85\x19\x01\xe0", 
 UNREAD(cramfs, "cramfs", "a CramFS file system", cramfs_sniff, {"Compressed ROMFS", 16, 16})
 UNREAD(romfs, "romfs", "a RomFS file system", romfs_sniff, {"-rom1fs-", 8, 0})
 UNREAD(ext, "ext4", "an ext2/3/4 file system", ext_sniff, {"\x53\xef", 2, 1080})
-UNREAD(erofs, "erofs", "an EROFS file system", erofs_sniff, {"\xe2\xe1\xf5\xe0", 4, 1024})
 UNREAD(f2fs, "f2fs", "an F2FS file system", f2fs_sniff, {"\x10\x20\xf5\xf2", 4, 1024})
 UNREAD(squashfs3, "squashfs3", "SquashFS before version 4 (or big endian)", squashfs3_sniff,
        {"sqsh", 4, 0}, {"hsqs", 4, 0})

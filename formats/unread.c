@@ -143,5 +143,31 @@ UNREAD(cramfs, "cramfs", "a CramFS file system", cramfs_sniff, {"Compressed ROMF
 UNREAD(romfs, "romfs", "a RomFS file system", romfs_sniff, {"-rom1fs-", 8, 0})
 UNREAD(ext, "ext4", "an ext2/3/4 file system", ext_sniff, {"\x53\xef", 2, 1080})
 UNREAD(f2fs, "f2fs", "an F2FS file system", f2fs_sniff, {"\x10\x20\xf5\xf2", 4, 1024})
-UNREAD(squashfs3, "squashfs3", "SquashFS before version 4 (or big endian)", squashfs3_sniff,
-       {"sqsh", 4, 0}, {"hsqs", 4, 0})
+
+/* SquashFS 1 to 3 and big-endian images: libsquashfs reads only version
+ * 4.0 little endian, and unsquashfs (squashfs-tools) is a program, not a
+ * library a scan may depend on. Say which variant it is and why. */
+static int squashfs3_expand(ks_fmt_ctx *ctx, const uint8_t *d, size_t n, uint64_t *consumed)
+{
+    (void)n;
+    bool be = memcmp(d, "sqsh", 4) == 0;
+    unsigned major = be ? (unsigned)(d[28] << 8 | d[29]) : ks_le16(d + 28);
+    unsigned minor = be ? (unsigned)(d[30] << 8 | d[31]) : ks_le16(d + 30);
+    *consumed = 0;
+    ks_fmt_not_unpacked(ctx, 0,
+                        "%sSquashFS %u.%u: no library reads it (libsquashfs reads only version "
+                        "4.0, little endian); its bytes are searched for strings and embedded "
+                        "streams instead",
+                        be ? "big-endian " : "", major, minor);
+    return KS_EINVAL;
+}
+
+static const ks_signature squashfs3_sigs[] = {{"sqsh", 4, 0}, {"hsqs", 4, 0}};
+
+const ks_format ks_format_squashfs3 = {
+    .name = "squashfs3",
+    .sniff = squashfs3_sniff,
+    .expand = squashfs3_expand,
+    .sigs = squashfs3_sigs,
+    .nsigs = 2,
+};

@@ -438,6 +438,29 @@ def test_vendor(tmp):
 # --- SquashFS 3 -------------------------------------------------------------------------------
 
 def test_squashfs3(tmp):
+    # SquashFS 4 with LZO blocks (Debian's libsquashfs has no LZO: keysift's own, liblzo2):
+    # default options, and an options block (another algorithm) with blocks of 4 KiB.
+    root = rootfs(tmp, "SQLZO001", "sqlzo.d")
+    with open(os.path.join(root, "usr/share/doc/big.txt"), "wb") as f:
+        f.write(b"lorem ipsum dolor sit amet\n" * 20000 + secret("SQLZO002"))
+    for name, opts in (("lzo.sqfs", []),
+                       ("lzo15.sqfs", ["-Xalgorithm", "lzo1x_1_15", "-b", "4096"])):
+        run(["mksquashfs", root, name, "-quiet", "-noappend", "-comp", "lzo"] + opts, tmp)
+        rc, doc, err = scan([name], tmp)
+        check(f"{name}: an LZO SquashFS is read, files by path, also past the first block",
+              {f"{name}:/etc/creds.ini", f"{name}:/usr/share/doc/big.txt"} <= set(paths(doc))
+              and not warnings(doc), (paths(doc), warnings(doc), err))
+    data = open(os.path.join(tmp, "lzo15.sqfs"), "rb").read()
+    bad = bytearray(data)
+    for i in range(2000, 6000):  # damage the LZO blocks of big.txt
+        bad[i] ^= 0x5A
+    write(tmp, "badlzo.sqfs", bytes(bad))
+    rc, doc, err = scan(["badlzo.sqfs"], tmp)
+    check("badlzo.sqfs: damaged LZO blocks are a warning naming the file, the rest read",
+          any(w.startswith("badlzo.sqfs: squashfs") for w in warnings(doc))
+          and "badlzo.sqfs:/etc/creds.ini" in paths(doc), (warnings(doc), paths(doc), err))
+
+
     # A SquashFS 3.1 superblock (little endian): no library reads it; the message says so.
     sb = bytearray(96 + 4096)
     sb[0:4] = b"hsqs"

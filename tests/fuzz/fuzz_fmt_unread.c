@@ -5,5 +5,4 @@
 #include "fmt_target.h"
 
 FZ_FORMAT_TARGET(&ks_format_ubi, &ks_format_ubifs, &ks_format_jffs2, &ks_format_cramfs,
-                 &ks_format_romfs, &ks_format_ext, &ks_format_erofs, &ks_format_f2fs,
-                 &ks_format_sparse, &ks_format_lzop, &ks_format_squashfs3)
+                 &ks_format_romfs, &ks_format_ext, &ks_format_f2fs, &ks_format_squashfs3)

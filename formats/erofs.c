@@ -163,8 +163,8 @@ static size_t file_read(void *payload, uint8_t *dst, size_t want)
         const uint8_t *p = data_at(f->e, f->ino, f->off, &avail);
         if (!p || avail == 0) {
             ks_fmt_warn(f->e->ctx, KS_NO_OFFSET,
-                        "%s: data past the end of the image (truncated) after %llu of %llu "
-                        "bytes",
+                        "%s: data past the end of the image (truncated) or on another device, "
+                        "after %llu of %llu bytes",
                         f->e->path, (unsigned long long)f->off,
                         (unsigned long long)f->ino->size);
             f->warned = true;

@@ -139,11 +139,13 @@ static size_t sp_chunk_bytes(sparse *s, uint8_t *dst, size_t want)
             k = avail;
         memcpy(dst, s->d + s->src, k);
         s->src += k;
-    } else if (s->type == CHUNK_FILL) {
+    } else if (s->type == CHUNK_FILL && memcmp(s->fill, s->fill + 1, 3) != 0) {
         /* Chunks start on block boundaries, blocks are words: the
          * pattern's phase is the image offset's. */
         for (size_t i = 0; i < k; i++)
             dst[i] = s->fill[(s->out + i) % 4];
+    } else if (s->type == CHUNK_FILL) {
+        memset(dst, s->fill[0], k); /* zeros, as img2simg writes them, or one byte */
     } else {
         memset(dst, 0, k);
     }

@@ -119,7 +119,7 @@ typedef struct lzop {
     uint8_t *block;
     size_t cap, have, served; /* the block decoded last: block[served..have) still to hand out */
     uint64_t out, nblocks;
-    bool ended, complete;
+    bool ended;
 } lzop;
 
 /* The first checksum of decoded bytes the flags ask for (Adler-32 comes
@@ -135,12 +135,15 @@ static void lz_skip(lzop *l)
 {
     unsigned nd = !!(l->flags & F_ADLER32_D) + !!(l->flags & F_CRC32_D);
     unsigned nc = !!(l->flags & F_ADLER32_C) + !!(l->flags & F_CRC32_C);
-    while (l->pos + 8 <= l->n) {
-        uint32_t dlen = ks_be32(l->d + l->pos), slen = ks_be32(l->d + l->pos + 4);
+    while (l->pos + 4 <= l->n) {
+        uint32_t dlen = ks_be32(l->d + l->pos);
         if (dlen == 0) {
             l->pos += 4;
             return;
         }
+        if (l->pos + 8 > l->n)
+            return;
+        uint32_t slen = ks_be32(l->d + l->pos + 4);
         uint64_t next = l->pos + 8 + 4 * (uint64_t)nd + (slen < dlen ? 4 * (uint64_t)nc : 0) +
                         slen;
         if (slen == 0 || slen > dlen || next > l->n)
@@ -163,7 +166,6 @@ static bool lz_next_block(lzop *l)
     uint32_t dlen = ks_be32(d + p);
     if (dlen == 0) {
         l->pos = p + 4;
-        l->complete = true;
         return false;
     }
     /* Sizes, then the checksums the flags ask for: of the decoded bytes,

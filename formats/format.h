@@ -265,6 +265,11 @@ extern const ks_format ks_format_srec;
 extern const ks_format ks_format_der;
 extern const ks_format ks_format_dropbear;
 extern const ks_format ks_format_jks;
+/* Vendor firmware headers (fwhdr.c). */
+extern const ks_format ks_format_trx;
+extern const ks_format ks_format_chk;
+extern const ks_format ks_format_seama;
+extern const ks_format ks_format_tplink;
 extern const ks_format ks_format_ubi;
 extern const ks_format ks_format_ubifs;
 /* Recognised, not read (unread.c). */

@@ -8,9 +8,10 @@
  * worker that is idle. The image is read through pread from the file
  * behind it when there is one, else from memory.
  *
- * gzip blocks are inflated with libdeflate; the other compressors are
- * those this libsquashfs was built with (xz, lz4, zstd on Debian; lzo is
- * not): an image with another is reported as not
+ * gzip blocks are inflated with libdeflate, LZO blocks with liblzo2 (the
+ * libsquashfs of Debian is built without LZO); the other compressors are
+ * those this libsquashfs was built with (xz, lz4, zstd on Debian): an
+ * image with another is reported as not
  * unpacked, and its bytes are searched as an unknown binary. A truncated
  * or corrupt image whose tables cannot be read is warned about and
  * handed back the same way, so its compressed blocks are still carved out
@@ -20,6 +21,7 @@
 #include "format.h"
 
 #include <libdeflate.h>
+#include <lzo1x.h>
 #include <sqfs/compressor.h>
 #include <sqfs/data_reader.h>
 #include <sqfs/dir_reader.h>
@@ -185,10 +187,61 @@ static sqfs_compressor_t *dc_new(void)
     return &c->base;
 }
 
+/* LZO blocks through liblzo2: Debian's libsquashfs is built without
+ * LZO, and squashfs-tools writes each block as one raw LZO1X stream
+ * (whatever the algorithm and level in the options block), which
+ * lzo1x_decompress_safe reads. Decoding only. */
+static sqfs_compressor_t *lc_new(void);
+
+static void lc_destroy(sqfs_object_t *o)
+{
+    free(o);
+}
+
+static sqfs_object_t *lc_copy(const sqfs_object_t *o)
+{
+    (void)o;
+    return (sqfs_object_t *)lc_new();
+}
+
+static void lc_get_configuration(const sqfs_compressor_t *c, sqfs_compressor_config_t *cfg)
+{
+    (void)c;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->id = SQFS_COMP_LZO;
+}
+
+static sqfs_s32 lc_do_block(sqfs_compressor_t *c, const sqfs_u8 *in, sqfs_u32 size, sqfs_u8 *out,
+                            sqfs_u32 outsize)
+{
+    (void)c;
+    lzo_uint got = outsize;
+    int r = lzo1x_decompress_safe(in, size, out, &got, NULL);
+    if (r == LZO_E_OUTPUT_OVERRUN)
+        return 0;
+    if (r != LZO_E_OK || got > INT32_MAX)
+        return SQFS_ERROR_COMPRESSOR;
+    return (sqfs_s32)got;
+}
+
+static sqfs_compressor_t *lc_new(void)
+{
+    if (lzo_init() != LZO_E_OK)
+        return NULL;
+    sqfs_compressor_t *c = ks_xcalloc(1, sizeof *c);
+    c->base.destroy = lc_destroy;
+    c->base.copy = lc_copy;
+    c->get_configuration = lc_get_configuration;
+    c->write_options = dc_write_options;
+    c->read_options = dc_read_options;
+    c->do_block = lc_do_block;
+    return c;
+}
+
 static int compressor_create(const sqfs_compressor_config_t *cfg, sqfs_compressor_t **out)
 {
-    if (cfg->id == SQFS_COMP_GZIP) {
-        *out = dc_new();
+    if (cfg->id == SQFS_COMP_GZIP || cfg->id == SQFS_COMP_LZO) {
+        *out = cfg->id == SQFS_COMP_GZIP ? dc_new() : lc_new();
         return *out ? 0 : SQFS_ERROR_ALLOC;
     }
     return sqfs_compressor_create(cfg, out);

@@ -51,8 +51,10 @@ def write(root, rel, text):
 
 
 def scan(keysift, args, cwd=None):
+    # The first scan compiles the built-in rules with the file's: minutes
+    # under ASan on a loaded machine; the limit only catches a hang.
     p = subprocess.run([keysift, "scan", "--format", "json", *args], cwd=cwd,
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=1200)
     return p.returncode, (json.loads(p.stdout) if p.stdout.strip() else None), p.stderr
 
 

@@ -85,6 +85,8 @@ int ks_baseline_load(ks_baseline *b, const char *path)
         be->reason = (s = opt_str(e, "reason")) ? ks_xstrdup(s) : NULL;
         be->owner = (s = opt_str(e, "owner")) ? ks_xstrdup(s) : NULL;
         snprintf(be->expires, sizeof be->expires, "%s", exp ? exp : "");
+        be->any_rule = (s = opt_str(e, "match")) && strcmp(s, "secret") == 0;
+        b->any_rule |= be->any_rule;
     }
     qsort(b->v, b->n, sizeof *b->v, cmp_entry);
 done:
@@ -118,6 +120,15 @@ bool ks_baseline_accepts(void *check, const ks_finding *f, ks_acceptance *why)
 {
     const ks_baseline_check *c = check;
     const ks_baseline_entry *e = find(c->b, f->fingerprint);
+    if (!e && c->b && c->b->any_rule) {
+        uint8_t fp[16];
+        char hex[33];
+        ks_fingerprint(fp, KS_ANY_RULE, f->secret, f->secret_len);
+        ks_hex(hex, fp, 16);
+        e = find(c->b, hex);
+        if (e && !e->any_rule)
+            e = NULL;
+    }
     if (!e || (e->expires[0] && strcmp(c->today, e->expires) > 0))
         return false;
     *why = (ks_acceptance){"baseline", e->reason, e->owner, e->expires};
@@ -138,6 +149,8 @@ static int write_entries(ks_baseline_entry *v, size_t n, const ks_baseline *old,
         json_t *e = json_object();
         json_object_set_new(e, "fingerprint", json_string(v[i].fingerprint));
         json_object_set_new(e, "rule_id", json_string(v[i].rule_id));
+        if (v[i].any_rule)
+            json_object_set_new(e, "match", json_string("secret"));
         json_object_set_new(e, "reason", json_string(prev && prev->reason ? prev->reason : ""));
         json_object_set_new(e, "owner", json_string(prev && prev->owner ? prev->owner : ""));
         json_object_set_new(e, "expires",
@@ -224,8 +237,11 @@ int ks_baseline_import_gitleaks(const char *report, const char *path, size_t *co
             goto done;
         }
         uint8_t fp[16];
-        ks_fingerprint(fp, rule, (const uint8_t *)secret, strlen(secret));
+        /* gitleaks' rule ids are not keysift's: the secret is accepted
+         * whichever rule finds it. */
+        ks_fingerprint(fp, KS_ANY_RULE, (const uint8_t *)secret, strlen(secret));
         ks_hex(v[i].fingerprint, fp, 16);
+        v[i].any_rule = true;
         v[i].rule_id = (char *)(uintptr_t)rule;
         v[i].reason = gfp ? ks_strdupf("imported from gitleaks (%s)", gfp)
                           : ks_strdupf("imported from gitleaks (%s)", file ? file : "");

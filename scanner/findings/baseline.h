@@ -18,11 +18,18 @@ typedef struct ks_baseline_entry {
     char *reason;
     char *owner;
     char expires[11]; /* "" when the entry does not expire */
+    /* The entry accepts its secret whichever rule finds it ("match":
+     * "secret": imported from another scanner's report, whose rule ids are
+     * not keysift's); its fingerprint is ks_fingerprint(KS_ANY_RULE, ...). */
+    bool any_rule;
 } ks_baseline_entry;
+
+#define KS_ANY_RULE "*"
 
 typedef struct ks_baseline {
     ks_baseline_entry *v;
     size_t n;
+    bool any_rule; /* some entry is any_rule */
 } ks_baseline;
 
 /* Load a baseline; errors name the file, line and what is wrong. */

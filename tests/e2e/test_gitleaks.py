@@ -192,6 +192,11 @@ def test_project(keysift, tmp, rng):
         {"RuleID": "acme-db-password", "File": "config/app.ini", "StartLine": 2,
          "Match": "db_pass = Hx7kQ2mZ9vLpW3", "Secret": "Hx7kQ2mZ9vLpW3",
          "Fingerprint": "config/app.ini:acme-db-password:2"},
+        # gitleaks' own rule id for a secret keysift's own rules find: the
+        # secret stays accepted whichever rule finds it.
+        {"RuleID": "private-key", "File": "src/key.pem", "StartLine": 1,
+         "Secret": open(os.path.join(root, "src/key.pem"), encoding="utf-8").read().strip(),
+         "Fingerprint": "src/key.pem:private-key:1"},
     ]
     with open(os.path.join(tmp, "report.json"), "w", encoding="utf-8") as f:
         json.dump(report, f)
@@ -201,14 +206,17 @@ def test_project(keysift, tmp, rng):
     check(p.returncode == 0, f"import-gitleaks: exit 0, got {p.returncode}: {p.stderr}")
     with open(bl, encoding="utf-8") as f:
         entries = json.load(f)["entries"]
-    check(len(entries) == 2 and {e["rule_id"] for e in entries} == {"acme-token", "acme-db-password"},
-          f"two baseline entries: {entries}")
+    check(len(entries) == 3 and
+          {e["rule_id"] for e in entries} == {"acme-token", "acme-db-password", "private-key"} and
+          all(e.get("match") == "secret" for e in entries), f"three baseline entries: {entries}")
     rc, doc, err = scan(keysift, ["--baseline", bl, "."], cwd=root)
     got = rows(doc) if doc else set()
     check(("acme-token", "src/app.py", 1) not in got and
           ("acme-db-password", "config/app.ini", 2) not in got, f"baseline hides them: {got}")
     check(("acme-token", "src/handbook.py", 1) in got, "the baseline hides nothing else")
-    check(doc and doc["summary"]["baselined"] == 2, "two findings baselined")
+    check(not any(r[1] == "src/key.pem" for r in got),
+          f"the key gitleaks' private-key rule reported is accepted for keysift's rule: {got}")
+    check(doc and doc["summary"]["baselined"] == 3, "three findings baselined")
     # A redacted report cannot be imported.
     report[0]["Secret"] = "REDACTED"
     with open(os.path.join(tmp, "redacted.json"), "w", encoding="utf-8") as f:

@@ -447,13 +447,6 @@ static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
     return ri;
 }
 
-/* Reports the hex candidates of the run d[s..e). */
-static void emit_hex(scan *c, size_t s, size_t e)
-{
-    runinfo ri = {0, 0, false, false, false, false, false};
-    hex_runs(c, c->d, s, e, &ri);
-}
-
 #else
 
 /* The hex masks of d[i..min(i+16, e)). */
@@ -501,13 +494,14 @@ static runinfo classify_run(const uint8_t *d, size_t s, size_t e)
     return ri;
 }
 
+#endif
+
+/* Reports the hex candidates of the run d[s..e). */
 static void emit_hex(scan *c, size_t s, size_t e)
 {
     runinfo ri = {0, 0, false, false, false, false, false};
     hex_runs(c, c->d, s, e, &ri);
 }
-
-#endif
 
 enum { K_NONE, K_B64, K_B64URL, K_HEX, K_ASK };
 

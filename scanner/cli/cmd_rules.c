@@ -3,6 +3,7 @@
  * README's table, scripts/rules_table.py) and `keysift rules test`: every
  * rule against its own examples and negative examples.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include "cli.h"
 
 #include "../core/glob.h"
@@ -14,6 +15,7 @@
 #include "../scan.h"
 
 #include <jansson.h>
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +52,7 @@ static json_t *rule_json(const ks_rule *r)
     json_object_set_new(o, "secret_group", json_integer(r->secret_group));
     json_object_set_new(o, "check", ks_report_json_string(r->check));
     json_object_set_new(o, "inventory", json_boolean(r->inventory));
+    json_object_set_new(o, "trigger", ks_report_json_string(r->trigger));
     json_object_set_new(o, "extract", ks_report_json_string(r->extract));
     json_object_set_new(o, "key_group", json_integer(r->key_group));
     json_object_set_new(o, "syntax", ks_report_json_string(r->syntax));
@@ -221,6 +224,35 @@ static size_t test_check_rule(const ks_rule *r, size_t *nex, size_t *nneg)
     return failures;
 }
 
+/* A rule with a trigger: every match of its pattern in the example must
+ * hold a match of the trigger, or the engine would never see it. The
+ * index of the first match that does not, or -1 (also when either does
+ * not compile: the engine reports that). */
+static long trigger_misses(const ks_rule *r, const char *text)
+{
+    int err;
+    PCRE2_SIZE off;
+    pcre2_code *pat = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+    pcre2_code *trig = pcre2_compile((PCRE2_SPTR)r->trigger, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    long miss = -1;
+    size_t len = strlen(text), pos = 0;
+    while (pat && trig && pos <= len &&
+           pcre2_match(pat, (PCRE2_SPTR)text, len, pos, 0, md, NULL) >= 0) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        size_t ms = ov[0], me = ov[1];
+        if (pcre2_match(trig, (PCRE2_SPTR)text, me, ms, 0, md, NULL) < 0) {
+            miss = (long)ms;
+            break;
+        }
+        pos = me > ms ? me : ms + 1;
+    }
+    pcre2_match_data_free(md);
+    pcre2_code_free(pat);
+    pcre2_code_free(trig);
+    return miss;
+}
+
 /* A rule with a pattern: every example matches (with the secret it names),
  * no negative example does. Returns the number of failures. */
 static size_t test_pattern_rule(const ks_engine *e, ks_scratch *s, const ks_ruleset *rs, size_t i,
@@ -242,7 +274,13 @@ static size_t test_pattern_rule(const ks_engine *e, ks_scratch *s, const ks_rule
         collect c;
         const ks_example *ex = &r->examples[j];
         (*nex)++;
-        if (!run_example(e, s, rs, (uint32_t)i, ex, &c) || !c.found) {
+        long miss = r->trigger ? trigger_misses(r, ex->text) : -1;
+        if (miss >= 0) {
+            printf("FAIL %s (%s:%d): the pattern matches at byte %ld where the trigger does not: "
+                   "%s\n",
+                   r->id, r->file, ex->line, miss, ex->text);
+            failures++;
+        } else if (!run_example(e, s, rs, (uint32_t)i, ex, &c) || !c.found) {
             printf("FAIL %s (%s:%d): example not matched: %s\n", r->id, r->file, ex->line,
                    ex->text);
             failures++;

@@ -1,31 +1,84 @@
 /*
  * glob.c - see glob.h.
+ *
+ * Every file asks every path rule whether it applies, and the user's
+ * excludes whether it is skipped, so most questions are answered no. A
+ * glob's longest run of ordinary characters must appear in whatever it
+ * matches ("kubeconfig" for `*kubeconfig*`, "/rclone/" for
+ * `** /rclone/ *.conf`): one memmem answers most of them before fnmatch is
+ * asked.
  */
 #include "glob.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The longest run of characters a glob matches only as themselves, within
+ * g[0..len): '*', '?' end a run; a bracket expression or an escape ends the
+ * search (what follows is not read as literal). */
+static void longest_literal(const char *g, size_t len, const char **run, size_t *rl)
+{
+    *run = g;
+    *rl = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        char c = i < len ? g[i] : '*';
+        if (c == '[' || c == '\\')
+            c = '*', len = i; /* stop here */
+        if (c != '*' && c != '?')
+            continue;
+        if (i - start > *rl) {
+            *run = g + start;
+            *rl = i - start;
+        }
+        start = i + 1;
+    }
+}
+
+static bool glob_may_match(const char *g, size_t gl, const char *s)
+{
+    /* The part every way of matching below shares: without a leading
+     * "**" + "/" and a trailing "/" + "**". */
+    const char *core = g;
+    size_t cl = gl;
+    if (cl >= 3 && strncmp(core, "**/", 3) == 0)
+        core += 3, cl -= 3;
+    if (cl >= 3 && strcmp(core + cl - 3, "/**") == 0)
+        cl -= 3;
+    const char *run;
+    size_t rl;
+    longest_literal(core, cl, &run, &rl);
+    return rl == 0 || memmem(s, strlen(s), run, rl) != NULL;
+}
 
 bool ks_path_excluded(char *const *globs, size_t nglobs, const char *relpath, const char *base)
 {
     for (size_t i = 0; i < nglobs; i++) {
         const char *g = globs[i];
-        if (!strchr(g, '/')) {
-            if (fnmatch(g, base, 0) == 0)
+        size_t gl = strlen(g);
+        if (!memchr(g, '/', gl)) {
+            if (glob_may_match(g, gl, base) && fnmatch(g, base, 0) == 0)
                 return true;
             continue;
         }
+        if (!glob_may_match(g, gl, relpath))
+            continue;
         if (fnmatch(g, relpath, 0) == 0)
             return true;
         if (strncmp(g, "**/", 3) == 0 && fnmatch(g + 3, relpath, 0) == 0)
             return true;
         /* A glob ending in "/" followed by "**" also names the directory itself. */
-        size_t gl = strlen(g);
         if (gl > 3 && strcmp(g + gl - 3, "/**") == 0) {
-            char *d = ks_xstrndup(g, gl - 3);
+            char buf[512], *d = gl - 3 < sizeof buf ? buf : ks_xstrndup(g, gl - 3);
+            if (d == buf) {
+                memcpy(buf, g, gl - 3);
+                buf[gl - 3] = 0;
+            }
             bool m = fnmatch(d, relpath, 0) == 0;
-            free(d);
+            if (d != buf)
+                free(d);
             if (m)
                 return true;
         }
@@ -33,7 +86,127 @@ bool ks_path_excluded(char *const *globs, size_t nglobs, const char *relpath, co
     return false;
 }
 
-bool ks_glob_match_path(char *const *globs, size_t nglobs, const char *path)
+/* A growing string. */
+typedef struct strbuf {
+    char *p;
+    size_t n, cap;
+} strbuf;
+
+static void put(strbuf *o, const char *s, size_t l)
+{
+    ks_grow((void **)&o->p, &o->cap, o->n + l + 1, 1);
+    memcpy(o->p + o->n, s, l);
+    o->n += l;
+    o->p[o->n] = '\0';
+}
+
+static void puts_(strbuf *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static void put_hex(strbuf *o, unsigned char c)
+{
+    char x[5];
+    snprintf(x, sizeof x, "\\x%02x", c);
+    put(o, x, 4);
+}
+
+/* Append glob g[0..len) as a regular expression: '*' and '?' cross '/'
+ * unless `base` (the glob matches a base name, which has none). */
+static void glob_to_re(strbuf *o, const char *g, size_t len, bool base)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)g[i];
+        if (c == '*') {
+            puts_(o, base ? "[^/]*" : ".*");
+        } else if (c == '?') {
+            puts_(o, base ? "[^/]" : ".");
+        } else if (c == '[') {
+            /* A bracket expression as fnmatch reads it: '!' or '^' first
+             * negates, a ']' right after the opening (or the negation) is a
+             * member, "[:class:]" names a class; without a closing ']' the
+             * '[' is itself. */
+            size_t j = i + 1;
+            bool neg = j < len && (g[j] == '!' || g[j] == '^');
+            if (neg)
+                j++;
+            size_t first = j;
+            if (j < len && g[j] == ']')
+                j++;
+            while (j < len && g[j] != ']') {
+                if (g[j] == '[' && j + 1 < len && g[j + 1] == ':') {
+                    const char *end = strstr(g + j + 2, ":]");
+                    if (end && (size_t)(end - g) + 2 <= len) {
+                        j = (size_t)(end - g) + 2;
+                        continue;
+                    }
+                }
+                j++;
+            }
+            if (j >= len) {
+                put_hex(o, c);
+                continue;
+            }
+            puts_(o, !neg ? "[" : base ? "[^/" : "[^");
+            for (size_t k = first; k < j; k++) {
+                unsigned char m = (unsigned char)g[k];
+                if (m == '[' && k + 1 < j && g[k + 1] == ':') {
+                    const char *end = strstr(g + k + 2, ":]");
+                    size_t e = (size_t)(end - g) + 2;
+                    put(o, g + k, e - k);
+                    k = e - 1;
+                } else if (m == '-' && k > first && k + 1 < j) {
+                    puts_(o, "-"); /* a range */
+                } else {
+                    put_hex(o, m);
+                }
+            }
+            puts_(o, "]");
+            i = j;
+        } else {
+            if (c == '\\' && i + 1 < len)
+                c = (unsigned char)g[++i];
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '/' || c == '_')
+                put(o, (const char *)&c, 1);
+            else
+                put_hex(o, c);
+        }
+    }
+}
+
+char *ks_glob_regex(char *const *globs, size_t nglobs)
+{
+    strbuf b = {0}, *o = &b;
+    put(o, "", 0);
+    for (size_t i = 0; i < nglobs; i++) {
+        const char *g = globs[i];
+        size_t gl = strlen(g);
+        if (i)
+            puts_(o, "|");
+        if (!memchr(g, '/', gl)) {
+            puts_(o, "(?:^|/)");
+            glob_to_re(o, g, gl, true);
+            puts_(o, "\\z");
+            continue;
+        }
+        puts_(o, "^(?:");
+        glob_to_re(o, g, gl, false);
+        if (strncmp(g, "**/", 3) == 0) {
+            puts_(o, "|");
+            glob_to_re(o, g + 3, gl - 3, false);
+        }
+        if (gl > 3 && strcmp(g + gl - 3, "/**") == 0) {
+            puts_(o, "|");
+            glob_to_re(o, g, gl - 3, false);
+        }
+        puts_(o, ")\\z");
+    }
+    return b.p;
+}
+
+const char *ks_glob_path_start(const char *path)
 {
     for (;;) {
         if (path[0] == '/')
@@ -41,8 +214,13 @@ bool ks_glob_match_path(char *const *globs, size_t nglobs, const char *path)
         else if (path[0] == '.' && path[1] == '/')
             path += 2;
         else
-            break;
+            return path;
     }
+}
+
+bool ks_glob_match_path(char *const *globs, size_t nglobs, const char *path)
+{
+    path = ks_glob_path_start(path);
     const char *slash = strrchr(path, '/');
     return ks_path_excluded(globs, nglobs, path, slash ? slash + 1 : path);
 }

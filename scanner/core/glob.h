@@ -16,4 +16,12 @@ bool ks_path_excluded(char *const *globs, size_t nglobs, const char *relpath, co
  * leading "/" and "./" are ignored. */
 bool ks_glob_match_path(char *const *globs, size_t nglobs, const char *path);
 
+/* The globs as one regular expression (Vectorscan and PCRE2 syntax, '.'
+ * matching any byte) that finds a path exactly when ks_glob_match_path
+ * matches it, given the path without its leading "/" and "./"
+ * (ks_glob_path_start). Allocated. */
+char *ks_glob_regex(char *const *globs, size_t nglobs);
+/* Where ks_glob_match_path starts reading a path. */
+const char *ks_glob_path_start(const char *path);
+
 #endif

@@ -17,6 +17,13 @@
  * (generic.password.assignment and .weak) are one expression: its hits are
  * handed to each of them in turn (`twin`), as two expressions' hits would
  * be; each rule keeps its own state (covered, gen).
+ *
+ * A third database holds no content patterns: the `paths` globs of every
+ * rule that has them, translated to expressions over the file's path
+ * (glob.c). Whether each such rule applies to a file is then one scan of
+ * the path, once per file, however many rules and globs there are
+ * (ks_engine_paths_apply); it has its own Vectorscan scratch, as it is
+ * asked from inside a content scan's callback.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "engine.h"
@@ -24,6 +31,7 @@
 #include "generic.h"
 #include "validate.h"
 
+#include "../core/glob.h"
 #include "../core/outfile.h"
 #include "../core/sha256.h"
 
@@ -82,6 +90,9 @@ struct ks_engine {
     hs_database_t *db[NDB]; /* NULL where a database has no expression */
     uint32_t *path_rules;   /* the rules of DB_PATHS */
     size_t npath_rules;
+    hs_database_t *names;   /* the globs of rules with `paths`, over a path; or NULL */
+    uint32_t *pathish;      /* the rules with paths (`paths` or a path regex) */
+    size_t npathish;
     const char *const *marks; /* literals reported to ks_scan_args.mark; ids nrules.. */
     size_t nmarks;
     size_t overlap;
@@ -92,6 +103,7 @@ struct ks_engine {
 struct ks_scratch {
     const ks_engine *e;
     hs_scratch_t *hs;
+    hs_scratch_t *hs_names; /* for e->names */
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
@@ -111,6 +123,13 @@ struct ks_scratch {
 /* ------------------------------------------------------------------------ */
 /* Building                                                                  */
 
+/* The expression Vectorscan looks for: the rule's trigger, else its
+ * pattern. */
+static const char *expression(const ks_rule *r)
+{
+    return r->trigger ? r->trigger : r->pattern;
+}
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -124,7 +143,7 @@ static void compute_digest(ks_engine *e)
     uint8_t h[32];
     ks_sha256_init(&md);
     const char *ver = hs_version();
-    ks_sha256_update(&md, "keysift-db-3\0", 13);
+    ks_sha256_update(&md, "keysift-db-4\0", 13);
     ks_sha256_update(&md, ver, strlen(ver) + 1);
     for (size_t i = 0; i < e->rs->nrules; i++) {
         const ks_rule *r = &e->rs->rules[i];
@@ -132,10 +151,14 @@ static void compute_digest(ks_engine *e)
             continue;
         ks_sha256_update(&md, r->id, strlen(r->id) + 1);
         ks_sha256_update(&md, r->pattern, strlen(r->pattern) + 1);
+        if (r->trigger)
+            ks_sha256_update(&md, r->trigger, strlen(r->trigger) + 1);
         if (r->extract) /* an extractor widens the rule's window */
             ks_sha256_update(&md, r->extract, strlen(r->extract) + 1);
         /* the database a rule is compiled into */
         ks_sha256_update(&md, r->npaths ? "P" : "A", 1);
+        for (size_t k = 0; k < r->npaths; k++) /* the names database */
+            ks_sha256_update(&md, r->paths[k], strlen(r->paths[k]) + 1);
     }
     for (size_t i = 0; i < e->nmarks; i++)
         ks_sha256_update(&md, e->marks[i], strlen(e->marks[i]) + 1);
@@ -180,7 +203,8 @@ static int compile_pcre(ks_engine *e, size_t i)
 }
 
 /* Ask Vectorscan about one pattern: can it take it exactly, and how wide
- * can a match be? */
+ * can a match be? With a trigger, the width is the pattern's and the
+ * question of exactness is the trigger's. */
 static int analyse_rule(ks_engine *e, size_t i)
 {
     const ks_rule *r = &e->rs->rules[i];
@@ -206,6 +230,23 @@ static int analyse_rule(ks_engine *e, size_t i)
     } else {
         er->width = info->max_width;
     }
+    free(info);
+    info = NULL;
+    if (r->trigger) {
+        er->prefilter = false;
+        if (hs_expression_info(r->trigger, 0, &info, &cerr) != HS_SUCCESS) {
+            hs_free_compile_error(cerr);
+            cerr = NULL;
+            if (hs_expression_info(r->trigger, HS_FLAG_PREFILTER, &info, &cerr) != HS_SUCCESS) {
+                int rc = ks_error_set(
+                    KS_ERULE, "%s:%d: rule %s: Vectorscan cannot compile the trigger: %s",
+                    r->file, r->line, r->id, cerr ? cerr->message : "unknown error");
+                hs_free_compile_error(cerr);
+                return rc;
+            }
+            er->prefilter = true;
+        }
+    }
     /* An extractor reads the assignment around the keyword it was given. */
     if (er->extract && er->width < KS_GENERIC_WIDTH)
         er->width = KS_GENERIC_WIDTH;
@@ -221,11 +262,12 @@ static char *cache_path(const ks_engine *e, const char *dir)
     return p;
 }
 
-#define CACHE_MAGIC "KSHSDB3\n"
+#define CACHE_MAGIC "KSHSDB4\n"
 
 /* Cache layout: magic, rule count, per rule (width u64, flags u8), then for
- * each database its length (u64, 0: none) and its serialized bytes. The
- * file name is the ruleset digest. */
+ * each database (the NDB content databases, then the names database) its
+ * length (u64, 0: none) and its serialized bytes. The file name is the
+ * ruleset digest. */
 static bool cache_load(ks_engine *e, const char *dir)
 {
     char *path = cache_path(e, dir);
@@ -252,7 +294,8 @@ static bool cache_load(ks_engine *e, const char *dir)
     struct stat st;
     if (fstat(fileno(f), &st) != 0)
         goto done;
-    for (size_t d = 0; d < NDB; d++) {
+    for (size_t d = 0; d <= NDB; d++) {
+        hs_database_t **db = d < NDB ? &e->db[d] : &e->names;
         uint64_t bl;
         long pos = ftell(f);
         if (fread(&bl, sizeof bl, 1, f) != 1 || pos < 0 || bl > (uint64_t)st.st_size)
@@ -262,16 +305,19 @@ static bool cache_load(ks_engine *e, const char *dir)
         free(blob);
         blob = ks_xmalloc((size_t)bl);
         if (fread(blob, 1, (size_t)bl, f) != bl ||
-            hs_deserialize_database(blob, (size_t)bl, &e->db[d]) != HS_SUCCESS)
+            hs_deserialize_database(blob, (size_t)bl, db) != HS_SUCCESS)
             goto done;
     }
     ok = e->db[DB_MAIN] || e->db[DB_PATHS];
 done:
-    if (!ok)
+    if (!ok) {
         for (size_t d = 0; d < NDB; d++) {
             hs_free_database(e->db[d]);
             e->db[d] = NULL;
         }
+        hs_free_database(e->names);
+        e->names = NULL;
+    }
     free(blob);
     fclose(f);
     return ok;
@@ -295,13 +341,15 @@ static int mkdir_p(const char *dir)
 /* Best effort: a cache that cannot be written costs only start-up time. */
 static void cache_store(const ks_engine *e, const char *dir)
 {
-    char *bytes[NDB] = {NULL};
-    size_t len[NDB] = {0};
+    char *bytes[NDB + 1] = {NULL};
+    size_t len[NDB + 1] = {0};
     if (mkdir_p(dir) != 0)
         return;
-    for (size_t d = 0; d < NDB; d++)
-        if (e->db[d] && hs_serialize_database(e->db[d], &bytes[d], &len[d]) != HS_SUCCESS)
+    for (size_t d = 0; d <= NDB; d++) {
+        hs_database_t *db = d < NDB ? e->db[d] : e->names;
+        if (db && hs_serialize_database(db, &bytes[d], &len[d]) != HS_SUCCESS)
             goto done;
+    }
     char *path = cache_path(e, dir);
     ks_outfile out;
     if (ks_outfile_open(&out, path, 0666, "rule cache") == 0) {
@@ -314,7 +362,7 @@ static void cache_store(const ks_engine *e, const char *dir)
                 (uint8_t)((e->rules[i].prefilter ? 1 : 0) | (e->rules[i].unbounded ? 2 : 0));
             ok = fwrite(&w, sizeof w, 1, f) == 1 && fwrite(&fl, 1, 1, f) == 1;
         }
-        for (size_t d = 0; ok && d < NDB; d++) {
+        for (size_t d = 0; ok && d <= NDB; d++) {
             uint64_t l = len[d];
             ok = fwrite(&l, sizeof l, 1, f) == 1 &&
                  (len[d] == 0 || fwrite(bytes[d], 1, len[d], f) == len[d]);
@@ -326,7 +374,7 @@ static void cache_store(const ks_engine *e, const char *dir)
     }
     free(path);
 done:
-    for (size_t d = 0; d < NDB; d++)
+    for (size_t d = 0; d <= NDB; d++)
         free(bytes[d]);
 }
 
@@ -354,9 +402,12 @@ static void assign_databases(ks_engine *e)
 {
     size_t n = e->rs->nrules;
     e->path_rules = ks_xcalloc(n ? n : 1, sizeof(uint32_t));
+    e->pathish = ks_xcalloc(n ? n : 1, sizeof(uint32_t));
     for (size_t i = 0; i < n; i++) {
         erule *er = &e->rules[i];
         er->twin = NO_TWIN;
+        if (ks_rule_has_paths(&e->rs->rules[i]))
+            e->pathish[e->npathish++] = (uint32_t)i;
         if (!er->enabled)
             continue;
         er->db = e->rs->rules[i].npaths ? DB_PATHS : DB_MAIN;
@@ -371,13 +422,50 @@ static void assign_databases(ks_engine *e)
         for (size_t j = i + 1; j < n; j++) {
             erule *ej = &e->rules[j];
             if (ej->enabled && !ej->has_earlier_twin && ej->db == er->db &&
-                strcmp(e->rs->rules[i].pattern, e->rs->rules[j].pattern) == 0) {
+                strcmp(expression(&e->rs->rules[i]), expression(&e->rs->rules[j])) == 0) {
                 e->rules[last].twin = (uint32_t)j;
                 ej->has_earlier_twin = true;
                 last = j;
             }
         }
     }
+}
+
+/* The names database: each rule's globs as one expression over a path. */
+static int compile_names(ks_engine *e)
+{
+    size_t n = e->rs->nrules, k = 0;
+    char **pats = ks_xcalloc(n ? n : 1, sizeof(char *));
+    unsigned *flags = ks_xcalloc(n ? n : 1, sizeof(unsigned));
+    unsigned *ids = ks_xcalloc(n ? n : 1, sizeof(unsigned));
+    hs_compile_error_t *cerr = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ks_rule *r = &e->rs->rules[i];
+        if (!r->npaths)
+            continue;
+        pats[k] = ks_glob_regex(r->paths, r->npaths);
+        flags[k] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH;
+        ids[k++] = (unsigned)i;
+    }
+    if (k && hs_compile_multi((const char *const *)pats, flags, ids, (unsigned)k, HS_MODE_BLOCK,
+                              NULL, &e->names, &cerr) != HS_SUCCESS) {
+        if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < k) {
+            const ks_rule *r = &e->rs->rules[ids[cerr->expression]];
+            rc = ks_error_set(KS_ERULE, "%s:%d: rule %s: its `paths` cannot be compiled: %s",
+                              r->file, r->line, r->id, cerr->message);
+        } else {
+            rc = ks_error_set(KS_EENGINE, "cannot compile the rules' paths: %s",
+                              cerr ? cerr->message : "unknown error");
+        }
+        hs_free_compile_error(cerr);
+    }
+    for (size_t j = 0; j < k; j++)
+        free(pats[j]);
+    free(pats);
+    free(flags);
+    free(ids);
+    return rc;
 }
 
 static int compile_db(ks_engine *e)
@@ -400,7 +488,7 @@ static int compile_db(ks_engine *e)
         for (size_t i = 0; i < n; i++) {
             if (!e->rules[i].enabled || e->rules[i].db != d || e->rules[i].has_earlier_twin)
                 continue;
-            pats[k] = e->rs->rules[i].pattern;
+            pats[k] = expression(&e->rs->rules[i]);
             flags[k] = e->rules[i].prefilter ? HS_FLAG_PREFILTER : 0;
             ids[k] = (unsigned)i;
             k++;
@@ -432,6 +520,8 @@ static int compile_db(ks_engine *e)
     }
     if (total == 0)
         rc = ks_error_set(KS_ERULE, "no rules enabled");
+    else
+        rc = compile_names(e);
 done:
     for (size_t j = 0; j < e->nmarks; j++)
         free(lits[j]);
@@ -507,8 +597,10 @@ void ks_engine_free(ks_engine *e)
         pcre2_code_free(e->rules[i].re);
     free(e->rules);
     free(e->path_rules);
+    free(e->pathish);
     for (size_t d = 0; d < NDB; d++)
         hs_free_database(e->db[d]);
+    hs_free_database(e->names);
     pthread_mutex_destroy(e->jit_lock);
     free(e->jit_lock);
     free(e);
@@ -560,6 +652,11 @@ int ks_scratch_new(ks_scratch **out, const ks_engine *e)
             free(s);
             return ks_error_set(KS_ENOMEM, "cannot allocate Vectorscan scratch");
         }
+    if (e->names && hs_alloc_scratch(e->names, &s->hs_names) != HS_SUCCESS) {
+        hs_free_scratch(s->hs);
+        free(s);
+        return ks_error_set(KS_ENOMEM, "cannot allocate Vectorscan scratch");
+    }
     s->md = pcre2_match_data_create(MAX_GROUPS + 1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
     s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
@@ -581,6 +678,7 @@ void ks_scratch_free(ks_scratch *s)
     if (!s)
         return;
     hs_free_scratch(s->hs);
+    hs_free_scratch(s->hs_names);
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mctx);
     pcre2_jit_stack_free(s->jit);
@@ -899,6 +997,43 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
         if (!(a->flags & KS_SCAN_ONE_RULE) || r == a->only_rule)
             confirm(s, r, (size_t)to);
     return 0;
+}
+
+static int on_name(unsigned int id, unsigned long long from, unsigned long long to,
+                   unsigned int flags, void *ctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    ((ks_applies *)ctx)[id] = KS_APPLIES_YES;
+    return 0;
+}
+
+void ks_engine_paths_apply(const ks_engine *e, ks_scratch *s, const char *path, ks_applies *ok)
+{
+    const char *p = ks_glob_path_start(path);
+    for (size_t i = 0; i < e->npathish; i++) {
+        uint32_t r = e->pathish[i];
+        ok[r] = e->rs->rules[r].npaths ? KS_APPLIES_NO : KS_APPLIES_YES;
+    }
+    if (e->names && hs_scan(e->names, p, (unsigned)strnlen(p, UINT_MAX), 0, s->hs_names, on_name,
+                            ok) != HS_SUCCESS) {
+        /* Vectorscan cannot fail on a valid database and scratch; if it
+         * ever did, the globs are asked one by one. */
+        for (size_t i = 0; i < e->npathish; i++) {
+            const ks_rule *r = &e->rs->rules[e->pathish[i]];
+            if (r->npaths)
+                ok[e->pathish[i]] = ks_glob_match_path(r->paths, r->npaths, path)
+                                        ? KS_APPLIES_YES
+                                        : KS_APPLIES_NO;
+        }
+    }
+    for (size_t i = 0; i < e->npathish; i++) {
+        uint32_t r = e->pathish[i];
+        if (ok[r] == KS_APPLIES_YES && e->rs->rules[r].path_re)
+            ok[r] = ks_rule_path_regex_applies(&e->rs->rules[r], path) ? KS_APPLIES_YES
+                                                                       : KS_APPLIES_NO;
+    }
 }
 
 /* Whether DB_PATHS must be scanned: one of its rules applies, or may. */

@@ -125,6 +125,12 @@ typedef struct ks_scan_args {
     void *mark_ctx;
 } ks_scan_args;
 
+/* Whether each rule with paths (`paths`, a path regex) applies to a file at
+ * `path`, as ks_rule_path_applies answers, found with one scan of the path
+ * for all the rules' globs: sets ok[rule] (KS_APPLIES_YES or _NO) for
+ * those rules and leaves the others. `ok` has one entry per rule. */
+void ks_engine_paths_apply(const ks_engine *e, ks_scratch *s, const char *path, ks_applies *ok);
+
 /* Scan one buffer; calls fn for each confirmed match, in order of where
  * its secret starts (sstart; a match's own start may come earlier).
  * A non-zero return from fn stops the scan and is returned. */

@@ -44,6 +44,7 @@ void ks_rule_dispose(ks_rule *r)
     free(r->remediation);
     free(r->check);
     free(r->extract);
+    free(r->trigger);
     free(r->syntax);
     free(r->file);
     free(r->path_regex);
@@ -260,6 +261,8 @@ static int rule_key(ks_yaml *y, const char *key, yaml_node_t *k, yaml_node_t *v,
         return scalar(y, v, key, &r->kind);
     if (strcmp(key, "pattern") == 0)
         return scalar(y, v, key, &r->pattern);
+    if (strcmp(key, "trigger") == 0)
+        return scalar(y, v, key, &r->trigger);
     if (strcmp(key, "remediation") == 0)
         return scalar(y, v, key, &r->remediation);
     if (strcmp(key, "secret_group") == 0)
@@ -308,6 +311,10 @@ static int rule_complete(ks_yaml *y, yaml_node_t *n, ks_rule *r)
                             r->extract);
     if (!r->check && (!r->pattern || !*r->pattern))
         return ks_yaml_fail(y, n, "%s", "rule without `pattern`");
+    if (r->trigger && (!*r->trigger || r->extract))
+        return ks_yaml_fail(y, n, "%s",
+                            r->extract ? "a rule with `extract` has no `trigger` (its pattern is one)"
+                                       : "empty `trigger`");
     if (!r->name)
         r->name = ks_xstrdup(r->id);
     if (!r->kind)
@@ -410,6 +417,11 @@ bool ks_rule_path_applies(const ks_rule *r, const char *path)
 {
     if (r->npaths && !ks_glob_match_path(r->paths, r->npaths, path))
         return false;
+    return ks_rule_path_regex_applies(r, path);
+}
+
+bool ks_rule_path_regex_applies(const ks_rule *r, const char *path)
+{
     if (!r->path_re)
         return true;
     /* The regex was written for paths relative to where gitleaks ran,

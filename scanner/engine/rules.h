@@ -46,6 +46,11 @@ typedef struct ks_rule {
     char *name;
     char *kind;
     char *pattern;
+    /* What Vectorscan looks for instead of the pattern, when the pattern
+     * is costly to find everywhere: every match of the pattern must
+     * contain a match of the trigger, and the pattern is confirmed by
+     * PCRE2 around each trigger hit. NULL: the pattern itself. */
+    char *trigger;
     char *remediation;
     char *file; /* rule file it came from (for messages) */
     int line;   /* line of the rule in that file */
@@ -106,6 +111,8 @@ static inline bool ks_rule_has_paths(const ks_rule *r)
 /* Does a rule with paths apply to the file at `path`? A path regex is
  * tried on the path and on every part of it after a '/'. */
 bool ks_rule_path_applies(const ks_rule *r, const char *path);
+/* Its path regex part alone (true when it has none). */
+bool ks_rule_path_regex_applies(const ks_rule *r, const char *path);
 
 /* True when the rule is matched by the engine (has a pattern, enabled). */
 static inline bool ks_rule_matched(const ks_rule *r)

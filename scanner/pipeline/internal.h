@@ -34,10 +34,12 @@ struct ks_worker {
     uint64_t cp_line, cp_lastnl; /* line and last newline at buf[0] */
     uint64_t cur_abs, cur_line, cur_lastnl;
     bool cur_valid;
-    /* Rules with `paths`: whether each applies to the blob being scanned,
-     * valid where path_gen[rule] == blob_gen. */
-    uint32_t blob_gen, *path_gen;
+    /* Rules with paths: whether each applies to the blob being scanned
+     * (path_ok, one per rule; paths_later: its path is not known yet),
+     * valid while paths_gen == blob_gen. */
+    uint32_t blob_gen, paths_gen;
     ks_applies *path_ok;
+    bool paths_later;
     /* Rules that report a file (whole_file): the file they last applied
      * in, so a file unpacked into parts is reported once; file_gen counts
      * the files (roots, archive members) begun, from 1. */

@@ -391,8 +391,7 @@ ks_applies ks_worker_rule_applies(void *ctx, uint32_t rule)
 {
     ks_worker *w = ctx;
     const ks_rule *r = &w->p->cfg->rs->rules[rule];
-    if (!w->path_gen) {
-        w->path_gen = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(uint32_t));
+    if (!w->path_ok) {
         w->path_ok = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(ks_applies));
         w->whole_gen = ks_xcalloc(w->p->cfg->rs->nrules, sizeof(uint32_t));
     }
@@ -404,14 +403,17 @@ ks_applies ks_worker_rule_applies(void *ctx, uint32_t rule)
             return KS_APPLIES_NO;
         w->whole_gen[rule] = w->file_gen;
     }
-    if (w->path_gen[rule] != w->blob_gen) {
+    if (w->paths_gen != w->blob_gen) {
+        /* Every rule's answer at once, on the first question of the blob. */
         const char *path = file_path(w->origin);
-        w->path_ok[rule] = !path ? KS_APPLIES_LATER
-                           : ks_rule_path_applies(r, path) ? KS_APPLIES_YES
-                                                                           : KS_APPLIES_NO;
-        w->path_gen[rule] = w->blob_gen;
+        w->paths_later = !path;
+        if (path)
+            ks_engine_paths_apply(w->p->cfg->engine, w->scratch, path, w->path_ok);
+        w->paths_gen = w->blob_gen;
     }
-    return w->path_ok[rule];
+    if (w->paths_later)
+        return KS_APPLIES_LATER;
+    return ks_rule_has_paths(r) ? w->path_ok[rule] : KS_APPLIES_YES;
 }
 
 static int scan_chunk(ks_worker *w, size_t len, size_t own_from, size_t own_to, uint32_t flags)
@@ -444,8 +446,7 @@ void ks_blob_begin(ks_worker *w, const ks_origin *origin)
 {
     w->origin = origin;
     if (++w->blob_gen == 0) { /* wrapped: forget every answer */
-        if (w->path_gen)
-            memset(w->path_gen, 0, w->p->cfg->rs->nrules * sizeof(uint32_t));
+        w->paths_gen = 0;
         w->blob_gen = 1;
     }
 
@@ -978,7 +979,6 @@ static void pipeline_dispose(ks_pipeline *p)
         free(w->pem_at);
         free(w->buf);
         free(w->origin_text);
-        free(w->path_gen);
         free(w->path_ok);
         free(w->whole_gen);
         ks_hitlist_dispose(&w->hits);

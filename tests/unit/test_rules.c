@@ -179,6 +179,97 @@ static void test_rules__directory_load_and_override(void **state)
     free(dir);
 }
 
+/* Paths made from a glob: each '*' as nothing, one name and two
+ * directories, each '?' as a letter, with and without a leading "/",
+ * "./" and directories in front. */
+static size_t paths_from_glob(const char *g, char out[][160], size_t cap)
+{
+    static const char *const star[] = {"", "x", "a/b"};
+    static const char *const front[] = {"", "/", "./", "deep/dir/", "/etc/"};
+    size_t n = 0;
+    for (size_t si = 0; si < 3; si++)
+        for (size_t fi = 0; fi < 5 && n < cap; fi++) {
+            char *o = out[n];
+            size_t ol = (size_t)snprintf(o, 160, "%s", front[fi]);
+            for (const char *c = g; *c && ol < 150; c++) {
+                if (*c == '*')
+                    ol += (size_t)snprintf(o + ol, 160 - ol, "%s", star[si]);
+                else if (*c == '?' || *c == '[')
+                    o[ol++] = 'q';
+                else if (*c != ']' && *c != '\\')
+                    o[ol++] = *c;
+                o[ol] = '\0';
+            }
+            n++;
+        }
+    return n;
+}
+
+static void paths_agree(const ks_ruleset *rs, const ks_engine *e)
+{
+    ks_scratch *s;
+    assert_int_equal(ks_scratch_new(&s, e), 0);
+    ks_applies *ok = calloc(rs->nrules, sizeof *ok);
+    static const char *const others[] = {"src/main.c", "README.md", "etc/config", "", "/",
+                                         "a/.git-credentials/x", ".kube", "kubeconfig.d/x"};
+    size_t checked = 0, yes = 0;
+    for (size_t i = 0; i < rs->nrules; i++)
+        for (size_t k = 0; k <= rs->rules[i].npaths; k++) {
+            char paths[32][160]; /* from the glob, then the others */
+            size_t np = k < rs->rules[i].npaths
+                            ? paths_from_glob(rs->rules[i].paths[k], paths, 16)
+                            : 0;
+            for (size_t j = 0; j < sizeof others / sizeof others[0]; j++)
+                snprintf(paths[np++], 160, "%s", others[j]);
+            for (size_t p = 0; p < np; p++) {
+                ks_engine_paths_apply(e, s, paths[p], ok);
+                for (size_t r = 0; r < rs->nrules; r++) {
+                    if (!ks_rule_has_paths(&rs->rules[r]))
+                        continue;
+                    bool want = ks_rule_path_applies(&rs->rules[r], paths[p]);
+                    if ((ok[r] == KS_APPLIES_YES) != want)
+                        fail_msg("rule %s, path \"%s\": the names database says %d, the globs %d",
+                                 rs->rules[r].id, paths[p], ok[r] == KS_APPLIES_YES, want);
+                    checked++;
+                    yes += want;
+                }
+            }
+        }
+    assert_true(yes > 20 && checked > 10 * yes); /* both answers were asked */
+    free(ok);
+    ks_scratch_free(s);
+}
+
+/* Whether a rule's `paths` apply is answered by one Vectorscan scan of the
+ * path (the names database): it must agree with the globs read by
+ * fnmatch, for the built-in rules and for globs with every kind of part,
+ * compiled and from the cache. */
+static void test_rules__paths_database_agrees_with_globs(void **state)
+{
+    (void)state;
+    ks_ruleset rs;
+    ks_ruleset_init(&rs);
+    assert_int_equal(ks_ruleset_load_builtin(&rs), 0);
+    const char *user = RULE_HEAD "    pattern: 'globs_[0-9]{4}'\n"
+                                 "    paths: ['a?c.txt', '[ab]*.ini', '[!x]y.conf', 'x\\\\*y', "
+                                 "'**/etc/config/**', 'src/*/main.[ch]', '*.tar.*', '.env*', "
+                                 "'dir/**', '*[[:digit:]].key', 'weird(1)+.cfg', '**/a.b/c$d']\n";
+    assert_int_equal(ks_ruleset_load_buffer(&rs, "user.yaml", (const uint8_t *)user, strlen(user)), 0);
+    char *dir = t_tmpdir();
+    ks_engine_opts o = {.cache_dir = dir};
+    ks_engine *e1 = NULL, *e2 = NULL;
+    assert_int_equal(ks_engine_new(&e1, &rs, &o), 0);
+    paths_agree(&rs, e1);
+    assert_int_equal(ks_engine_new(&e2, &rs, &o), 0);
+    assert_true(ks_engine_stats_get(e2)->cache_hit);
+    paths_agree(&rs, e2);
+    ks_engine_free(e1);
+    ks_engine_free(e2);
+    t_rmtree(dir);
+    free(dir);
+    ks_ruleset_dispose(&rs);
+}
+
 static void test_rules__builtin_ruleset(void **state)
 {
     (void)state;
@@ -211,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_rules__database_cache_round_trip),
         cmocka_unit_test(test_rules__directory_load_and_override),
         cmocka_unit_test(test_rules__builtin_ruleset),
+        cmocka_unit_test(test_rules__paths_database_agrees_with_globs),
     };
     return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
 }

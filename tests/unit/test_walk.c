@@ -4,6 +4,7 @@
  */
 #include "support.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,51 @@ static void test_walk__exclude_globs(void **state)
     assert_false(ks_path_excluded(g, 4, "src/vendor.c", "vendor.c"));
 }
 
+/* What fnmatch alone answers, the way globs are anchored (glob.h): the
+ * literal pre-check in glob.c must never change an answer. */
+static bool reference_match(const char *g, const char *rel, const char *base)
+{
+    if (!strchr(g, '/'))
+        return fnmatch(g, base, 0) == 0;
+    if (fnmatch(g, rel, 0) == 0 || (strncmp(g, "**/", 3) == 0 && fnmatch(g + 3, rel, 0) == 0))
+        return true;
+    size_t gl = strlen(g);
+    if (gl > 3 && strcmp(g + gl - 3, "/**") == 0) {
+        char d[256];
+        snprintf(d, sizeof d, "%.*s", (int)(gl - 3), g);
+        return fnmatch(d, rel, 0) == 0;
+    }
+    return false;
+}
+
+static void test_walk__glob_precheck_agrees_with_fnmatch(void **state)
+{
+    (void)state;
+    const char *globs[] = {"*.lock", "vendor/**", "**/fixtures/*.json", "build", "*kubeconfig*",
+                           "**/.kube/config", "admin.conf", "**/rclone/*.conf", "*.pgpass",
+                           "a?c.txt", "[ab]*.ini", "x\\*y", "**/etc/config/**", "**", "*",
+                           "**/git/credentials", "src/*/main.[ch]", "*.tar.*", "?", ".env*"};
+    const char *paths[] = {"deps/yarn.lock", "vendor", "vendor/x/y.c", "fixtures/a.json",
+                           "src/fixtures/a.json", "build", "src/build", ".kube/config",
+                           "home/u/.kube/config", "my-kubeconfig.yaml", "kubeconfig", "admin.conf",
+                           "etc/admin.conf", "rclone/r.conf", "x/rclone/r.conf", "rclone.conf",
+                           "db.pgpass", ".pgpass", "abc.txt", "a/abc.txt", "b1.ini", "c1.ini",
+                           "x*y", "etc/config", "etc/config/wireless", "a/etc/config/network",
+                           ".config/git/credentials", "src/a/main.c", "src/a/b/main.h",
+                           "x.tar.gz", "q", ".env.local", "main.c", ""};
+    for (size_t i = 0; i < sizeof globs / sizeof globs[0]; i++)
+        for (size_t j = 0; j < sizeof paths / sizeof paths[0]; j++) {
+            const char *rel = paths[j], *slash = strrchr(rel, '/');
+            const char *base = slash ? slash + 1 : rel;
+            char gbuf[64];
+            snprintf(gbuf, sizeof gbuf, "%s", globs[i]);
+            char *g[] = {gbuf};
+            if (ks_path_excluded(g, 1, rel, base) != reference_match(globs[i], rel, base))
+                fail_msg("glob %s, path %s: %d, fnmatch says %d", globs[i], rel,
+                         ks_path_excluded(g, 1, rel, base), reference_match(globs[i], rel, base));
+        }
+}
+
 static void test_walk__read_error_is_a_warning(void **state)
 {
     (void)state;
@@ -118,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_walk__every_file_once_in_parallel),
         cmocka_unit_test(test_walk__exclude_globs),
+        cmocka_unit_test(test_walk__glob_precheck_agrees_with_fnmatch),
         cmocka_unit_test(test_walk__read_error_is_a_warning),
     };
     return cmocka_run_group_tests_name("walk", tests, NULL, NULL);

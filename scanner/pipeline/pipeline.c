@@ -82,31 +82,64 @@ static const char *const test_dirs[] = {
     "/t/",         "/selftest/",  "/testsuite/", "/testprogs/", "/unittests/", "/unittest/",
     "/test-data/", "/test_data/"};
 
+/* Is ext[0..el) (".c") one of the list's (case-insensitive)? */
+static bool ext_in(const char *ext, size_t el, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(list[i]) == el && strncasecmp(ext, list[i], el) == 0)
+            return true;
+    return false;
+}
+
+/* Is dir[0..dl) one of the directory names the list spells "/name/"? */
+static bool dir_in(const char *dir, size_t dl, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(list[i]) == dl + 2 && memcmp(list[i] + 1, dir, dl) == 0)
+            return true;
+    return false;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Asked once per file and per archive member: each directory of the path
+ * and the name's last extension are compared with the lists, not each
+ * list entry searched for in the path. */
 uint32_t ks_scan_flags_for_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     const char *name = slash ? slash + 1 : path;
     size_t l = strlen(name);
-    for (size_t i = 0; i < sizeof stream_exts / sizeof stream_exts[0]; i++)
+    for (size_t i = 0; i < COUNT(stream_exts); i++)
         if (ends_with_nocase(name, l, stream_exts[i]))
             l -= strlen(stream_exts[i]); /* foo.1.gz, config.md.xz */
     uint32_t flags = 0;
-    for (size_t i = 0; i < sizeof doc_dirs / sizeof doc_dirs[0]; i++)
-        if (strstr(path, doc_dirs[i]) || strncmp(path, doc_dirs[i] + 1, strlen(doc_dirs[i]) - 1) == 0)
+    for (const char *d = path; slash && d < slash;) {
+        const char *e = memchr(d, '/', (size_t)(slash - d) + 1);
+        size_t dl = (size_t)(e - d);
+        if (dir_in(d, dl, doc_dirs, COUNT(doc_dirs)))
             flags |= KS_SCAN_DOCS;
-    for (size_t i = 0; i < sizeof doc_exts / sizeof doc_exts[0]; i++)
-        if (ends_with_nocase(name, l, doc_exts[i]))
-            flags |= KS_SCAN_DOCS;
-    for (size_t i = 0; i < sizeof code_exts / sizeof code_exts[0]; i++)
-        if (ends_with_nocase(name, l, code_exts[i]))
-            flags |= KS_SCAN_CODE;
-    for (size_t i = 0; i < sizeof test_dirs / sizeof test_dirs[0]; i++)
-        if (strstr(path, test_dirs[i]) || strncmp(path, test_dirs[i] + 1, strlen(test_dirs[i]) - 1) == 0)
+        if (dir_in(d, dl, test_dirs, COUNT(test_dirs)))
             flags |= KS_SCAN_TESTS;
+        d = e + 1;
+    }
+    const char *dot = NULL;
+    for (size_t i = l; i > 1 && !dot; i--) /* the last '.', not the name's first byte */
+        if (name[i - 1] == '.')
+            dot = name + i - 1;
+    if (dot) {
+        size_t el = (size_t)(name + l - dot);
+        if (ext_in(dot, el, doc_exts, COUNT(doc_exts)))
+            flags |= KS_SCAN_DOCS;
+        if (ext_in(dot, el, code_exts, COUNT(code_exts)))
+            flags |= KS_SCAN_CODE;
+        if (el == 2 && (dot[1] == 't' || dot[1] == 'T'))
+            flags |= KS_SCAN_TESTS;
+    }
     if (strncmp(name, "test_", 5) == 0 || strncmp(name, "test-", 5) == 0 || strstr(name, "_test.") ||
         strstr(name, ".test.") || strstr(name, ".spec.") || strstr(name, "Test.java") ||
         strstr(name, "Tests.java") || strstr(name, "_spec.rb") || strstr(name, "_unittest.") ||
-        strstr(name, "_tests.") || ends_with_nocase(name, l, ".t"))
+        strstr(name, "_tests."))
         flags |= KS_SCAN_TESTS;
     return flags;
 }

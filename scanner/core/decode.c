@@ -283,8 +283,8 @@ bool ks_decoded_worth_scanning(const uint8_t *d, size_t n)
         size_t k = c >= 0x80 ? utf8_len(d + i, n - i) : 0;
         if (k > 0)
             i += k - 1;
-        else
-            bad++;
+        else if (++bad > n / 10)
+            return false; /* binary: most decoded spans are, and end here early */
     }
-    return bad <= n / 10;
+    return true;
 }

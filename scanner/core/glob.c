@@ -151,8 +151,10 @@ static void glob_to_re(strbuf *o, const char *g, size_t len, bool base)
             puts_(o, !neg ? "[" : base ? "[^/" : "[^");
             for (size_t k = first; k < j; k++) {
                 unsigned char m = (unsigned char)g[k];
-                if (m == '[' && k + 1 < j && g[k + 1] == ':') {
-                    const char *end = strstr(g + k + 2, ":]");
+                const char *end = m == '[' && k + 1 < j && g[k + 1] == ':'
+                                      ? strstr(g + k + 2, ":]")
+                                      : NULL;
+                if (end && (size_t)(end - g) + 2 <= j) { /* a whole "[:class:]" */
                     size_t e = (size_t)(end - g) + 2;
                     put(o, g + k, e - k);
                     k = e - 1;

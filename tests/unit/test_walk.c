@@ -118,6 +118,17 @@ static void test_walk__glob_precheck_agrees_with_fnmatch(void **state)
                            "x*y", "etc/config", "etc/config/wireless", "a/etc/config/network",
                            ".config/git/credentials", "src/a/main.c", "src/a/b/main.h",
                            "x.tar.gz", "q", ".env.local", "main.c", ""};
+    /* Malformed bracket expressions are translated without reading past
+     * the glob (what fnmatch makes of them is its own business). */
+    const char *odd[] = {"[[:a]", "[[:alpha:]x", "[", "[!", "[]", "[!]]", "a[[:b:]", "x[:]y]", "\\"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        char gbuf[64];
+        snprintf(gbuf, sizeof gbuf, "%s", odd[i]);
+        char *g[] = {gbuf};
+        char *re = ks_glob_regex(g, 1);
+        assert_non_null(re);
+        free(re);
+    }
     for (size_t i = 0; i < sizeof globs / sizeof globs[0]; i++)
         for (size_t j = 0; j < sizeof paths / sizeof paths[0]; j++) {
             const char *rel = paths[j], *slash = strrchr(rel, '/');

@@ -22,7 +22,8 @@ need() {
     done
 }
 need cc clang ld.lld strip objcopy mksquashfs cpio gzip zip mkimage openssl dropbearkey tar \
-    bsdtar bzip2 zstd lz4 xz ar od
+    bsdtar bzip2 zstd lz4 xz ar od mke2fs img2simg mkfs.jffs2 mkfs.cramfs genromfs mkfs.erofs \
+    mkfs.ubifs ubinize
 
 # Filler bytes that do not compress (AES-CTR of zeros: the same on every run).
 filler() {
@@ -77,6 +78,22 @@ tar -cJf data.tar.xz -C rootfs --sort=name --owner=0 --group=0 --mtime="@$SOURCE
 rm -f lumen-agent.deb
 ar rcD lumen-agent.deb debian-binary control.tar.gz data.tar.xz
 rm debian-binary control.tar.gz data.tar.xz
+
+# --- The same root file system in the formats flash and eMMC devices ship -------
+# (mke2fs -d, mkfs.jffs2, mkfs.cramfs, genromfs, mkfs.erofs, img2simg, mkfs.ubifs + ubinize).
+export E2FSPROGS_FAKE_TIME="$SOURCE_DATE_EPOCH"
+mke2fs -q -F -t ext4 -U 6b657973-6966-7400-0000-000000000001 -E hash_seed=6b657973-6966-7400-0000-000000000002 \
+    -d rootfs rootfs.ext4 8M >/dev/null
+img2simg rootfs.ext4 rootfs.simg
+mkfs.jffs2 -q -l -U -r rootfs -o rootfs.jffs2
+mkfs.jffs2 -q -b -U -r rootfs -o rootfs-be.jffs2
+mkfs.cramfs rootfs rootfs.cramfs >/dev/null
+genromfs -d rootfs -f rootfs.romfs -V lumen
+mkfs.erofs -T "$SOURCE_DATE_EPOCH" -U 6b657973-6966-7400-0000-000000000003 rootfs.erofs rootfs >/dev/null 2>&1
+mkfs.ubifs -x lzo -m 2048 -e 126976 -c 64 -r rootfs -o rootfs.ubifs
+printf '[rootfs]\nmode=ubi\nimage=rootfs.ubifs\nvol_id=0\nvol_size=2MiB\nvol_type=dynamic\nvol_name=rootfs\nvol_flags=autoresize\n' > ubinize.ini
+ubinize -o rootfs.ubi -m 2048 -p 128KiB -s 2048 ubinize.ini
+rm -f rootfs.ubifs ubinize.ini
 
 # --- A firmware image: uImage (gzip'd kernel-like blob), then the SquashFS at 1 MiB
 {

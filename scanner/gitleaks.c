@@ -15,6 +15,7 @@
 #include "gitleaks.h"
 
 #include "core/diag.h"
+#include "core/strbuf.h"
 #include "core/toml.h"
 #include "core/yaml.h"
 #include "engine/validate.h"
@@ -51,32 +52,15 @@ struct ks_gl_allowlist {
 /* ------------------------------------------------------------------------ */
 /* RE2 to PCRE2                                                              */
 
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-} sbuf;
 
-static void put(sbuf *b, const char *s, size_t n)
-{
-    ks_grow((void **)&b->s, &b->cap, b->n + n + 1, 1);
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void puts_(sbuf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void put_hex(sbuf *b, unsigned c)
+static void put_hex(ks_strbuf *b, unsigned c)
 {
     char x[16];
     snprintf(x, sizeof x, "\\x{%x}", c);
-    puts_(b, x);
+    ks_strbuf_puts(b, x);
 }
 
-static char *fail(sbuf *b, char *why, size_t whylen, const char *what)
+static char *fail(ks_strbuf *b, char *why, size_t whylen, const char *what)
 {
     snprintf(why, whylen, "%s", what);
     free(b->s);
@@ -84,14 +68,14 @@ static char *fail(sbuf *b, char *why, size_t whylen, const char *what)
 }
 
 /* \Q...\E: each character as a literal. */
-static size_t quoted(sbuf *b, const char *re, size_t i)
+static size_t quoted(ks_strbuf *b, const char *re, size_t i)
 {
     const char *end = strstr(re + i, "\\E");
     size_t stop = end ? (size_t)(end - re) : strlen(re);
     for (; i < stop; i++) {
         unsigned char c = (unsigned char)re[i];
         if (isalnum(c) || c == ' ' || c == '_')
-            put(b, re + i, 1);
+            ks_strbuf_put(b, re + i, 1);
         else
             put_hex(b, c);
     }
@@ -100,9 +84,9 @@ static size_t quoted(sbuf *b, const char *re, size_t i)
 
 char *ks_re2_translate(const char *re, char *why, size_t whylen)
 {
-    sbuf b = {0};
+    ks_strbuf b = {0};
     bool in_class = false;
-    puts_(&b, "");
+    ks_strbuf_puts(&b, "");
     for (size_t i = 0; re[i];) {
         unsigned char c = (unsigned char)re[i];
         if (c == '\\') {
@@ -122,14 +106,15 @@ char *ks_re2_translate(const char *re, char *why, size_t whylen)
             if (n == 'C') {
                 if (in_class)
                     return fail(&b, why, whylen, "\\C inside a character class");
-                puts_(&b, "[\\x00-\\xff]");
+                ks_strbuf_puts(&b, "[\\x00-\\xff]");
             } else if (n == 'v') {
-                puts_(&b, "\\x0b"); /* RE2: the vertical tab; PCRE2: any vertical space */
+                ks_strbuf_puts(&b, "\\x0b"); /* RE2: the vertical tab; PCRE2: any vertical space */
             } else if (n == 's') {
                 /* RE2's \s is [\t\n\f\r ]: no vertical tab, as PCRE2's has */
-                puts_(&b, in_class ? "\\t\\n\\f\\r " : "[\\t\\n\\f\\r ]");
+                ks_strbuf_puts(&b, in_class ? "\\t\\n\\f\\r " : "[\\t\\n\\f\\r ]");
             } else if (n == 'S') {
-                puts_(&b, in_class ? "\\x00-\\x08\\x0b\\x0e-\\x1f\\x21-\\xff" : "[^\\t\\n\\f\\r ]");
+                ks_strbuf_puts(&b, in_class ? "\\x00-\\x08\\x0b\\x0e-\\x1f\\x21-\\xff"
+                                            : "[^\\t\\n\\f\\r ]");
             } else if (n >= '0' && n <= '7') {
                 /* RE2: \123 is octal (up to three digits), \1 alone an error. */
                 size_t j = i + 1;
@@ -145,7 +130,7 @@ char *ks_re2_translate(const char *re, char *why, size_t whylen)
             } else if (n == '8' || n == '9') {
                 return fail(&b, why, whylen, "a backreference (\\8, \\9): RE2 has none");
             } else {
-                put(&b, re + i, 2);
+                ks_strbuf_put(&b, re + i, 2);
             }
             i += 2;
             continue;
@@ -159,29 +144,29 @@ char *ks_re2_translate(const char *re, char *why, size_t whylen)
                 const char *e = strstr(re + i + 2, ":]");
                 if (!e)
                     return fail(&b, why, whylen, "an unterminated [: class");
-                put(&b, re + i, (size_t)(e - (re + i)) + 2);
+                ks_strbuf_put(&b, re + i, (size_t)(e - (re + i)) + 2);
                 i = (size_t)(e - re) + 2;
                 continue;
             }
             if (c == ']') /* a ']' first in the class was taken as a literal below */
                 in_class = false;
-            put(&b, re + i, 1);
+            ks_strbuf_put(&b, re + i, 1);
             i++;
             continue;
         }
         if (c == '[') {
             in_class = true;
-            put(&b, re + i, 1);
+            ks_strbuf_put(&b, re + i, 1);
             i++;
             if (re[i] == '^')
-                put(&b, re + i++, 1);
+                ks_strbuf_put(&b, re + i++, 1);
             if (re[i] == ']') /* a ']' first is a literal, in RE2 as in PCRE2 */
-                put(&b, re + i++, 1);
+                ks_strbuf_put(&b, re + i++, 1);
             continue;
         }
         if (c == '(' && re[i + 1] == '?') {
             if (re[i + 2] == 'P' && re[i + 3] == '<') {
-                puts_(&b, "(?<"); /* a named group, the spelling Vectorscan reads too */
+                ks_strbuf_puts(&b, "(?<"); /* a named group, the spelling Vectorscan reads too */
                 i += 4;
                 continue;
             }
@@ -192,7 +177,7 @@ char *ks_re2_translate(const char *re, char *why, size_t whylen)
                 if (re[j] == 'U')
                     return fail(&b, why, whylen, "the U (ungreedy) flag is not translated");
         }
-        put(&b, re + i, 1);
+        ks_strbuf_put(&b, re + i, 1);
         i++;
     }
     if (in_class)

@@ -10,6 +10,8 @@
  */
 #include "glob.h"
 
+#include "strbuf.h"
+
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,42 +88,23 @@ bool ks_path_excluded(char *const *globs, size_t nglobs, const char *relpath, co
     return false;
 }
 
-/* A growing string. */
-typedef struct strbuf {
-    char *p;
-    size_t n, cap;
-} strbuf;
-
-static void put(strbuf *o, const char *s, size_t l)
-{
-    ks_grow((void **)&o->p, &o->cap, o->n + l + 1, 1);
-    memcpy(o->p + o->n, s, l);
-    o->n += l;
-    o->p[o->n] = '\0';
-}
-
-static void puts_(strbuf *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
-
-static void put_hex(strbuf *o, unsigned char c)
+static void put_hex(ks_strbuf *o, unsigned char c)
 {
     char x[5];
     snprintf(x, sizeof x, "\\x%02x", c);
-    put(o, x, 4);
+    ks_strbuf_put(o, x, 4);
 }
 
 /* Append glob g[0..len) as a regular expression: '*' and '?' cross '/'
  * unless `base` (the glob matches a base name, which has none). */
-static void glob_to_re(strbuf *o, const char *g, size_t len, bool base)
+static void glob_to_re(ks_strbuf *o, const char *g, size_t len, bool base)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)g[i];
         if (c == '*') {
-            puts_(o, base ? "[^/]*" : ".*");
+            ks_strbuf_puts(o, base ? "[^/]*" : ".*");
         } else if (c == '?') {
-            puts_(o, base ? "[^/]" : ".");
+            ks_strbuf_puts(o, base ? "[^/]" : ".");
         } else if (c == '[') {
             /* A bracket expression as fnmatch reads it: '!' or '^' first
              * negates, a ']' right after the opening (or the negation) is a
@@ -148,7 +131,7 @@ static void glob_to_re(strbuf *o, const char *g, size_t len, bool base)
                 put_hex(o, c);
                 continue;
             }
-            puts_(o, !neg ? "[" : base ? "[^/" : "[^");
+            ks_strbuf_puts(o, !neg ? "[" : base ? "[^/" : "[^");
             for (size_t k = first; k < j; k++) {
                 unsigned char m = (unsigned char)g[k];
                 const char *end = m == '[' && k + 1 < j && g[k + 1] == ':'
@@ -156,22 +139,22 @@ static void glob_to_re(strbuf *o, const char *g, size_t len, bool base)
                                       : NULL;
                 if (end && (size_t)(end - g) + 2 <= j) { /* a whole "[:class:]" */
                     size_t e = (size_t)(end - g) + 2;
-                    put(o, g + k, e - k);
+                    ks_strbuf_put(o, g + k, e - k);
                     k = e - 1;
                 } else if (m == '-' && k > first && k + 1 < j) {
-                    puts_(o, "-"); /* a range */
+                    ks_strbuf_puts(o, "-"); /* a range */
                 } else {
                     put_hex(o, m);
                 }
             }
-            puts_(o, "]");
+            ks_strbuf_puts(o, "]");
             i = j;
         } else {
             if (c == '\\' && i + 1 < len)
                 c = (unsigned char)g[++i];
             if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                 c == '/' || c == '_')
-                put(o, (const char *)&c, 1);
+                ks_strbuf_put(o, (const char *)&c, 1);
             else
                 put_hex(o, c);
         }
@@ -180,32 +163,32 @@ static void glob_to_re(strbuf *o, const char *g, size_t len, bool base)
 
 char *ks_glob_regex(char *const *globs, size_t nglobs)
 {
-    strbuf b = {0}, *o = &b;
-    put(o, "", 0);
+    ks_strbuf b = {0}, *o = &b;
+    ks_strbuf_put(o, "", 0);
     for (size_t i = 0; i < nglobs; i++) {
         const char *g = globs[i];
         size_t gl = strlen(g);
         if (i)
-            puts_(o, "|");
+            ks_strbuf_puts(o, "|");
         if (!memchr(g, '/', gl)) {
-            puts_(o, "(?:^|/)");
+            ks_strbuf_puts(o, "(?:^|/)");
             glob_to_re(o, g, gl, true);
-            puts_(o, "\\z");
+            ks_strbuf_puts(o, "\\z");
             continue;
         }
-        puts_(o, "^(?:");
+        ks_strbuf_puts(o, "^(?:");
         glob_to_re(o, g, gl, false);
         if (strncmp(g, "**/", 3) == 0) {
-            puts_(o, "|");
+            ks_strbuf_puts(o, "|");
             glob_to_re(o, g + 3, gl - 3, false);
         }
         if (gl > 3 && strcmp(g + gl - 3, "/**") == 0) {
-            puts_(o, "|");
+            ks_strbuf_puts(o, "|");
             glob_to_re(o, g, gl - 3, false);
         }
-        puts_(o, ")\\z");
+        ks_strbuf_puts(o, ")\\z");
     }
-    return b.p;
+    return b.s;
 }
 
 const char *ks_glob_path_start(const char *path)

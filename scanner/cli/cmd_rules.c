@@ -226,19 +226,13 @@ static size_t test_check_rule(const ks_rule *r, size_t *nex, size_t *nneg)
 
 /* A rule with a trigger: every match of its pattern in the example must
  * hold a match of the trigger, or the engine would never see it. The
- * index of the first match that does not, or -1 (also when either does
- * not compile: the engine reports that). */
-static long trigger_misses(const ks_rule *r, const char *text)
+ * index of the first match that does not, or -1. */
+static long trigger_misses(const pcre2_code *pat, const pcre2_code *trig, const char *text)
 {
-    int err;
-    PCRE2_SIZE off;
-    pcre2_code *pat = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
-    pcre2_code *trig = pcre2_compile((PCRE2_SPTR)r->trigger, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     long miss = -1;
     size_t len = strlen(text), pos = 0;
-    while (pat && trig && pos <= len &&
-           pcre2_match(pat, (PCRE2_SPTR)text, len, pos, 0, md, NULL) >= 0) {
+    while (pos <= len && pcre2_match(pat, (PCRE2_SPTR)text, len, pos, 0, md, NULL) >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t ms = ov[0], me = ov[1];
         if (pcre2_match(trig, (PCRE2_SPTR)text, me, ms, 0, md, NULL) < 0) {
@@ -248,9 +242,14 @@ static long trigger_misses(const ks_rule *r, const char *text)
         pos = me > ms ? me : ms + 1;
     }
     pcre2_match_data_free(md);
-    pcre2_code_free(pat);
-    pcre2_code_free(trig);
     return miss;
+}
+
+static pcre2_code *compile(const char *re)
+{
+    int err;
+    PCRE2_SIZE off;
+    return re ? pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL) : NULL;
 }
 
 /* A rule with a pattern: every example matches (with the secret it names),
@@ -270,11 +269,14 @@ static size_t test_pattern_rule(const ks_engine *e, ks_scratch *s, const ks_rule
                r->file, r->line);
         failures++;
     }
+    /* Compiled once for the rule (the engine reports a pattern or trigger
+     * that does not compile). */
+    pcre2_code *pat = compile(r->trigger ? r->pattern : NULL), *trig = compile(r->trigger);
     for (size_t j = 0; j < r->nexamples; j++) {
         collect c;
         const ks_example *ex = &r->examples[j];
         (*nex)++;
-        long miss = r->trigger ? trigger_misses(r, ex->text) : -1;
+        long miss = pat && trig ? trigger_misses(pat, trig, ex->text) : -1;
         if (miss >= 0) {
             printf("FAIL %s (%s:%d): the pattern matches at byte %ld where the trigger does not: "
                    "%s\n",
@@ -290,6 +292,8 @@ static size_t test_pattern_rule(const ks_engine *e, ks_scratch *s, const ks_rule
             failures++;
         }
     }
+    pcre2_code_free(pat);
+    pcre2_code_free(trig);
     for (size_t j = 0; j < r->nnegatives; j++) {
         collect c;
         const ks_example *ex = &r->negatives[j];

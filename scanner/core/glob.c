@@ -1,12 +1,9 @@
 /*
  * glob.c - see glob.h.
  *
- * Every file asks every path rule whether it applies, and the user's
- * excludes whether it is skipped, so most questions are answered no. A
- * glob's longest run of ordinary characters must appear in whatever it
- * matches ("kubeconfig" for `*kubeconfig*`, "/rclone/" for
- * `** /rclone/ *.conf`): one memmem answers most of them before fnmatch is
- * asked.
+ * Globs are read by fnmatch; a rule's `paths` are also translated to one
+ * regular expression (ks_glob_regex), which the engine compiles so that
+ * every rule's globs are asked with one scan of a path.
  */
 #include "glob.h"
 
@@ -17,70 +14,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The longest run of characters a glob matches only as themselves, within
- * g[0..len): '*', '?' end a run; a bracket expression or an escape ends the
- * search (what follows is not read as literal). */
-static void longest_literal(const char *g, size_t len, const char **run, size_t *rl)
-{
-    *run = g;
-    *rl = 0;
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        char c = i < len ? g[i] : '*';
-        if (c == '[' || c == '\\')
-            c = '*', len = i; /* stop here */
-        if (c != '*' && c != '?')
-            continue;
-        if (i - start > *rl) {
-            *run = g + start;
-            *rl = i - start;
-        }
-        start = i + 1;
-    }
-}
-
-static bool glob_may_match(const char *g, size_t gl, const char *s)
-{
-    /* The part every way of matching below shares: without a leading
-     * "**" + "/" and a trailing "/" + "**". */
-    const char *core = g;
-    size_t cl = gl;
-    if (cl >= 3 && strncmp(core, "**/", 3) == 0)
-        core += 3, cl -= 3;
-    if (cl >= 3 && strcmp(core + cl - 3, "/**") == 0)
-        cl -= 3;
-    const char *run;
-    size_t rl;
-    longest_literal(core, cl, &run, &rl);
-    return rl == 0 || memmem(s, strlen(s), run, rl) != NULL;
-}
-
 bool ks_path_excluded(char *const *globs, size_t nglobs, const char *relpath, const char *base)
 {
     for (size_t i = 0; i < nglobs; i++) {
         const char *g = globs[i];
         size_t gl = strlen(g);
         if (!memchr(g, '/', gl)) {
-            if (glob_may_match(g, gl, base) && fnmatch(g, base, 0) == 0)
+            if (fnmatch(g, base, 0) == 0)
                 return true;
             continue;
         }
-        if (!glob_may_match(g, gl, relpath))
-            continue;
         if (fnmatch(g, relpath, 0) == 0)
             return true;
         if (strncmp(g, "**/", 3) == 0 && fnmatch(g + 3, relpath, 0) == 0)
             return true;
         /* A glob ending in "/" followed by "**" also names the directory itself. */
         if (gl > 3 && strcmp(g + gl - 3, "/**") == 0) {
-            char buf[512], *d = gl - 3 < sizeof buf ? buf : ks_xstrndup(g, gl - 3);
-            if (d == buf) {
-                memcpy(buf, g, gl - 3);
-                buf[gl - 3] = 0;
-            }
+            char *d = ks_xstrndup(g, gl - 3);
             bool m = fnmatch(d, relpath, 0) == 0;
-            if (d != buf)
-                free(d);
+            free(d);
             if (m)
                 return true;
         }

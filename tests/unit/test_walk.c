@@ -86,8 +86,8 @@ static void test_walk__exclude_globs(void **state)
     assert_false(ks_path_excluded(g, 4, "src/vendor.c", "vendor.c"));
 }
 
-/* What fnmatch alone answers, the way globs are anchored (glob.h): the
- * literal pre-check in glob.c must never change an answer. */
+/* What fnmatch alone answers, the way globs are anchored (glob.h):
+ * ks_path_excluded must give the same answer for every kind of glob. */
 static bool reference_match(const char *g, const char *rel, const char *base)
 {
     if (!strchr(g, '/'))
